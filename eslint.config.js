@@ -1,0 +1,31 @@
+// Flat config: typescript-eslint's recommended rules plus the house rules of ../shared/STYLE.md.
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'var/', '.tap/', 'coverage/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: false } },
+    rules: {
+      'no-console': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }]
+    }
+  },
+  {
+    // A capability is plain TypeScript: HTTP lives in src/http only (STYLE.md "Layout").
+    files: ['src/**/*.ts'],
+    ignores: ['src/http/**', 'src/main.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['fastify', 'fastify/*', '@fastify/*'], message: 'capabilities know nothing of HTTP' }] }]
+    }
+  },
+  {
+    // The CLI, scripts and benches write their results to stdout on purpose.
+    files: ['src/cli/**', 'scripts/**', 'bench/**', 'bin/**'],
+    rules: { 'no-console': 'off' }
+  }
+)
