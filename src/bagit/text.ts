@@ -68,6 +68,13 @@ export async function readLines (file: string, opts: LineReadOptions, onLine: (t
   let stopped = false
   let lastWasCR = false
 
+  const tooLong = (length: number): boolean => {
+    if (length <= maxLineBytes) return false
+    findings.add('BAG_LIMIT_LINE_LENGTH', { path: name, line: lineNo + 1, detail: `${name} line ${lineNo + 1} is longer than ${maxLineBytes} characters` })
+    stopped = true
+    pending = ''
+    return true
+  }
   const drain = (text: string, final: boolean): void => {
     let s = pending + text
     let start = 0
@@ -76,18 +83,14 @@ export async function readLines (file: string, opts: LineReadOptions, onLine: (t
       if (c === 10 && lastWasCR && i === start) { start = i + 1; lastWasCR = false; continue }
       lastWasCR = false
       if (c === 10 || c === 13) {
+        if (tooLong(i - start)) return
         onLine(s.slice(start, i), ++lineNo)
         lastWasCR = c === 13
         start = i + 1
       }
     }
     s = s.slice(start)
-    if (s.length > maxLineBytes) {
-      findings.add('BAG_LIMIT_LINE_LENGTH', { path: name, line: lineNo + 1, detail: `${name} line ${lineNo + 1} is longer than ${maxLineBytes} characters` })
-      stopped = true
-      pending = ''
-      return
-    }
+    if (tooLong(s.length)) return
     if (final && s.length > 0) onLine(s, ++lineNo)
     pending = final ? '' : s
   }

@@ -1,0 +1,289 @@
+// The one place where archive entries touch the disk. Tar and zip readers only decode; every rule
+// about what may be created, and every limit, is enforced here so both formats behave alike.
+import { constants } from 'node:fs'
+import { mkdir, open, rm } from 'node:fs/promises'
+import { dirname, resolve, sep } from 'node:path'
+import { Transform, Writable, type Readable, type TransformCallback } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { crc32 } from 'node:zlib'
+import { Findings } from '../findings.js'
+import type { BagCode } from '../codes.js'
+import type { BagLimits } from '../limits.js'
+import { LantaiError } from '../../errors.js'
+import { checkEntryName, printable, type SafeName } from './entry-name.js'
+
+export interface EntrySink {
+  update (chunk: Uint8Array): Promise<void> | void
+  end (size: number): Promise<void> | void
+}
+
+export interface Progress { entries: number, bytes: number, compressedBytes?: number }
+
+export interface StagingHooks {
+  signal?: AbortSignal
+  onProgress?: (p: Progress) => void
+  onEntry?: (archivePath: string) => EntrySink | undefined
+}
+
+/** An entry's bytes: yauzl gives a node stream, tar-stream an async iterable. */
+export type EntryBody = Readable | AsyncIterable<Uint8Array>
+
+/** What the archive says an entry is; only files and directories are ever created. */
+export type EntryType = 'file' | 'directory' | 'link' | 'special'
+
+// Limits.maxCompressionRatio: small archives may legitimately compress very well (text, zeros in
+// CAD files); only a large expansion can hurt the disk.
+const RATIO_FLOOR = 16 * 1024 * 1024
+const PROGRESS_EVERY = 4 * 1024 * 1024
+// O_NOFOLLOW on top of O_EXCL: even if a link appeared in staging, opening it would fail.
+const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
+
+/** A total limit was hit while streaming: the entry is removed and unpacking stops. */
+class LimitHit extends Error {
+  constructor (readonly bagCode: BagCode, detail: string) { super(detail) }
+}
+
+/** The bytes read are wrong (a CRC mismatch): the archive is corrupt. */
+class BadData extends Error {}
+
+/** The caller's sink failed: its error is theirs and is rethrown unchanged. */
+class SinkFailed extends Error {}
+
+export class StagingWriter {
+  readonly findings = new Findings()
+  entries = 0
+  bytes = 0
+  /** Compressed bytes consumed so far; undefined for plain tar, where no ratio applies. */
+  compressedBytes: number | undefined
+  /** Set once the archive is broken or a total limit is hit: no further entry is read. */
+  stopped = false
+
+  readonly #dir: string
+  readonly #limits: BagLimits
+  readonly #hooks: StagingHooks
+  // Every path claimed so far, with parents implied by deeper entries: duplicates and
+  // file-over-directory clashes are found without asking the disk.
+  readonly #claimed = new Map<string, 'file' | 'directory'>([['', 'directory']])
+  readonly #made = new Set<string>()
+  #reportedAt = 0
+
+  constructor (dir: string, limits: BagLimits, hooks: StagingHooks = {}) {
+    this.#dir = dir
+    this.#limits = limits
+    this.#hooks = hooks
+    this.#made.add(dir)
+  }
+
+  /**
+   * Decides whether an entry may be created, adding the finding when it may not.
+   * null means skip it (and check `stopped`); the root entry "./" is skipped silently.
+   */
+  admit (raw: string, type: EntryType, linkTarget?: string): SafeName | null {
+    this.entries++
+    this.#progress(true)
+    if (this.entries > this.#limits.maxFiles) {
+      this.stop('BAG_LIMIT_FILE_COUNT', printable(raw), `more than ${this.#limits.maxFiles} entries`)
+      return null
+    }
+    const checked = checkEntryName(raw)
+    if (!checked.ok) return this.#skip('BAG_ARCHIVE_ENTRY_UNSAFE', printable(raw), checked.reason)
+    const { name, segments } = checked
+    if (type === 'link') return this.#skip('BAG_ARCHIVE_ENTRY_LINK', name, linkTarget === undefined ? undefined : `-> ${printable(linkTarget)}`)
+    if (type === 'special') return this.#skip('BAG_ARCHIVE_ENTRY_SPECIAL', name)
+    if (name === '') return type === 'directory' ? null : this.#skip('BAG_ARCHIVE_ENTRY_UNSAFE', printable(raw), 'a file named like the archive root')
+    if (segments.length > this.#limits.maxPathDepth) {
+      return this.#skip('BAG_LIMIT_PATH_DEPTH', name, `${segments.length} segments, limit ${this.#limits.maxPathDepth}`)
+    }
+    const pathBytes = Buffer.byteLength(name, 'utf8')
+    if (pathBytes > this.#limits.maxPathBytes) {
+      return this.#skip('BAG_LIMIT_PATH_LENGTH', name, `${pathBytes} bytes, limit ${this.#limits.maxPathBytes}`)
+    }
+
+    for (let i = 1; i < segments.length; i++) {
+      const parent = segments.slice(0, i).join('/')
+      if (this.#claimed.get(parent) === 'file') return this.#skip('BAG_ARCHIVE_ENTRY_UNSAFE', name, `its parent ${parent} is a file`)
+    }
+    const before = this.#claimed.get(name)
+    // A directory listed twice merges harmlessly (tar --append, zip tools that add parents); anything else would overwrite.
+    if (before !== undefined && !(before === 'directory' && type === 'directory')) return this.#skip('BAG_ARCHIVE_ENTRY_DUPLICATE', name)
+
+    this.#target(name) // asserts containment before anything is claimed
+    for (let i = 1; i < segments.length; i++) this.#claimed.set(segments.slice(0, i).join('/'), 'directory')
+    this.#claimed.set(name, type === 'file' ? 'file' : 'directory')
+    return checked
+  }
+
+  async makeDirectory (entry: SafeName): Promise<void> {
+    await this.#mkdirs(this.#target(entry.name))
+  }
+
+  /** Streams one admitted file into staging, counting and checking every chunk; the source is consumed either way. */
+  async writeFile (entry: SafeName, source: EntryBody, expect: { crc32?: number } = {}): Promise<void> {
+    const target = this.#target(entry.name)
+    await this.#mkdirs(dirname(target))
+    let handle
+    try {
+      handle = await open(target, CREATE_FLAGS, 0o644)
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      // The filesystem disagrees with our bookkeeping (case-insensitive volume, name too long): refuse the entry, not the archive.
+      if (code === 'EEXIST') this.findings.add('BAG_ARCHIVE_ENTRY_DUPLICATE', { path: entry.name, detail: `${entry.name} (the staging filesystem folds it onto another name)` })
+      else if (code === 'ENAMETOOLONG') this.findings.add('BAG_ARCHIVE_ENTRY_UNSAFE', { path: entry.name, detail: `${entry.name} (name too long for the staging filesystem)` })
+      else throw stagingFailed(err)
+      return await this.drain(entry.name, source)
+    }
+
+    let sink: EntrySink | undefined
+    try {
+      sink = this.#hooks.onEntry?.(entry.name)
+    } catch (err) {
+      await handle.close()
+      await rm(target, { force: true })
+      throw err
+    }
+    const body = watched(source)
+    const meter = this.#meter(sink, expect.crc32)
+    try {
+      await pipeline(body, meter.stream, handle.createWriteStream(), this.#signalOption())
+    } catch (err) {
+      await rm(target, { force: true }) // nothing half-written stays in staging
+      this.#fail(err, entry.name, body.failure)
+      return
+    }
+    if (sink !== undefined) await sink.end(meter.size())
+  }
+
+  /** Reads a skipped entry to its end; a tar stream cannot skip ahead. The bytes still count toward the limits. */
+  async drain (archivePath: string, source: EntryBody): Promise<void> {
+    const discard = new Writable({ write (_chunk, _enc, done) { done() } })
+    const body = watched(source)
+    try {
+      await pipeline(body, this.#meter(undefined, undefined).stream, discard, this.#signalOption())
+    } catch (err) {
+      this.#fail(err, archivePath, body.failure)
+    }
+  }
+
+  /** The archive itself is broken: nothing after this point can be trusted. */
+  corrupt (archivePath: string | undefined, detail: string): void {
+    this.stop('BAG_ARCHIVE_CORRUPT', archivePath, archivePath === undefined ? detail : `${archivePath}: ${detail}`)
+  }
+
+  stop (code: BagCode, path: string | undefined, detail?: string): void {
+    this.stopped = true
+    this.findings.add(code, { path, detail: detail ?? path })
+  }
+
+  checkAborted (): void {
+    if (this.#hooks.signal?.aborted === true) throw new LantaiError('ABORTED', undefined, {}, { cause: this.#hooks.signal.reason })
+  }
+
+  progress (): Progress {
+    return this.compressedBytes === undefined
+      ? { entries: this.entries, bytes: this.bytes }
+      : { entries: this.entries, bytes: this.bytes, compressedBytes: this.compressedBytes }
+  }
+
+  #progress (force: boolean): void {
+    if (this.#hooks.onProgress === undefined) return
+    if (!force && this.bytes - this.#reportedAt < PROGRESS_EVERY) return
+    this.#reportedAt = this.bytes
+    this.#hooks.onProgress(this.progress())
+  }
+
+  #skip (code: BagCode, path: string, detail?: string): null {
+    this.findings.add(code, { path, detail: detail === undefined ? path : `${path} (${detail})` })
+    return null
+  }
+
+  /** Sorts a failed entry pipeline: the archive's fault is a finding, the environment's is thrown. */
+  #fail (err: unknown, archivePath: string, sourceFailure: unknown): void {
+    this.checkAborted()
+    if (err instanceof SinkFailed) throw err.cause
+    if (err instanceof LimitHit) return this.stop(err.bagCode, archivePath, `${archivePath} (${err.message})`)
+    if (err instanceof BadData || (sourceFailure !== undefined && err === sourceFailure)) {
+      return this.corrupt(archivePath, err instanceof Error ? err.message : String(err))
+    }
+    // Whatever remains came from the write side: ENOSPC, EIO, a vanished staging directory.
+    throw stagingFailed(err)
+  }
+
+  /** Counts every uncompressed byte before it is written, so a bomb stops at the limit, not at a full disk. */
+  #meter (sink: EntrySink | undefined, expectedCrc: number | undefined): { stream: Transform, size: () => number } {
+    const limits = this.#limits
+    let size = 0
+    let crc = 0
+    const stream = new Transform({
+      transform: (chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) => {
+        const total = this.bytes + chunk.length
+        if (total > limits.maxTotalBytes) return done(new LimitHit('BAG_LIMIT_TOTAL_SIZE', `more than ${limits.maxTotalBytes} bytes`))
+        const packed = this.compressedBytes
+        if (packed !== undefined && total > RATIO_FLOOR && total / Math.max(packed, 1) > limits.maxCompressionRatio) {
+          return done(new LimitHit('BAG_LIMIT_COMPRESSION_RATIO', `${total} bytes from ${packed} compressed, ratio limit ${limits.maxCompressionRatio}`))
+        }
+        this.bytes = total
+        size += chunk.length
+        if (expectedCrc !== undefined) crc = crc32(chunk, crc)
+        this.#progress(false)
+        if (sink === undefined) return done(null, chunk)
+        // Awaiting the sink is the backpressure: ingest hashes at its own pace.
+        Promise.resolve()
+          .then(() => sink.update(chunk))
+          .then(() => done(null, chunk), (err: unknown) => done(new SinkFailed('onEntry sink failed', { cause: err })))
+      },
+      flush: (done: TransformCallback) => {
+        if (expectedCrc !== undefined && crc !== expectedCrc) return done(new BadData(`CRC-32 ${hex(crc)} does not match ${hex(expectedCrc)} recorded in the archive`))
+        done()
+      }
+    })
+    return { stream, size: () => size }
+  }
+
+  #target (name: string): string {
+    const target = resolve(this.#dir, name)
+    // Defence in depth: checkEntryName already refused every escape.
+    if (!target.startsWith(this.#dir + sep)) throw new LantaiError('STAGING_FAILED', `entry ${name} resolves outside staging`)
+    return target
+  }
+
+  async #mkdirs (dir: string): Promise<void> {
+    if (this.#made.has(dir)) return
+    try {
+      await mkdir(dir, { recursive: true, mode: 0o755 })
+    } catch (err) {
+      throw stagingFailed(err)
+    }
+    this.#made.add(dir)
+  }
+
+  #signalOption (): { signal?: AbortSignal } {
+    return this.#hooks.signal === undefined ? {} : { signal: this.#hooks.signal }
+  }
+}
+
+/**
+ * Wraps an entry's bytes so an error raised while reading them can be told apart from one raised
+ * while writing: pipeline hands both stages the same error object.
+ */
+function watched (source: EntryBody): AsyncIterable<Uint8Array> & { failure: unknown } {
+  const body = {
+    failure: undefined as unknown,
+    async * [Symbol.asyncIterator] (): AsyncGenerator<Uint8Array> {
+      try {
+        yield * source
+      } catch (err) {
+        body.failure = err
+        throw err
+      }
+    }
+  }
+  return body
+}
+
+function stagingFailed (err: unknown): LantaiError {
+  if (err instanceof LantaiError) return err
+  const code = (err as NodeJS.ErrnoException | undefined)?.code
+  return new LantaiError('STAGING_FAILED', code, { code }, { cause: err })
+}
+
+const hex = (n: number): string => n.toString(16).padStart(8, '0')

@@ -1,0 +1,120 @@
+// Zip needs random access (the central directory is at the end), so it is read from a file only.
+import yauzl, { type Entry, type ZipFile } from 'yauzl'
+import { decodeNameBytes } from './entry-name.js'
+import type { EntryType, StagingWriter } from './staging-writer.js'
+
+export interface ZipOptions {
+  /** Code page for names without the UTF-8 flag that are not valid UTF-8. */
+  nameEncoding: string
+}
+
+const UTF8_FLAG = 0x800
+const UNICODE_PATH_EXTRA = 0x7075
+const STORED = 0
+const DEFLATED = 8
+const S_IFMT = 0o170000
+const S_IFREG = 0o100000
+const S_IFDIR = 0o040000
+const S_IFLNK = 0o120000
+
+export async function unpackZip (file: string, writer: StagingWriter, options: ZipOptions): Promise<void> {
+  let zip: ZipFile
+  try {
+    // decodeStrings: false, because yauzl's own name check ends the whole archive at the first bad
+    // name; we decode and judge each name ourselves so one hostile entry is skipped, not fatal.
+    zip = await yauzl.openPromise(file, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true, strictFileNames: false })
+  } catch (err) {
+    writer.corrupt(undefined, message(err))
+    return
+  }
+  zip.on('error', () => { /* reported through nextEntry; a listener keeps a late error from crashing the process */ })
+  writer.compressedBytes = 0
+  let claimedCompressed = 0
+  let last: string | undefined
+  try {
+    while (!writer.stopped) {
+      writer.checkAborted()
+      let entry: Entry | null
+      try {
+        entry = await nextEntry(zip)
+      } catch (err) {
+        writer.corrupt(last, last === undefined ? message(err) : `after this entry: ${message(err)}`)
+        break
+      }
+      if (entry === null) break
+      const raw = entryName(entry, options.nameEncoding)
+      last = raw
+      const type = entryType(entry, raw)
+      const admitted = writer.admit(raw, type)
+      if (admitted === null) continue
+      if (type === 'directory') {
+        await writer.makeDirectory(admitted)
+        continue
+      }
+      if (entry.isEncrypted()) {
+        writer.findings.add('BAG_ARCHIVE_ENTRY_ENCRYPTED', { path: admitted.name, detail: admitted.name })
+        continue
+      }
+      if (entry.compressionMethod !== STORED && entry.compressionMethod !== DEFLATED) {
+        writer.findings.add('BAG_ARCHIVE_ENTRY_UNSUPPORTED', { path: admitted.name, detail: `${admitted.name} (method ${entry.compressionMethod})` })
+        continue
+      }
+      // The ratio's denominator: the entry's compressed size, which yauzl has checked lies inside
+      // the file; capped at the file size so overlapping entries (a non-recursive bomb) cannot inflate it.
+      claimedCompressed += entry.compressedSize
+      writer.compressedBytes = Math.min(claimedCompressed, zip.fileSize)
+      let data
+      try {
+        data = await zip.openReadStreamPromise(entry)
+      } catch (err) {
+        writer.corrupt(admitted.name, message(err))
+        break
+      }
+      // yauzl's size check runs as soon as bytes arrive, before the writer has opened the target
+      // and started reading: without a listener that early error would crash the process. The
+      // stream keeps the error, and the writer's read of it still fails with it.
+      data.on('error', () => {})
+      // yauzl checks the byte count (validateEntrySizes) but not the CRC-32; the writer does.
+      await writer.writeFile(admitted, data, { crc32: entry.crc32 })
+    }
+  } finally {
+    zip.close()
+  }
+}
+
+function nextEntry (zip: ZipFile): Promise<Entry | null> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      zip.off('entry', onEntry)
+      zip.off('end', onEnd)
+      zip.off('error', onError)
+    }
+    const onEntry = (entry: Entry): void => { done(); resolve(entry) }
+    const onEnd = (): void => { done(); resolve(null) }
+    const onError = (err: Error): void => { done(); reject(err) }
+    zip.on('entry', onEntry)
+    zip.on('end', onEnd)
+    zip.on('error', onError)
+    zip.readEntry()
+  })
+}
+
+function entryName (entry: Entry, nameEncoding: string): string {
+  const flagged = (entry.generalPurposeBitFlag & UTF8_FLAG) !== 0
+  if (flagged || entry.extraFields.some(f => f.id === UNICODE_PATH_EXTRA)) {
+    // strictFileNames: true keeps backslashes, which we refuse rather than reinterpret.
+    return yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true)
+  }
+  return decodeNameBytes(entry.fileNameRaw, nameEncoding)
+}
+
+/** Unix tools keep the st_mode in the high half of the external attributes; DOS tools leave it 0. */
+function entryType (entry: Entry, name: string): EntryType {
+  const format = (entry.externalFileAttributes >>> 16) & S_IFMT
+  if (format === S_IFLNK) return 'link'
+  if (format === S_IFDIR || name.endsWith('/')) return 'directory'
+  if (format !== 0 && format !== S_IFREG) return 'special'
+  return 'file'
+}
+
+const message = (err: unknown): string => err instanceof Error ? err.message : String(err)

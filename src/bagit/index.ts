@@ -1,0 +1,10 @@
+// The public face of the BagIt capability; other capabilities import from here only.
+export { BAG_CODES, type BagCode, type Severity } from './codes.js'
+export { finding, Findings, type Finding, type FindingFields } from './findings.js'
+export { DEFAULT_LIMITS, resolveLimits, type BagLimits } from './limits.js'
+export { SUPPORTED_ALGORITHMS, isSupportedAlgorithm, type Digests } from './algorithms.js'
+export { HashPool } from './hash.js'
+export { validateBag, type BagReport, type BagStats, type ValidateOptions, type ValidationProgress } from './validate.js'
+export { validatePackage, type PackageOptions, type PackageReport } from './package.js'
+export { detectArchiveKind, unpackArchive, type ArchiveKind, type UnpackResult } from './archive/index.js'
+export { loadProfile, parseProfile, checkProfile, type BagitProfile, type BagFacts } from './profile.js'
