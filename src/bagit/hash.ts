@@ -4,6 +4,9 @@
 //   several files are hashed at once on different workers.
 // - Big files with two or more algorithms: main reads the file once into a ring of shared slots and
 //   each worker computes only its share of the algorithms (hash-fanout.ts).
+// Submit many files at once: the queue holds the rest while LANES per worker are in flight, and tasks
+// (and replies) sent in the same turn share one cross-thread wake-up, which costs as much as hashing a
+// small file. A caller that keeps only a handful in flight leaves the workers waiting on main.
 import { constants } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
