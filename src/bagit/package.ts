@@ -39,20 +39,21 @@ export async function validatePackage (path: string, options: PackageOptions = {
   const kind = await detectArchiveKind(path).catch((err: NodeJS.ErrnoException) => {
     throw new LantaiError('PATH_UNREADABLE', `${path} (${err.code ?? err.message})`)
   })
-  if (kind === null) return rejected([finding('BAG_ARCHIVE_UNKNOWN_FORMAT', { path, detail: path })], 'tar')
+  if (kind === null) return archiveOnlyReport([finding('BAG_ARCHIVE_UNKNOWN_FORMAT', { path, detail: path })], 'tar')
 
   const staging = await mkdtemp(join(options.stagingRoot ?? tmpdir(), 'lantai-staging-'))
   try {
     const unpacked = await unpackArchive(path, staging, { kind, limits: options.limits, signal: options.signal, nameEncoding: options.nameEncoding ?? 'gb18030' })
-    if (unpacked.root === null) return rejected(unpacked.findings, kind)
+    if (unpacked.root === null) return archiveOnlyReport(unpacked.findings, kind)
     const report = await validateBag(unpacked.root, { ...options, serialization: kind })
-    return merge(unpacked.findings, report, kind)
+    return withArchiveFindings(unpacked.findings, report, kind)
   } finally {
     await rm(staging, { recursive: true, force: true })
   }
 }
 
-function merge (archiveFindings: readonly Finding[], report: BagReport, serialization: ArchiveKind): PackageReport {
+/** A bag report with the findings of the archive it came in joined in front. */
+export function withArchiveFindings (archiveFindings: readonly Finding[], report: BagReport, serialization: ArchiveKind): PackageReport {
   const findings = [...archiveFindings, ...report.findings]
   const errors = findings.filter(f => f.severity === 'error')
   return {
@@ -66,7 +67,8 @@ function merge (archiveFindings: readonly Finding[], report: BagReport, serializ
   }
 }
 
-function rejected (findings: readonly Finding[], serialization: ArchiveKind): PackageReport {
+/** The report of an archive that held no bag to validate. */
+export function archiveOnlyReport (findings: readonly Finding[], serialization: ArchiveKind): PackageReport {
   return {
     valid: false,
     complete: false,

@@ -2,7 +2,7 @@ import { lstat, opendir, readFile, readlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Finding } from './findings.js'
 import { Findings } from './findings.js'
-import { isSupportedAlgorithm, normalizeAlgorithmName, WEAK_ALGORITHMS } from './algorithms.js'
+import { isSupportedAlgorithm, normalizeAlgorithmName, WEAK_ALGORITHMS, type Digests } from './algorithms.js'
 import { declaredOxum, readBagInfo, type BagInfoElement } from './bag-info.js'
 import { parseDeclaration, type Declaration } from './declaration.js'
 import { readFetch, type FetchEntry } from './fetch.js'
@@ -35,6 +35,12 @@ export interface ValidateOptions {
   allowMissingFetched?: boolean
   signal?: AbortSignal
   onProgress?: (p: ValidationProgress) => void
+  /** Algorithms to compute for every listed payload file besides the manifests' (ingest adds sha512, sha256, md5 and sm3). */
+  extraAlgorithms?: readonly string[]
+  /** Digests already computed while the package arrived; only missing algorithms are read again. */
+  precomputed?: (bagPath: string) => { size: number, digests: Digests } | undefined
+  /** Called once per listed payload file with every digest known for it (manifests' and extra). */
+  onFile?: (bagPath: string, size: number, digests: Digests) => void
 }
 
 export interface BagStats {
@@ -301,11 +307,15 @@ class BagValidation {
           findings.add('BAG_FILE_NOT_IN_MANIFEST', { path, source: m.name, severity: this.decl.rules.strict ? 'error' : 'warning', detail: `${path} is not in ${m.name}` })
         }
       })
-      const algorithms = payload.algorithmsFor(entry)
-      if (algorithms.length === 0) return
+      const wanted = [...new Set([...payload.algorithmsFor(entry), ...(this.options.extraAlgorithms ?? [])])]
+      if (wanted.length === 0) return
+      const known = this.options.precomputed?.(path)
+      const usable = known !== undefined && known.size === st.size ? known.digests : {}
+      const missing = wanted.filter(a => usable[a] === undefined)
       try {
-        const { digests } = await this.pool.hashFile(abs, algorithms, { signal: this.options.signal })
+        const digests = missing.length === 0 ? usable : { ...usable, ...(await this.pool.hashFile(abs, missing, { signal: this.options.signal })).digests }
         this.compare(payload, entry, digests)
+        this.options.onFile?.(path, st.size, digests)
       } catch (err) {
         if (this.options.signal?.aborted === true) throw err
         findings.add('BAG_FILE_UNREADABLE', { path, detail: `${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` })

@@ -1,11 +1,16 @@
 import { isLantaiError } from '../errors.js'
+import { fixityCommand } from './commands/fixity.js'
+import { ingestCommand } from './commands/ingest.js'
+import { ocflCommand } from './commands/ocfl.js'
+import { serveCommand } from './commands/serve.js'
+import { tokenCommand } from './commands/token.js'
 import { validateCommand } from './commands/validate.js'
 import { UsageError, type Command } from './command.js'
 
 // `lantai <command>`: one binary, one module per verb. Results go to stdout, logs and progress to
 // stderr; exit 0 ok, 1 findings, 2 usage or I/O (BRIEF §4).
 
-const COMMANDS: readonly Command[] = [validateCommand]
+const COMMANDS: readonly Command[] = [serveCommand, validateCommand, ingestCommand, tokenCommand, fixityCommand, ocflCommand]
 
 export function usage (): string {
   const width = Math.max(...COMMANDS.map(c => c.name.length))
@@ -26,11 +31,6 @@ export async function main (argv: readonly string[]): Promise<number> {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage() + '\n')
     return name === undefined ? 2 : 0
-  }
-  if (name === 'serve') {
-    // The service arrives with its own issue; until then `npm start` explains what there is.
-    process.stdout.write(usage() + '\n\n(lantai serve is not available yet)\n')
-    return 0
   }
   const command = COMMANDS.find(c => c.name === name)
   if (command === undefined) {

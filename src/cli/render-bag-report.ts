@@ -1,34 +1,10 @@
 import type { Finding, PackageReport } from '../bagit/index.js'
 import { formatBytes } from './progress.js'
 
-// The human report and the JSON report are two views of the same findings.
+// The human report; the JSON one (src/bagit/report-json.ts) is the other view of the same findings.
+export { bagReportJson } from '../bagit/report-json.js'
 
 export type Lang = 'en' | 'zh' | 'both'
-
-export function bagReportJson (report: PackageReport): object {
-  const view = (f: Finding): object => ({
-    code: f.code,
-    severity: f.severity,
-    path: f.path ?? null,
-    message: f.message,
-    messageZh: f.messageZh,
-    rule: f.rule,
-    ...(f.source === undefined ? {} : { source: f.source }),
-    ...(f.line === undefined ? {} : { line: f.line }),
-    ...(f.algorithm === undefined ? {} : { algorithm: f.algorithm }),
-    ...(f.expected === undefined ? {} : { expected: f.expected }),
-    ...(f.actual === undefined ? {} : { actual: f.actual })
-  })
-  return {
-    valid: report.valid,
-    complete: report.complete,
-    version: report.version,
-    serialization: report.serialization,
-    errors: report.errors.map(view),
-    warnings: report.warnings.map(view),
-    stats: report.stats
-  }
-}
 
 export function bagReportText (target: string, report: PackageReport, lang: Lang): string {
   const s = report.stats

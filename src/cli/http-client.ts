@@ -1,0 +1,52 @@
+import { request } from 'node:http'
+import type { Readable } from 'node:stream'
+
+// A small client for the CLI's commands that talk to a running service (LANTAI_URL, LANTAI_TOKEN).
+
+export interface ClientOptions { url: string, token: string }
+
+export interface ClientResponse { status: number, headers: Record<string, string | string[] | undefined>, body: unknown }
+
+export class ServiceError extends Error {
+  constructor (message: string, readonly status: number, readonly problem: unknown) { super(message) }
+}
+
+export function clientFromEnv (env: NodeJS.ProcessEnv, overrides: { url?: string, token?: string }): ClientOptions {
+  return { url: overrides.url ?? env.LANTAI_URL ?? 'http://127.0.0.1:7480', token: overrides.token ?? env.LANTAI_TOKEN ?? '' }
+}
+
+export async function call (opts: ClientOptions, method: string, path: string, body?: { stream: Readable, contentType: string, length?: number, onSent?: (n: number) => void } | { json: unknown }): Promise<ClientResponse> {
+  const url = new URL(path, opts.url)
+  const headers: Record<string, string | number> = { authorization: `Bearer ${opts.token}`, accept: 'application/json' }
+  if (body !== undefined && 'json' in body) headers['content-type'] = 'application/json'
+  if (body !== undefined && 'stream' in body) {
+    headers['content-type'] = body.contentType
+    if (body.length !== undefined) headers['content-length'] = body.length
+  }
+  return await new Promise<ClientResponse>((resolve, reject) => {
+    const req = request(url, { method, headers }, res => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('error', reject)
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8')
+        let parsed: unknown = text
+        try { parsed = text === '' ? null : JSON.parse(text) } catch { /* not JSON */ }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed })
+      })
+    })
+    req.on('error', reject)
+    if (body === undefined) { req.end(); return }
+    if ('json' in body) { req.end(JSON.stringify(body.json)); return }
+    let sent = 0
+    body.stream.on('data', (c: Buffer) => { sent += c.length; body.onSent?.(sent) })
+    body.stream.on('error', err => req.destroy(err))
+    body.stream.pipe(req)
+  })
+}
+
+/** The detail of a problem+json body, or the status line. */
+export function describeFailure (res: ClientResponse): string {
+  const p = res.body as { code?: string, detail?: string } | null
+  return p !== null && typeof p === 'object' && typeof p.code === 'string' ? `${p.code}: ${p.detail ?? ''}` : `HTTP ${res.status}`
+}

@@ -1,0 +1,107 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Digests, HashPool } from '../bagit/index.js'
+import { isLantaiError } from '../errors.js'
+import type { OcflObjectReader } from '../ocfl/index.js'
+
+// One fixity check: the bytes are read again and three values compared (research-preservation.md §10,
+// lesson 5): the catalogue's digests, the OCFL inventory's, and the digests of the bytes read now.
+// Bit damage is the bytes disagreeing with the inventory; the catalogue disagreeing with an inventory
+// that the bytes still match is metadata drift, reported apart, and does not damage the package.
+
+export const FIXITY_ALGORITHMS = ['sha512', 'sha256', 'md5', 'sm3'] as const
+
+export interface ContentToCheck {
+  objectId: string
+  contentPath: string
+  size: number
+  /** What the catalogue recorded at ingest. */
+  catalogue: { sha512: string, sha256: string, md5: string, sm3: string }
+}
+
+export type CheckResult =
+  | { outcome: 'ok', computed: Digests }
+  | { outcome: 'mismatch', kind: 'damage' | 'drift', disagreements: string[], computed: Digests }
+  | { outcome: 'missing', detail: string }
+
+/** Paces reads to a byte rate across a whole batch. */
+export class Throttle {
+  #bytes = 0
+  readonly #started = Date.now()
+  constructor (readonly bytesPerSecond: number) {}
+  async take (n: number, signal?: AbortSignal): Promise<void> {
+    this.#bytes += n
+    const due = this.#started + (this.#bytes / this.bytesPerSecond) * 1000
+    const wait = due - Date.now()
+    if (wait > 5) await sleep(wait, undefined, { signal })
+  }
+}
+
+export async function computeDigests (reader: OcflObjectReader, pool: HashPool, objectId: string, contentPath: string, throttle: Throttle, signal?: AbortSignal): Promise<{ size: number, digests: Digests }> {
+  const hasher = pool.createHasher(FIXITY_ALGORITHMS)
+  try {
+    const stream = await reader.openContent(objectId, contentPath)
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      await hasher.update(chunk)
+      await throttle.take(chunk.length, signal)
+    }
+    return await hasher.digest()
+  } catch (err) {
+    hasher.abort(err as Error)
+    throw err
+  }
+}
+
+/** The inventory's own record of a content path: the manifest's sha512, and the fixity block's values. */
+export function inventoryDigests (inventory: { manifest: Record<string, string[]>, fixity?: Record<string, Record<string, string[]>> }, contentPath: string): Digests {
+  const found: Digests = {}
+  for (const [digest, paths] of Object.entries(inventory.manifest)) if (paths.includes(contentPath)) { found.sha512 = digest; break }
+  for (const [alg, table] of Object.entries(inventory.fixity ?? {})) {
+    for (const [digest, paths] of Object.entries(table)) if (paths.includes(contentPath)) { found[alg.replace(/[^a-z0-9]/g, '')] = digest; break }
+  }
+  return found
+}
+
+export function compareThree (catalogue: ContentToCheck['catalogue'], inventory: Digests, computed: Digests): CheckResult {
+  const damage: string[] = []
+  const drift: string[] = []
+  for (const alg of FIXITY_ALGORITHMS) {
+    const now = computed[alg]
+    const inv = inventory[alg]
+    const cat = catalogue[alg]
+    if (inv !== undefined && now !== inv) damage.push(`${alg}: inventory ${inv}, read ${now ?? '?'}`)
+    else if (inv === undefined && now !== cat) damage.push(`${alg}: catalogue ${cat}, read ${now ?? '?'}`)
+    if (inv !== undefined && cat !== inv && now === inv) drift.push(`${alg}: catalogue ${cat}, inventory ${inv}`)
+  }
+  if (damage.length > 0) return { outcome: 'mismatch', kind: 'damage', disagreements: damage, computed }
+  if (drift.length > 0) return { outcome: 'mismatch', kind: 'drift', disagreements: drift, computed }
+  return { outcome: 'ok', computed }
+}
+
+export interface CheckDeps {
+  reader: OcflObjectReader
+  pool: HashPool
+  throttle: Throttle
+  /** Pause before the one re-read of a mismatch (a cable or cache glitch is not damage). */
+  graceMs: number
+  signal?: AbortSignal
+}
+
+export async function checkContent (item: ContentToCheck, inventory: Parameters<typeof inventoryDigests>[0], deps: CheckDeps): Promise<CheckResult> {
+  const expected = inventoryDigests(inventory, item.contentPath)
+  const read = async (): Promise<CheckResult> => {
+    try {
+      const { digests } = await computeDigests(deps.reader, deps.pool, item.objectId, item.contentPath, deps.throttle, deps.signal)
+      return compareThree(item.catalogue, expected, digests)
+    } catch (err) {
+      if (deps.signal?.aborted === true) throw err
+      if ((isLantaiError(err) && err.code === 'STORAGE_NOT_FOUND') || (err as NodeJS.ErrnoException).code === 'ENOENT') {
+        return { outcome: 'missing', detail: `${item.contentPath} is not in the store` }
+      }
+      throw err
+    }
+  }
+  const first = await read()
+  if (first.outcome === 'ok' || (first.outcome === 'mismatch' && first.kind === 'drift')) return first
+  if (deps.graceMs > 0) await sleep(deps.graceMs, undefined, { signal: deps.signal })
+  return await read()
+}

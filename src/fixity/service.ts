@@ -1,0 +1,138 @@
+import cron from 'node-cron'
+import type { HashPool } from '../bagit/index.js'
+import type { Catalogue, Content, Job } from '../catalogue/index.js'
+import type { Logger } from '../logger.js'
+import type { OcflObjectReader } from '../ocfl/index.js'
+import { checkContent, Throttle, type CheckResult } from './check.js'
+import type { FixityPolicy } from './policy.js'
+
+// Scheduled fixity: a cron tick queues a job (job state lives in the catalogue, so only one worker runs
+// it and a restart resumes it); the job checks the most overdue content files in a bounded batch.
+// A manual run (`lantai fixity run`, POST /v1/fixity/runs) checks everything, or one package, now.
+
+export const FIXITY_JOB = 'fixity'
+const DAY_MS = 86_400_000
+
+export interface FixityDeps {
+  catalogue: Catalogue
+  reader: OcflObjectReader
+  pool: HashPool
+  policy: FixityPolicy
+  log: Logger
+  clock?: () => Date
+}
+
+export interface FixityRunOptions {
+  /** 'due': one scheduled batch of overdue files; 'all': every file (of one package, if given). */
+  mode: 'due' | 'all'
+  packageId?: string
+  signal?: AbortSignal
+  agent?: string
+  onProgress?: (p: FixityProgress) => void
+}
+
+export interface FixityProgress { checked: number, bytes: number, ok: number, mismatches: number, missing: number }
+export interface FixityRunResult extends FixityProgress { damagedPackages: string[], ms: number }
+
+export class FixityService {
+  onQueued: (() => void) | undefined
+
+  constructor (readonly deps: FixityDeps) {}
+
+  get #now (): Date { return (this.deps.clock ?? (() => new Date()))() }
+
+  /** Queues a run unless one is already queued or running (a tick never piles up). */
+  enqueue (mode: 'due' | 'all', packageId?: string): Job | null {
+    const subject = packageId ?? '*'
+    if (this.deps.catalogue.jobs.activeFor(FIXITY_JOB, subject) !== null) return null
+    const job = this.deps.catalogue.jobs.enqueue(FIXITY_JOB, subject, { mode, packageId: packageId ?? null })
+    this.onQueued?.()
+    return job
+  }
+
+  schedule (expression: string): { stop (): void } | null {
+    if (expression === 'off') return null
+    const task = cron.schedule(expression, () => { this.enqueue('due') }, { name: 'lantai-fixity', noOverlap: true })
+    return { stop: () => { void task.stop() } }
+  }
+
+  readonly runJob = async (job: Job, signal: AbortSignal, progress: (p: number) => void): Promise<void> => {
+    const payload = job.payload as { mode?: 'due' | 'all', packageId?: string | null } | null
+    const result = await this.run({
+      mode: payload?.mode ?? 'due', packageId: payload?.packageId ?? undefined, signal,
+      onProgress: p => progress(Math.min(99, p.checked))
+    })
+    this.deps.log.info(result, 'fixity run finished')
+  }
+
+  async run (options: FixityRunOptions): Promise<FixityRunResult> {
+    const { catalogue, policy } = this.deps
+    const started = this.#now
+    const throttle = new Throttle(policy.rateBytesPerSecond)
+    // Everything due by start + maxAge is everything; each file checked moves past that horizon, so the
+    // loop ends (a manual run). A scheduled batch takes what is due now, up to the batch limits.
+    const horizon = options.mode === 'all' ? new Date(started.getTime() + policy.maxAgeDays * DAY_MS) : started
+    const progress: FixityProgress = { checked: 0, bytes: 0, ok: 0, mismatches: 0, missing: 0 }
+    const damaged = new Set<string>()
+    const inventories = new Map<string, Awaited<ReturnType<OcflObjectReader['readInventory']>>>()
+    for (;;) {
+      if (options.signal?.aborted === true) break
+      if (options.mode === 'due' && (progress.checked >= policy.batch.files || progress.bytes >= policy.batch.bytes)) break
+      const batch = catalogue.packages.dueForFixity(horizon, 100, options.packageId)
+      if (batch.length === 0) break
+      for (const content of batch) {
+        if (isAborted(options.signal)) break
+        const result = await this.#checkOne(content, inventories, throttle, options.signal)
+        const outcome = result.outcome === 'ok' ? 'ok' : result.outcome
+        const checkedAt = this.#now
+        catalogue.packages.recordFixity(content.packageId, content.contentPath, outcome, checkedAt.toISOString(),
+          new Date(checkedAt.getTime() + policy.maxAgeDays * DAY_MS).toISOString(),
+          { agent: options.agent ?? 'system', detail: detailOf(result) })
+        progress.checked++
+        progress.bytes += content.size
+        if (result.outcome === 'ok') progress.ok++
+        else if (result.outcome === 'missing') progress.missing++
+        else progress.mismatches++
+        // Bit damage or a lost file makes the package damaged; metadata drift is reported, not damage.
+        const isDamage = result.outcome === 'missing' || (result.outcome === 'mismatch' && result.kind === 'damage')
+        if (isDamage && !damaged.has(content.packageId)) {
+          const pkg = catalogue.packages.get(content.packageId)
+          if (pkg !== null && pkg.state !== 'damaged') catalogue.packages.markDamaged(content.packageId, { contentPath: content.contentPath, ...detailOf(result) }, options.agent ?? 'system')
+          damaged.add(content.packageId)
+        }
+        options.onProgress?.({ ...progress })
+      }
+    }
+    return { ...progress, damagedPackages: [...damaged], ms: this.#now.getTime() - started.getTime() }
+  }
+
+  async #checkOne (content: Content, inventories: Map<string, Awaited<ReturnType<OcflObjectReader['readInventory']>>>, throttle: Throttle, signal?: AbortSignal): Promise<CheckResult> {
+    const pkg = this.deps.catalogue.packages.get(content.packageId)
+    if (pkg === null) return { outcome: 'missing', detail: `package ${content.packageId} is not in the catalogue` }
+    let inventory = inventories.get(pkg.ocflId)
+    if (inventory === undefined) {
+      try {
+        inventory = await this.deps.reader.readInventory(pkg.ocflId)
+      } catch (err) {
+        return { outcome: 'missing', detail: `inventory of ${pkg.ocflId} cannot be read: ${(err as Error).message}` }
+      }
+      inventories.set(pkg.ocflId, inventory)
+    }
+    return await checkContent({ objectId: pkg.ocflId, contentPath: content.contentPath, size: content.size, catalogue: content }, inventory, {
+      reader: this.deps.reader, pool: this.deps.pool, throttle, graceMs: this.deps.policy.graceSeconds * 1000, signal
+    })
+  }
+
+  summary (): ReturnType<Catalogue['packages']['fixitySummary']> & { policy: FixityPolicy } {
+    return { ...this.deps.catalogue.packages.fixitySummary(this.#now), policy: this.deps.policy }
+  }
+}
+
+/** Read through a call, so the compiler does not narrow a signal that an await may have changed. */
+const isAborted = (signal?: AbortSignal): boolean => signal?.aborted === true
+
+function detailOf (result: CheckResult): Record<string, unknown> {
+  if (result.outcome === 'ok') return {}
+  if (result.outcome === 'missing') return { missing: result.detail }
+  return { kind: result.kind, disagreements: result.disagreements }
+}

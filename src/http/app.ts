@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Catalogue } from '../catalogue/index.js'
+import type { FixityService } from '../fixity/index.js'
+import type { Ingest } from '../ingest/ingest.js'
+import type { Logger } from '../logger.js'
+import type { OcflObjectReader } from '../ocfl/index.js'
+import { auth } from './plugins/auth.js'
+import { openapi } from './plugins/openapi.js'
+import { problemDetails } from './plugins/problem-details.js'
+import { auditRoutes } from './routes/audit.js'
+import { fixityRoutes } from './routes/fixity.js'
+import { healthRoutes } from './routes/health.js'
+import { packageRoutes } from './routes/packages.js'
+import { projectRoutes } from './routes/projects.js'
+import { submissionRoutes } from './routes/submissions.js'
+import { tokenRoutes } from './routes/tokens.js'
+
+export interface RouteEntry { method: string, url: string, public: boolean }
+
+declare module 'fastify' {
+  interface FastifyInstance { routeTable: readonly RouteEntry[] }
+}
+
+export interface AppDeps {
+  catalogue: Catalogue
+  ingest: Ingest
+  reader: OcflObjectReader
+  fixity: FixityService
+  logger: Logger
+}
+
+/** The HTTP shell over the domain; `listen` lives only in main.ts, tests use `inject`. */
+export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    // pino's Logger is a FastifyBaseLogger with more; fastify's types want the narrower one.
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    genReqId: req => (typeof req.headers['x-request-id'] === 'string' && /^[\w.-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : randomUUID()),
+    requestIdHeader: false,
+    // Packages stream past this limit through their own parser; JSON bodies stay small.
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } }
+  }).withTypeProvider<TypeBoxTypeProvider>()
+  app.addHook('onSend', async (req, reply) => { reply.header('x-request-id', req.id) })
+  // Every route, for the test that walks them all without a token.
+  const routes: RouteEntry[] = []
+  app.decorate('routeTable', routes)
+  app.addHook('onRoute', r => {
+    for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url, public: (r.config as { public?: boolean } | undefined)?.public === true || r.url.startsWith('/docs') })
+  })
+
+  await app.register(problemDetails)
+  // auth first: its onRoute hook must see every later route, the docs' included.
+  await app.register(auth, { catalogue: deps.catalogue })
+  await app.register(openapi)
+  await app.register(healthRoutes)
+  await app.register(projectRoutes, { prefix: '/v1', catalogue: deps.catalogue })
+  await app.register(submissionRoutes, { prefix: '/v1', catalogue: deps.catalogue, ingest: deps.ingest })
+  await app.register(packageRoutes, { prefix: '/v1', catalogue: deps.catalogue, reader: deps.reader })
+  await app.register(tokenRoutes, { prefix: '/v1', catalogue: deps.catalogue })
+  await app.register(auditRoutes, { prefix: '/v1', catalogue: deps.catalogue })
+  await app.register(fixityRoutes, { prefix: '/v1', catalogue: deps.catalogue, fixity: deps.fixity })
+  return app
+}

@@ -1,0 +1,50 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import type { Catalogue } from '../../catalogue/index.js'
+import { LantaiError } from '../../errors.js'
+import { ROLES } from '../../auth/roles.js'
+import { Page, ProblemResponses } from '../schemas/common.js'
+import { pageOf, ProjectCode, ProjectView } from '../schemas/views.js'
+
+export interface ProjectRoutesOptions { catalogue: Catalogue }
+
+export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesOptions> = async (app, { catalogue }) => {
+  app.post('/projects', {
+    config: { roles: ['admin', 'archivist'] },
+    schema: {
+      summary: 'Register a construction project', tags: ['projects'],
+      body: Type.Object({ code: ProjectCode, name: Type.String({ minLength: 1, maxLength: 500, description: 'project name' }), unit: Type.Optional(Type.String({ maxLength: 500, description: 'construction unit (建设单位)' })) }),
+      response: { 201: ProjectView, ...ProblemResponses, 409: ProblemResponses[400] }
+    }
+  }, async (req, reply) => {
+    const project = catalogue.projects.create({ code: req.body.code, name: req.body.name, unit: req.body.unit ?? null })
+    catalogue.events.append({ type: 'project.created', outcome: 'success', agent: req.principal?.tokenId ?? 'system', objectType: 'project', objectId: project.code, detail: { name: project.name } })
+    return reply.code(201).header('location', `/v1/projects/${encodeURIComponent(project.code)}`).send(project)
+  })
+
+  app.get('/projects', {
+    config: { roles: ROLES },
+    schema: {
+      summary: 'Search projects by code, name, unit and registration date', tags: ['projects'],
+      querystring: Type.Composite([Page, Type.Object({
+        q: Type.Optional(Type.String({ description: 'part of the code or name' })),
+        unit: Type.Optional(Type.String({ description: 'construction unit' })),
+        createdFrom: Type.Optional(Type.String({ format: 'date', description: 'registered on or after' })),
+        createdTo: Type.Optional(Type.String({ format: 'date', description: 'registered on or before' }))
+      })]),
+      response: { 200: pageOf(ProjectView), ...ProblemResponses }
+    }
+  }, async req => {
+    const { limit, offset, ...filter } = req.query
+    return { ...catalogue.projects.search({ ...filter, limit, offset }), limit, offset }
+  })
+
+  app.get('/projects/:code', {
+    config: { roles: ROLES, objectParam: 'code' },
+    schema: { summary: 'One project', tags: ['projects'], params: Type.Object({ code: ProjectCode }), response: { 200: ProjectView, ...ProblemResponses } }
+  }, async req => {
+    const project = catalogue.projects.get(req.params.code)
+    if (project === null) throw new LantaiError('PROJECT_NOT_FOUND', req.params.code)
+    return project
+  })
+}

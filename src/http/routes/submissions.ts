@@ -1,0 +1,58 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { Readable } from 'node:stream'
+import { Type } from '@sinclair/typebox'
+import type { Catalogue } from '../../catalogue/index.js'
+import { LantaiError } from '../../errors.js'
+import { ROLES } from '../../auth/roles.js'
+import { CONTENT_TYPES } from '../../ingest/receive.js'
+import type { Ingest } from '../../ingest/ingest.js'
+import { Page, ProblemResponses } from '../schemas/common.js'
+import { pageOf, ProjectCode, SubmissionView } from '../schemas/views.js'
+
+export interface SubmissionRoutesOptions { catalogue: Catalogue, ingest: Ingest }
+
+export const submissionRoutes: FastifyPluginAsyncTypebox<SubmissionRoutesOptions> = async (app, { catalogue, ingest }) => {
+  // The package is the raw body, streamed straight into staging: never buffered, never parsed here.
+  app.addContentTypeParser(Object.keys(CONTENT_TYPES), (_req, payload, done) => { done(null, payload) })
+
+  app.post('/submissions', {
+    config: { roles: ['admin', 'archivist'] },
+    schema: {
+      summary: 'Submit a package (BagIt in tar, tar.gz or zip) as the raw request body',
+      description: 'The body is unpacked and hashed as it arrives. The answer comes once the upload is in staging; checking and storing continue in the background: follow `GET /v1/submissions/{id}`.',
+      tags: ['submissions'],
+      querystring: Type.Object({ project: ProjectCode }),
+      response: { 202: SubmissionView, ...ProblemResponses, 413: ProblemResponses[400], 415: ProblemResponses[400] }
+    }
+  }, async (req, reply) => {
+    const length = req.headers['content-length']
+    const abort = new AbortController()
+    req.raw.once('close', () => { if (!req.raw.complete) abort.abort(new LantaiError('UPLOAD_INCOMPLETE', 'the client disconnected')) })
+    const sub = await ingest.submit({
+      projectCode: req.query.project,
+      contentType: req.headers['content-type'] ?? '',
+      body: req.body as Readable,
+      expectedBytes: length === undefined ? undefined : Number(length),
+      principal: req.principal,
+      signal: abort.signal
+    })
+    return reply.code(202).header('location', `/v1/submissions/${sub.id}`).send(sub)
+  })
+
+  app.get('/submissions/:id', {
+    config: { roles: ROLES, objectParam: 'id' },
+    schema: { summary: 'A submission: its state, progress, and the full validation report', tags: ['submissions'], params: Type.Object({ id: Type.String() }), response: { 200: SubmissionView, ...ProblemResponses } }
+  }, async req => ingest.get(req.params.id))
+
+  app.get('/submissions', {
+    config: { roles: ROLES },
+    schema: {
+      summary: 'List submissions, newest first', tags: ['submissions'],
+      querystring: Type.Composite([Page, Type.Object({ project: Type.Optional(ProjectCode), state: Type.Optional(Type.String()) })]),
+      response: { 200: pageOf(SubmissionView), ...ProblemResponses }
+    }
+  }, async req => {
+    const { limit, offset, project, state } = req.query
+    return { ...catalogue.submissions.list({ projectCode: project, state: state as never, limit, offset }), limit, offset }
+  })
+}

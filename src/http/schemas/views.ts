@@ -1,0 +1,68 @@
+import { Type } from '@sinclair/typebox'
+
+// Response schemas: what each resource looks like on the wire. Every field says what it is.
+const Time = (description: string) => Type.String({ format: 'date-time', description })
+const Nullable = <T extends ReturnType<typeof Type.String>>(s: T) => Type.Union([s, Type.Null()])
+
+export const ProjectCode = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9-]{0,63}$', description: 'unified project code (统一项目代码)' })
+
+export const ProjectView = Type.Object({
+  code: ProjectCode,
+  name: Type.String({ description: 'project name (项目名称)' }),
+  unit: Type.Union([Type.String(), Type.Null()], { description: 'construction unit (建设单位)' }),
+  createdAt: Time('when the project was registered')
+})
+
+export const ErrorValue = Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()], { description: 'why the submission failed or was rejected' })
+
+export const SubmissionView = Type.Object({
+  id: Type.String({ description: 'submission id' }),
+  projectCode: ProjectCode,
+  state: Type.String({ description: 'receiving | received | checking | checked | transferring | stored | rejected | failed' }),
+  progress: Type.Integer({ minimum: 0, maximum: 100, description: 'percent done while it runs' }),
+  stage: Type.Union([Type.String(), Type.Null()], { description: 'what it is doing now' }),
+  contentType: Type.String(),
+  bytesReceived: Type.Integer({ description: 'bytes of the upload received' }),
+  sha256: Type.Union([Type.String(), Type.Null()], { description: 'sha256 of the upload as sent' }),
+  duplicateOf: Type.Union([Type.String(), Type.Null()], { description: 'an earlier submission with the same upload' }),
+  packageId: Type.Union([Type.String(), Type.Null()], { description: 'the package it was stored in' }),
+  version: Type.Union([Type.Integer(), Type.Null()], { description: 'the package version it became' }),
+  error: ErrorValue,
+  report: Type.Unknown({ description: 'the full validation report: every problem, as `lantai validate --json`' }),
+  createdAt: Time('when the upload began'),
+  updatedAt: Time('last change')
+})
+
+export const VersionView = Type.Object({
+  number: Type.Integer(), submissionId: Type.String(), createdAt: Type.String(), message: Type.String(), fileCount: Type.Integer(), bytes: Type.Integer()
+})
+
+export const PackageView = Type.Object({
+  id: Type.String({ description: 'package id' }),
+  projectCode: ProjectCode,
+  projectName: Type.Optional(Type.String()),
+  unit: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  ocflId: Type.String({ description: 'OCFL object id' }),
+  headVersion: Type.Integer({ description: 'the latest version' }),
+  state: Type.String({ description: 'active | damaged' }),
+  fileCount: Type.Integer(),
+  bytes: Type.Integer(),
+  createdAt: Type.String(),
+  updatedAt: Type.String()
+})
+
+export const FileView = Type.Object({
+  version: Type.Integer(), logicalPath: Type.String(), contentPath: Type.String(), size: Type.Integer(),
+  sha512: Type.String(), sha256: Type.String(), md5: Type.String(), sm3: Type.String(), format: Type.Union([Type.String(), Type.Null()])
+})
+
+export const EventView = Type.Object({
+  id: Type.Integer(), at: Type.String(), type: Type.String(), outcome: Type.String(), agent: Type.String(),
+  objectType: Type.String(), objectId: Type.String(), detail: Type.Unknown()
+})
+
+export const pageOf = <T extends ReturnType<typeof Type.Object>>(item: T) => Type.Object({
+  items: Type.Array(item), total: Type.Integer({ description: 'items matching, over all pages' }), limit: Type.Integer(), offset: Type.Integer()
+})
+
+export { Nullable }

@@ -1,0 +1,293 @@
+import { readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Readable } from 'node:stream'
+import type { Principal } from '../auth/roles.js'
+import { archiveOnlyReport, bagReportJson, validateBag, withArchiveFindings, type BagitProfile, type BagLimits, type BagReportJson, type Digests, type HashPool, type PackageReport } from '../bagit/index.js'
+import type { Catalogue, Job, Submission } from '../catalogue/index.js'
+import { LantaiError, isLantaiError } from '../errors.js'
+import type { Logger } from '../logger.js'
+import { projectObjectId, type NewVersionFile, type OcflObjectReader, type OcflObjectWriter } from '../ocfl/index.js'
+import { CONTENT_TYPES, INGEST_ALGORITHMS, receivePackage, type FileDigestsRecord } from './receive.js'
+
+// Ingest as stages: receive → check → decide → transfer. Each stage starts from what the catalogue and
+// the staging directory hold, so a crash at any point resumes (or fails cleanly) at restart, and the
+// archivist's acceptance decision can later sit between check and transfer without rework.
+
+export const INGEST_JOB = 'ingest'
+
+export interface IngestDeps {
+  catalogue: Catalogue
+  pool: HashPool
+  writer: OcflObjectWriter
+  reader: OcflObjectReader
+  stagingRoot: string
+  log: Logger
+  profile: BagitProfile | null
+  limits?: Partial<BagLimits>
+  maxUploadBytes: number
+  nameEncoding?: string
+  /** Called after a submission is queued for checking, so a runner can pick it up at once. */
+  onQueued?: () => void
+  clock?: () => Date
+}
+
+export interface SubmitInput {
+  projectCode: string
+  contentType: string
+  body: Readable
+  expectedBytes?: number
+  principal: Principal | null
+  signal?: AbortSignal
+}
+
+/** What stage 1 leaves in staging for the stages after it (they may run after a restart). */
+interface ReceivedRecord {
+  root: string | null
+  archiveFindings: PackageReport['findings']
+  digests: Array<[string, FileDigestsRecord]>
+}
+
+interface CheckedRecord { files: Array<{ path: string, size: number, digests: Digests }> }
+
+export class Ingest {
+  constructor (readonly deps: IngestDeps) {}
+
+  stagingDir (id: string): string { return join(this.deps.stagingRoot, id) }
+
+  /** Stage 1 in the request: creates the submission, streams the body into staging, queues the check. */
+  async submit (input: SubmitInput): Promise<Submission> {
+    const { catalogue } = this.deps
+    const kind = CONTENT_TYPES[input.contentType.split(';')[0]?.trim().toLowerCase() ?? '']
+    if (kind === undefined) throw new LantaiError('UNSUPPORTED_MEDIA_TYPE', `got ${input.contentType}`)
+    if (catalogue.projects.get(input.projectCode) === null) throw new LantaiError('PROJECT_NOT_FOUND', input.projectCode)
+    if (input.expectedBytes !== undefined && input.expectedBytes > this.deps.maxUploadBytes) {
+      throw new LantaiError('PAYLOAD_TOO_LARGE', `${input.expectedBytes} bytes announced, the limit is ${this.deps.maxUploadBytes}`)
+    }
+    const sub = catalogue.submissions.create({ projectCode: input.projectCode, contentType: input.contentType, createdBy: input.principal?.tokenId ?? null })
+    const dir = this.stagingDir(sub.id)
+    const log = this.deps.log.child({ submission: sub.id, project: input.projectCode })
+    let lastProgress = 0
+    try {
+      const received = await receivePackage({
+        body: input.body,
+        kind,
+        stagingDir: dir,
+        maxBytes: this.deps.maxUploadBytes,
+        expectedBytes: input.expectedBytes,
+        limits: this.deps.limits,
+        nameEncoding: this.deps.nameEncoding,
+        signal: input.signal,
+        onProgress: bytes => {
+          const now = Date.now()
+          if (now - lastProgress < 500) return
+          lastProgress = now
+          const pct = input.expectedBytes === undefined || input.expectedBytes === 0 ? 0 : Math.floor(40 * bytes / input.expectedBytes)
+          catalogue.submissions.progress(sub.id, pct, 'receiving', bytes)
+        }
+      }, this.deps.pool)
+      const record: ReceivedRecord = { root: received.root, archiveFindings: received.archiveFindings, digests: [...received.digests] }
+      await writeAtomically(join(dir, 'received.json'), JSON.stringify(record))
+      const duplicate = catalogue.submissions.findStoredBySha256(input.projectCode, received.bodySha256)
+      catalogue.submissions.transition(sub.id, 'receiving', 'received', {
+        bytesReceived: received.bytes, sha256: received.bodySha256, progress: 40, stage: 'received', duplicateOf: duplicate?.id ?? null
+      })
+      log.info({ bytes: received.bytes, files: received.digests.size }, 'package received')
+    } catch (err) {
+      const error = { code: isLantaiError(err) ? err.code : 'INTERNAL', message: (err as Error).message }
+      catalogue.submissions.transition(sub.id, 'receiving', 'failed', { error, stage: 'receive' })
+      await rm(dir, { recursive: true, force: true })
+      log.warn({ err }, 'receive failed; nothing kept')
+      throw err
+    }
+    catalogue.jobs.enqueue(INGEST_JOB, sub.id, {})
+    this.deps.onQueued?.()
+    return catalogue.submissions.get(sub.id) ?? sub
+  }
+
+  /** Stages 2–4 for one submission, resumed from whatever state the catalogue says it is in. */
+  readonly runJob = async (job: Job, signal: AbortSignal, progress: (p: number) => void): Promise<void> => {
+    const id = job.subjectId
+    if (id === null) throw new LantaiError('STATE_CONFLICT', `job ${job.id} names no submission`)
+    const log = this.deps.log.child({ submission: id })
+    try {
+      let sub = this.get(id)
+      if (sub.state === 'received' || sub.state === 'checking') sub = await this.check(sub, signal, progress)
+      if (sub.state === 'checked' || sub.state === 'transferring') sub = await this.transfer(sub, signal, progress)
+      if (sub.state === 'stored' || sub.state === 'rejected') await rm(this.stagingDir(id), { recursive: true, force: true })
+    } catch (err) {
+      if (signal.aborted) throw err
+      if (isLantaiError(err) && err.transient) throw err
+      const sub = this.deps.catalogue.submissions.get(id)
+      if (sub !== null && !['stored', 'rejected', 'failed'].includes(sub.state)) {
+        this.deps.catalogue.submissions.transition(id, sub.state, 'failed', { error: { code: isLantaiError(err) ? err.code : 'INTERNAL', message: (err as Error).message } })
+      }
+      log.error({ err }, 'ingest failed')
+      throw err
+    }
+  }
+
+  get (id: string): Submission {
+    const sub = this.deps.catalogue.submissions.get(id)
+    if (sub === null) throw new LantaiError('SUBMISSION_NOT_FOUND', id)
+    return sub
+  }
+
+  /** Stage 2, check: every problem at once (BagIt, the center's profile), then stage 3, decide. */
+  async check (sub: Submission, signal: AbortSignal, progress: (p: number) => void): Promise<Submission> {
+    const { catalogue } = this.deps
+    if (sub.state === 'received') catalogue.submissions.transition(sub.id, 'received', 'checking', { stage: 'checking' })
+    const dir = this.stagingDir(sub.id)
+    const received = JSON.parse(await readFile(join(dir, 'received.json'), 'utf8')) as ReceivedRecord
+    const inFlight = new Map(received.digests)
+    const files: CheckedRecord['files'] = []
+    let lastProgress = 0
+    const report: PackageReport = received.root === null
+      ? archiveOnlyReport(received.archiveFindings, kindOf(sub.contentType))
+      : withArchiveFindings(received.archiveFindings, await validateBag(received.root, {
+        pool: this.deps.pool,
+        profile: this.deps.profile ?? undefined,
+        serialization: kindOf(sub.contentType),
+        limits: this.deps.limits,
+        signal,
+        extraAlgorithms: INGEST_ALGORITHMS,
+        precomputed: path => inFlight.get(path),
+        onFile: (path, size, digests) => files.push({ path, size, digests }),
+        onProgress: p => {
+          const pct = 40 + Math.floor(50 * (p.bytesTotal !== null && p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : p.filesTotal !== null && p.filesTotal > 0 ? p.filesDone / p.filesTotal : 0))
+          progress(pct)
+          const now = Date.now()
+          if (now - lastProgress > 500) { lastProgress = now; catalogue.submissions.progress(sub.id, Math.min(pct, 90), 'checking') }
+        }
+      }), kindOf(sub.contentType))
+    if (signal.aborted) throw new LantaiError('ABORTED', 'check interrupted')
+    const json = bagReportJson(report)
+    // Stage 3, decide. Until acceptance (验收) arrives as its own issue, a valid package is accepted.
+    const decision = this.decide(sub, json, files)
+    if (decision.accept) {
+      await writeAtomically(join(dir, 'checked.json'), JSON.stringify({ files } satisfies CheckedRecord))
+      return catalogue.submissions.transition(sub.id, 'checking', 'checked', { report: json, progress: 90, stage: 'checked' })
+    }
+    return catalogue.submissions.transition(sub.id, 'checking', 'rejected', { report: json, progress: 100, stage: 'rejected', error: decision.error, duplicateOf: decision.duplicateOf ?? sub.duplicateOf })
+  }
+
+  /** The decision between check and transfer. */
+  decide (sub: Submission, report: BagReportJson, files: CheckedRecord['files']): { accept: true } | { accept: false, error: { code: string, message: string }, duplicateOf?: string } {
+    if (!report.valid) return { accept: false, error: { code: 'PACKAGE_INVALID', message: `${report.errors.length} errors; see the report` } }
+    const head = this.headState(sub.projectCode)
+    // A second upload of the same package changes nothing: every payload file is already in the head
+    // version with the same sha512. It is kept as a record, not stored again.
+    if (head !== null && files.length > 0 && files.every(f => head.get(f.path) === f.digests.sha512)) {
+      return { accept: false, error: { code: 'DUPLICATE_SUBMISSION', message: 'every file is already stored with the same digests' }, duplicateOf: sub.duplicateOf ?? undefined }
+    }
+    return { accept: true }
+  }
+
+  headState (projectCode: string): Map<string, string> | null {
+    const pkg = this.deps.catalogue.packages.getByProject(projectCode)
+    if (pkg === null) return null
+    const state = new Map<string, string>()
+    for (let offset = 0; ; offset += 1000) {
+      const page = this.deps.catalogue.packages.files(pkg.id, { version: pkg.headVersion, limit: 1000, offset })
+      for (const f of page.items) state.set(f.logicalPath, f.sha512)
+      if (page.items.length < 1000) break
+    }
+    return state
+  }
+
+  /** Stage 4, transfer: a new OCFL version (content first, inventory last), then one catalogue transaction. */
+  async transfer (sub: Submission, signal: AbortSignal, progress: (p: number) => void): Promise<Submission> {
+    const { catalogue, writer, reader } = this.deps
+    if (sub.state === 'checked') catalogue.submissions.transition(sub.id, 'checked', 'transferring', { stage: 'transferring' })
+    const dir = this.stagingDir(sub.id)
+    const received = JSON.parse(await readFile(join(dir, 'received.json'), 'utf8')) as ReceivedRecord
+    const checked = JSON.parse(await readFile(join(dir, 'checked.json'), 'utf8')) as CheckedRecord
+    const root = received.root
+    if (root === null) throw new LantaiError('STATE_CONFLICT', 'no bag root in staging')
+    const message = `submission ${sub.id}`
+    const pkg = catalogue.packages.getByProject(sub.projectCode)
+    const objectId = pkg?.ocflId ?? projectObjectId(sub.projectCode)
+
+    // A crash after the OCFL commit but before the catalogue's: the version is there, record it.
+    await writer.recover(objectId)
+    const inventory = await reader.readInventory(objectId).catch(() => null)
+    const committed = inventory === null ? undefined : Object.entries(inventory.versions).find(([, v]) => v.message === message)
+    const files: NewVersionFile[] = checked.files.map(f => ({ logicalPath: f.path, localPath: join(root, f.path), size: f.size, digests: pick(f.digests) }))
+    for (const tag of await this.tagFiles(root, sub.id)) files.push(tag)
+    let versionNumber: number
+    if (committed !== undefined) {
+      versionNumber = Number(committed[0].slice(1))
+    } else {
+      const written = await writer.addVersion(objectId, files, {
+        created: (this.deps.clock ?? (() => new Date()))(),
+        message,
+        user: { name: sub.createdBy ?? 'lantai', address: `urn:lantai:token:${sub.createdBy ?? 'system'}` }
+      }, { signal, expectedHead: pkg?.headVersion ?? 0 })
+      versionNumber = written.version
+    }
+    progress(98)
+    const finalInventory = await reader.readInventory(objectId)
+    const stored = catalogue.packages.recordVersion({
+      projectCode: sub.projectCode,
+      ocflId: objectId,
+      version: { number: versionNumber, submissionId: sub.id, message },
+      files: files.map(f => ({ logicalPath: f.logicalPath, contentPath: contentPathOf(finalInventory, f.digests.sha512), size: f.size, ...f.digests, format: null })),
+      contents: files.map(f => ({ contentPath: contentPathOf(finalInventory, f.digests.sha512), size: f.size, ...f.digests }))
+    })
+    return catalogue.submissions.transition(sub.id, 'transferring', 'stored', { packageId: stored.id, version: versionNumber, progress: 100, stage: 'stored' })
+  }
+
+  /** The bag's own tag files are kept with the version, under submissions/<id>/, for provenance. */
+  async tagFiles (root: string, id: string): Promise<NewVersionFile[]> {
+    const { readdir } = await import('node:fs/promises')
+    const out: NewVersionFile[] = []
+    const walk = async (rel: string): Promise<void> => {
+      for (const d of await readdir(join(root, rel), { withFileTypes: true })) {
+        const path = rel === '' ? d.name : `${rel}/${d.name}`
+        if (rel === '' && d.name === 'data') continue
+        if (d.isDirectory()) await walk(path)
+        else if (d.isFile()) {
+          const { size, digests } = await this.deps.pool.hashFile(join(root, path), INGEST_ALGORITHMS)
+          out.push({ logicalPath: `submissions/${id}/${path}`, localPath: join(root, path), size, digests: pick(digests) })
+        }
+      }
+    }
+    await walk('')
+    return out
+  }
+
+  /** At start: uploads cut off by a crash cannot resume (the client must send again); the rest do. */
+  async recover (): Promise<{ failed: string[], resumed: string[] }> {
+    const { catalogue } = this.deps
+    const failed: string[] = []
+    const resumed: string[] = []
+    for (const sub of catalogue.submissions.listByStates(['receiving'])) {
+      catalogue.submissions.transition(sub.id, 'receiving', 'failed', { error: { code: 'UPLOAD_INCOMPLETE', message: 'the service stopped while the package was arriving; send it again' } })
+      await rm(this.stagingDir(sub.id), { recursive: true, force: true })
+      failed.push(sub.id)
+    }
+    for (const sub of catalogue.submissions.listByStates(['received', 'checking', 'checked', 'transferring'])) {
+      if (catalogue.jobs.activeFor(INGEST_JOB, sub.id) === null) catalogue.jobs.enqueue(INGEST_JOB, sub.id, { resumed: true })
+      resumed.push(sub.id)
+    }
+    return { failed, resumed }
+  }
+}
+
+const pick = (d: Digests): NewVersionFile['digests'] => {
+  const { sha512, sha256, md5, sm3 } = d
+  if (sha512 === undefined || sha256 === undefined || md5 === undefined || sm3 === undefined) throw new LantaiError('STATE_CONFLICT', 'a file lacks an ingest digest')
+  return { sha512, sha256, md5, sm3 }
+}
+
+function contentPathOf (inventory: { manifest: Record<string, string[]> }, sha512: string): string {
+  const paths = inventory.manifest[sha512]
+  if (paths === undefined || paths[0] === undefined) throw new LantaiError('STATE_CONFLICT', `sha512 ${sha512} is not in the inventory`)
+  return paths[0]
+}
+
+const kindOf = (contentType: string): 'tar' | 'tar.gz' | 'zip' => CONTENT_TYPES[contentType.split(';')[0]?.trim().toLowerCase() ?? ''] ?? 'tar'
+
+async function writeAtomically (file: string, text: string): Promise<void> {
+  await writeFile(`${file}.tmp`, text, { flag: 'w' })
+  await rename(`${file}.tmp`, file)
+}

@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
+import { mkdir, rm } from 'node:fs/promises'
+import { join, relative, sep } from 'node:path'
+import { Transform, type Readable, type TransformCallback } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { LantaiError, isLantaiError } from '../errors.js'
+import { unpackArchive, type ArchiveKind, type BagLimits, type Digests, type Finding, type HashPool } from '../bagit/index.js'
+
+// Stage 1, receive: the body goes to staging in one pass. Tar and tar.gz are unpacked as they stream in,
+// every file hashed in flight with the ingest algorithms (sha512 for OCFL, sha256, md5 and SM3 for
+// fixity); a zip needs its central directory, so it is spooled to a file first and unpacked from there.
+
+/** Digests every stored file gets: sha512 addresses OCFL content, the rest are fixity values. */
+export const INGEST_ALGORITHMS = ['sha512', 'sha256', 'md5', 'sm3'] as const
+
+export const CONTENT_TYPES: Readonly<Record<string, ArchiveKind>> = {
+  'application/x-tar': 'tar',
+  'application/tar': 'tar',
+  'application/gzip': 'tar.gz',
+  'application/x-gzip': 'tar.gz',
+  'application/tar+gzip': 'tar.gz',
+  'application/zip': 'zip'
+}
+
+export interface ReceiveInput {
+  body: Readable
+  kind: ArchiveKind
+  /** The staging directory of this submission; made here, removed by the caller on failure. */
+  stagingDir: string
+  maxBytes: number
+  /** Content-Length when the client sent one: fewer bytes means the upload broke off. */
+  expectedBytes?: number
+  limits?: Partial<BagLimits>
+  nameEncoding?: string
+  signal?: AbortSignal
+  onProgress?: (bytes: number) => void
+}
+
+export interface FileDigestsRecord { size: number, digests: Digests }
+
+export interface Received {
+  /** The bag root inside staging, or null when the archive held no recognisable bag. */
+  root: string | null
+  bytes: number
+  /** sha256 of the body as sent: the same upload twice is caught before any check. */
+  bodySha256: string
+  archiveFindings: readonly Finding[]
+  /** In-flight digests by bag-relative path (data/…, bagit.txt, …). */
+  digests: Map<string, FileDigestsRecord>
+}
+
+/** Counts, hashes and caps the body as it passes. */
+class BodyTap extends Transform {
+  readonly sha256 = createHash('sha256')
+  bytes = 0
+  constructor (readonly maxBytes: number, readonly onProgress?: (bytes: number) => void) { super() }
+  override _transform (chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length
+    if (this.bytes > this.maxBytes) { done(new LantaiError('PAYLOAD_TOO_LARGE', `more than ${this.maxBytes} bytes`)); return }
+    this.sha256.update(chunk)
+    this.onProgress?.(this.bytes)
+    done(null, chunk)
+  }
+}
+
+export async function receivePackage (input: ReceiveInput, pool: HashPool): Promise<Received> {
+  const { stagingDir, kind } = input
+  const bagDir = join(stagingDir, 'bag')
+  await mkdir(bagDir, { recursive: true })
+  const tap = new BodyTap(input.maxBytes, input.onProgress)
+  let bodyError: unknown = null
+  input.body.once('error', err => { bodyError ??= err })
+  input.body.once('aborted', () => { bodyError ??= new LantaiError('UPLOAD_INCOMPLETE', 'the client disconnected') })
+
+  const byArchivePath = new Map<string, FileDigestsRecord>()
+  const onEntry = (name: string): { update (c: Uint8Array): Promise<void>, end (size: number): Promise<void> } => {
+    const hasher = pool.createHasher(INGEST_ALGORITHMS)
+    return {
+      update: async c => { await hasher.update(c) },
+      end: async size => { byArchivePath.set(name, { size, digests: (await hasher.digest()).digests }) }
+    }
+  }
+
+  let unpacked
+  try {
+    if (kind === 'zip') {
+      const spool = join(stagingDir, 'upload.zip')
+      await pipeline(input.body, tap, createWriteStream(spool, { flags: 'wx' }), { signal: input.signal })
+      checkComplete(tap.bytes, input.expectedBytes, bodyError)
+      unpacked = await unpackArchive(spool, bagDir, { kind, limits: input.limits, signal: input.signal, nameEncoding: input.nameEncoding, onEntry })
+      await rm(spool, { force: true })
+    } else {
+      input.body.once('error', err => tap.destroy(err as Error))
+      unpacked = await unpackArchive(input.body.pipe(tap), bagDir, { kind, limits: input.limits, signal: input.signal, nameEncoding: input.nameEncoding, onEntry })
+      // A capped or broken-off body looks like a truncated archive to the unpacker; it is the upload that failed.
+      if (isLantaiError(tap.errored)) throw tap.errored
+      checkComplete(tap.bytes, input.expectedBytes, bodyError)
+    }
+  } catch (err) {
+    if (isLantaiError(err)) throw err
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOSPC' || code === 'EDQUOT') throw new LantaiError('STAGING_FAILED', `staging is full (${code})`, {}, { cause: err })
+    if (bodyError !== null || code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE') throw new LantaiError('UPLOAD_INCOMPLETE', `after ${tap.bytes} bytes`, {}, { cause: err })
+    throw err
+  }
+
+  const prefix = unpacked.root === null ? '' : relative(bagDir, unpacked.root).split(sep).join('/')
+  const digests = new Map<string, FileDigestsRecord>()
+  for (const [name, rec] of byArchivePath) {
+    const bagPath = prefix === '' ? name : name.startsWith(prefix + '/') ? name.slice(prefix.length + 1) : null
+    if (bagPath !== null) digests.set(bagPath, rec)
+  }
+  return { root: unpacked.root, bytes: tap.bytes, bodySha256: tap.sha256.digest('hex'), archiveFindings: unpacked.findings, digests }
+}
+
+function checkComplete (bytes: number, expected: number | undefined, bodyError: unknown): void {
+  if (bodyError !== null) throw isLantaiError(bodyError) ? bodyError : new LantaiError('UPLOAD_INCOMPLETE', `after ${bytes} bytes`, {}, { cause: bodyError })
+  if (expected !== undefined && bytes < expected) throw new LantaiError('UPLOAD_INCOMPLETE', `${bytes} of ${expected} bytes arrived`)
+}

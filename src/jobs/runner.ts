@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
+import type { Job, JobRepository } from '../catalogue/index.js'
+import { isLantaiError } from '../errors.js'
+import type { Logger } from '../logger.js'
+
+// Runs jobs of one kind from the catalogue's job table: claims with a lease, heartbeats while working,
+// and on shutdown aborts and parks what it holds, so another worker (or this one after a restart)
+// resumes it. Job state lives in the database, never only in this process.
+
+export type JobHandler = (job: Job, signal: AbortSignal, progress: (p: number) => void) => Promise<void>
+
+export interface JobRunnerOptions {
+  kind: string
+  concurrency: number
+  leaseMs?: number
+  idleMs?: number
+}
+
+export class JobRunner {
+  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
+  readonly #running = new Map<string, { abort: AbortController, done: Promise<void> }>()
+  #stopped = true
+  #timer: NodeJS.Timeout | undefined
+  #wake: (() => void) | undefined
+  #loop: Promise<void> | undefined
+
+  constructor (readonly jobs: JobRepository, readonly handler: JobHandler, readonly options: JobRunnerOptions, readonly log: Logger) {}
+
+  get leaseMs (): number { return this.options.leaseMs ?? 60_000 }
+
+  start (): void {
+    if (!this.#stopped) return
+    this.#stopped = false
+    this.#loop = this.#run()
+  }
+
+  /** Asks the loop to look for work now (after an enqueue) instead of at the next idle tick. */
+  poke (): void { this.#wake?.() }
+
+  async #run (): Promise<void> {
+    while (!this.#stopped) {
+      while (!this.#stopped && this.#running.size < this.options.concurrency) {
+        const job = this.jobs.claim(this.options.kind, this.owner, this.leaseMs)
+        if (job === null) break
+        this.#execute(job)
+      }
+      await new Promise<void>(resolve => {
+        this.#wake = resolve
+        this.#timer = setTimeout(resolve, this.options.idleMs ?? 500)
+      })
+      clearTimeout(this.#timer)
+    }
+  }
+
+  #execute (job: Job): void {
+    const abort = new AbortController()
+    const log = this.log.child({ job: job.id, kind: job.kind, subject: job.subjectId })
+    let progress = job.progress
+    const beat = setInterval(() => {
+      try { this.jobs.heartbeat(job.id, this.owner, this.leaseMs, progress) } catch (err) {
+        log.warn({ err }, 'lease lost; stopping the job')
+        abort.abort(err)
+      }
+    }, Math.max(1000, this.leaseMs / 3))
+    beat.unref()
+    const done = (async () => {
+      try {
+        await this.handler(job, abort.signal, p => { progress = p })
+        if (abort.signal.aborted) this.jobs.park(job.id, this.owner)
+        else this.jobs.complete(job.id, this.owner)
+      } catch (err) {
+        if (abort.signal.aborted) {
+          log.info('job parked for a later run')
+          this.#safe(() => this.jobs.park(job.id, this.owner))
+        } else {
+          log.error({ err }, 'job failed')
+          this.#safe(() => this.jobs.fail(job.id, this.owner, { code: isLantaiError(err) ? err.code : 'INTERNAL', message: (err as Error).message }))
+        }
+      } finally {
+        clearInterval(beat)
+        this.#running.delete(job.id)
+        this.poke()
+      }
+    })()
+    this.#running.set(job.id, { abort, done })
+  }
+
+  #safe (f: () => void): void {
+    try { f() } catch (err) { this.log.warn({ err }, 'job bookkeeping failed') }
+  }
+
+  /** Stops claiming, aborts running jobs and waits for them to park. */
+  async stop (): Promise<void> {
+    this.#stopped = true
+    this.poke()
+    for (const { abort } of this.#running.values()) abort.abort(new Error('shutting down'))
+    await Promise.all([...this.#running.values()].map(r => r.done))
+    await this.#loop
+  }
+
+  /** Waits until no job is running (tests and the CLI use it). */
+  async idle (): Promise<void> {
+    while (this.#running.size > 0) await Promise.all([...this.#running.values()].map(r => r.done))
+  }
+}

@@ -1,0 +1,104 @@
+import { mkdir, readdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import { HashPool, loadProfile } from './bagit/index.js'
+import { openCatalogue, type Catalogue } from './catalogue/index.js'
+import type { Config } from './config.js'
+import { FixityService, loadFixityPolicy } from './fixity/index.js'
+import { buildApp } from './http/app.js'
+import { Ingest, INGEST_JOB } from './ingest/ingest.js'
+import { JobRunner } from './jobs/runner.js'
+import { createLogger, type Logger } from './logger.js'
+import { initStorageRoot, OcflObjectReader, OcflObjectWriter } from './ocfl/index.js'
+import { LocalBlobStore } from './storage/index.js'
+
+// The composition root: config → catalogue → storage → domain → HTTP → listen. Nothing below it builds
+// its own dependencies; everything is handed in (STYLE.md "Plugin and route").
+
+export interface Service {
+  readonly app: FastifyInstance
+  readonly catalogue: Catalogue
+  readonly ingest: Ingest
+  readonly fixity: FixityService
+  readonly runners: readonly JobRunner[]
+  /** The first admin token, when this start created it (printed once by `lantai serve`). */
+  readonly firstAdminSecret: string | null
+  /** Stops accepting requests, parks running jobs, closes the catalogue. Idempotent. */
+  close (): Promise<void>
+}
+
+export interface StartOptions {
+  logger?: Logger
+  /** Do not listen (tests use app.inject). */
+  listen?: boolean
+  /** Do not start the cron schedule (tests drive fixity themselves). */
+  schedule?: boolean
+}
+
+export async function startService (config: Config, options: StartOptions = {}): Promise<Service> {
+  const log = options.logger ?? createLogger(config.logLevel)
+  const stagingRoot = join(config.dataDir, 'staging')
+  await mkdir(stagingRoot, { recursive: true })
+  await mkdir(join(config.dataDir, 'store'), { recursive: true })
+
+  const catalogue = openCatalogue(join(config.dataDir, 'catalogue.sqlite'))
+  let firstAdminSecret: string | null = null
+  if (catalogue.tokens.count() === 0) {
+    const { token, secret } = catalogue.tokens.create({ role: 'admin', label: 'first admin (created at first start)' })
+    catalogue.events.append({ type: 'token.created', outcome: 'success', agent: 'system', objectType: 'token', objectId: token.id, detail: { role: 'admin', first: true } })
+    firstAdminSecret = secret
+  }
+
+  const store = new LocalBlobStore(join(config.dataDir, 'store'))
+  await initStorageRoot(store)
+  const writer = new OcflObjectWriter(store)
+  const reader = new OcflObjectReader(store)
+  const pool = new HashPool()
+  const profile = config.bagitProfile === null ? null : await loadProfile(config.bagitProfile)
+
+  const runners: JobRunner[] = []
+  const ingest = new Ingest({
+    catalogue, pool, writer, reader, stagingRoot, profile, log: log.child({ part: 'ingest' }),
+    maxUploadBytes: config.maxUploadBytes, onQueued: () => runners[0]?.poke()
+  })
+  const ingestRunner = new JobRunner(catalogue.jobs, ingest.runJob, { kind: INGEST_JOB, concurrency: config.ingestConcurrency }, log.child({ part: 'jobs' }))
+  runners.push(ingestRunner)
+
+  const policy = await loadFixityPolicy(config.policiesDir)
+  const fixity = new FixityService({ catalogue, reader, pool, policy, log: log.child({ part: 'fixity' }) })
+  const fixityRunner = new JobRunner(catalogue.jobs, fixity.runJob, { kind: 'fixity', concurrency: 1 }, log.child({ part: 'jobs' }))
+  fixity.onQueued = () => fixityRunner.poke()
+  runners.push(fixityRunner)
+
+  // A crash leaves uploads cut off (failed now) and checks or transfers half done (queued again).
+  const recovered = await ingest.recover()
+  if (recovered.failed.length + recovered.resumed.length > 0) log.info(recovered, 'submissions recovered after a restart')
+  await removeOrphanStaging(stagingRoot, catalogue)
+
+  const app = await buildApp({ catalogue, ingest, reader, fixity, logger: log })
+  await app.ready()
+  for (const r of runners) r.start()
+  const cron = options.schedule === false ? null : fixity.schedule(config.fixitySchedule ?? policy.schedule)
+  if (options.listen !== false) await app.listen({ host: config.host, port: config.port })
+
+  let closing: Promise<void> | undefined
+  const close = async (): Promise<void> => {
+    closing ??= (async () => {
+      cron?.stop()
+      await app.close()
+      await Promise.all(runners.map(r => r.stop()))
+      await pool.close()
+      catalogue.close()
+    })()
+    return closing
+  }
+  return { app, catalogue, ingest, fixity, runners, firstAdminSecret, close }
+}
+
+/** Staging directories no live submission owns (left by a crash) are removed at start. */
+async function removeOrphanStaging (stagingRoot: string, catalogue: Catalogue): Promise<void> {
+  const live = new Set(catalogue.submissions.listByStates(['received', 'checking', 'checked', 'transferring']).map(s => s.id))
+  for (const name of await readdir(stagingRoot)) {
+    if (!live.has(name)) await rm(join(stagingRoot, name), { recursive: true, force: true })
+  }
+}

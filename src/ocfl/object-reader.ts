@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto'
+import { LantaiError } from '../errors.js'
+import { readAll, type BlobStore, type ByteRange } from '../storage/index.js'
+import { INVENTORY, OBJECT_DECLARATION, parseInventory, sidecarDigest, type Inventory } from './inventory.js'
+import { objectRootOf } from './layout.js'
+import { readSm3Logs } from './sm3-log.js'
+
+export interface LoadedInventory {
+  inventory: Inventory
+  /** The exact bytes, for byte-for-byte comparison with a version's copy. */
+  bytes: Buffer
+  /** The inventory's digest (its digestAlgorithm), which the sidecar states. */
+  digest: string
+}
+
+/**
+ * The root inventory of the object at `objectRoot`, its sidecar checked; undefined when there is no
+ * root inventory (nothing committed). OCFL_INVENTORY_INVALID when it is unreadable or the sidecar
+ * disagrees.
+ */
+export async function loadInventory (store: BlobStore, objectRoot: string, dir = ''): Promise<LoadedInventory | undefined> {
+  const base = `${objectRoot}/${dir === '' ? '' : dir + '/'}`
+  const key = base + INVENTORY
+  if (await store.stat(key) === null) return undefined
+  const bytes = await readAll(store, key)
+  const inventory = parseInventory(bytes, key)
+  const alg = inventory.digestAlgorithm
+  if (alg !== 'sha512' && alg !== 'sha256') throw new LantaiError('OCFL_INVENTORY_INVALID', `${key}: digestAlgorithm ${alg}`)
+  const digest = createHash(alg).update(bytes).digest('hex')
+  const sidecarKey = `${key}.${alg}`
+  if (await store.stat(sidecarKey) === null) throw new LantaiError('OCFL_INVENTORY_INVALID', `${sidecarKey} is missing`, { key: sidecarKey })
+  const stated = sidecarDigest((await readAll(store, sidecarKey)).toString('utf8'))
+  if (stated !== digest) throw new LantaiError('OCFL_INVENTORY_INVALID', `${sidecarKey} does not state the digest of ${key}`, { key: sidecarKey, expected: digest, found: stated })
+  return { inventory, bytes, digest }
+}
+
+export interface ResolvedFile {
+  version: string
+  logicalPath: string
+  contentPath: string
+  /** sha512 from the manifest, sha256 and md5 from fixity, sm3 from the SM3 log (when recorded). */
+  digests: Record<string, string>
+}
+
+export interface ListedObject { objectRoot: string, id?: string, problem?: string }
+
+export class OcflObjectReader {
+  readonly #store: BlobStore
+
+  constructor (store: BlobStore) { this.#store = store }
+
+  /** The root inventory, sidecar verified. OCFL_OBJECT_NOT_FOUND when the object has no committed version. */
+  async readInventory (objectId: string): Promise<Inventory> {
+    const loaded = await loadInventory(this.#store, objectRootOf(objectId))
+    if (loaded === undefined) throw new LantaiError('OCFL_OBJECT_NOT_FOUND', objectId, { objectId })
+    if (loaded.inventory.id !== objectId) {
+      throw new LantaiError('OCFL_INVENTORY_INVALID', `${objectRootOf(objectId)} holds ${loaded.inventory.id}, not ${objectId}`)
+    }
+    return loaded.inventory
+  }
+
+  /**
+   * Every object root in the store (found by its declaration), with its id; an object whose root
+   * inventory cannot be read is listed with the problem rather than left out. Walks every key, which
+   * is slow on a big S3 bucket: the catalogue is the index, this is for rebuilding it.
+   */
+  async * listObjects (): AsyncIterable<ListedObject> {
+    for await (const key of this.#store.list('')) {
+      if (!key.endsWith('/' + OBJECT_DECLARATION)) continue
+      const objectRoot = key.slice(0, -OBJECT_DECLARATION.length - 1)
+      try {
+        const loaded = await loadInventory(this.#store, objectRoot)
+        yield loaded === undefined ? { objectRoot, problem: 'no root inventory (nothing committed)' } : { objectRoot, id: loaded.inventory.id }
+      } catch (e) {
+        yield { objectRoot, problem: (e as Error).message }
+      }
+    }
+  }
+
+  /** Streams one content file, named by its content path in the manifest (v2/content/plan.pdf). */
+  async openContent (objectId: string, contentPath: string, range?: ByteRange): Promise<NodeJS.ReadableStream> {
+    const inventory = await this.readInventory(objectId)
+    const listed = Object.values(inventory.manifest).some(paths => paths.includes(contentPath))
+    if (!listed) throw new LantaiError('OCFL_CONTENT_NOT_FOUND', `${objectId} ${contentPath}`, { objectId, contentPath })
+    return this.#store.get(`${objectRootOf(objectId)}/${contentPath}`, range)
+  }
+
+  /** Where a logical path of a version (default: head) is stored, and every digest known for it. */
+  async resolve (objectId: string, logicalPath: string, version?: string): Promise<ResolvedFile> {
+    const inventory = await this.readInventory(objectId)
+    const v = version ?? inventory.head
+    const state = inventory.versions[v]?.state
+    const digest = state === undefined ? undefined : Object.keys(state).find(d => state[d]?.includes(logicalPath))
+    if (digest === undefined) throw new LantaiError('OCFL_CONTENT_NOT_FOUND', `${objectId} ${v} ${logicalPath}`, { objectId, version: v, logicalPath })
+    const manifestKey = Object.keys(inventory.manifest).find(d => d.toLowerCase() === digest.toLowerCase())
+    const contentPath = manifestKey === undefined ? undefined : inventory.manifest[manifestKey]?.[0]
+    if (contentPath === undefined) throw new LantaiError('OCFL_INVENTORY_INVALID', `${objectId}: ${digest} is not in the manifest`)
+    const digests: Record<string, string> = { [inventory.digestAlgorithm]: digest.toLowerCase() }
+    for (const [alg, block] of Object.entries(inventory.fixity ?? {})) {
+      const found = Object.entries(block).find(([, paths]) => paths.includes(contentPath))
+      if (found !== undefined) digests[alg] = found[0].toLowerCase()
+    }
+    const sm3 = (await readSm3Logs(this.#store, objectRootOf(objectId), Object.keys(inventory.versions))).get(contentPath)
+    if (sm3 !== undefined) digests.sm3 = sm3
+    return { version: v, logicalPath, contentPath, digests }
+  }
+}

@@ -1,0 +1,233 @@
+import { createHash } from 'node:crypto'
+import { stat } from 'node:fs/promises'
+import { LantaiError } from '../errors.js'
+import { readAll, type BlobStore } from '../storage/index.js'
+import {
+  CONTENT_DIRECTORY, DIGEST_ALGORITHM, INVENTORY, INVENTORY_TYPE, OBJECT_DECLARATION, OBJECT_DECLARATION_TEXT, SIDECAR,
+  parseInventory, serializeInventory, sidecarDigest, sidecarText, stateByPath, versionName, versionNumber,
+  type DigestMap, type Inventory
+} from './inventory.js'
+import { checkObjectId, objectRootOf } from './layout.js'
+import { loadInventory } from './object-reader.js'
+import { checkLogicalPath, conflictingPaths } from './paths.js'
+import { serializeSm3Log, sm3LogKey } from './sm3-log.js'
+
+export interface NewVersionFile {
+  logicalPath: string
+  localPath: string
+  size: number
+  digests: { sha512: string, sha256: string, md5: string, sm3: string }
+}
+
+export interface VersionMeta {
+  created: Date
+  message: string
+  /** Give `address` (a mailto: or https: URI): without it the version carries W008, with a non-URI W009. */
+  user: { name: string, address?: string }
+}
+
+export interface WrittenVersion {
+  objectId: string
+  /** 1-based. */
+  version: number
+  /** v1, v2, … */
+  versionName: string
+  objectRoot: string
+  added: Array<{ logicalPath: string, contentPath: string, deduplicated: boolean }>
+  /** logical path → sha512 of the new head. */
+  state: Map<string, string>
+}
+
+export interface AddVersionOptions {
+  signal?: AbortSignal
+  /** Optimistic check: OCFL_HEAD_MOVED unless the committed head is this version number (0: no object yet). */
+  expectedHead?: number
+  /** Rename the local files into the store when it can, instead of copying them. */
+  move?: boolean
+}
+
+const HEX = { sha512: 128, sha256: 64, md5: 32, sm3: 64 } as const
+
+/**
+ * Writes OCFL objects, one version per accepted transfer. Crash safety rests on order (README.md
+ * "Crash safety"): content, then the version inventory, then the root inventory — the commit point —
+ * then its sidecar. Nothing committed is ever rewritten. One writer per object at a time: the
+ * caller holds the lock (the catalogue); expectedHead catches a caller that lost track.
+ */
+export class OcflObjectWriter {
+  readonly #store: BlobStore
+
+  constructor (store: BlobStore) { this.#store = store }
+
+  /**
+   * Adds a version whose state is the previous head's with `files` added; a file at an existing
+   * logical path replaces it there (a correction adds a version, it never overwrites bytes). Bytes
+   * already in the manifest, from any version, are not stored again.
+   */
+  async addVersion (objectId: string, files: readonly NewVersionFile[], meta: VersionMeta, options: AddVersionOptions = {}): Promise<WrittenVersion> {
+    const { signal } = options
+    checkObjectId(objectId)
+    checkFiles(files)
+    const store = this.#store
+    const root = objectRootOf(objectId)
+    const loaded = await loadInventory(store, root)
+    const previous = loaded?.inventory
+    if (previous !== undefined && previous.id !== objectId) {
+      throw new LantaiError('OCFL_INVENTORY_INVALID', `${root} holds ${previous.id}, not ${objectId}`)
+    }
+    const head = previous === undefined ? 0 : versionNumber(previous.head)
+    if (head === undefined) throw new LantaiError('OCFL_INVENTORY_INVALID', `${root}: head ${previous?.head} is not a version Lantai extends`)
+    if (options.expectedHead !== undefined && options.expectedHead !== head) {
+      throw new LantaiError('OCFL_HEAD_MOVED', `${objectId} is at v${head}, not v${options.expectedHead}`, { objectId, head, expectedHead: options.expectedHead })
+    }
+    const n = head + 1
+    const vName = versionName(n)
+    if (await hasAny(store, previous === undefined ? `${root}/` : `${root}/${vName}/`)) {
+      throw new LantaiError('OCFL_UNCOMMITTED_VERSION', `${objectId} ${previous === undefined ? '(no committed version)' : vName}`, { objectId, version: vName })
+    }
+
+    // The new state, checked before a byte is written.
+    const state = previous === undefined ? new Map<string, string>() : stateByPath(previous.versions[previous.head] ?? { created: '', state: {} })
+    for (const f of files) state.set(f.logicalPath, f.digests.sha512.toLowerCase())
+    const clash = conflictingPaths(state.keys())[0]
+    if (clash !== undefined) throw new LantaiError('OCFL_PATH_INVALID', `${clash[0]} is a file and also a directory of ${clash[1]} (E095)`, { path: clash[1] })
+
+    const manifest: DigestMap = structuredClone(previous?.manifest ?? {})
+    const byDigest = new Map(Object.keys(manifest).map(d => [d.toLowerCase(), d]))
+    const fixity: Record<string, DigestMap> = structuredClone(previous?.fixity ?? {})
+    const sha256 = (fixity.sha256 ??= {})
+    const md5 = (fixity.md5 ??= {})
+    const sm3: DigestMap = {}
+    const added: WrittenVersion['added'] = []
+
+    if (previous === undefined) await store.putBytes(`${root}/${OBJECT_DECLARATION}`, OBJECT_DECLARATION_TEXT)
+    for (const f of files) {
+      if (signal?.aborted === true) throw aborted(signal)
+      const digest = f.digests.sha512.toLowerCase()
+      const existing = byDigest.get(digest)
+      const existingPath = existing === undefined ? undefined : manifest[existing]?.[0]
+      if (existingPath !== undefined) {
+        added.push({ logicalPath: f.logicalPath, contentPath: existingPath, deduplicated: true })
+        continue
+      }
+      const st = await stat(f.localPath)
+      if (!st.isFile() || st.size !== f.size) {
+        throw new LantaiError('OCFL_FILE_CHANGED', `${f.localPath} has ${st.size} bytes, not ${f.size}`, { path: f.localPath, expected: f.size, found: st.size })
+      }
+      // OCFL §3.3: content path = version dir + content dir + logical path.
+      const contentPath = `${vName}/${CONTENT_DIRECTORY}/${f.logicalPath}`
+      await store.putFile(`${root}/${contentPath}`, f.localPath, { move: options.move === true })
+      manifest[digest] = [contentPath]
+      byDigest.set(digest, digest)
+      ;(sha256[f.digests.sha256.toLowerCase()] ??= []).push(contentPath)
+      ;(md5[f.digests.md5.toLowerCase()] ??= []).push(contentPath)
+      ;(sm3[f.digests.sm3.toLowerCase()] ??= []).push(contentPath)
+      added.push({ logicalPath: f.logicalPath, contentPath, deduplicated: false })
+    }
+    if (signal?.aborted === true) throw aborted(signal)
+
+    const stateMap: DigestMap = {}
+    for (const [path, digest] of state) (stateMap[digest] ??= []).push(path)
+    const user = meta.user.address === undefined ? { name: meta.user.name } : { name: meta.user.name, address: meta.user.address }
+    const inventory: Inventory = {
+      id: objectId,
+      type: INVENTORY_TYPE,
+      digestAlgorithm: DIGEST_ALGORITHM,
+      head: vName,
+      manifest,
+      versions: {
+        ...(previous?.versions ?? {}),
+        [vName]: { created: rfc3339(meta.created), message: meta.message, user, state: stateMap }
+      },
+      fixity
+    }
+    const text = serializeInventory(inventory)
+    const sidecar = sidecarText(text)
+    if (Object.keys(sm3).length > 0) await store.putBytes(sm3LogKey(root, vName), serializeSm3Log(vName, sm3))
+    await store.putBytes(`${root}/${vName}/${INVENTORY}`, text)
+    await store.putBytes(`${root}/${vName}/${SIDECAR}`, sidecar)
+    // The commit point: from here on the object's head is vName.
+    await store.putBytes(`${root}/${INVENTORY}`, text)
+    // E062: the sidecar is the last write. recover() repairs it if a crash falls in between.
+    await store.putBytes(`${root}/${SIDECAR}`, sidecar)
+    return { objectId, version: n, versionName: vName, objectRoot: root, added, state }
+  }
+
+  /**
+   * Crash recovery, safe to run at every start: removes what a crashed addVersion left above the
+   * committed head (version directories, SM3 logs; the whole object root when nothing was ever
+   * committed), and rewrites a root sidecar left stale by a crash between the root inventory and its
+   * sidecar. Returns the keys and prefixes it removed or rewrote.
+   */
+  async recover (objectId: string): Promise<string[]> {
+    const store = this.#store
+    const root = objectRootOf(objectId)
+    const done: string[] = []
+    const rootKey = `${root}/${INVENTORY}`
+    if (await store.stat(rootKey) === null) {
+      if (await hasAny(store, `${root}/`)) {
+        await store.deletePrefix(`${root}/`)
+        done.push(`${root}/`)
+      }
+      return done
+    }
+    const bytes = await readAll(store, rootKey)
+    const inventory = parseInventory(bytes, rootKey)
+    const head = versionNumber(inventory.head)
+    if (head === undefined) throw new LantaiError('OCFL_INVENTORY_INVALID', `${rootKey}: head ${inventory.head}`)
+    const sidecarKey = `${root}/${SIDECAR}`
+    const digest = createHash(DIGEST_ALGORITHM).update(bytes).digest('hex')
+    const stated = await store.stat(sidecarKey) === null ? undefined : sidecarDigest((await readAll(store, sidecarKey)).toString('utf8'))
+    if (stated !== digest) {
+      // Only a copy of the head's own inventory may be re-sealed: anything else is damage, not a crash.
+      const versionKey = `${root}/${inventory.head}/${INVENTORY}`
+      const same = await store.stat(versionKey) !== null && (await readAll(store, versionKey)).equals(bytes)
+      if (!same) throw new LantaiError('OCFL_INVENTORY_INVALID', `${sidecarKey} does not match ${rootKey}, which is not the head's inventory`)
+      await store.putBytes(sidecarKey, sidecarText(bytes))
+      done.push(sidecarKey)
+    }
+    for (let n = head + 1; ; n++) {
+      const v = versionName(n)
+      const log = sm3LogKey(root, v)
+      const logged = await store.stat(log) !== null
+      if (logged) {
+        await store.delete(log)
+        done.push(log)
+      }
+      if (!(await hasAny(store, `${root}/${v}/`))) {
+        if (!logged) break
+        continue
+      }
+      await store.deletePrefix(`${root}/${v}/`)
+      done.push(`${root}/${v}/`)
+    }
+    return done
+  }
+}
+
+const aborted = (signal: AbortSignal): LantaiError =>
+  new LantaiError('ABORTED', 'adding the version was aborted; recover() removes what was written', {}, { cause: signal.reason })
+
+/** RFC 3339 to the second, in UTC (E049). */
+const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z')
+
+async function hasAny (store: BlobStore, prefix: string): Promise<boolean> {
+  for await (const _ of store.list(prefix)) return true
+  return false
+}
+
+function checkFiles (files: readonly NewVersionFile[]): void {
+  const seen = new Set<string>()
+  for (const f of files) {
+    checkLogicalPath(f.logicalPath)
+    if (seen.has(f.logicalPath)) throw new LantaiError('OCFL_PATH_INVALID', `${f.logicalPath} is given twice`, { path: f.logicalPath })
+    seen.add(f.logicalPath)
+    for (const [alg, len] of Object.entries(HEX)) {
+      const d = f.digests[alg as keyof typeof HEX]
+      if (typeof d !== 'string' || !new RegExp(`^[0-9a-fA-F]{${len}}$`).test(d)) {
+        throw new LantaiError('OCFL_FILE_CHANGED', `${f.logicalPath}: ${alg} is not ${len} hex digits`, { path: f.logicalPath, algorithm: alg })
+      }
+    }
+    if (!Number.isSafeInteger(f.size) || f.size < 0) throw new LantaiError('OCFL_FILE_CHANGED', `${f.logicalPath}: size ${f.size}`, { path: f.logicalPath })
+  }
+}

@@ -1,0 +1,59 @@
+import { LantaiError } from '../errors.js'
+
+// One interface for every place Lantai keeps bytes: the local disk now, S3/MinIO next. It speaks in
+// keys, never paths, so an object store can implement it without pretending to be a filesystem.
+
+export interface BlobStat { size: number, modified?: Date }
+
+export interface ByteRange {
+  start: number
+  /** Inclusive, as in HTTP Range; absent means "to the end". */
+  end?: number
+}
+
+export interface BlobStore {
+  readonly kind: 'local' | 's3'
+  /** Where the store lives, for logs and reports, e.g. 'local:/var/lantai/store'. */
+  readonly description: string
+  /**
+   * Publishes a finished local file under `key` atomically: readers see the old state or the whole new
+   * object, never a part. `move: true` may rename instead of copy when on the same filesystem.
+   */
+  putFile (key: string, localPath: string, options?: { move?: boolean }): Promise<void>
+  /** Atomic, as putFile. */
+  putBytes (key: string, data: Uint8Array | string): Promise<void>
+  /** Streams an object; rejects LantaiError('STORAGE_NOT_FOUND') when absent. */
+  get (key: string, range?: ByteRange): Promise<NodeJS.ReadableStream>
+  stat (key: string): Promise<BlobStat | null>
+  /** Every key under the prefix ('' = all), recursively, in no particular order. */
+  list (prefix: string): AsyncIterable<string>
+  /** Idempotent. */
+  delete (key: string): Promise<void>
+  /** Removes every key under the prefix (used to drop an uncommitted OCFL version). */
+  deletePrefix (prefix: string): Promise<void>
+}
+
+/**
+ * A key is '/'-separated, relative, and has no '', '.' or '..' segment, backslash or NUL: the same
+ * rules hold for an S3 key, so a key that works locally works on every backend.
+ */
+export function checkKey (key: string): string[] {
+  const segments = key.split('/')
+  if (key === '' || key.includes('\\') || key.includes('\0') || segments.some(s => s === '' || s === '.' || s === '..')) {
+    throw new LantaiError('STORAGE_KEY_INVALID', JSON.stringify(key), { key })
+  }
+  return segments
+}
+
+/** A prefix is '' or a key, optionally ending in '/'. */
+export function checkPrefix (prefix: string): void {
+  if (prefix === '') return
+  checkKey(prefix.endsWith('/') ? prefix.slice(0, -1) : prefix)
+}
+
+/** Reads a whole (small) object: inventories and declarations, never payload. */
+export async function readAll (store: BlobStore, key: string): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const chunk of await store.get(key)) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array))
+  return Buffer.concat(chunks)
+}

@@ -1,0 +1,252 @@
+import { randomBytes } from 'node:crypto'
+import { constants, createWriteStream, type Dirent } from 'node:fs'
+import { lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, unlink } from 'node:fs/promises'
+import { dirname, join, resolve, sep } from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import { LantaiError } from '../errors.js'
+import { checkKey, checkPrefix, type BlobStat, type BlobStore, type ByteRange } from './blob-store.js'
+
+/** Reserved directory for half-written files; on the store's own filesystem, so rename is atomic. */
+const STAGING = '.staging'
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW
+
+const errno = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code
+
+/**
+ * A BlobStore on a local directory. Keys map to relative paths under `root`. Every write lands in
+ * `<root>/.staging/<random>`, is fsynced, renamed into place and its directory fsynced, so a crash
+ * leaves the old object or the new one. Symlinks are never followed: not as the last path element
+ * (O_NOFOLLOW), nor as a parent directory (realpath must stay inside the root). Nothing is written
+ * until the first put, so a read-only tree (a conformance fixture) can be opened and read.
+ */
+export class LocalBlobStore implements BlobStore {
+  readonly kind = 'local' as const
+  readonly root: string
+  readonly description: string
+  #realRoot: Promise<string> | undefined
+
+  constructor (root: string) {
+    this.root = resolve(root)
+    this.description = `local:${this.root}`
+  }
+
+  /** The file behind a key, for local fast paths (HashPool.hashFile); not part of BlobStore. */
+  pathOf (key: string): string {
+    const segments = checkKey(key)
+    if (segments[0] === STAGING) throw new LantaiError('STORAGE_KEY_INVALID', `${STAGING} is reserved`, { key })
+    return join(this.root, ...segments)
+  }
+
+  async putFile (key: string, localPath: string, options: { move?: boolean } = {}): Promise<void> {
+    const target = this.pathOf(key)
+    if (options.move === true) {
+      const fh = await open(localPath, READ_FLAGS)
+      try {
+        if (!(await fh.stat()).isFile()) throw new LantaiError('STORAGE_KEY_INVALID', `${localPath} is not a regular file`)
+        await fh.sync()
+      } finally {
+        await fh.close()
+      }
+      try {
+        await this.#publish(localPath, target)
+        return
+      } catch (e) {
+        if (errno(e) !== 'EXDEV') throw e
+      }
+      await this.#copyIn(localPath, target)
+      await unlink(localPath)
+      return
+    }
+    await this.#copyIn(localPath, target)
+  }
+
+  async putBytes (key: string, data: Uint8Array | string): Promise<void> {
+    const target = this.pathOf(key)
+    const staged = await this.#stagingPath()
+    const fh = await open(staged, 'wx')
+    try {
+      await fh.writeFile(data)
+      await fh.sync()
+    } finally {
+      await fh.close()
+    }
+    await this.#publishStaged(staged, target)
+  }
+
+  async get (key: string, range?: ByteRange): Promise<NodeJS.ReadableStream> {
+    const path = this.pathOf(key)
+    await this.#checkInside(dirname(path), key)
+    let fh
+    try {
+      fh = await open(path, READ_FLAGS)
+    } catch (e) {
+      if (['ENOENT', 'ENOTDIR', 'ELOOP', 'EISDIR'].includes(errno(e) ?? '')) throw new LantaiError('STORAGE_NOT_FOUND', key, { key })
+      throw e
+    }
+    try {
+      const st = await fh.stat()
+      if (!st.isFile()) throw new LantaiError('STORAGE_NOT_FOUND', key, { key })
+      if (range === undefined) return fh.createReadStream()
+      const { start } = range
+      const end = range.end === undefined ? st.size - 1 : Math.min(range.end, st.size - 1)
+      if (!Number.isSafeInteger(start) || start < 0 || start >= st.size ||
+          (range.end !== undefined && (!Number.isSafeInteger(range.end) || range.end < start))) {
+        throw new LantaiError('STORAGE_RANGE_INVALID', `${start}-${range.end ?? ''} of ${st.size} bytes`, { key, size: st.size })
+      }
+      return fh.createReadStream({ start, end })
+    } catch (e) {
+      await fh.close()
+      throw e
+    }
+  }
+
+  async stat (key: string): Promise<BlobStat | null> {
+    const path = this.pathOf(key)
+    try {
+      await this.#checkInside(dirname(path), key)
+      const st = await lstat(path)
+      return st.isFile() ? { size: st.size, modified: st.mtime } : null
+    } catch (e) {
+      if (['ENOENT', 'ENOTDIR'].includes(errno(e) ?? '') || (e instanceof LantaiError && e.code === 'STORAGE_NOT_FOUND')) return null
+      throw e
+    }
+  }
+
+  async * list (prefix: string): AsyncIterable<string> {
+    checkPrefix(prefix)
+    const base = prefix.slice(0, prefix.lastIndexOf('/') + 1)
+    const stack = [base]
+    while (stack.length > 0) {
+      const dir = stack.pop() as string
+      let entries: Dirent[]
+      try {
+        entries = await readdir(join(this.root, dir), { withFileTypes: true })
+      } catch (e) {
+        if (['ENOENT', 'ENOTDIR'].includes(errno(e) ?? '')) continue
+        throw e
+      }
+      for (const entry of entries) {
+        if (dir === '' && entry.name === STAGING) continue
+        const key = dir + entry.name
+        // Dirent types come from lstat semantics: a symlink is neither a file nor a directory here.
+        if (entry.isDirectory()) {
+          if ((key + '/').startsWith(prefix) || prefix.startsWith(key + '/')) stack.push(key + '/')
+        } else if (entry.isFile() && key.startsWith(prefix)) {
+          yield key
+        }
+      }
+    }
+  }
+
+  async delete (key: string): Promise<void> {
+    const path = this.pathOf(key)
+    try {
+      await unlink(path)
+    } catch (e) {
+      if (['ENOENT', 'ENOTDIR'].includes(errno(e) ?? '')) return
+      throw e
+    }
+    await this.#pruneEmpty(dirname(path))
+  }
+
+  async deletePrefix (prefix: string): Promise<void> {
+    checkPrefix(prefix)
+    if (prefix.endsWith('/')) {
+      const dir = this.pathOf(prefix.slice(0, -1))
+      await rm(dir, { recursive: true, force: true }) // rm unlinks symlinks, never follows them
+      await this.#pruneEmpty(dirname(dir))
+      return
+    }
+    const keys: string[] = []
+    for await (const key of this.list(prefix)) keys.push(key)
+    for (const key of keys) await this.delete(key)
+  }
+
+  async #copyIn (localPath: string, target: string): Promise<void> {
+    const staged = await this.#stagingPath()
+    const src = await open(localPath, READ_FLAGS)
+    try {
+      if (!(await src.stat()).isFile()) throw new LantaiError('STORAGE_KEY_INVALID', `${localPath} is not a regular file`)
+      await pipeline(src.createReadStream({ autoClose: false }), createWriteStream(staged, { flags: 'wx' }))
+    } catch (e) {
+      await rm(staged, { force: true })
+      throw e
+    } finally {
+      await src.close()
+    }
+    const fh = await open(staged, 'r+')
+    try {
+      await fh.sync()
+    } finally {
+      await fh.close()
+    }
+    await this.#publishStaged(staged, target)
+  }
+
+  async #publishStaged (staged: string, target: string): Promise<void> {
+    try {
+      await this.#publish(staged, target)
+    } catch (e) {
+      await rm(staged, { force: true })
+      throw e
+    }
+  }
+
+  /** rename into place, then fsync the directory so the new name survives a power cut. */
+  async #publish (from: string, target: string): Promise<void> {
+    const parent = dirname(target)
+    // A concurrent delete may prune the fresh parent between mkdir and rename: try twice.
+    for (let attempt = 0; ; attempt++) {
+      await mkdir(parent, { recursive: true })
+      await this.#checkInside(parent, target)
+      try {
+        await rename(from, target)
+        break
+      } catch (e) {
+        if (errno(e) !== 'ENOENT' || attempt > 0) throw e
+      }
+    }
+    await fsyncDir(parent)
+  }
+
+  async #stagingPath (): Promise<string> {
+    const dir = join(this.root, STAGING)
+    await mkdir(dir, { recursive: true })
+    return join(dir, randomBytes(12).toString('hex'))
+  }
+
+  /** A parent directory reached through a symlink could lie outside the root: refuse it. */
+  async #checkInside (dir: string, key: string): Promise<void> {
+    this.#realRoot ??= realpath(this.root).catch(() => this.root)
+    const root = await this.#realRoot
+    let real: string
+    try {
+      real = await realpath(dir)
+    } catch (e) {
+      if (['ENOENT', 'ENOTDIR'].includes(errno(e) ?? '')) return // nothing there to escape through
+      throw e
+    }
+    if (real !== root && !real.startsWith(root + sep)) throw new LantaiError('STORAGE_NOT_FOUND', `${key} lies behind a symbolic link`, { key })
+  }
+
+  /** Removes now-empty directories up to the root: OCFL forbids empty directories (E024, E073). */
+  async #pruneEmpty (dir: string): Promise<void> {
+    while (dir !== this.root && dir.startsWith(this.root + sep)) {
+      try {
+        await rmdir(dir)
+      } catch {
+        return
+      }
+      dir = dirname(dir)
+    }
+  }
+}
+
+async function fsyncDir (dir: string): Promise<void> {
+  const fh = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY)
+  try {
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
+}

@@ -1,0 +1,26 @@
+import t from 'tap'
+import { join } from 'node:path'
+import { MIGRATIONS } from '../../src/db/migrate.js'
+import { openDatabase } from '../../src/db/open.js'
+import { scratch, type TestLike } from '../fixtures/bags.js'
+
+const fileIn = (t: TestLike): string => join(scratch(t), 'catalogue.sqlite')
+
+t.test('openDatabase sets WAL, foreign keys, a busy timeout, synchronous FULL and a journal size limit', async t => {
+  const db = openDatabase(fileIn(t))
+  t.teardown(() => db.close())
+  t.equal(db.pragma('journal_mode', { simple: true }), 'wal')
+  t.equal(db.pragma('foreign_keys', { simple: true }), 1)
+  t.equal(db.pragma('busy_timeout', { simple: true }), 5000)
+  t.equal(db.pragma('synchronous', { simple: true }), 2, 'FULL')
+  t.ok((db.pragma('journal_size_limit', { simple: true }) as number) > 0)
+})
+
+t.test('a fresh file is migrated to the latest version, every table STRICT', async t => {
+  const db = openDatabase(fileIn(t))
+  t.teardown(() => db.close())
+  t.equal(db.pragma('user_version', { simple: true }), MIGRATIONS.length)
+  const tables = db.prepare("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%'").all() as Array<{ name: string, strict: number }>
+  t.same(tables.map(r => r.name).sort(), ['access_log', 'contents', 'events', 'jobs', 'package_files', 'packages', 'projects', 'submissions', 'tokens', 'versions'])
+  for (const r of tables) t.equal(r.strict, 1, `${r.name} is STRICT`)
+})

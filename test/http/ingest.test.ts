@@ -1,0 +1,157 @@
+import t from 'tap'
+import { createHash } from 'node:crypto'
+
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { validateStorageRoot } from '../../src/ocfl/index.js'
+import { LocalBlobStore } from '../../src/storage/index.js'
+import { makeBag } from '../fixtures/bags.js'
+import { buildTestApp, tarOf, type TestService } from '../fixtures/service.js'
+
+const SUITE = join(import.meta.dirname, '../../../shared/conformance/bagit')
+const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex')
+
+async function project (s: TestService, code = 'P-2026-0001'): Promise<string> {
+  const res = await s.app.inject({ method: 'POST', url: '/v1/projects', headers: s.auth(), payload: { code, name: '滨江花园二期', unit: '某建设单位' } })
+  if (res.statusCode !== 201) throw new Error(res.body)
+  return code
+}
+
+async function submit (s: TestService, code: string, body: Buffer, type = 'application/x-tar'): Promise<{ statusCode: number, json: Record<string, unknown> }> {
+  const res = await s.app.inject({ method: 'POST', url: `/v1/submissions?project=${code}`, headers: { ...s.auth(), 'content-type': type }, payload: body })
+  return { statusCode: res.statusCode, json: res.json() as Record<string, unknown> }
+}
+
+t.test('a conformance bag sent as a tar is stored, and a file comes back with the same sha256', async t => {
+  const s = await buildTestApp(t)
+  const code = await project(s)
+  const bag = join(SUITE, 'v0.97/valid/basic-bag')
+  const res = await submit(s, code, tarOf(t, bag))
+  t.equal(res.statusCode, 202)
+  t.match(res.json, { id: /^sub_/, projectCode: code, state: 'received' })
+  const sub = await s.settle(res.json.id as string)
+  t.match(sub, { state: 'stored', progress: 100, version: 1, report: { valid: true, errors: [] } })
+
+  const pkg = (await s.app.inject({ method: 'GET', url: `/v1/packages/${String(sub.packageId)}`, headers: s.auth() })).json() as { headVersion: number, versions: unknown[], ocflId: string }
+  t.match(pkg, { headVersion: 1, versions: [{ number: 1, submissionId: sub.id }] })
+  const original = (await import('node:fs')).readFileSync(join(bag, 'data/bare-filename'))
+  const dl = await s.app.inject({ method: 'GET', url: `/v1/packages/${String(sub.packageId)}/files/data/bare-filename`, headers: s.auth() })
+  t.equal(dl.statusCode, 200)
+  t.equal(sha256(dl.rawPayload), sha256(original))
+  t.equal(dl.headers['x-lantai-sha256'], sha256(original))
+  t.match(dl.headers['repr-digest'], /^sha-256=:[A-Za-z0-9+/=]+:, sha-512=:/)
+
+  const part = await s.app.inject({ method: 'GET', url: `/v1/packages/${String(sub.packageId)}/files/data/bare-filename`, headers: { ...s.auth(), range: 'bytes=2-5' } })
+  t.equal(part.statusCode, 206)
+  t.equal(part.headers['content-range'], `bytes 2-5/${original.length}`)
+  t.same(part.rawPayload, original.subarray(2, 6))
+  const bad = await s.app.inject({ method: 'GET', url: `/v1/packages/${String(sub.packageId)}/files/data/bare-filename`, headers: { ...s.auth(), range: 'bytes=999-' } })
+  t.equal(bad.statusCode, 416)
+
+  const files = (await s.app.inject({ method: 'GET', url: `/v1/packages/${String(sub.packageId)}/files`, headers: s.auth() })).json() as { items: Array<{ logicalPath: string, sm3: string }> }
+  t.ok(files.items.some(f => f.logicalPath === 'data/bare-filename' && /^[0-9a-f]{64}$/.test(f.sm3)))
+  t.ok(files.items.some(f => f.logicalPath === `submissions/${String(sub.id)}/bagit.txt`), 'the bag\'s tag files are kept with the version')
+
+  const events = (await s.app.inject({ method: 'GET', url: `/v1/packages/${String(sub.packageId)}/events`, headers: s.auth() })).json() as { items: Array<{ type: string }> }
+  t.ok(events.items.some(e => e.type === 'package.version'))
+
+  const store = new LocalBlobStore(join(s.dataDir, 'store'))
+  const check = await validateStorageRoot(store)
+  t.same([...check.errors, ...check.warnings], [], 'the stored object validates clean')
+})
+
+t.test('an invalid bag is kept with its full report and not stored', async t => {
+  const s = await buildTestApp(t)
+  const code = await project(s)
+  const res = await submit(s, code, tarOf(t, join(SUITE, 'v0.97/invalid/corrupt-data-file'), true), 'application/gzip')
+  t.equal(res.statusCode, 202)
+  const sub = await s.settle(res.json.id as string)
+  t.match(sub, { state: 'rejected', packageId: null, error: { code: 'PACKAGE_INVALID' } })
+  const report = sub.report as { valid: boolean, errors: Array<{ code: string, path: string }> }
+  t.equal(report.valid, false)
+  t.same(report.errors.map(e => e.code).sort(), ['BAG_CHECKSUM_MISMATCH', 'BAG_INFO_OXUM_MISMATCH'])
+})
+
+t.test('a supplement becomes version 2; the same package sent again is a duplicate', async t => {
+  const s = await buildTestApp(t)
+  const code = await project(s)
+  const first = makeBag(t, { '竣工图/总平面图.pdf': '%PDF-1.7 plan' })
+  const v1 = await s.settle((await submit(s, code, tarOf(t, first))).json.id as string)
+  t.match(v1, { state: 'stored', version: 1 })
+  const again = await s.settle((await submit(s, code, tarOf(t, first))).json.id as string)
+  t.match(again, { state: 'rejected', error: { code: 'DUPLICATE_SUBMISSION' } })
+  const second = makeBag(t, { '竣工图/总平面图.pdf': '%PDF-1.7 plan', '声像/开工.jpg': 'jpeg bytes' })
+  const v2 = await s.settle((await submit(s, code, tarOf(t, second))).json.id as string)
+  t.match(v2, { state: 'stored', version: 2 })
+  const files = (await s.app.inject({ method: 'GET', url: `/v1/packages/${String(v2.packageId)}/files?version=2`, headers: s.auth() })).json() as { items: Array<{ logicalPath: string, contentPath: string }> }
+  const plan = files.items.find(f => f.logicalPath === 'data/竣工图/总平面图.pdf')
+  t.match(plan?.contentPath, /^v1\/content\//, 'unchanged bytes are not stored twice')
+})
+
+t.test('zip uploads work too', async t => {
+  const s = await buildTestApp(t)
+  const code = await project(s)
+  const { execFileSync } = await import('node:child_process')
+  const bag = makeBag(t, { 'a.txt': 'alpha' })
+  execFileSync('zip', ['-qr', join(bag, '..', 'bag.zip'), '.'], { cwd: bag })
+  const body = (await import('node:fs')).readFileSync(join(bag, '..', 'bag.zip'))
+  const sub = await s.settle((await submit(s, code, body, 'application/zip')).json.id as string)
+  t.match(sub, { state: 'stored' })
+})
+
+t.test('bad requests get clear problems and leave nothing behind', async t => {
+  const s = await buildTestApp(t, { LANTAI_MAX_UPLOAD_BYTES: '4096' })
+  const code = await project(s)
+  const tar = tarOf(t, makeBag(t, { 'a.txt': 'alpha' }))
+
+  const unknown = await submit(s, 'NO-SUCH', tar)
+  t.equal(unknown.statusCode, 404)
+  t.match(unknown.json, { code: 'PROJECT_NOT_FOUND' })
+
+  const wrongType = await s.app.inject({ method: 'POST', url: `/v1/submissions?project=${code}`, headers: { ...s.auth(), 'content-type': 'text/plain' }, payload: 'hello' })
+  t.equal(wrongType.statusCode, 415)
+  t.match(wrongType.headers['content-type'], /problem\+json/)
+
+  const big = tarOf(t, makeBag(t, { 'big.bin': Buffer.alloc(64 * 1024, 7) }))
+  const tooLarge = await submit(s, code, big)
+  t.equal(tooLarge.statusCode, 413)
+  t.match(tooLarge.json, { code: 'PAYLOAD_TOO_LARGE' })
+
+  const notArchive = await submit(s, code, Buffer.from('definitely not a tar file, just text'.repeat(20)))
+  t.equal(notArchive.statusCode, 202)
+  t.match(await s.settle(notArchive.json.id as string), { state: 'rejected' })
+
+  const { readdirSync } = await import('node:fs')
+  t.same(readdirSync(join(s.dataDir, 'staging')), [], 'staging is empty')
+  // An announced size over the limit is refused before a submission exists; the access log has it.
+  const { secret: auditor } = s.catalogue.tokens.create({ role: 'auditor', label: 'auditor' })
+  const log = (await s.app.inject({ method: 'GET', url: '/v1/access-log', headers: s.auth(auditor) })).json() as { items: Array<{ route: string, status: number }> }
+  t.ok(log.items.some(i => i.route === '/v1/submissions' && i.status === 413), 'the refused upload is on record')
+})
+
+t.test('a truncated upload fails as UPLOAD_INCOMPLETE and keeps nothing', async t => {
+  const s = await buildTestApp(t)
+  const code = await project(s)
+  const tar = tarOf(t, makeBag(t, { 'a.bin': Buffer.alloc(200_000, 1) }))
+  const res = await s.app.inject({
+    method: 'POST', url: `/v1/submissions?project=${code}`,
+    headers: { ...s.auth(), 'content-type': 'application/x-tar', 'content-length': String(tar.length) },
+    payload: Readable.from([tar.subarray(0, 100_000)])
+  })
+  t.ok([400, 202].includes(res.statusCode), `status ${res.statusCode}`)
+  const list = (await s.app.inject({ method: 'GET', url: `/v1/submissions?project=${code}`, headers: s.auth() })).json() as { items: Array<{ state: string, error: { code: string } | null }> }
+  t.ok(list.items.every(i => i.state === 'failed' || i.state === 'rejected'))
+  t.same((await import('node:fs')).readdirSync(join(s.dataDir, 'staging')), [])
+})
+
+t.test('the submission list and the package search find by project', async t => {
+  const s = await buildTestApp(t)
+  const code = await project(s, 'SZ-2026-0042')
+  await s.settle((await submit(s, code, tarOf(t, makeBag(t, { 'a.txt': 'alpha' })))).json.id as string)
+  const found = (await s.app.inject({ method: 'GET', url: '/v1/packages?q=0042', headers: s.auth() })).json() as { items: Array<{ projectCode: string }>, total: number }
+  t.equal(found.total, 1)
+  t.equal(found.items[0]?.projectCode, code)
+  const none = (await s.app.inject({ method: 'GET', url: '/v1/packages?q=9999', headers: s.auth() })).json() as { total: number }
+  t.equal(none.total, 0)
+})
+

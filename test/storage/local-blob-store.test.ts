@@ -1,0 +1,53 @@
+import t from 'tap'
+import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { LocalBlobStore } from '../../src/storage/index.js'
+import { blobStoreContract } from './contract.js'
+
+t.test('LocalBlobStore meets the BlobStore contract', async t => {
+  blobStoreContract(t, async (_t, scratch) => new LocalBlobStore(join(scratch, '..', 'store')))
+})
+
+t.test('the staging directory is never listed and holds nothing after a put', async t => {
+  const dir = t.testdir({ store: {}, src: { 'f.txt': 'bytes' } })
+  const store = new LocalBlobStore(join(dir, 'store'))
+  await store.putBytes('a', 'x')
+  await store.putFile('b/c', join(dir, 'src', 'f.txt'))
+  const keys: string[] = []
+  for await (const k of store.list('')) keys.push(k)
+  t.same(keys.sort(), ['a', 'b/c'])
+  t.same(await readdir(join(dir, 'store', '.staging')), [])
+  await t.rejects(store.putBytes('.staging/x', 'y'), { code: 'STORAGE_KEY_INVALID' })
+})
+
+t.test('a symlink is neither listed nor followed, as the object or as a parent directory', async t => {
+  const dir = t.testdir({ store: { real: { 'in.txt': 'inside' } }, outside: { 'secret.txt': 'outside' } })
+  const root = join(dir, 'store')
+  await symlink(join(dir, 'outside', 'secret.txt'), join(root, 'link.txt'))
+  await symlink(join(dir, 'outside'), join(root, 'linkdir'))
+  const store = new LocalBlobStore(root)
+  const keys: string[] = []
+  for await (const k of store.list('')) keys.push(k)
+  t.same(keys, ['real/in.txt'])
+  await t.rejects(store.get('link.txt'), { code: 'STORAGE_NOT_FOUND' })
+  await t.rejects(store.get('linkdir/secret.txt'), { code: 'STORAGE_NOT_FOUND' })
+  t.equal(await store.stat('linkdir/secret.txt'), null)
+})
+
+t.test('deleting the last key of a directory removes the emptied directories', async t => {
+  const dir = t.testdir({ store: {} })
+  const store = new LocalBlobStore(join(dir, 'store'))
+  await store.putBytes('a/b/c/d', 'x')
+  await mkdir(join(dir, 'store', 'keep'))
+  await writeFile(join(dir, 'store', 'keep', 'f'), 'y')
+  await store.delete('a/b/c/d')
+  t.same((await readdir(join(dir, 'store'))).filter(n => n !== '.staging').sort(), ['keep'])
+})
+
+t.test('opening a read-only tree writes nothing into it', async t => {
+  const dir = t.testdir({ tree: { 'f.txt': 'x' } })
+  const store = new LocalBlobStore(join(dir, 'tree'))
+  for await (const _ of store.list('')) { /* walk */ }
+  await store.stat('f.txt')
+  t.same(await readdir(join(dir, 'tree')), ['f.txt'])
+})
