@@ -1,20 +1,26 @@
-// npm run bench [-- --big] [-- --runs=N]
-// Builds synthetic BagIt 1.0 bags in a temp dir, then times our validator (in a child process, for an
-// honest peak RSS) against coreutils: `sha256sum -c` then `sha512sum -c`, which is what an archivist
-// would otherwise run. Targets: peer/validator ≥ 1.5 and validator peak RSS < 256 MB. See README.md.
-import { spawn } from 'node:child_process'
+// npm run bench [-- --big] [-- --runs=N] [-- --parts=validate,ingest,fixity,latency] [-- --requests=N --concurrency=C]
+// Builds a synthetic 1 GiB BagIt 1.0 bag in a temp dir, then measures, each against what an archivist
+// would otherwise run (see README.md for targets and how to read the tables):
+//   1. validate: our validator (child process, honest peak RSS) vs `sha256sum -c` then `sha512sum -c`;
+//   2. ingest: the bag's tar POSTed to `lantai serve` until `stored` vs `tar -xf` + `sha256sum -c`;
+//   3. fixity: a full pass over the stored package vs `sha512sum` over the same content files;
+//   4. latency: API p50/p95/p99 with fixity idle and with a fixity run going in the service.
 import { createHash, randomFillSync, type Hash } from 'node:crypto'
 import { rmSync } from 'node:fs'
-import { mkdir, mkdtemp, open, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { mkdir, mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises'
+import { cpus, loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { fileURLToPath } from 'node:url'
+import { benchFixity, fixityRows } from './fixity.js'
+import { benchIngest, ingestRows, INGEST_RATIO_TARGET, INGEST_RSS_TARGET_MB } from './ingest.js'
+import { benchLatency, fixityInServiceNote, latencyRows } from './latency.js'
+import { ensureBuilt } from './service.js'
+import { fmtBytes, killAll, median, MiB, printTable, progress, REPO, run, warm } from './util.js'
 
-const MiB = 1024 * 1024
 const RATIO_TARGET = 1.5
 const RSS_TARGET_MB = 256
-const REPO = join(dirname(fileURLToPath(import.meta.url)), '..')
+const PARTS = ['validate', 'ingest', 'fixity', 'latency'] as const
+type Part = typeof PARTS[number]
 
 interface BagSpec {
   readonly name: string
@@ -35,50 +41,126 @@ interface Built { readonly dir: string, readonly bytes: number, readonly files: 
 interface ValidatorRun { valid: boolean, errors: number, ms: number, maxRssMB: number, wallMs: number }
 
 const args = process.argv.slice(2)
-const runs = Number(args.find(a => a.startsWith('--runs='))?.slice('--runs='.length) ?? 3)
+const option = (name: string, fallback: string): string => args.find(a => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback
+const runs = Number(option('runs', '3'))
+const requests = Number(option('requests', '2000'))
+const concurrency = Number(option('concurrency', '8'))
+const parts = new Set(option('parts', PARTS.join(',')).split(',') as Part[])
+const unknown = [...parts].filter(p => !PARTS.includes(p))
+if (unknown.length > 0 || !(runs >= 1) || !(requests >= 1) || !(concurrency >= 1)) {
+  console.error(`usage: npm run bench -- [--big] [--runs=N] [--parts=${PARTS.join(',')}] [--requests=N] [--concurrency=C]`)
+  process.exit(2)
+}
+// Fixity and latency need a finished ingest's data directory.
+const ingesting = parts.has('ingest') || parts.has('fixity') || parts.has('latency')
 const cases = args.includes('--big') ? [...CASES, BIG_CASE] : CASES
 const root = await mkdtemp(join(tmpdir(), 'lantai-bench-'))
 
-// 2 GiB of test bags must not outlive the bench, whether it ends, fails or is interrupted.
-const cleanUp = (): void => { rmSync(root, { recursive: true, force: true }) }
+// Gigabytes of bags, tars and data directories, and a listening service, must not outlive the bench,
+// whether it ends, fails or is interrupted.
+const cleanUp = (): void => {
+  killAll()
+  rmSync(root, { recursive: true, force: true })
+}
 process.on('exit', cleanUp)
 process.on('SIGINT', () => { process.exit(130) })
 process.on('SIGTERM', () => { process.exit(143) })
 
+const benchStarted = performance.now()
+const loadBefore = loadavg()
 const rows: string[][] = []
-let invalid = false
+let failed = false
+let tarFile: string | null = null
 for (const [i, spec] of cases.entries()) {
+  if (!parts.has('validate') && !(ingesting && i === 0)) continue
   const bag = await buildBag(join(root, `bag${i}`), spec)
   progress(`warming the page cache for ${spec.name}`)
-  await run('sh', ['-c', 'find . -type f -print0 | xargs -0 cat > /dev/null'], bag.dir)
-  const ours: ValidatorRun[] = []
-  const peer: number[] = []
-  for (let r = 1; r <= runs; r++) {
-    progress(`${spec.name}: run ${r} of ${runs}`)
-    const v = await validate(bag.dir)
-    if (!v.valid) invalid = true
-    ours.push(v)
-    peer.push(await peerCheck(bag.dir))
+  await warm(bag.dir)
+  if (parts.has('validate')) {
+    const ours: ValidatorRun[] = []
+    const peer: number[] = []
+    for (let r = 1; r <= runs; r++) {
+      progress(`validate ${spec.name}: run ${r} of ${runs}`)
+      const v = await validate(bag.dir)
+      if (!v.valid) failed = true
+      ours.push(v)
+      peer.push(await peerCheck(bag.dir))
+    }
+    const ms = median(ours.map(v => v.ms))
+    const peerMs = median(peer)
+    const rss = Math.max(...ours.map(v => v.maxRssMB))
+    const ratio = peerMs / ms
+    rows.push([
+      spec.name, fmtBytes(bag.bytes), String(bag.files), String(ms), String(median(ours.map(v => v.wallMs))), String(peerMs),
+      `${ratio.toFixed(2)} ${ratio >= RATIO_TARGET ? 'PASS' : 'FAIL'}`, `${rss} ${rss < RSS_TARGET_MB ? 'PASS' : 'FAIL'}`,
+      ours.every(v => v.valid) ? 'yes' : `NO (${Math.max(...ours.map(v => v.errors))} errors)`
+    ])
   }
-  const ms = median(ours.map(v => v.ms))
-  const peerMs = median(peer)
-  const rss = Math.max(...ours.map(v => v.maxRssMB))
-  const ratio = peerMs / ms
-  rows.push([
-    spec.name, fmtBytes(bag.bytes), String(bag.files), String(ms), String(median(ours.map(v => v.wallMs))), String(peerMs),
-    `${ratio.toFixed(2)} ${ratio >= RATIO_TARGET ? 'PASS' : 'FAIL'}`, `${rss} ${rss < RSS_TARGET_MB ? 'PASS' : 'FAIL'}`,
-    ours.every(v => v.valid) ? 'yes' : `NO (${Math.max(...ours.map(v => v.errors))} errors)`
-  ])
-  rmSync(bag.dir, { recursive: true, force: true })
+  if (ingesting && i === 0) {
+    // The system tar, as a builder would make it; entries are ./bagit.txt, ./data/… (as test/fixtures/service.ts).
+    progress(`tar -cf bag.tar (${spec.name})`)
+    tarFile = join(root, 'bag.tar')
+    await run('tar', ['-cf', tarFile, '-C', bag.dir, '.'], root, true)
+  }
+  await rm(bag.dir, { recursive: true, force: true })
+}
+
+let ingestTable: string[][] | null = null
+let fixityTable: string[][] | null = null
+let latencyTable: string[][] | null = null
+let latencyNote = ''
+if (ingesting && tarFile !== null) {
+  await ensureBuilt()
+  const tarBytes = fmtBytes((await stat(tarFile)).size)
+  const ingestRuns = parts.has('ingest') ? runs : 1
+  const ingest = await benchIngest(root, tarFile, ingestRuns)
+  if (ingest.runs.some(r => r.state !== 'stored')) failed = true
+  ingestTable = [
+    ['tar', 'ingest ms', 'of which upload→202 ms', 'peer ms', `ingest/peer (≤${INGEST_RATIO_TARGET})`, `service peak RSS MB (<${INGEST_RSS_TARGET_MB})`, 'state'],
+    ...ingestRows(ingest, tarBytes)
+  ]
+  await rm(tarFile, { force: true })
+  if (parts.has('fixity')) {
+    const fixity = await benchFixity(ingest.dataDir, runs)
+    if (fixity.runs.some(r => r.mismatches + r.missing > 0)) failed = true
+    fixityTable = [
+      ['files (fixity / peer)', 'fixity ms', 'child wall ms', 'fixity MB/s', 'peer ms', 'peer MB/s', 'fixity/peer MB/s', 'fixity peak RSS MB', 'outcome'],
+      ...fixityRows(fixity)
+    ]
+  }
+  if (parts.has('latency')) {
+    const latency = await benchLatency(root, ingest.dataDir, ingest.submissionId, requests, concurrency)
+    if (latency.idle.errors + latency.busy.errors > 0) failed = true
+    latencyTable = [['fixity', 'requests counted / sent', 'errors', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'req/s'], ...latencyRows(latency)]
+    latencyNote = fixityInServiceNote(latency)
+  }
 }
 process.stderr.write('\n')
 
-console.log(`median of ${runs} runs; peer = sha256sum -c manifest-sha256.txt, then sha512sum -c manifest-sha512.txt`)
-printTable([
-  ['bag', 'bytes', 'files', 'validator ms', 'child wall ms', 'peer ms', `peer/validator (≥${RATIO_TARGET})`, `peak RSS MB (<${RSS_TARGET_MB})`, 'valid'],
-  ...rows
-])
-process.exitCode = invalid ? 1 : 0
+const cpu = cpus()[0]?.model ?? 'unknown CPU'
+const fmtLoad = (l: readonly number[]): string => l.map(x => x.toFixed(2)).join(' ')
+console.log(`${cpus().length} × ${cpu}; load average ${fmtLoad(loadBefore)} at start, ${fmtLoad(loadavg())} at end; ${Math.round((performance.now() - benchStarted) / 1000)} s in all`)
+if (rows.length > 0) {
+  console.log(`\n1. validate: median of ${runs} runs; peer = sha256sum -c manifest-sha256.txt, then sha512sum -c manifest-sha512.txt`)
+  printTable([
+    ['bag', 'bytes', 'files', 'validator ms', 'child wall ms', 'peer ms', `peer/validator (≥${RATIO_TARGET})`, `peak RSS MB (<${RSS_TARGET_MB})`, 'valid'],
+    ...rows
+  ])
+}
+if (ingestTable !== null) {
+  console.log(`\n2. ingest over HTTP (POST start → stored): median of ${parts.has('ingest') ? runs : 1} runs; peer = tar -xf bag.tar + sha256sum -c manifest-sha256.txt`)
+  printTable(ingestTable)
+}
+if (fixityTable !== null) {
+  console.log(`\n3. fixity, full pass over the stored package (sha512+sha256+md5+sm3, throttle off): median of ${runs} runs; peer = sha512sum over the same content files`)
+  printTable(fixityTable)
+}
+if (latencyTable !== null) {
+  console.log(`\n4. API latency, GET /v1/packages?limit=10 and GET /v1/submissions/:id alternately, ${requests} requests, ${concurrency} at a time, 1 run each`)
+  printTable(latencyTable)
+  console.log(latencyNote)
+}
+process.exitCode = failed ? 1 : 0
 
 async function buildBag (dir: string, spec: BagSpec): Promise<Built> {
   const entries: Entry[] = []
@@ -154,40 +236,6 @@ async function peerCheck (dir: string): Promise<number> {
   return Math.round(performance.now() - started)
 }
 
-/** Runs a command to completion; stdout is returned, or thrown away when `discard`. */
-function run (cmd: string, argv: readonly string[], cwd: string, discard = false): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, { cwd, stdio: ['ignore', discard ? 'ignore' : 'pipe', 'inherit'] })
-    let out = ''
-    child.stdout?.setEncoding('utf8').on('data', (s: string) => { out += s })
-    child.on('error', reject)
-    child.on('close', code => {
-      if (code === 0) resolve(out)
-      else reject(new Error(`${cmd} ${argv.join(' ')} exited with ${code}`))
-    })
-  })
-}
-
-function progress (message: string): void { process.stderr.write(`\r\x1b[K${message}`) }
-
 // Function declarations, not arrows: the top-level loop above runs before a `const` here would exist.
 function hex (alg: string, bytes: Uint8Array): string { return createHash(alg).update(bytes).digest('hex') }
 function digest (h: Hash): string { return h.digest('hex') }
-
-function median (xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  const mid = Math.floor(s.length / 2)
-  return s.length % 2 === 1 ? (s[mid] ?? 0) : Math.round(((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2)
-}
-
-function fmtBytes (n: number): string {
-  return n >= 1024 * MiB ? `${(n / 1024 / MiB).toFixed(2)} GiB` : `${(n / MiB).toFixed(0)} MiB`
-}
-
-function printTable (table: readonly string[][]): void {
-  const widths = (table[0] ?? []).map((_, c) => Math.max(...table.map(r => (r[c] ?? '').length)))
-  for (const [i, r] of table.entries()) {
-    console.log(r.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd())
-    if (i === 0) console.log(widths.map(w => '-'.repeat(w)).join('  '))
-  }
-}

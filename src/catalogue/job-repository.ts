@@ -72,6 +72,7 @@ export class JobRepository {
   readonly #finish: Statement<Record<string, unknown>, JobRow>
   readonly #park: Statement<Record<string, unknown>, JobRow>
   readonly #active: Statement<[string, string], JobRow>
+  readonly #running: Statement<[string], JobRow>
 
   constructor (db: Database, clock: Clock, newId: IdFactory) {
     this.#clock = clock
@@ -101,6 +102,7 @@ export class JobRepository {
       UPDATE jobs SET state = 'queued', attempts = max(attempts - 1, 0), lease_owner = NULL, lease_until = NULL, updated_at = @now
       WHERE id = @id AND state = 'running' AND lease_owner = @owner RETURNING *`)
     this.#active = db.prepare("SELECT * FROM jobs WHERE kind = ? AND subject_id = ? AND state IN ('queued', 'running', 'parked')")
+    this.#running = db.prepare("SELECT * FROM jobs WHERE kind = ? AND state = 'running' ORDER BY id")
   }
 
   /** Throws JOB_ACTIVE when a job of this kind is already queued or running for the subject. */
@@ -157,6 +159,11 @@ export class JobRepository {
   activeFor (kind: string, subjectId: string): Job | null {
     const row = this.#active.get(kind, subjectId)
     return row === undefined ? null : toJob(row)
+  }
+
+  /** Every running job of `kind`, whoever holds the lease (a starting runner looks for dead owners). */
+  running (kind: string): Job[] {
+    return this.#running.all(kind).map(toJob)
   }
 
   #owned (id: string, owner: string, action: string, row: JobRow | undefined): Job {

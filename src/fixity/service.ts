@@ -75,13 +75,13 @@ export class FixityService {
     const progress: FixityProgress = { checked: 0, bytes: 0, ok: 0, mismatches: 0, missing: 0 }
     const damaged = new Set<string>()
     const inventories = new Map<string, Awaited<ReturnType<OcflObjectReader['readInventory']>>>()
+    const full = (): boolean => options.mode === 'due' && (progress.checked >= policy.batch.files || progress.bytes >= policy.batch.bytes)
     for (;;) {
-      if (options.signal?.aborted === true) break
-      if (options.mode === 'due' && (progress.checked >= policy.batch.files || progress.bytes >= policy.batch.bytes)) break
+      if (isAborted(options.signal) || full()) break
       const batch = catalogue.packages.dueForFixity(horizon, 100, options.packageId)
       if (batch.length === 0) break
       for (const content of batch) {
-        if (isAborted(options.signal)) break
+        if (isAborted(options.signal) || full()) break
         const result = await this.#checkOne(content, inventories, throttle, options.signal)
         const outcome = result.outcome === 'ok' ? 'ok' : result.outcome
         const checkedAt = this.#now

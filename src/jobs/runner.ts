@@ -32,7 +32,23 @@ export class JobRunner {
   start (): void {
     if (!this.#stopped) return
     this.#stopped = false
+    this.#requeueOrphans()
     this.#loop = this.#run()
+  }
+
+  /**
+   * A process killed mid-job (kill -9, OOM, power cut) leaves its jobs running under a lease nobody
+   * renews, and claim() would wait out the whole lease (a minute) before a restarted service resumes
+   * them. Jobs leased by a process of this host that is gone go back to the queue now; the crashed
+   * attempt counts. Leases held on other hosts are left to expire: their liveness is not visible here.
+   */
+  #requeueOrphans (): void {
+    for (const job of this.jobs.running(this.options.kind)) {
+      const owner = job.leaseOwner
+      if (owner === null || !ownerIsGone(owner, this.owner)) continue
+      this.#safe(() => this.jobs.fail(job.id, owner, { code: 'ABORTED', message: `its worker ${owner} is gone` }, { retry: true }))
+      this.log.info({ job: job.id, subject: job.subjectId, owner }, 'job of a dead worker queued again')
+    }
   }
 
   /** Asks the loop to look for work now (after an enqueue) instead of at the next idle tick. */
@@ -102,5 +118,22 @@ export class JobRunner {
   /** Waits until no job is running (tests and the CLI use it). */
   async idle (): Promise<void> {
     while (this.#running.size > 0) await Promise.all([...this.#running.values()].map(r => r.done))
+  }
+}
+
+/** Whether the runner that wrote `owner` (host:pid:random, see JobRunner.owner) is known to be dead. */
+function ownerIsGone (owner: string, self: string): boolean {
+  const parts = owner.split(':')
+  if (parts.length < 3) return false
+  const pid = Number(parts[parts.length - 2])
+  if (parts.slice(0, -2).join(':') !== hostname() || !Number.isSafeInteger(pid) || pid <= 0) return false
+  // Our own pid under another owner is an earlier life of this pid (a container's pid 1 after a
+  // restart): startService runs one runner per kind, so it cannot be a live peer in this process.
+  if (pid === process.pid) return owner !== self
+  try {
+    process.kill(pid, 0)
+    return false
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH'
   }
 }

@@ -69,7 +69,7 @@ export const ingestCommand: Command = {
     process.stderr.write(`submission ${sub.id} received; checking\n`)
     if (values['no-wait']) { process.stdout.write(`${sub.id}\n`); return 0 }
     while (!['stored', 'rejected', 'failed'].includes(sub.state)) {
-      await sleep(500)
+      await sleep(200)
       const poll = await call(client, 'GET', `/v1/submissions/${sub.id}`)
       if (poll.status !== 200) { process.stderr.write(`lantai ingest: ${describeFailure(poll)}\n`); return 2 }
       sub = poll.body as typeof sub

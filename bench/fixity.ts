@@ -1,0 +1,48 @@
+// Part 3 of `npm run bench`: fixity throughput. A full pass (bench/fixity-run.ts, in a child, throttle
+// lifted) over the store of a finished ingest, against `sha512sum` over the same content files. Fixity
+// does more per byte than the peer (sha512, sha256, md5 and sm3 from one read, plus a catalogue update
+// and an event per file): the ratio is reported as it is, with no target.
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { mbps, median, progress, REPO, run, sh, warm } from './util.js'
+
+export interface FixityRun { checked: number, bytes: number, ok: number, mismatches: number, missing: number, ms: number, maxRssMB: number, wallMs: number }
+export interface FixityOutcome { runs: FixityRun[], peerMs: number[], peerFiles: number, peerBytes: number }
+
+const CONTENT = "find store -path '*/content/*' -type f"
+
+export async function benchFixity (dataDir: string, runs: number): Promise<FixityOutcome> {
+  const listing = await run('sh', ['-c', `${CONTENT} -printf '%s\\n'`], dataDir)
+  const sizes = listing.trim().split('\n').filter(l => l !== '').map(Number)
+  const peerBytes = sizes.reduce((a, b) => a + b, 0)
+  progress('fixity: warming the page cache for the store')
+  await warm(join(dataDir, 'store'))
+  const results: FixityRun[] = []
+  const peerMs: number[] = []
+  for (let r = 1; r <= runs; r++) {
+    progress(`fixity: run ${r} of ${runs}`)
+    const started = performance.now()
+    const out = await run(process.execPath, ['--import', 'tsx', join(REPO, 'bench', 'fixity-run.ts'), dataDir], REPO)
+    const wallMs = Math.round(performance.now() - started)
+    results.push({ ...(JSON.parse(out.trim().split('\n').pop() ?? '') as Omit<FixityRun, 'wallMs'>), wallMs })
+    const peerStarted = performance.now()
+    await sh(`${CONTENT} -print0 | xargs -0 sha512sum > /dev/null`, dataDir)
+    peerMs.push(Math.round(performance.now() - peerStarted))
+  }
+  return { runs: results, peerMs, peerFiles: sizes.length, peerBytes }
+}
+
+export function fixityRows (outcome: FixityOutcome): string[][] {
+  const { runs } = outcome
+  const ms = median(runs.map(r => r.ms))
+  const peerMs = median(outcome.peerMs)
+  const bytes = runs[0]?.bytes ?? 0
+  const ours = mbps(bytes, ms)
+  const peer = mbps(outcome.peerBytes, peerMs)
+  const problems = Math.max(...runs.map(r => r.mismatches + r.missing))
+  return [[
+    `${runs[0]?.checked ?? 0} / ${outcome.peerFiles}`, String(ms), String(median(runs.map(r => r.wallMs))), ours.toFixed(0),
+    String(peerMs), peer.toFixed(0), (ours / peer).toFixed(2), String(Math.max(...runs.map(r => r.maxRssMB))),
+    problems === 0 ? 'all intact' : `${problems} NOT intact`
+  ]]
+}

@@ -1,0 +1,95 @@
+import t, { type Test } from 'tap'
+import { rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { compareThree, FixityService, type FixityPolicy } from '../../src/fixity/index.js'
+import { createLogger } from '../../src/logger.js'
+import { objectRootOf, OcflObjectReader } from '../../src/ocfl/index.js'
+import { LocalBlobStore } from '../../src/storage/index.js'
+import { makeBag } from '../fixtures/bags.js'
+import { buildTestApp, tarOf, type TestService } from '../fixtures/service.js'
+
+const POLICY: FixityPolicy = { schedule: 'off', maxAgeDays: 90, batch: { files: 2000, bytes: 1 << 30 }, rateBytesPerSecond: 1 << 30, graceSeconds: 0 }
+
+async function stored (t: Test, s: TestService): Promise<{ packageId: string, objectRoot: string }> {
+  await s.app.inject({ method: 'POST', url: '/v1/projects', headers: s.auth(), payload: { code: 'FX-1', name: 'fixity' } })
+  const res = await s.app.inject({ method: 'POST', url: '/v1/submissions?project=FX-1', headers: { ...s.auth(), 'content-type': 'application/x-tar' }, payload: tarOf(t, makeBag(t, { 'a.txt': 'alpha', 'b.txt': 'beta' })) })
+  const sub = await s.settle((res.json() as { id: string }).id)
+  const pkg = s.catalogue.packages.get(String(sub.packageId))
+  if (pkg === null) throw new Error(`not stored: ${JSON.stringify(sub)}`)
+  return { packageId: pkg.id, objectRoot: new LocalBlobStore(join(s.dataDir, 'store')).pathOf(objectRootOf(pkg.ocflId)) }
+}
+
+function fixityOf (s: TestService, policy = POLICY): FixityService {
+  return new FixityService({ catalogue: s.catalogue, reader: new OcflObjectReader(new LocalBlobStore(join(s.dataDir, 'store'))), pool: s.ingest.deps.pool, policy, log: createLogger('silent') })
+}
+
+t.test('an intact package passes: every file read again, three values agree, an event each', async t => {
+  const s = await buildTestApp(t)
+  const { packageId } = await stored(t, s)
+  const result = await fixityOf(s).run({ mode: 'all' })
+  t.match(result, { mismatches: 0, missing: 0, damagedPackages: [] })
+  t.equal(result.checked, result.ok)
+  t.ok(result.checked >= 2)
+  const events = s.catalogue.events.list({ type: 'fixity.check', limit: 100, offset: 0 })
+  t.equal(events.total, result.checked)
+  t.equal(s.catalogue.packages.get(packageId)?.state, 'active')
+  const again = await fixityOf(s).run({ mode: 'due' })
+  t.equal(again.checked, 0, 'nothing is due right after a full run')
+})
+
+t.test('a flipped byte in the store is bit damage: the package is marked damaged after the grace re-read', async t => {
+  const s = await buildTestApp(t)
+  const { packageId, objectRoot } = await stored(t, s)
+  const file = join(objectRoot, 'v1/content/data/a.txt')
+  writeFileSync(file, 'alphA')
+  const result = await fixityOf(s).run({ mode: 'all', packageId })
+  t.equal(result.mismatches, 1)
+  t.same(result.damagedPackages, [packageId])
+  t.equal(s.catalogue.packages.get(packageId)?.state, 'damaged')
+  const damaged = s.catalogue.events.list({ type: 'package.damaged', limit: 10, offset: 0 })
+  t.equal(damaged.total, 1)
+  t.match(damaged.items[0]?.detail, { contentPath: 'v1/content/data/a.txt', kind: 'damage' })
+  const summary = await s.app.inject({ method: 'GET', url: '/v1/fixity', headers: s.auth() })
+  t.match(summary.json(), { mismatches: 1, damagedPackages: 1 })
+})
+
+t.test('a deleted content file is missing, and the package damaged', async t => {
+  const s = await buildTestApp(t)
+  const { packageId, objectRoot } = await stored(t, s)
+  rmSync(join(objectRoot, 'v1/content/data/b.txt'))
+  const result = await fixityOf(s).run({ mode: 'all' })
+  t.equal(result.missing, 1)
+  t.equal(s.catalogue.packages.get(packageId)?.state, 'damaged')
+})
+
+t.test('three values: bytes that match the inventory but not the catalogue are drift, not damage', async t => {
+  const digests = { sha512: 'a'.repeat(128), sha256: 'b'.repeat(64), md5: 'c'.repeat(32), sm3: 'd'.repeat(64) }
+  t.match(compareThree(digests, { sha512: digests.sha512, sha256: digests.sha256 }, { ...digests }), { outcome: 'ok' })
+  t.match(compareThree({ ...digests, sha256: 'e'.repeat(64) }, { sha512: digests.sha512, sha256: digests.sha256 }, { ...digests }), { outcome: 'mismatch', kind: 'drift' })
+  t.match(compareThree(digests, { sha512: digests.sha512 }, { ...digests, sha512: 'f'.repeat(128) }), { outcome: 'mismatch', kind: 'damage' })
+  t.match(compareThree(digests, {}, { ...digests, sm3: '0'.repeat(64) }), { outcome: 'mismatch', kind: 'damage' }, 'sm3 is held by the catalogue alone')
+})
+
+t.test('a scheduled batch stops at the policy\'s file limit, oldest first', async t => {
+  const s = await buildTestApp(t)
+  await stored(t, s)
+  const total = s.catalogue.packages.fixitySummary().contents
+  const batch = await fixityOf(s, { ...POLICY, batch: { files: 1, bytes: 1 << 30 } }).run({ mode: 'due' })
+  t.equal(batch.checked, 1)
+  t.equal(s.catalogue.packages.fixitySummary().neverChecked, total - 1)
+})
+
+t.test('POST /v1/fixity/runs queues one run, and a second while it is active is not queued again', async t => {
+  const s = await buildTestApp(t)
+  const { packageId } = await stored(t, s)
+  const first = await s.app.inject({ method: 'POST', url: '/v1/fixity/runs', headers: s.auth(), payload: { packageId } })
+  t.equal(first.statusCode, 202)
+  await Promise.all(s.runners.map(r => r.idle()))
+  for (let i = 0; i < 100 && s.catalogue.packages.fixitySummary().neverChecked > 0; i++) await new Promise(resolve => setTimeout(resolve, 50))
+  t.equal(s.catalogue.packages.fixitySummary().neverChecked, 0, 'the queued run checked everything')
+  const unknown = await s.app.inject({ method: 'POST', url: '/v1/fixity/runs', headers: s.auth(), payload: { packageId: 'pkg_nope' } })
+  t.equal(unknown.statusCode, 404)
+  const { secret } = s.catalogue.tokens.create({ role: 'archivist', label: 'a' })
+  t.equal((await s.app.inject({ method: 'POST', url: '/v1/fixity/runs', headers: s.auth(secret), payload: {} })).statusCode, 403)
+})
+
