@@ -1,9 +1,10 @@
 // The child of the fixity part of `npm run bench`: one full fixity pass over a data directory, opened the
 // way `lantai fixity run` opens it (src/cli/commands/fixity.ts), but with the read-rate throttle lifted
 // and no grace pause, so the number is what the hashing and the catalogue can do, not the policy's pace.
-// Usage: node --import tsx bench/fixity-run.ts <data-dir>
-// Prints one JSON line: { checked, bytes, ok, mismatches, missing, ms, maxRssMB }; exits 0 whatever it found
-// (the parent reports mismatches).
+// Usage: node --import tsx bench/fixity-run.ts <data-dir> [max-seconds]
+// Prints one JSON line: { checked, total, bytes, ok, mismatches, missing, ms, maxRssMB }; exits 0 whatever
+// it found (the parent reports mismatches). With max-seconds the pass is aborted at that deadline (between
+// files, as a signal stops a manual run) and `checked` < `total` says it did not finish.
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { HashPool } from '../src/bagit/index.js'
@@ -16,8 +17,9 @@ import { LocalBlobStore } from '../src/storage/index.js'
 import { REPO } from './util.js'
 
 const dataDir = process.argv[2]
-if (dataDir === undefined || process.argv.length > 3) {
-  console.error('usage: node --import tsx bench/fixity-run.ts <data-dir>')
+const maxSeconds = Number(process.argv[3] ?? Infinity)
+if (dataDir === undefined || process.argv.length > 4 || !(maxSeconds > 0)) {
+  console.error('usage: node --import tsx bench/fixity-run.ts <data-dir> [max-seconds]')
   process.exit(2)
 }
 
@@ -31,12 +33,16 @@ try {
   const fixity = new FixityService({
     catalogue, pool, policy, reader: new OcflObjectReader(new LocalBlobStore(join(config.dataDir, 'store'))), log: createLogger('warn')
   })
-  const result = await fixity.run({ mode: 'all', agent: 'bench' })
+  const total = catalogue.packages.fixitySummary().contents
+  const deadline = new AbortController()
+  const timer = Number.isFinite(maxSeconds) ? setTimeout(() => { deadline.abort() }, maxSeconds * 1000) : undefined
+  const result = await fixity.run({ mode: 'all', agent: 'bench', signal: deadline.signal })
+  clearTimeout(timer)
   const ms = Math.round(performance.now() - started)
   // resourceUsage().maxRSS is in KiB.
   const maxRssMB = Math.round(process.resourceUsage().maxRSS / 1024)
   const { checked, bytes, ok, mismatches, missing } = result
-  console.log(JSON.stringify({ checked, bytes, ok, mismatches, missing, ms, maxRssMB }))
+  console.log(JSON.stringify({ checked, total, bytes, ok, mismatches, missing, ms, maxRssMB }))
 } finally {
   await pool.close()
   catalogue.close()

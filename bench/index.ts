@@ -1,4 +1,5 @@
 // npm run bench [-- --big] [-- --runs=N] [-- --parts=validate,ingest,fixity,latency] [-- --requests=N --concurrency=C]
+//   [-- --fixity-seconds=S]
 // Builds a synthetic 1 GiB BagIt 1.0 bag in a temp dir, then measures, each against what an archivist
 // would otherwise run (see README.md for targets and how to read the tables):
 //   1. validate: our validator (child process, honest peak RSS) vs `sha256sum -c` then `sha512sum -c`;
@@ -45,10 +46,11 @@ const option = (name: string, fallback: string): string => args.find(a => a.star
 const runs = Number(option('runs', '3'))
 const requests = Number(option('requests', '2000'))
 const concurrency = Number(option('concurrency', '8'))
+const fixitySeconds = Number(option('fixity-seconds', '120'))
 const parts = new Set(option('parts', PARTS.join(',')).split(',') as Part[])
 const unknown = [...parts].filter(p => !PARTS.includes(p))
-if (unknown.length > 0 || !(runs >= 1) || !(requests >= 1) || !(concurrency >= 1)) {
-  console.error(`usage: npm run bench -- [--big] [--runs=N] [--parts=${PARTS.join(',')}] [--requests=N] [--concurrency=C]`)
+if (unknown.length > 0 || !(runs >= 1) || !(requests >= 1) || !(concurrency >= 1) || !(fixitySeconds > 0)) {
+  console.error(`usage: npm run bench -- [--big] [--runs=N] [--parts=${PARTS.join(',')}] [--requests=N] [--concurrency=C] [--fixity-seconds=S]`)
   process.exit(2)
 }
 // Fixity and latency need a finished ingest's data directory.
@@ -67,7 +69,16 @@ process.on('SIGINT', () => { process.exit(130) })
 process.on('SIGTERM', () => { process.exit(143) })
 
 const benchStarted = performance.now()
-const loadBefore = loadavg()
+const fmtLoad = (l: readonly number[]): string => l.map(x => x.toFixed(2)).join(' ')
+console.log(`${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}; load average ${fmtLoad(loadavg())} at start`)
+// Each table is printed as soon as its part ends, so a later part failing loses nothing.
+const section = (title: string, table: readonly string[][], note?: string): void => {
+  process.stderr.write('\r\x1b[K')
+  console.log(`\n${title}`)
+  printTable(table)
+  if (note !== undefined) console.log(note)
+}
+
 const rows: string[][] = []
 let failed = false
 let tarFile: string | null = null
@@ -105,61 +116,39 @@ for (const [i, spec] of cases.entries()) {
   await rm(bag.dir, { recursive: true, force: true })
 }
 
-let ingestTable: string[][] | null = null
-let fixityTable: string[][] | null = null
-let latencyTable: string[][] | null = null
-let latencyNote = ''
+if (rows.length > 0) {
+  section(`1. validate: median of ${runs} runs; peer = sha256sum -c manifest-sha256.txt, then sha512sum -c manifest-sha512.txt`, [
+    ['bag', 'bytes', 'files', 'validator ms', 'child wall ms', 'peer ms', `peer/validator (≥${RATIO_TARGET})`, `peak RSS MB (<${RSS_TARGET_MB})`, 'valid'],
+    ...rows
+  ])
+}
+
 if (ingesting && tarFile !== null) {
   await ensureBuilt()
   const tarBytes = fmtBytes((await stat(tarFile)).size)
   const ingestRuns = parts.has('ingest') ? runs : 1
   const ingest = await benchIngest(root, tarFile, ingestRuns)
   if (ingest.runs.some(r => r.state !== 'stored')) failed = true
-  ingestTable = [
+  section(`2. ingest over HTTP (POST start → stored): median of ${ingestRuns} runs; peer = tar -xf bag.tar + sha256sum -c manifest-sha256.txt`, [
     ['tar', 'ingest ms', 'of which upload→202 ms', 'peer ms', `ingest/peer (≤${INGEST_RATIO_TARGET})`, `service peak RSS MB (<${INGEST_RSS_TARGET_MB})`, 'state'],
     ...ingestRows(ingest, tarBytes)
-  ]
+  ])
   await rm(tarFile, { force: true })
   if (parts.has('fixity')) {
-    const fixity = await benchFixity(ingest.dataDir, runs)
+    const fixity = await benchFixity(ingest.dataDir, runs, fixitySeconds)
     if (fixity.runs.some(r => r.mismatches + r.missing > 0)) failed = true
-    fixityTable = [
-      ['files (fixity / peer)', 'fixity ms', 'child wall ms', 'fixity MB/s', 'peer ms', 'peer MB/s', 'fixity/peer MB/s', 'fixity peak RSS MB', 'outcome'],
-      ...fixityRows(fixity)
-    ]
+    section(`3. fixity, full pass over the stored package (sha512+sha256+md5+sm3, throttle off, child process): median of ${fixity.runs.length} run(s); peer = sha512sum over the same content files`,
+      [['side', 'files checked', 'MB', 'ms', 'MB/s', 'files/s', 'peak RSS MB', 'outcome'], ...fixityRows(fixity)])
   }
   if (parts.has('latency')) {
-    const latency = await benchLatency(root, ingest.dataDir, ingest.submissionId, requests, concurrency)
+    const latency = await benchLatency(root, ingest.dataDir, ingest.token, ingest.submissionId, requests, concurrency)
     if (latency.idle.errors + latency.busy.errors > 0) failed = true
-    latencyTable = [['fixity', 'requests counted / sent', 'errors', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'req/s'], ...latencyRows(latency)]
-    latencyNote = fixityInServiceNote(latency)
+    section(`4. API latency, GET /v1/packages?limit=10 and GET /v1/submissions/:id alternately, ${requests} requests, ${concurrency} at a time, 1 run each`,
+      [['fixity', 'requests counted / sent', 'errors', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'req/s'], ...latencyRows(latency)], fixityInServiceNote(latency))
   }
 }
-process.stderr.write('\n')
-
-const cpu = cpus()[0]?.model ?? 'unknown CPU'
-const fmtLoad = (l: readonly number[]): string => l.map(x => x.toFixed(2)).join(' ')
-console.log(`${cpus().length} × ${cpu}; load average ${fmtLoad(loadBefore)} at start, ${fmtLoad(loadavg())} at end; ${Math.round((performance.now() - benchStarted) / 1000)} s in all`)
-if (rows.length > 0) {
-  console.log(`\n1. validate: median of ${runs} runs; peer = sha256sum -c manifest-sha256.txt, then sha512sum -c manifest-sha512.txt`)
-  printTable([
-    ['bag', 'bytes', 'files', 'validator ms', 'child wall ms', 'peer ms', `peer/validator (≥${RATIO_TARGET})`, `peak RSS MB (<${RSS_TARGET_MB})`, 'valid'],
-    ...rows
-  ])
-}
-if (ingestTable !== null) {
-  console.log(`\n2. ingest over HTTP (POST start → stored): median of ${parts.has('ingest') ? runs : 1} runs; peer = tar -xf bag.tar + sha256sum -c manifest-sha256.txt`)
-  printTable(ingestTable)
-}
-if (fixityTable !== null) {
-  console.log(`\n3. fixity, full pass over the stored package (sha512+sha256+md5+sm3, throttle off): median of ${runs} runs; peer = sha512sum over the same content files`)
-  printTable(fixityTable)
-}
-if (latencyTable !== null) {
-  console.log(`\n4. API latency, GET /v1/packages?limit=10 and GET /v1/submissions/:id alternately, ${requests} requests, ${concurrency} at a time, 1 run each`)
-  printTable(latencyTable)
-  console.log(latencyNote)
-}
+process.stderr.write('\r\x1b[K')
+console.log(`\nload average ${fmtLoad(loadavg())} at end; ${Math.round((performance.now() - benchStarted) / 1000)} s in all`)
 process.exitCode = failed ? 1 : 0
 
 async function buildBag (dir: string, spec: BagSpec): Promise<Built> {

@@ -24,22 +24,23 @@ export interface IngestRun {
 
 export interface IngestOutcome {
   runs: IngestRun[]
-  /** The data directory of the last run, kept for the fixity and latency parts. */
+  /** The data directory of the last run, kept for the fixity and latency parts, with its admin token. */
   dataDir: string
+  token: string
   submissionId: string
 }
 
 export async function benchIngest (root: string, tarFile: string, runs: number): Promise<IngestOutcome> {
   const results: IngestRun[] = []
-  let last: { dataDir: string, submissionId: string } | null = null
+  let last: { dataDir: string, token: string, submissionId: string } | null = null
   for (let r = 1; r <= runs; r++) {
     progress(`ingest: run ${r} of ${runs}`)
     if (last !== null) await rm(last.dataDir, { recursive: true, force: true })
     const dataDir = join(root, `data-ingest-${r}`)
     await mkdir(dataDir)
     await sh(`cat '${tarFile}' > /dev/null`, root)
-    const { run, submissionId } = await ingestOnce(dataDir, tarFile)
-    last = { dataDir, submissionId }
+    const { run, submissionId, token } = await ingestOnce(dataDir, tarFile)
+    last = { dataDir, token, submissionId }
     run.peerMs = await peerIngest(root, tarFile)
     results.push(run)
   }
@@ -47,7 +48,7 @@ export async function benchIngest (root: string, tarFile: string, runs: number):
   return { runs: results, ...last }
 }
 
-async function ingestOnce (dataDir: string, tarFile: string): Promise<{ run: IngestRun, submissionId: string }> {
+async function ingestOnce (dataDir: string, tarFile: string): Promise<{ run: IngestRun, submissionId: string, token: string }> {
   const service = await startServiceChild({ dataDir })
   try {
     const project = await service.api('POST', '/v1/projects', { code: PROJECT, name: 'bench project', unit: 'bench' })
@@ -62,7 +63,7 @@ async function ingestOnce (dataDir: string, tarFile: string): Promise<{ run: Ing
     if (sub.state !== 'stored') process.stderr.write(`\ningest: submission ${id} ended ${sub.state}: ${JSON.stringify(sub.error ?? sub.report ?? null).slice(0, 2000)}\n`)
     // Read just before stopping: VmHWM is the process's high-water mark, worker threads included.
     const peakRssMB = await service.peakRssMB()
-    return { run: { ms, receivedMs, peerMs: 0, peakRssMB, state: sub.state }, submissionId: id }
+    return { run: { ms, receivedMs, peerMs: 0, peakRssMB, state: sub.state }, submissionId: id, token: service.token }
   } finally {
     await service.stop()
   }

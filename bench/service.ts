@@ -28,6 +28,8 @@ export interface ServiceOptions {
   dataDir: string
   /** A storage-policies directory; the repository's own by default. */
   policiesDir?: string
+  /** An admin token of this data directory; without it the directory must be fresh (first start prints one). */
+  token?: string
 }
 
 /** `npm run build` when dist/ is missing or older than any file of src/: bin/lantai.js runs dist/. */
@@ -57,7 +59,7 @@ export async function startServiceChild (options: ServiceOptions): Promise<Servi
   const child = track(spawn(process.execPath, [join(REPO, 'bin', 'lantai.js'), 'serve'], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'inherit'] }))
   const pid = child.pid
   if (pid === undefined) throw new Error('could not start lantai serve')
-  const token = await readyToken(child)
+  const token = await readyToken(child, options.token ?? null)
   let stopping = false
   child.once('exit', (code, signal) => {
     if (!stopping) process.stderr.write(`\nlantai serve (pid ${pid}) exited unexpectedly: ${signal ?? `code ${code}`}\n`)
@@ -97,10 +99,10 @@ export async function startServiceChild (options: ServiceOptions): Promise<Servi
 }
 
 /** Waits for "lantai listening on …", keeping the first-start admin token printed before it. */
-function readyToken (child: ChildProcess): Promise<string> {
+function readyToken (child: ChildProcess, known: string | null): Promise<string> {
   return new Promise((resolve, reject) => {
     let out = ''
-    let token: string | null = null
+    let token = known
     const onData = (s: string): void => {
       out += s
       token ??= /^\s*LANTAI_TOKEN=(\S+)$/m.exec(out)?.[1] ?? null

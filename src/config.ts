@@ -17,6 +17,7 @@ export const ConfigSchema = Type.Object({
   ingestConcurrency: Type.Integer({ minimum: 1, maximum: 64, description: 'LANTAI_INGEST_CONCURRENCY: submissions checked at once' }),
   policiesDir: Type.String({ minLength: 1, description: 'LANTAI_POLICIES: storage-policies/ directory' }),
   bagitProfile: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_BAGIT_PROFILE: a BagIt profile every submission must meet (none by default)' }),
+  trustDir: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_TRUST: trusted roots and seal-making systems for seal checks (default ./certs; "none" for no trust)' }),
   fixitySchedule: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_FIXITY_CRON: overrides the fixity policy\'s cron expression; "off" disables' })
 })
 export type Config = Static<typeof ConfigSchema>
@@ -33,11 +34,12 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
     ingestConcurrency: int(env.LANTAI_INGEST_CONCURRENCY, 2),
     policiesDir: resolve(cwd, env.LANTAI_POLICIES ?? 'storage-policies'),
     bagitProfile: env.LANTAI_BAGIT_PROFILE === undefined || env.LANTAI_BAGIT_PROFILE === '' ? null : resolve(cwd, env.LANTAI_BAGIT_PROFILE),
+    trustDir: env.LANTAI_TRUST === 'none' ? null : resolve(cwd, env.LANTAI_TRUST ?? 'certs'),
     fixitySchedule: env.LANTAI_FIXITY_CRON === undefined || env.LANTAI_FIXITY_CRON === '' ? null : env.LANTAI_FIXITY_CRON
   }
   const names: Record<string, string> = {
     dataDir: 'LANTAI_DATA', host: 'LANTAI_HOST', port: 'LANTAI_PORT', logLevel: 'LANTAI_LOG_LEVEL', maxUploadBytes: 'LANTAI_MAX_UPLOAD_BYTES',
-    ingestConcurrency: 'LANTAI_INGEST_CONCURRENCY', policiesDir: 'LANTAI_POLICIES', bagitProfile: 'LANTAI_BAGIT_PROFILE', fixitySchedule: 'LANTAI_FIXITY_CRON'
+    ingestConcurrency: 'LANTAI_INGEST_CONCURRENCY', policiesDir: 'LANTAI_POLICIES', bagitProfile: 'LANTAI_BAGIT_PROFILE', trustDir: 'LANTAI_TRUST', fixitySchedule: 'LANTAI_FIXITY_CRON'
   }
   const problems = [...Value.Errors(ConfigSchema, config)].map(e => {
     const key = e.path.split('/')[1] ?? ''

@@ -54,7 +54,9 @@ export const ERROR_CODES = {
   OCFL_INVENTORY_INVALID: { transient: false, en: 'the OCFL inventory is unreadable or does not match its sidecar' },
   OCFL_CONTENT_NOT_FOUND: { transient: false, en: 'the object has no such content path or logical path' },
   OCFL_FILE_CHANGED: { transient: false, en: 'a file to add differs from what the caller described' },
-  OCFL_STORAGE_ROOT_INVALID: { transient: false, en: 'the storage root is not an OCFL 1.1 root with the expected layout' }
+  OCFL_STORAGE_ROOT_INVALID: { transient: false, en: 'the storage root is not an OCFL 1.1 root with the expected layout' },
+  // seals
+  SEAL_TRUST_INVALID: { transient: false, en: 'a file in the seal trust store (certs/) is not a readable certificate, CRL or OCSP response' }
 } as const satisfies Record<string, { transient: boolean, en: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
@@ -11,6 +12,7 @@ import { JobRunner } from './jobs/runner.js'
 import { createLogger, type Logger } from './logger.js'
 import { initStorageRoot, OcflObjectReader, OcflObjectWriter } from './ocfl/index.js'
 import { LocalBlobStore } from './storage/index.js'
+import { emptyTrustStore, loadTrustStore } from './seals/index.js'
 
 // The composition root: config → catalogue → storage → domain → HTTP → listen. Nothing below it builds
 // its own dependencies; everything is handed in (STYLE.md "Plugin and route").
@@ -55,10 +57,12 @@ export async function startService (config: Config, options: StartOptions = {}):
   const reader = new OcflObjectReader(store)
   const pool = new HashPool()
   const profile = config.bagitProfile === null ? null : await loadProfile(config.bagitProfile)
+  const trust = config.trustDir === null || !existsSync(config.trustDir) ? emptyTrustStore() : await loadTrustStore(config.trustDir)
+  if (trust.anchors.length === 0) log.warn({ trustDir: config.trustDir }, 'no trusted roots: every seal will be INDETERMINATE and no paper will be waived')
 
   const runners: JobRunner[] = []
   const ingest = new Ingest({
-    catalogue, pool, writer, reader, stagingRoot, profile, log: log.child({ part: 'ingest' }),
+    catalogue, pool, writer, reader, stagingRoot, profile, trust, log: log.child({ part: 'ingest' }),
     maxUploadBytes: config.maxUploadBytes, onQueued: () => runners[0]?.poke()
   })
   const ingestRunner = new JobRunner(catalogue.jobs, ingest.runJob, { kind: INGEST_JOB, concurrency: config.ingestConcurrency }, log.child({ part: 'jobs' }))

@@ -2,6 +2,7 @@ import { isLantaiError } from '../errors.js'
 import { fixityCommand } from './commands/fixity.js'
 import { ingestCommand } from './commands/ingest.js'
 import { ocflCommand } from './commands/ocfl.js'
+import { sealsCommand } from './commands/seals.js'
 import { serveCommand } from './commands/serve.js'
 import { tokenCommand } from './commands/token.js'
 import { validateCommand } from './commands/validate.js'
@@ -10,7 +11,7 @@ import { UsageError, type Command } from './command.js'
 // `lantai <command>`: one binary, one module per verb. Results go to stdout, logs and progress to
 // stderr; exit 0 ok, 1 findings, 2 usage or I/O (BRIEF §4).
 
-const COMMANDS: readonly Command[] = [serveCommand, validateCommand, ingestCommand, tokenCommand, fixityCommand, ocflCommand]
+const COMMANDS: readonly Command[] = [serveCommand, validateCommand, ingestCommand, tokenCommand, fixityCommand, ocflCommand, sealsCommand]
 
 export function usage (): string {
   const width = Math.max(...COMMANDS.map(c => c.name.length))

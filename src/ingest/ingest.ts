@@ -1,5 +1,5 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, relative, sep } from 'node:path'
 import type { Readable } from 'node:stream'
 import type { Principal } from '../auth/roles.js'
 import { archiveOnlyReport, bagReportJson, validateBag, withArchiveFindings, type BagitProfile, type BagLimits, type BagReportJson, type Digests, type HashPool, type PackageReport } from '../bagit/index.js'
@@ -8,6 +8,8 @@ import { LantaiError, isLantaiError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { projectObjectId, type NewVersionFile, type OcflObjectReader, type OcflObjectWriter } from '../ocfl/index.js'
 import { CONTENT_TYPES, INGEST_ALGORITHMS, receivePackage, type FileDigestsRecord } from './receive.js'
+import { checkSeals, type SealStageResult } from './seals-stage.js'
+import type { TrustStore } from '../seals/index.js'
 
 // Ingest as stages: receive → check → decide → transfer. Each stage starts from what the catalogue and
 // the staging directory hold, so a crash at any point resumes (or fails cleanly) at restart, and the
@@ -23,6 +25,8 @@ export interface IngestDeps {
   stagingRoot: string
   log: Logger
   profile: BagitProfile | null
+  /** Trusted roots and seal-making systems for the seal checks (certs/). */
+  trust: TrustStore
   limits?: Partial<BagLimits>
   maxUploadBytes: number
   nameEncoding?: string
@@ -160,7 +164,16 @@ export class Ingest {
         }
       }), kindOf(sub.contentType))
     if (signal.aborted) throw new LantaiError('ABORTED', 'check interrupted')
-    const json = bagReportJson(report)
+    const json: BagReportJson & { seals?: unknown } = bagReportJson(report)
+    if (report.valid && received.root !== null) {
+      const seals = await checkSeals(received.root, files.map(f => f.path), this.deps.trust, { signal })
+      if (signal.aborted) throw new LantaiError('ABORTED', 'check interrupted')
+      await this.keepSealEvidence(dir, seals)
+      // The submission report carries the summary and every signed or doubtful file; the full per-file
+      // table goes into the version with the evidence.
+      json.seals = { summary: seals.summary, files: seals.files.filter(f => f.signatures.length > 0 || f.decision.provisional || f.decision.integrityAlert) }
+      this.recordSealEvents(sub.id, seals)
+    }
     // Stage 3, decide. Until acceptance (验收) arrives as its own issue, a valid package is accepted.
     const decision = this.decide(sub, json, files)
     if (decision.accept) {
@@ -213,6 +226,7 @@ export class Ingest {
     const committed = inventory === null ? undefined : Object.entries(inventory.versions).find(([, v]) => v.message === message)
     const files: NewVersionFile[] = checked.files.map(f => ({ logicalPath: f.path, localPath: join(root, f.path), size: f.size, digests: pick(f.digests) }))
     for (const tag of await this.tagFiles(root, sub.id)) files.push(tag)
+    for (const kept of await this.sealFiles(dir, sub.id)) files.push(kept)
     let versionNumber: number
     if (committed !== undefined) {
       versionNumber = Number(committed[0].slice(1))
@@ -234,6 +248,40 @@ export class Ingest {
       contents: files.map(f => ({ contentPath: contentPathOf(finalInventory, f.digests.sha512), size: f.size, ...f.digests }))
     })
     return catalogue.submissions.transition(sub.id, 'transferring', 'stored', { packageId: stored.id, version: versionNumber, progress: 100, stage: 'stored' })
+  }
+
+  /** Stage 2's seal report and its evidence (certificates, CRLs, OCSP responses, tokens), in staging. */
+  async keepSealEvidence (dir: string, seals: SealStageResult): Promise<void> {
+    const { mkdir } = await import('node:fs/promises')
+    const sealDir = join(dir, 'seals')
+    await mkdir(join(sealDir, 'evidence'), { recursive: true })
+    await writeAtomically(join(sealDir, 'report.json'), JSON.stringify({ summary: seals.summary, files: seals.files }, null, 2))
+    for (const [sha256, der] of seals.evidence) await writeFile(join(sealDir, 'evidence', `${sha256}.der`), der)
+  }
+
+  recordSealEvents (id: string, seals: SealStageResult): void {
+    const { events } = this.deps.catalogue
+    events.append({ type: 'seals.checked', outcome: seals.summary.integrityAlerts.length > 0 ? 'warning' : 'success', agent: 'system', objectType: 'submission', objectId: id, detail: seals.summary })
+    for (const path of seals.summary.integrityAlerts) {
+      const file = seals.files.find(f => f.path === path)
+      events.append({ type: 'seals.integrity-alert', outcome: 'failure', agent: 'system', objectType: 'submission', objectId: id, detail: { path, reason: file?.decision.reason } })
+    }
+  }
+
+  /** The seal report and evidence become part of the version, under submissions/<id>/seals/ (rule R6). */
+  async sealFiles (dir: string, id: string): Promise<NewVersionFile[]> {
+    const { readdir } = await import('node:fs/promises')
+    const sealDir = join(dir, 'seals')
+    const names = await readdir(sealDir, { recursive: true, withFileTypes: true }).catch(() => [])
+    const out: NewVersionFile[] = []
+    for (const d of names) {
+      if (!d.isFile()) continue
+      const abs = join(d.parentPath, d.name)
+      const rel = relative(sealDir, abs).split(sep).join('/')
+      const { size, digests } = await this.deps.pool.hashFile(abs, INGEST_ALGORITHMS)
+      out.push({ logicalPath: `submissions/${id}/seals/${rel}`, localPath: abs, size, digests: pick(digests) })
+    }
+    return out
   }
 
   /** The bag's own tag files are kept with the version, under submissions/<id>/, for provenance. */

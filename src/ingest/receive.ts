@@ -98,6 +98,11 @@ export async function receivePackage (input: ReceiveInput, pool: HashPool): Prom
       checkComplete(tap.bytes, input.expectedBytes, bodyError)
     }
   } catch (err) {
+    // A client that went away surfaces as whatever the unpacker was doing when the body stopped (ABORTED
+    // from the signal, a truncated archive): the reason the caller gave, or the body's own, names it.
+    const reason: unknown = input.signal?.aborted === true ? input.signal.reason : undefined
+    if (isLantaiError(reason)) throw reason
+    if (isLantaiError(bodyError)) throw bodyError
     if (isLantaiError(err)) throw err
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'ENOSPC' || code === 'EDQUOT') throw new LantaiError('STAGING_FAILED', `staging is full (${code})`, {}, { cause: err })

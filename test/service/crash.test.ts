@@ -19,8 +19,9 @@ import { tarOf } from '../fixtures/service.js'
 // trials the store must validate clean and agree with the catalogue, and staging must be empty.
 //
 // The delay is a random fraction (0–1.25) of how long one undisturbed ingest took on this machine,
-// measured first on a fresh child (each trial's child is fresh too: the one that just recovered): a fixed 0–400 ms only ever hit receive, because a freshly started
-// service needs most of a second to receive a few hundred KB (hash workers warming up).
+// measured first on a fresh child (each trial's child is fresh too: the one that just recovered). A
+// fixed 0–400 ms only ever hit receive: a freshly started service needs most of a second to receive a
+// few hundred KB. Each trial prints the state the kill left, read from the catalogue before restart.
 //
 // TRIALS is fixed so the file stays well under a minute. The PRNG seed comes from LANTAI_CRASH_SEED
 // (default below) and is printed: `LANTAI_CRASH_SEED=<seed> npx tap test/service/crash.test.ts`
@@ -158,6 +159,17 @@ async function settleAll (child: ServiceChild, token: string, project: string): 
   }
 }
 
+/** The newest submission's state, read from the catalogue file while no service runs. */
+function stateOfLatest (dataDir: string): string {
+  const catalogue = openCatalogue(join(dataDir, 'catalogue.sqlite'))
+  try {
+    const latest = catalogue.submissions.list({ limit: 1, offset: 0 }).items[0]
+    return latest === undefined ? 'no submission' : latest.state
+  } finally {
+    catalogue.close()
+  }
+}
+
 async function sha512Of (path: string): Promise<string> {
   const hash = createHash('sha512')
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
@@ -204,9 +216,10 @@ t.test(`kill -9 at random points of ingest (${TRIALS} trials, seed ${seed}) leav
     await sleep(delay)
     await child.kill('SIGKILL')
     const outcome = await sent
+    const killedIn = stateOfLatest(dataDir)
     child = await start()
     const subs = await settleAll(child, token, project)
-    t.comment(`trial ${trial}: ${body.length} bytes, killed after ${delay} ms (upload: ${outcome}); latest ${subs[0]?.state ?? 'none'} ${subs[0]?.error?.code ?? ''}`)
+    t.comment(`trial ${trial}: ${body.length} bytes, killed after ${delay} ms in ${killedIn} (upload: ${outcome}); recovered to ${subs[0]?.state ?? 'none'} ${subs[0]?.error?.code ?? ''}`)
   }
 
   // 4. After the crashes, an upload the service is left alone with is stored.

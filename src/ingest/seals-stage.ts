@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto'
+import { join } from 'node:path'
+import { verifyFile, type FileSealReport, type PaperOutcome, type TrustStore } from '../seals/index.js'
+
+// The seal checks of stage 2 (notice clause 五): every payload file is verified and gets its paper
+// decision; the report and its evidence go into the version (rule R6), so the decision can be re-run.
+
+export interface SealFileResult {
+  path: string
+  format: FileSealReport['format']
+  archivalFormat: boolean
+  decision: FileSealReport['decision']
+  signatures: Array<Pick<FileSealReport['signatures'][number], 'kind' | 'id' | 'format' | 'indication' | 'subIndication' | 'reasons' | 'bestSignatureTime'> & { signer: string | null, wholeDocument: boolean }>
+}
+
+export interface SealSummary {
+  files: number
+  signedFiles: number
+  paperWaived: number
+  dualSet: number
+  paperRequired: number
+  /** R3: a seal failed; the file may have been changed after signing. */
+  integrityAlerts: string[]
+  /** R4: decisions to re-run when trust or revocation data arrives. */
+  reviewQueue: string[]
+}
+
+export interface SealStageResult { summary: SealSummary, files: SealFileResult[], evidence: Map<string, Uint8Array> }
+
+const count = (files: SealFileResult[], outcome: PaperOutcome): number => files.filter(f => f.decision.outcome === outcome).length
+
+export async function checkSeals (root: string, paths: readonly string[], trust: TrustStore, options: { signal?: AbortSignal, concurrency?: number } = {}): Promise<SealStageResult> {
+  const files: SealFileResult[] = []
+  const evidence = new Map<string, Uint8Array>()
+  const queue = [...paths]
+  const worker = async (): Promise<void> => {
+    for (let path = queue.shift(); path !== undefined; path = queue.shift()) {
+      if (options.signal?.aborted === true) return
+      let report: FileSealReport
+      try {
+        report = await verifyFile(join(root, path), { trust, signal: options.signal })
+      } catch (err) {
+        // A verifier that gives up (time budget, unreadable file) never waives paper.
+        files.push({
+          path, format: 'other', archivalFormat: false, signatures: [],
+          decision: { outcome: 'dual_set', rule: 'R4', provisional: true, integrityAlert: false, reason: `verification did not finish: ${(err as Error).message}` }
+        })
+        continue
+      }
+      if (report.format === 'other' && report.signatures.length === 0) {
+        files.push({ path, format: 'other', archivalFormat: false, signatures: [], decision: report.decision })
+        continue
+      }
+      for (const der of [...report.evidence.certificates, ...report.evidence.crls, ...report.evidence.ocspResponses, ...report.evidence.timestamps]) {
+        evidence.set(createHash('sha256').update(der).digest('hex'), der)
+      }
+      files.push({
+        path, format: report.format, archivalFormat: report.archivalFormat, decision: report.decision,
+        signatures: report.signatures.map(s => ({
+          kind: s.kind, id: s.id, format: s.format, indication: s.indication, subIndication: s.subIndication, reasons: s.reasons,
+          bestSignatureTime: s.bestSignatureTime, signer: s.signer?.subject ?? null, wholeDocument: s.scope.wholeDocument
+        }))
+      })
+    }
+  }
+  await Promise.all(Array.from({ length: options.concurrency ?? 2 }, worker))
+  files.sort((a, b) => a.path < b.path ? -1 : 1)
+  return {
+    files,
+    evidence,
+    summary: {
+      files: files.length,
+      signedFiles: files.filter(f => f.signatures.length > 0).length,
+      paperWaived: count(files, 'paper_waived'),
+      dualSet: count(files, 'dual_set'),
+      paperRequired: count(files, 'paper_required'),
+      integrityAlerts: files.filter(f => f.decision.integrityAlert).map(f => f.path),
+      reviewQueue: files.filter(f => f.decision.provisional).map(f => f.path)
+    }
+  }
+}
