@@ -2,7 +2,7 @@ import * as asn1js from 'asn1js'
 import * as pkijs from 'pkijs'
 import { LantaiError } from '../errors.js'
 import { DEFAULT_VERIFY_LIMITS, emptyEvidence, type CertificateInfo, type Evidence, type Indication, type SignatureReport, type SubIndication, type TimestampEvidence } from './report.js'
-import { DIGEST_OIDS, digest, digestName, verifySignature } from './crypto-engine.js'
+import { digest, digestName, verifySignature } from './crypto-engine.js'
 import { addEvidence, validateCertificatePath } from './path.js'
 import { verifyTimestampToken } from './timestamp.js'
 import type { TrustStore } from './trust.js'
@@ -49,7 +49,7 @@ export function signedDataOf (der: Uint8Array, options: { limits?: ParseLimits, 
 
 export interface SignerCheck {
   signer: { cert: pkijs.Certificate, der: Uint8Array, info: CertificateInfo } | null
-  /** null when the cryptographic checks passed. */
+  /** TOTAL_PASSED with subIndication null when the cryptographic checks passed. */
   indication: Indication
   subIndication: SubIndication | null
   reasons: string[]
@@ -319,9 +319,6 @@ async function verifySigner (signedData: pkijs.SignedData, si: pkijs.SignerInfo,
     }
   }
 }
-
-/** Digest OIDs by name, for building CMS structures. */
-export const digestOidOf = (name: string): string | null => Object.entries(DIGEST_OIDS).find(([, n]) => n === name)?.[0] ?? null
 
 /** Bounded parse check, exported for callers that sniff whether bytes are CMS at all. */
 export const looksLikeCms = (der: Uint8Array): boolean => parseAsn1(der, { allowTrailing: true }).ok && signedDataOf(der, { allowTrailing: true }).ok

@@ -25,7 +25,8 @@ export interface DecisionInput {
   archivalFormat: boolean
 }
 
-const passedWhole = (s: SignatureReport): boolean => s.indication === 'TOTAL_PASSED' && s.scope.wholeDocument
+// A document timestamp proves when the bytes existed, not who sealed them: it never waives paper alone.
+const passedWhole = (s: SignatureReport): boolean => s.indication === 'TOTAL_PASSED' && s.scope.wholeDocument && s.documentTimestamp !== true
 
 export function decidePaper (input: DecisionInput): PaperDecision {
   const { verification: v } = input
@@ -43,8 +44,8 @@ export function decidePaper (input: DecisionInput): PaperDecision {
   if (alert) {
     return { outcome: 'paper_required', rule: 'R3', reason: `a signature failed verification (${failedText}); the file may have been changed after signing`, provisional: false, integrityAlert: true }
   }
-  if (v.signatures.length === 0) {
-    return { outcome: 'dual_set', rule: 'R5', reason: 'no electronic seal or signature; the paper original is kept with the file (双套制)', provisional: false, integrityAlert: false }
+  if (v.signatures.every(s => s.documentTimestamp === true)) {
+    return { outcome: 'dual_set', rule: 'R5', reason: v.signatures.length === 0 ? 'no electronic seal or signature; the paper original is kept with the file (双套制)' : 'only a document timestamp, no seal or signature; the paper original is kept with the file (双套制)', provisional: false, integrityAlert: false }
   }
   // R1: waived only with a complete pass over the final document in an archival format.
   const whole = v.signatures.find(passedWhole)

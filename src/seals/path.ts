@@ -50,6 +50,7 @@ export interface PathOptions {
 interface Node { cert: pkijs.Certificate, der: Uint8Array, key: string, info: CertificateInfo, anchor: boolean }
 
 const MAX_PATH = 10
+const MAX_SIGNATURE_CHECKS = 256
 // Extensions this module understands (or that carry no constraint); any other critical one fails the path (RFC 5280 §4.2).
 const HANDLED = new Set([OID_BASIC_CONSTRAINTS, OID_KEY_USAGE, OID_EXT_KEY_USAGE, OID_SUBJECT_KEY_ID, OID_AUTHORITY_KEY_ID, OID_OCSP_NOCHECK,
   '2.5.29.17', '2.5.29.18', '2.5.29.32', '2.5.29.31', '1.3.6.1.5.5.7.1.1', '2.5.29.46', '1.3.6.1.5.5.7.1.3'])
@@ -130,6 +131,8 @@ async function validate (signerDer: Uint8Array, candidates: Uint8Array[], trust:
   // 2. Depth-first search for a path whose every signature verifies.
   const badSignatures: string[] = []
   let best: Node[] = [signer]
+  // Many certificates with one name and one key would make the search exponential: cap the signature checks.
+  let budget = MAX_SIGNATURE_CHECKS
   const search = (path: Node[]): Node[] | null => {
     const cur = path[path.length - 1] as Node
     const anchor = isAnchor(cur)
@@ -143,6 +146,7 @@ async function validate (signerDer: Uint8Array, candidates: Uint8Array[], trust:
     })())
     issuers.sort((a, b) => Number(b.anchor) - Number(a.anchor))
     for (const issuer of issuers) {
+      if (--budget < 0) return null
       const check = verifySignature({ algorithm: cur.cert.signatureAlgorithm, publicKey: issuer.cert.subjectPublicKeyInfo, data: cur.cert.tbsView, signature: cur.cert.signatureValue.valueBlock.valueHexView })
       if (!check.valid) {
         badSignatures.push(`the signature on "${label(cur)}" does not verify with the key of "${label(issuer)}"${check.unsupported !== undefined ? ` (${check.unsupported})` : ''}`)
@@ -155,6 +159,7 @@ async function validate (signerDer: Uint8Array, candidates: Uint8Array[], trust:
   }
   const path = search([signer])
   if (path === null) {
+    if (budget < 0) result.warnings.push(`path building stopped after ${MAX_SIGNATURE_CHECKS} signature checks`)
     result.chain = best.map(n => n.info)
     for (const n of best) addEvidence(evidence.certificates, n.der)
     result.subIndication = 'NO_CERTIFICATE_CHAIN_FOUND'

@@ -104,6 +104,11 @@ export interface SignatureReport {
   timestamps: TimestampEvidence[]
   scope: SignatureScope
   seal?: SealInfo
+  /**
+   * PAdES document timestamp (/SubFilter /ETSI.RFC3161): it proves when the bytes existed, names no
+   * signer, and is never the seal or signature rule R1 asks for.
+   */
+  documentTimestamp?: boolean
 }
 
 /** The material a decision rests on, kept with the package (R6). DER bytes, base64 in JSON. */

@@ -57,8 +57,10 @@ export async function verifyFile (file: string, options: VerifyFileOptions): Pro
     throw new LantaiError(err.code === 'ENOENT' ? 'PATH_NOT_FOUND' : 'PATH_UNREADABLE', file)
   })
   if (!st.isFile()) throw new LantaiError('PATH_UNREADABLE', `${file} is not a file`)
+  // PDF and OFD verifiers enforce limits.timeoutMs themselves and answer INDETERMINATE; a CMS file gets
+  // the budget as a signal. The caller's signal always means "stop now".
+  const common = { trust: options.trust, validationTime: options.validationTime, signal: options.signal, limits }
   const signal = AbortSignal.any([AbortSignal.timeout(limits.timeoutMs), ...(options.signal === undefined ? [] : [options.signal])])
-  const common = { trust: options.trust, validationTime: options.validationTime, signal, limits }
   const format = st.size > limits.maxFileBytes ? 'other' : await sniffSealFormat(file)
   let verification: FileVerification
   let archivalFormat = false

@@ -148,6 +148,7 @@ t.test('a chunked upload (no Content-Length) that grows past LANTAI_MAX_UPLOAD_B
   const tar = tarOf(t, makeBag(t, { 'big.bin': Buffer.alloc(256 * 1024, 3) }))
   const req = post(s, { 'transfer-encoding': 'chunked' })
   const answer = send(req)
+  req.on('response', res => { t.comment(JSON.stringify(res.headers)) })
   for (let at = 0; at < tar.length; at += 16 * 1024) req.write(tar.subarray(at, at + 16 * 1024))
   req.end()
   const res = await answer.catch((err: NodeJS.ErrnoException) => ({ status: 0, type: '', body: err.code ?? err.message }))

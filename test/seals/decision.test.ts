@@ -53,3 +53,9 @@ t.test('R4 does not hold back a file that also has a whole-document pass', async
 t.test('R5: no signature at all is dual set', async t => {
   t.match(decide(file([])), { outcome: 'dual_set', rule: 'R5', provisional: false })
 })
+
+t.test('a document timestamp alone proves existence, not a seal: it never waives paper', async t => {
+  const ts = sig({ id: 'DocTimeStamp1', format: 'RFC3161', documentTimestamp: true })
+  t.match(decide(file([ts])), { outcome: 'dual_set', rule: 'R5', reason: /document timestamp/ })
+  t.match(decide(file([sig(), ts])), { outcome: 'paper_waived', rule: 'R1' })
+})

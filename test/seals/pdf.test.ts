@@ -63,7 +63,7 @@ t.test('DSS then a document timestamp: PAdES-BASELINE-LTA, and the timestamp cov
   const s = only(v.signatures, 'Signature1')
   t.match(s, { indication: 'TOTAL_PASSED', format: 'PAdES-BASELINE-LTA', scope: { wholeDocument: true, laterChanges: ['document-timestamp', 'dss'] } })
   const ts = only(v.signatures, 'DocTS2')
-  t.match(ts, { format: 'PDF document timestamp (ETSI.RFC3161)', indication: 'TOTAL_PASSED', scope: { wholeDocument: true, laterChanges: [] } })
+  t.match(ts, { format: 'PDF document timestamp (ETSI.RFC3161)', documentTimestamp: true, signer: null, indication: 'TOTAL_PASSED', scope: { wholeDocument: true, laterChanges: [] } })
   t.match(ts.timestamps, [{ imprintMatches: true, tsa: /Test TSA/ }])
   t.equal(v.evidence.timestamps.length, 1)
 })
@@ -187,6 +187,15 @@ t.test('hostile structures end in FORMAT_FAILURE within the bounds', async t => 
   // 5. an xref offset outside the file
   const far = base.replace(/startxref\n\d+/, 'startxref\n99999999')
   t.match((await verifyPdf(writePdf(t, far), { trust })).signatures, [{ subIndication: 'FORMAT_FAILURE', reasons: [/outside the file/] }])
+})
+
+t.test('a form field tree that loops back on itself is walked once', async t => {
+  const pdf = new TestPdf().sign(pki) // objects 7 (signature) and 8 (its field)
+  const loop = pdf.alloc()
+  pdf.put(loop, `<< /FT /Tx /T (loop) /Kids [${loop} 0 R 8 0 R] >>`)
+  pdf.put(1, `<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [8 0 R ${loop} 0 R] /SigFlags 3 >> >>`).commit()
+  const v = await verifyPdf(pdf.write(t), { trust })
+  t.match(v.signatures, [{ id: 'Signature1', indication: 'TOTAL_PASSED', scope: { wholeDocument: false, laterChanges: ['form-fill'] } }])
 })
 
 t.test('the deadline gives INDETERMINATE; the caller\'s abort rejects', async t => {

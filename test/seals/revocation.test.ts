@@ -8,11 +8,13 @@ import { makeTestPki, readPki as read, type TestPki } from '../fixtures/pki.js'
 
 let pki: TestPki
 let base: TrustStore
-const now = new Date()
+// certificates are issued when the PKI is made: validate after that
+let now: Date
 const cert = (p: string): pkijs.Certificate => pkijs.Certificate.fromBER(read(p))
 
 t.before(async () => {
   pki = await makeTestPki()
+  now = new Date()
   // the intermediate's status comes from the root CRL in every case below
   base = { ...emptyTrustStore(), anchors: [read(pki.certs.root)], crls: [read(pki.crls.root)] }
 })

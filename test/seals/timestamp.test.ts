@@ -38,14 +38,15 @@ t.test('a TSA that chains to no trusted root is INDETERMINATE/NO_CERTIFICATE_CHA
   t.match(r, { indication: 'INDETERMINATE', subIndication: 'NO_CERTIFICATE_CHAIN_FOUND', imprintMatches: true })
 })
 
-t.test('a token with a flipped byte in its TSTInfo fails its signature', async t => {
+t.test('a token whose TSTInfo was changed fails the TSA signature\'s message digest', async t => {
   const token = read(pki.timestamps.seal.token).slice()
-  const genTime = Buffer.from(token).indexOf(Buffer.from('Z', 'latin1'), 0)
-  // flip a digit of the first time value inside the token (the TSTInfo genTime precedes the signed attributes)
-  token[genTime - 1] = token[genTime - 1] === 0x30 ? 0x31 : 0x30
+  // genTime is the token's only GeneralizedTime (tag 0x18, 15 bytes YYYYMMDDHHMMSSZ); the CMS signing-time is a UTCTime
+  const at = Buffer.from(token).indexOf(Buffer.from([0x18, 0x0f]))
+  t.ok(at > 0)
+  const digit = at + 2 + 13 // the last digit of the seconds
+  token[digit] = token[digit] === 0x30 ? 0x31 : 0x30
   const r = await verifyTimestampToken(token, read(pki.timestamps.seal.sigValue), trust, emptyEvidence())
-  t.equal(r.indication, 'TOTAL_FAILED')
-  t.ok(r.subIndication === 'HASH_FAILURE' || r.subIndication === 'SIG_CRYPTO_FAILURE', String(r.subIndication))
+  t.match(r, { indication: 'TOTAL_FAILED', subIndication: 'HASH_FAILURE' })
 })
 
 t.test('garbage is TOTAL_FAILED/FORMAT_FAILURE, never a throw', async t => {

@@ -21,7 +21,7 @@ export const ALLOWED_AFTER_SIGNING: ReadonlySet<ChangeClass> = new Set(['dss', '
 export const UNDEFINED_CHANGES: ReadonlySet<ChangeClass> = new Set(['page-content', 'other'])
 
 /**
- * ISO 32000-1 §12.8.2.2.2 Table 254, /P: "1 No changes to the document shall be permitted; any change
+ * ISO 32000-1 §12.8.2.2, DocMDP transform parameters, /P: "1 No changes to the document shall be permitted; any change
  * to the document shall invalidate the signature. 2 Permitted changes are filling in forms,
  * instantiating page templates, and signing; other changes shall invalidate the signature.
  * 3 Permitted changes are the same as for 2, as well as annotation creation, deletion, and
@@ -143,7 +143,7 @@ function diffCatalog (doc: PdfDocument, rev: number, old: PdfDict | undefined, n
     const a = old?.entries.get(key); const b = neu.entries.get(key)
     if (a !== undefined && b !== undefined && sameObject(a, b)) continue
     if (key === 'DSS') { note('dss', 'catalog /DSS'); queue.push({ from: b, cls: 'dss' }); continue }
-    // ETSI EN 319 142-1 §5.3: writers declare the ESIC extension with the DSS; §7.2.2 /Version likewise
+    // writers declare the ETSI ESIC extension (and may raise /Version) together with the DSS
     if (key === 'Extensions' || key === 'Version') continue
     if (key === 'AcroForm') {
       if (isRef(b) && isRef(a)) continue // the AcroForm object itself is diffed on its own
@@ -163,7 +163,7 @@ function diffAcroForm (doc: PdfDocument, rev: number, old: PdfDict | undefined, 
   for (const key of new Set([...old?.entries.keys() ?? [], ...neu.entries.keys()])) {
     const a = old?.entries.get(key); const b = neu.entries.get(key)
     if (a !== undefined && b !== undefined && sameObject(a, b)) continue
-    if (key === 'SigFlags') continue // §12.7.2 Table 219: set by whoever signs; not content
+    if (key === 'SigFlags') continue // ISO 32000-1 §12.7.2: set by whoever signs; not content
     if (key === 'Fields') {
       const before = new Set(refsIn(doc.resolve(a, rev - 1), 1))
       const after = refsIn(doc.resolve(b, rev), 1)

@@ -26,7 +26,7 @@ export interface InspectedSignature {
   changeDetails: string[]
   wholeDocument: boolean
   docMdp: number | undefined
-  /** Changes the DocMDP level does not permit (§12.8.2.2.2: "shall invalidate the signature"). */
+  /** Changes the DocMDP level does not permit (ISO 32000-1 §12.8.2.2: "shall invalidate the signature"). */
   docMdpViolations: ChangeClass[]
   /** The /Contents bytes (hex decoded) and the signed bytes, when the ByteRange is usable. */
   contents: Uint8Array | undefined
@@ -62,7 +62,7 @@ export function inspectPdf (buf: Uint8Array, limits: PdfLimits, checkpoint?: () 
   const fields = findSignatureFields(doc)
   const signatures = fields.map(f => inspectSignature(doc, buf, f, changes, appendedBytes))
   signatures.sort((a, b) => (a.signedRevision ?? Infinity) - (b.signedRevision ?? Infinity))
-  // §12.8.2.2.1: "A document can contain only one signature field that contains a DocMDP transform
+  // ISO 32000-1 §12.8.2.2: "A document can contain only one signature field that contains a DocMDP transform
   // method; it shall be the first signed field in the document."
   const certified = signatures.filter(s => s.docMdp !== undefined)
   if (certified.length > 1) for (const s of certified) s.warnings.push('more than one certification (DocMDP) signature in the document')
@@ -147,7 +147,7 @@ function inspectSignature (doc: PdfDocument, buf: Uint8Array, field: SignatureFi
   }
 }
 
-// ETSI EN 319 142-1 §5.4.2: /DSS with /Certs, /CRLs, /OCSPs arrays of streams (and /VRI).
+// ETSI EN 319 142-1 (PAdES LTV): /DSS with /Certs, /CRLs, /OCSPs arrays of streams (and /VRI).
 function readDss (doc: PdfDocument, changes: RevisionChanges[]): PdfInspection['dss'] {
   const out: PdfInspection['dss'] = { certs: [], crls: [], ocsps: [], revision: undefined }
   const n = doc.revisions.length

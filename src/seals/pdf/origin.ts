@@ -98,7 +98,7 @@ function isFullPageImage (doc: PdfDocument, page: PdfDict, rev: number): boolean
   const xobject = doc.dict(resources?.entries.get('XObject'), rev)
   const image = doc.dict(xobject?.entries.get(draws[0]![1]!), rev)
   if (nameOf(image?.entries.get('Subtype')) !== 'Image') return false
-  // §8.3.4: an image fills the unit square, so the `cm` scale is its size on the page
+  // an image is drawn into the unit square, so the `cm` scale is its size on the page
   const cm = /([-+\d.]+)\s+([-+\d.]+)\s+([-+\d.]+)\s+([-+\d.]+)\s+([-+\d.]+)\s+([-+\d.]+)\s+cm\b/.exec(text)
   if (cm === null) return false
   const [a, b, c, d] = [Number(cm[1]), Number(cm[2]), Number(cm[3]), Number(cm[4])]

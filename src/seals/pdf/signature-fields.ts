@@ -94,7 +94,7 @@ export function byteRangeOf (sig: PdfDict): number[] | undefined {
   return v.every(x => x !== undefined && x >= 0) ? v as number[] : undefined
 }
 
-/** §12.8.2.2 DocMDP: the /P of a /Reference entry whose /TransformMethod is /DocMDP (default 2). */
+/** ISO 32000-1 §12.8.2.2 DocMDP: the /P of a /Reference entry whose /TransformMethod is /DocMDP (default 2). */
 export function docMdpOf (doc: PdfDocument, sig: PdfDict, rev: number): number | undefined {
   const refs = doc.resolve(sig.entries.get('Reference'), rev)
   if (!isArray(refs)) return undefined
@@ -103,7 +103,7 @@ export function docMdpOf (doc: PdfDocument, sig: PdfDict, rev: number): number |
     if (d === undefined || nameOf(d.entries.get('TransformMethod')) !== 'DocMDP') continue
     const params = doc.dict(d.entries.get('TransformParams'), rev)
     const p = intOf(params?.entries.get('P'))
-    return p === 1 || p === 2 || p === 3 ? p : 2 // Table 254: "Default value: 2"
+    return p === 1 || p === 2 || p === 3 ? p : 2 // the transform parameters' /P defaults to 2
   }
   return undefined
 }

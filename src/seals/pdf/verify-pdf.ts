@@ -92,7 +92,16 @@ export async function verifyPdfBytes (bytes: Uint8Array, options: VerifyPdfOptio
       if (e instanceof PdfDeadlineError) { reports.push(documentReport('INDETERMINATE', null, [e.message], validationTime)); break }
       throw e
     }
-    reports.push(...await verifyOne(s, inspection, trust, validationTime, signal, evidence))
+    try {
+      reports.push(...await verifyOne(s, inspection, trust, validationTime, signal, evidence))
+    } catch (e) {
+      // our own deadline fired inside cms.ts or timestamp.ts: a verdict for later, not a crash
+      if (options.signal?.aborted !== true && timeout.aborted) {
+        reports.push(documentReport('INDETERMINATE', null, [`verification took longer than ${limits.timeoutMs} ms`], validationTime))
+        break
+      }
+      throw e
+    }
   }
   if (inspection.signatures.length > sigs.length) {
     reports.push(documentReport('INDETERMINATE', null, [`${inspection.signatures.length} signatures, more than the limit of ${limits.maxSignatures}; the rest were not verified`], validationTime))
@@ -124,6 +133,7 @@ async function verifyOne (s: InspectedSignature, insp: PdfInspection, trust: Tru
     pushUnique(evidence.timestamps, der.der)
     reports = [{
       ...bare(id, format, validationTime, scope),
+      documentTimestamp: true,
       indication: ev.indication,
       subIndication: ev.subIndication,
       reasons: ev.reasons,
@@ -145,7 +155,7 @@ async function verifyOne (s: InspectedSignature, insp: PdfInspection, trust: Tru
     mergeEvidence(evidence, result.evidence)
     reports = result.signatures.map(r => ({ ...r, kind: 'pades' as const, scope, format: formatOf(s, insp, r) }))
     if (reports.length === 0) reports = [{ ...bare(id, format, validationTime, scope), reasons: ['the CMS holds no SignerInfo'] }]
-    // ETSI EN 319 142-1 §6.3 (PAdES baseline): one SignerInfo per signature dictionary
+    // PAdES baseline signatures carry one SignerInfo per signature dictionary
     if (reports.length > 1) for (const r of reports) r.warnings.push(`the CMS holds ${reports.length} SignerInfos`)
     if (der.trailing) for (const r of reports) r.warnings.push('non-zero bytes follow the CMS inside /Contents')
   }
@@ -162,7 +172,7 @@ function applyStructure (r: SignatureReport, s: InspectedSignature): void {
     r.reasons = [...s.problems, ...r.reasons]
   }
   if (s.docMdpViolations.length > 0) {
-    // ISO 32000-1 §12.8.2.2.2 Table 254: changes not permitted by /P "shall invalidate the signature"
+    // ISO 32000-1 §12.8.2.2, DocMDP /P: changes it does not permit "shall invalidate the signature"
     r.reasons.push(`the certification signature permits changes at level P=${s.docMdp ?? '?'} only, but later updates made: ${s.docMdpViolations.join(', ')}`)
     if (r.indication !== 'TOTAL_FAILED') { r.indication = 'TOTAL_FAILED'; r.subIndication = 'FORMAT_FAILURE' }
   }
@@ -185,7 +195,7 @@ function scopeOf (s: InspectedSignature, insp: PdfInspection): SignatureScope {
   return scope
 }
 
-// ETSI EN 319 142-1 §6 levels. B-T: a signature timestamp or a later document timestamp; B-LT: plus
+// ETSI EN 319 142-1 baseline levels. B-T: a signature timestamp or a later document timestamp; B-LT: plus
 // a /DSS with revocation data; B-LTA: plus a document timestamp after that /DSS. adbe.pkcs7.detached
 // is not a PAdES baseline SubFilter, so it gets DSS's PKCS7-B/T/LT/LTA names instead.
 function formatOf (s: InspectedSignature, insp: PdfInspection, r?: SignatureReport): string {
