@@ -17,6 +17,9 @@ import type { TrustStore } from '../seals/index.js'
 
 export const INGEST_JOB = 'ingest'
 
+/** Attempts of an ingest job before a transient failure fails the submission. */
+export const MAX_ATTEMPTS = 3
+
 export interface IngestDeps {
   catalogue: Catalogue
   pool: HashPool
@@ -99,6 +102,10 @@ export class Ingest {
     } catch (err) {
       const error = { code: isLantaiError(err) ? err.code : 'INTERNAL', message: (err as Error).message }
       catalogue.submissions.transition(sub.id, 'receiving', 'failed', { error, stage: 'receive' })
+      // The unpacker stopped reading mid-body (over the cap, a broken archive): left paused, the
+      // connection never sees its end and holds a graceful close until the keep-alive timeout (72 s).
+      // Discard the rest, as Node does for any body a handler leaves unread.
+      input.body.resume()
       await rm(dir, { recursive: true, force: true })
       log.warn({ err }, 'receive failed; nothing kept')
       throw err
@@ -120,7 +127,8 @@ export class Ingest {
       if (sub.state === 'stored' || sub.state === 'rejected') await rm(this.stagingDir(id), { recursive: true, force: true })
     } catch (err) {
       if (signal.aborted) throw err
-      if (isLantaiError(err) && err.transient) throw err
+      // A transient failure is retried by the runner a few times; after that the submission fails.
+      if (isLantaiError(err) && err.transient && job.attempts < MAX_ATTEMPTS) throw err
       const sub = this.deps.catalogue.submissions.get(id)
       if (sub !== null && !['stored', 'rejected', 'failed'].includes(sub.state)) {
         this.deps.catalogue.submissions.transition(id, sub.state, 'failed', { error: { code: isLantaiError(err) ? err.code : 'INTERNAL', message: (err as Error).message } })
@@ -207,8 +215,26 @@ export class Ingest {
     return state
   }
 
-  /** Stage 4, transfer: a new OCFL version (content first, inventory last), then one catalogue transaction. */
+  /**
+   * One transfer per project at a time: two versions of one OCFL object written at once would race for
+   * the head, and one's recover() would delete the other's uncommitted version. (In-process; several
+   * workers on one catalogue will need a lock in the catalogue, which arrives with scale-out.)
+   */
+  readonly #objectLocks = new Map<string, Promise<unknown>>()
+
   async transfer (sub: Submission, signal: AbortSignal, progress: (p: number) => void): Promise<Submission> {
+    const before = this.#objectLocks.get(sub.projectCode) ?? Promise.resolve()
+    const mine = before.catch(() => {}).then(async () => await this.#transfer(this.get(sub.id), signal, progress))
+    this.#objectLocks.set(sub.projectCode, mine)
+    try {
+      return await mine
+    } finally {
+      if (this.#objectLocks.get(sub.projectCode) === mine) this.#objectLocks.delete(sub.projectCode)
+    }
+  }
+
+  /** Stage 4, transfer: a new OCFL version (content first, inventory last), then one catalogue transaction. */
+  async #transfer (sub: Submission, signal: AbortSignal, progress: (p: number) => void): Promise<Submission> {
     const { catalogue, writer, reader } = this.deps
     if (sub.state === 'checked') catalogue.submissions.transition(sub.id, 'checked', 'transferring', { stage: 'transferring' })
     const dir = this.stagingDir(sub.id)

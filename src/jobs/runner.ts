@@ -14,6 +14,8 @@ export interface JobRunnerOptions {
   kind: string
   concurrency: number
   leaseMs?: number
+  /** Attempts before a transient failure stops being retried (default 3). */
+  maxAttempts?: number
   idleMs?: number
 }
 
@@ -91,7 +93,9 @@ export class JobRunner {
           this.#safe(() => this.jobs.park(job.id, this.owner))
         } else {
           log.error({ err }, 'job failed')
-          this.#safe(() => this.jobs.fail(job.id, this.owner, { code: isLantaiError(err) ? err.code : 'INTERNAL', message: (err as Error).message }))
+          // Transient errors (a moved head, a full staging disk) go back to the queue a few times.
+          const retry = isLantaiError(err) && err.transient && job.attempts < (this.options.maxAttempts ?? 3)
+          this.#safe(() => this.jobs.fail(job.id, this.owner, { code: isLantaiError(err) ? err.code : 'INTERNAL', message: (err as Error).message }, { retry }))
         }
       } finally {
         clearInterval(beat)

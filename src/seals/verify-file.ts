@@ -36,7 +36,8 @@ export async function sniffSealFormat (file: string): Promise<FileVerification['
     const bytes = head.subarray(0, bytesRead)
     if (bytes.indexOf('%PDF-') !== -1) return 'pdf'
     if (bytes.subarray(0, 4).equals(ZIP) && bytes.includes(Buffer.from('OFD.xml'))) return 'ofd'
-    if (/\.(p7s|p7m|p7b)$/i.test(file) || (bytes[0] === 0x30 && bytes[1] !== undefined && bytes[1] >= 0x80)) return 'p7s'
+    // CMS has no magic number; a DER SEQUENCE prefix matches countless binary files. Only the name says so.
+    if (/\.(p7s|p7m)$/i.test(file)) return 'p7s'
     return 'other'
   } finally {
     await handle.close()

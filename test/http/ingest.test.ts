@@ -155,3 +155,16 @@ t.test('the submission list and the package search find by project', async t => 
   t.equal(none.total, 0)
 })
 
+
+t.test('two submissions of one project checked at once become v1 and v2 of one valid object', async t => {
+  const s = await buildTestApp(t, { LANTAI_INGEST_CONCURRENCY: '2' })
+  const code = await project(s)
+  const a = tarOf(t, makeBag(t, Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`a/${i}.txt`, `first ${i}`]))))
+  const b = tarOf(t, makeBag(t, Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`b/${i}.txt`, `second ${i}`]))))
+  const [ra, rb] = await Promise.all([submit(s, code, a), submit(s, code, b)])
+  const [sa, sb] = await Promise.all([s.settle(ra.json.id as string), s.settle(rb.json.id as string)])
+  t.same([sa.state, sb.state], ['stored', 'stored'])
+  t.same([sa.version, sb.version].sort(), [1, 2])
+  const check = await validateStorageRoot(new LocalBlobStore(join(s.dataDir, 'store')))
+  t.same([...check.errors, ...check.warnings], [], 'the object validates clean')
+})

@@ -1,9 +1,6 @@
 import t from 'tap'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream, readdirSync } from 'node:fs'
-import { request } from 'node:http'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { openCatalogue, type Submission } from '../../src/catalogue/index.js'
@@ -11,6 +8,7 @@ import { objectRootOf, OcflObjectReader, validateStorageRoot } from '../../src/o
 import { LocalBlobStore } from '../../src/storage/index.js'
 import { makeBag, scratch } from '../fixtures/bags.js'
 import { tarOf } from '../fixtures/service.js'
+import { call, freePort, ServiceChild } from '../fixtures/service-process.js'
 
 // kill -9 at random points of ingest. The real service runs as a child process (`lantai serve`); each
 // trial uploads a small bag over real HTTP and SIGKILLs the child at a random delay after the upload
@@ -31,8 +29,6 @@ const TRIALS = 6
 const KILL_SPAN = 1.25
 const DEFAULT_SEED = 20261124
 const SETTLE_MS = 30_000
-const ROOT = join(import.meta.dirname, '../..')
-const BIN = join(ROOT, 'bin/lantai.js')
 const FINAL = new Set(['stored', 'rejected', 'failed'])
 
 const seed = Number(process.env.LANTAI_CRASH_SEED ?? DEFAULT_SEED)
@@ -46,69 +42,6 @@ function prng (s: number): () => number {
     x = Math.imul(x ^ (x >>> 15), x | 1)
     x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
     return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise<void>(resolve => server.close(() => resolve()))
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
-
-interface Reply { status: number, headers: Record<string, unknown>, body: string }
-
-function call (port: number, method: string, path: string, headers: Record<string, string> = {}, body?: Buffer | string): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers: body === undefined ? headers : { 'content-length': String(Buffer.byteLength(body)), ...headers } }, res => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }))
-      res.on('error', reject)
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
-}
-
-/** One `lantai serve` child on a data directory; `output` keeps stdout and stderr for failure messages. */
-class ServiceChild {
-  readonly proc: ChildProcess
-  output = ''
-  readonly exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
-
-  constructor (readonly dataDir: string, readonly port: number) {
-    this.proc = spawn(process.execPath, [BIN, 'serve'], {
-      cwd: ROOT,
-      env: { ...process.env, LANTAI_DATA: dataDir, LANTAI_HOST: '127.0.0.1', LANTAI_PORT: String(port), LANTAI_LOG_LEVEL: 'warn', LANTAI_FIXITY_CRON: 'off' },
-      stdio: ['ignore', 'pipe', 'pipe']
-    })
-    this.proc.stdout?.on('data', (c: Buffer) => { this.output += c.toString('utf8') })
-    this.proc.stderr?.on('data', (c: Buffer) => { this.output += c.toString('utf8') })
-    this.exited = new Promise(resolve => this.proc.once('exit', (code, signal) => resolve({ code, signal })))
-  }
-
-  get running (): boolean { return this.proc.exitCode === null && this.proc.signalCode === null }
-
-  /** The first admin token, printed once on the first start. */
-  token (): string | null { return /^ {2}LANTAI_TOKEN=(\S+)$/m.exec(this.output)?.[1] ?? null }
-
-  async ready (timeoutMs = 20_000): Promise<void> {
-    const until = Date.now() + timeoutMs
-    while (Date.now() < until) {
-      if (!this.running) throw new Error(`the service exited before it was ready:\n${this.output}`)
-      const ok = await call(this.port, 'GET', '/healthz').then(r => r.status === 200, () => false)
-      if (ok) return
-      await sleep(50)
-    }
-    throw new Error(`no /healthz answer within ${timeoutMs} ms:\n${this.output}`)
-  }
-
-  async kill (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    if (this.running) this.proc.kill(signal)
-    await this.exited
   }
 }
 

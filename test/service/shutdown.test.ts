@@ -1,8 +1,5 @@
 import t, { type Test } from 'tap'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { readdirSync } from 'node:fs'
-import { request } from 'node:http'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Submission } from '../../src/catalogue/index.js'
@@ -10,82 +7,15 @@ import { validateStorageRoot } from '../../src/ocfl/index.js'
 import { LocalBlobStore } from '../../src/storage/index.js'
 import { makeBag, scratch } from '../fixtures/bags.js'
 import { tarOf } from '../fixtures/service.js'
+import { call, freePort, ServiceChild } from '../fixtures/service-process.js'
 
 // Graceful shutdown of the real service (`lantai serve`, what `npm start` runs) as a child process:
 // SIGTERM stops it with exit 0 while ingest is under way, parking the job, and the next start on the
 // same data directory finishes what was parked. Waits are bounded and fail with what the child said.
 
-const ROOT = join(import.meta.dirname, '../..')
-const BIN = join(ROOT, 'bin/lantai.js')
 const EXIT_MS = 20_000
 const SETTLE_MS = 60_000
 const FINAL = new Set(['stored', 'rejected', 'failed'])
-
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise<void>(resolve => server.close(() => resolve()))
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
-
-interface Reply { status: number, body: string }
-
-function call (port: number, method: string, path: string, headers: Record<string, string> = {}, body?: Buffer | string): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers: body === undefined ? headers : { 'content-length': String(Buffer.byteLength(body)), ...headers } }, res => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }))
-      res.on('error', reject)
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
-}
-
-/** One `lantai serve` child; `stdout` is what the operator sees, `output` adds the logs for failure messages. */
-class ServiceChild {
-  readonly proc: ChildProcess
-  stdout = ''
-  output = ''
-  readonly exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
-
-  constructor (readonly dataDir: string, readonly port: number) {
-    this.proc = spawn(process.execPath, [BIN, 'serve'], {
-      cwd: ROOT,
-      env: { ...process.env, LANTAI_DATA: dataDir, LANTAI_HOST: '127.0.0.1', LANTAI_PORT: String(port), LANTAI_LOG_LEVEL: 'warn', LANTAI_FIXITY_CRON: 'off' },
-      stdio: ['ignore', 'pipe', 'pipe']
-    })
-    this.proc.stdout?.on('data', (c: Buffer) => { this.stdout += c.toString('utf8'); this.output += c.toString('utf8') })
-    this.proc.stderr?.on('data', (c: Buffer) => { this.output += c.toString('utf8') })
-    this.exited = new Promise(resolve => this.proc.once('exit', (code, signal) => resolve({ code, signal })))
-  }
-
-  get running (): boolean { return this.proc.exitCode === null && this.proc.signalCode === null }
-
-  /** Every admin token line printed on stdout. */
-  tokens (): string[] { return [...this.stdout.matchAll(/^ {2}LANTAI_TOKEN=(\S+)$/gm)].map(m => m[1] ?? '') }
-
-  async ready (timeoutMs = 20_000): Promise<void> {
-    const until = Date.now() + timeoutMs
-    while (Date.now() < until) {
-      if (!this.running) throw new Error(`the service exited before it was ready:\n${this.output}`)
-      const ok = await call(this.port, 'GET', '/healthz').then(r => r.status === 200, () => false)
-      if (ok) return
-      await sleep(50)
-    }
-    throw new Error(`no /healthz answer within ${timeoutMs} ms:\n${this.output}`)
-  }
-
-  /** Sends `signal` and waits for the exit, at most `timeoutMs`; null when the child did not exit in time. */
-  async stop (signal: NodeJS.Signals, timeoutMs = EXIT_MS): Promise<{ code: number | null, signal: NodeJS.Signals | null } | null> {
-    if (this.running) this.proc.kill(signal)
-    // unref'd, so a timer still pending after a prompt exit does not hold the test process open
-    return Promise.race([this.exited, sleep(timeoutMs, null, { ref: false })])
-  }
-}
 
 /** Starts children on one data dir and port; every one still running is SIGKILLed at teardown. */
 function services (t: Test): { dataDir: string, start: () => Promise<ServiceChild> } {

@@ -141,16 +141,33 @@ export class StagingWriter {
       await rm(target, { force: true })
       throw err
     }
+    // A direct loop, not a stream pipeline per entry: a bag of 10,000 small files paid more for three
+    // stream objects per file than for its bytes. Each chunk is counted against the limits before it is
+    // written, and the hash update overlaps the disk write (awaiting the sink is ingest's backpressure).
     const body = watched(source)
-    const meter = this.#meter(sink, expect.crc32)
+    let size = 0
+    let crc = 0
     try {
-      await pipeline(body, meter.stream, handle.createWriteStream(), this.#signalOption())
+      for await (const chunk of body) {
+        if (this.#hooks.signal?.aborted === true) throw this.#hooks.signal.reason ?? new Error('aborted')
+        this.#account(chunk)
+        size += chunk.length
+        if (expect.crc32 !== undefined) crc = crc32(chunk, crc)
+        const writing = handle.write(chunk)
+        if (sink !== undefined) {
+          try { await sink.update(chunk) } catch (err) { throw new SinkFailed('onEntry sink failed', { cause: err }) }
+        }
+        await writing
+      }
+      if (expect.crc32 !== undefined && crc !== expect.crc32) throw new BadData(`CRC-32 ${hex(crc)} does not match ${hex(expect.crc32)} recorded in the archive`)
+      await handle.close()
     } catch (err) {
+      await handle.close().catch(() => {})
       await rm(target, { force: true }) // nothing half-written stays in staging
       this.#fail(err, entry.name, body.failure)
       return
     }
-    if (sink !== undefined) await sink.end(meter.size())
+    if (sink !== undefined) await sink.end(size)
   }
 
   /** Reads a skipped entry to its end; a tar stream cannot skip ahead. The bytes still count toward the limits. */
@@ -158,7 +175,7 @@ export class StagingWriter {
     const discard = new Writable({ write (_chunk, _enc, done) { done() } })
     const body = watched(source)
     try {
-      await pipeline(body, this.#meter(undefined, undefined).stream, discard, this.#signalOption())
+      await pipeline(body, this.#meter(), discard, this.#signalOption())
     } catch (err) {
       this.#fail(err, archivePath, body.failure)
     }
@@ -209,34 +226,26 @@ export class StagingWriter {
   }
 
   /** Counts every uncompressed byte before it is written, so a bomb stops at the limit, not at a full disk. */
-  #meter (sink: EntrySink | undefined, expectedCrc: number | undefined): { stream: Transform, size: () => number } {
+  #account (chunk: Uint8Array): void {
     const limits = this.#limits
-    let size = 0
-    let crc = 0
-    const stream = new Transform({
+    const total = this.bytes + chunk.length
+    if (total > limits.maxTotalBytes) throw new LimitHit('BAG_LIMIT_TOTAL_SIZE', `more than ${limits.maxTotalBytes} bytes`)
+    const packed = this.compressedBytes
+    if (packed !== undefined && total > RATIO_FLOOR && total / Math.max(packed, 1) > limits.maxCompressionRatio) {
+      throw new LimitHit('BAG_LIMIT_COMPRESSION_RATIO', `${total} bytes from ${packed} compressed, ratio limit ${limits.maxCompressionRatio}`)
+    }
+    this.bytes = total
+    this.#progress(false)
+  }
+
+  /** The same accounting as a stream stage, for entries that are read but not written. */
+  #meter (): Transform {
+    return new Transform({
       transform: (chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) => {
-        const total = this.bytes + chunk.length
-        if (total > limits.maxTotalBytes) return done(new LimitHit('BAG_LIMIT_TOTAL_SIZE', `more than ${limits.maxTotalBytes} bytes`))
-        const packed = this.compressedBytes
-        if (packed !== undefined && total > RATIO_FLOOR && total / Math.max(packed, 1) > limits.maxCompressionRatio) {
-          return done(new LimitHit('BAG_LIMIT_COMPRESSION_RATIO', `${total} bytes from ${packed} compressed, ratio limit ${limits.maxCompressionRatio}`))
-        }
-        this.bytes = total
-        size += chunk.length
-        if (expectedCrc !== undefined) crc = crc32(chunk, crc)
-        this.#progress(false)
-        if (sink === undefined) return done(null, chunk)
-        // Awaiting the sink is the backpressure: ingest hashes at its own pace.
-        Promise.resolve()
-          .then(() => sink.update(chunk))
-          .then(() => done(null, chunk), (err: unknown) => done(new SinkFailed('onEntry sink failed', { cause: err })))
-      },
-      flush: (done: TransformCallback) => {
-        if (expectedCrc !== undefined && crc !== expectedCrc) return done(new BadData(`CRC-32 ${hex(crc)} does not match ${hex(expectedCrc)} recorded in the archive`))
-        done()
+        try { this.#account(chunk) } catch (err) { return done(err as Error) }
+        done(null, chunk)
       }
     })
-    return { stream, size: () => size }
   }
 
   #target (name: string): string {
