@@ -43,13 +43,13 @@ t.test('lantai ingest sends a directory, a tar.gz and a bad bag to a running ser
   t.equal((await lantaiAsync(['ingest', dir, '--project', 'NOPE'], { env })).code, 2, 'an unknown project is refused by the service')
   t.match((await lantaiAsync(['ingest', dir, '--project', 'CLI-1'], { env: { ...env, LANTAI_TOKEN: 'lantai_bad' } })).stderr, /UNAUTHENTICATED/)
 
-  const fixity = await lantaiAsync(['fixity', 'run', '--json'], { env })
+  const fixity = await lantaiAsync(['fixity', 'run', '--json', '--grace', '0'], { env })
   t.equal(fixity.code, 0, fixity.stderr)
   t.match(JSON.parse(fixity.stdout), { mismatches: 0, missing: 0 })
   const pkg = service.catalogue.packages.getByProject('CLI-1')
   if (pkg === null) throw new Error('no package')
   writeFileSync(join(dataDir, 'store', objectRootOf(pkg.ocflId), 'v2/content/data/竣工图/图2.pdf'), 'tampered')
-  const damaged = await lantaiAsync(['fixity', 'run', '--package', pkg.id], { env })
+  const damaged = await lantaiAsync(['fixity', 'run', '--package', pkg.id, '--grace', '0'], { env })
   t.equal(damaged.code, 1)
   t.match(damaged.stdout, new RegExp(`DAMAGED ${pkg.id}`))
 

@@ -6,15 +6,20 @@ import { FixityService, loadFixityPolicy } from '../../fixity/index.js'
 import { createLogger } from '../../logger.js'
 import { OcflObjectReader } from '../../ocfl/index.js'
 import { LocalBlobStore } from '../../storage/index.js'
-import { parse, UsageError, type Command } from '../command.js'
+import { intOption, parse, UsageError, type Command } from '../command.js'
 import { formatBytes, progressLine, rate } from '../progress.js'
 
-const help = `usage: lantai fixity run [--package ID] [--json]
+const help = `usage: lantai fixity run [--package ID] [--grace SECONDS] [--json]
 
 Re-reads every stored file (or one package's) of the data directory LANTAI_DATA now, compares three
 values — the catalogue's digests, the OCFL inventory's, and the bytes' — records an event per file, and
 marks a package damaged when its bytes disagree after one grace re-read. Runs beside a running service.
 The schedule (storage-policies/fixity.yaml) runs the same checks in batches by itself.
+
+options:
+  --package ID      only this package
+  --grace SECONDS   pause before re-reading a mismatch (default: graceSeconds of storage-policies/fixity.yaml)
+  --json            print the result as JSON
 
 exit status: 0 every file intact, 1 a mismatch or a missing file, 2 usage error.`
 
@@ -23,16 +28,18 @@ export const fixityCommand: Command = {
   summary: 'check stored files against their digests now (all, or one package)',
   help,
   async run (argv) {
-    const { values, positionals } = parse(argv, { package: { type: 'string' }, json: { type: 'boolean', default: false } })
+    const { values, positionals } = parse(argv, { package: { type: 'string' }, grace: { type: 'string' }, json: { type: 'boolean', default: false } })
+    const grace = intOption(values.grace, 'grace')
     if (positionals[0] !== 'run' || positionals.length !== 1) throw new UsageError('the only subcommand is: fixity run [--package ID]')
     const config = loadConfig()
     const catalogue = openCatalogue(join(config.dataDir, 'catalogue.sqlite'))
     const pool = new HashPool()
     try {
       if (values.package !== undefined && catalogue.packages.get(values.package) === null) throw new UsageError(`no package ${values.package}`)
+      const policy = await loadFixityPolicy(config.policiesDir)
       const fixity = new FixityService({
         catalogue, pool, reader: new OcflObjectReader(new LocalBlobStore(join(config.dataDir, 'store'))),
-        policy: await loadFixityPolicy(config.policiesDir), log: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel)
+        policy: { ...policy, ...(grace === undefined ? {} : { graceSeconds: grace }) }, log: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel)
       })
       const bar = progressLine()
       const started = Date.now()
