@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import { existsSync, readdirSync } from 'node:fs'
 import { request, type ClientRequest } from 'node:http'
-import { connect, createServer } from 'node:net'
+import { connect } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Submission } from '../../src/catalogue/index.js'
@@ -10,21 +10,13 @@ import { createLogger } from '../../src/logger.js'
 import { startService, type Service } from '../../src/main.js'
 import { makeBag, scratch } from '../fixtures/bags.js'
 import { tarOf } from '../fixtures/service.js'
+import { freePort } from '../fixtures/service-process.js'
 
 // Uploads over real HTTP on 127.0.0.1 (inject cannot cut a socket or hold a body back): the service
 // listens on a free port in this process, and clients misbehave on purpose.
 
 const PROJECT = 'P-2026-0404'
 const WAIT_MS = 20_000
-
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise<void>(resolve => server.close(() => resolve()))
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
 
 interface Listening { service: Service, port: number, dataDir: string, token: string }
 
