@@ -16,7 +16,7 @@ export { AccessLog, type AccessEntry, type AccessOutcome, type AccessQuery, type
 export { EventRepository, type Event, type EventObjectType, type EventOutcome, type EventQuery, type NewEvent } from './event-repository.js'
 export { JobRepository, type Job, type JobState } from './job-repository.js'
 export {
-  PackageRepository, type Content, type ContentInput, type Digests, type FixityOutcome, type FixitySummary, type Package,
+  PackageRepository, type Content, type ContentInput, type Digests, type FixityOutcome, type FixityRecord, type FixitySummary, type Package,
   type PackageFile, type PackageFileInput, type PackageQuery, type PackageState, type PackageSummary, type RecordVersionInput,
   type Version
 } from './package-repository.js'

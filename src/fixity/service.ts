@@ -1,6 +1,6 @@
 import cron from 'node-cron'
 import type { HashPool } from '../bagit/index.js'
-import type { Catalogue, Content, Job } from '../catalogue/index.js'
+import type { Catalogue, Content, FixityRecord, Job } from '../catalogue/index.js'
 import type { Logger } from '../logger.js'
 import type { OcflObjectReader } from '../ocfl/index.js'
 import { checkContent, Throttle, type CheckResult } from './check.js'
@@ -58,9 +58,11 @@ export class FixityService {
 
   readonly runJob = async (job: Job, signal: AbortSignal, progress: (p: number) => void): Promise<void> => {
     const payload = job.payload as { mode?: 'due' | 'all', packageId?: string | null } | null
+    const mode = payload?.mode ?? 'due'
+    const total = mode === 'due' ? this.deps.policy.batch.files : Math.max(1, this.deps.catalogue.packages.fixitySummary().contents)
     const result = await this.run({
-      mode: payload?.mode ?? 'due', packageId: payload?.packageId ?? undefined, signal,
-      onProgress: p => progress(Math.min(99, p.checked))
+      mode, packageId: payload?.packageId ?? undefined, signal,
+      onProgress: p => progress(Math.min(99, Math.floor(100 * p.checked / total)))
     })
     this.deps.log.info(result, 'fixity run finished')
   }
@@ -80,27 +82,36 @@ export class FixityService {
       if (isAborted(options.signal) || full()) break
       const batch = catalogue.packages.dueForFixity(horizon, 100, options.packageId)
       if (batch.length === 0) break
-      for (const content of batch) {
-        if (isAborted(options.signal) || full()) break
-        const result = await this.#checkOne(content, inventories, throttle, options.signal)
-        const outcome = result.outcome === 'ok' ? 'ok' : result.outcome
-        const checkedAt = this.#now
-        catalogue.packages.recordFixity(content.packageId, content.contentPath, outcome, checkedAt.toISOString(),
-          new Date(checkedAt.getTime() + policy.maxAgeDays * DAY_MS).toISOString(),
-          { agent: options.agent ?? 'system', detail: detailOf(result) })
-        progress.checked++
-        progress.bytes += content.size
-        if (result.outcome === 'ok') progress.ok++
-        else if (result.outcome === 'missing') progress.missing++
-        else progress.mismatches++
-        // Bit damage or a lost file makes the package damaged; metadata drift is reported, not damage.
-        const isDamage = result.outcome === 'missing' || (result.outcome === 'mismatch' && result.kind === 'damage')
-        if (isDamage && !damaged.has(content.packageId)) {
-          const pkg = catalogue.packages.get(content.packageId)
-          if (pkg !== null && pkg.state !== 'damaged') catalogue.packages.markDamaged(content.packageId, { contentPath: content.contentPath, ...detailOf(result) }, options.agent ?? 'system')
-          damaged.add(content.packageId)
+      // Outcomes are recorded a page at a time (one commit), before the next page is asked for.
+      const records: FixityRecord[] = []
+      const flush = (): void => { catalogue.packages.recordFixityMany(records.splice(0)) }
+      try {
+        for (const content of batch) {
+          if (isAborted(options.signal) || full()) break
+          const result = await this.#checkOne(content, inventories, throttle, options.signal)
+          const outcome = result.outcome === 'ok' ? 'ok' : result.outcome
+          const checkedAt = this.#now
+          records.push({
+            packageId: content.packageId, contentPath: content.contentPath, outcome, checkedAt: checkedAt.toISOString(),
+            nextCheckAt: new Date(checkedAt.getTime() + policy.maxAgeDays * DAY_MS).toISOString(),
+            agent: options.agent ?? 'system', detail: detailOf(result)
+          })
+          progress.checked++
+          progress.bytes += content.size
+          if (result.outcome === 'ok') progress.ok++
+          else if (result.outcome === 'missing') progress.missing++
+          else progress.mismatches++
+          // Bit damage or a lost file makes the package damaged; metadata drift is reported, not damage.
+          const isDamage = result.outcome === 'missing' || (result.outcome === 'mismatch' && result.kind === 'damage')
+          if (isDamage && !damaged.has(content.packageId)) {
+            const pkg = catalogue.packages.get(content.packageId)
+            if (pkg !== null && pkg.state !== 'damaged') catalogue.packages.markDamaged(content.packageId, { contentPath: content.contentPath, ...detailOf(result) }, options.agent ?? 'system')
+            damaged.add(content.packageId)
+          }
+          options.onProgress?.({ ...progress })
         }
-        options.onProgress?.({ ...progress })
+      } finally {
+        flush() // an interrupted page keeps the checks it finished
       }
     }
     return { ...progress, damagedPackages: [...damaged], ms: this.#now.getTime() - started.getTime() }
@@ -112,27 +123,27 @@ export class FixityService {
     let inventory = inventories.get(pkg.ocflId)
     if (inventory === undefined) {
       try {
-        inventory = await this.deps.reader.readInventory(pkg.ocflId)
-      } catch (err) {
-        return { outcome: 'missing', detail: `inventory of ${pkg.ocflId} cannot be read: ${(err as Error).message}` }
+          inventory = await this.deps.reader.readInventory(pkg.ocflId)
+        } catch (err) {
+          return { outcome: 'missing', detail: `inventory of ${pkg.ocflId} cannot be read: ${(err as Error).message}` }
+        }
+        inventories.set(pkg.ocflId, inventory)
       }
-      inventories.set(pkg.ocflId, inventory)
+      return await checkContent({ objectId: pkg.ocflId, contentPath: content.contentPath, size: content.size, catalogue: content }, inventory, {
+        reader: this.deps.reader, pool: this.deps.pool, throttle, graceMs: this.deps.policy.graceSeconds * 1000, signal
+      })
     }
-    return await checkContent({ objectId: pkg.ocflId, contentPath: content.contentPath, size: content.size, catalogue: content }, inventory, {
-      reader: this.deps.reader, pool: this.deps.pool, throttle, graceMs: this.deps.policy.graceSeconds * 1000, signal
-    })
+
+    summary (): ReturnType<Catalogue['packages']['fixitySummary']> & { policy: FixityPolicy } {
+      return { ...this.deps.catalogue.packages.fixitySummary(this.#now), policy: this.deps.policy }
+    }
   }
 
-  summary (): ReturnType<Catalogue['packages']['fixitySummary']> & { policy: FixityPolicy } {
-    return { ...this.deps.catalogue.packages.fixitySummary(this.#now), policy: this.deps.policy }
+  /** Read through a call, so the compiler does not narrow a signal that an await may have changed. */
+  const isAborted = (signal?: AbortSignal): boolean => signal?.aborted === true
+
+  function detailOf (result: CheckResult): Record<string, unknown> {
+    if (result.outcome === 'ok') return {}
+    if (result.outcome === 'missing') return { missing: result.detail }
+    return { kind: result.kind, disagreements: result.disagreements }
   }
-}
-
-/** Read through a call, so the compiler does not narrow a signal that an await may have changed. */
-const isAborted = (signal?: AbortSignal): boolean => signal?.aborted === true
-
-function detailOf (result: CheckResult): Record<string, unknown> {
-  if (result.outcome === 'ok') return {}
-  if (result.outcome === 'missing') return { missing: result.detail }
-  return { kind: result.kind, disagreements: result.disagreements }
-}
