@@ -51,14 +51,29 @@ export async function computeDigests (reader: OcflObjectReader, pool: HashPool, 
   }
 }
 
+type InventoryLike = { manifest: Record<string, string[]>, fixity?: Record<string, Record<string, string[]>> }
+
+/** content path → digests, built once per parsed inventory: scanning a 10,000-entry manifest per file made a pass quadratic. */
+const byContentPath = new WeakMap<InventoryLike, Map<string, Digests>>()
+
 /** The inventory's own record of a content path: the manifest's sha512, and the fixity block's values. */
-export function inventoryDigests (inventory: { manifest: Record<string, string[]>, fixity?: Record<string, Record<string, string[]>> }, contentPath: string): Digests {
-  const found: Digests = {}
-  for (const [digest, paths] of Object.entries(inventory.manifest)) if (paths.includes(contentPath)) { found.sha512 = digest; break }
-  for (const [alg, table] of Object.entries(inventory.fixity ?? {})) {
-    for (const [digest, paths] of Object.entries(table)) if (paths.includes(contentPath)) { found[alg.replace(/[^a-z0-9]/g, '')] = digest; break }
+export function inventoryDigests (inventory: InventoryLike, contentPath: string): Digests {
+  let index = byContentPath.get(inventory)
+  if (index === undefined) {
+    index = new Map()
+    const entry = (path: string): Digests => {
+      let d = index?.get(path)
+      if (d === undefined) { d = {}; index?.set(path, d) }
+      return d
+    }
+    for (const [digest, paths] of Object.entries(inventory.manifest)) for (const p of paths) entry(p).sha512 ??= digest
+    for (const [alg, table] of Object.entries(inventory.fixity ?? {})) {
+      const name = alg.replace(/[^a-z0-9]/g, '')
+      for (const [digest, paths] of Object.entries(table)) for (const p of paths) entry(p)[name] ??= digest
+    }
+    byContentPath.set(inventory, index)
   }
-  return found
+  return { ...index.get(contentPath) }
 }
 
 export function compareThree (catalogue: ContentToCheck['catalogue'], inventory: Digests, computed: Digests): CheckResult {
