@@ -9,3 +9,4 @@ export { archiveOnlyReport, validatePackage, withArchiveFindings, type PackageOp
 export { detectArchiveKind, unpackArchive, type ArchiveKind, type UnpackResult } from './archive/index.js'
 export { loadProfile, parseProfile, checkProfile, type BagitProfile, type BagFacts } from './profile.js'
 export { bagReportJson, findingJson, type BagReportJson, type FindingJson } from './report-json.js'
+export { nextEntry as nextZipEntry } from './archive/zip.js'

@@ -119,6 +119,19 @@ export interface Evidence {
   timestamps: Uint8Array[]
 }
 
+/**
+ * A report with nothing established yet, TOTAL_FAILED/FORMAT_FAILURE until a verifier says otherwise:
+ * what a verifier starts from, and what it returns for a file it cannot read.
+ */
+export function blankReport (kind: SignatureReport['kind'], id: string, format: string, validationTime: Date, scope: SignatureScope): SignatureReport {
+  return {
+    kind, id, format, indication: 'TOTAL_FAILED', subIndication: 'FORMAT_FAILURE', reasons: [], warnings: [],
+    digestAlgorithm: null, signatureAlgorithm: null, signer: null, chain: [], anchor: null, claimedSigningTime: null,
+    bestSignatureTime: validationTime.toISOString(), validationTime: validationTime.toISOString(),
+    revocation: [], timestamps: [], scope
+  }
+}
+
 export const emptyEvidence = (): Evidence => ({ certificates: [], crls: [], ocspResponses: [], timestamps: [] })
 
 /** Result of verifying one file's signatures (before the paper decision). */

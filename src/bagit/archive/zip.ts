@@ -82,7 +82,8 @@ export async function unpackZip (file: string, writer: StagingWriter, options: Z
   }
 }
 
-function nextEntry (zip: ZipFile): Promise<Entry | null> {
+/** The next entry of a yauzl archive opened with lazyEntries, or null at the end (also used for OFD containers). */
+export function nextEntry (zip: ZipFile): Promise<Entry | null> {
   return new Promise((resolve, reject) => {
     const done = (): void => {
       zip.off('entry', onEntry)

@@ -7,6 +7,7 @@ import { stat } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
 import iconv from 'iconv-lite'
 import yauzl, { type Entry, type ZipFile } from 'yauzl'
+import { nextZipEntry as nextEntry } from '../../bagit/index.js'
 
 export class ContainerError extends Error {
   constructor (message: string) {
@@ -133,22 +134,6 @@ async function * iterate (stream: Readable, name: string, signal?: AbortSignal):
   }
 }
 
-function nextEntry (zip: ZipFile): Promise<Entry | null> {
-  return new Promise((resolve, reject) => {
-    const done = (): void => {
-      zip.off('entry', onEntry)
-      zip.off('end', onEnd)
-      zip.off('error', onError)
-    }
-    const onEntry = (entry: Entry): void => { done(); resolve(entry) }
-    const onEnd = (): void => { done(); resolve(null) }
-    const onError = (err: Error): void => { done(); reject(err) }
-    zip.on('entry', onEntry)
-    zip.on('end', onEnd)
-    zip.on('error', onError)
-    zip.readEntry()
-  })
-}
 
 /** UTF-8 when flagged or valid; otherwise GBK, which Chinese producers write without saying so. */
 function decodeName (entry: Entry): string {

@@ -3,7 +3,7 @@
 // as a reason; the indication is the worst of them (TOTAL_FAILED before INDETERMINATE).
 import { createHash } from 'node:crypto'
 import { LantaiError } from '../../errors.js'
-import { DEFAULT_VERIFY_LIMITS, emptyEvidence, type Evidence, type FileVerification, type Indication, type SignatureReport, type SubIndication, type VerifyLimits } from '../report.js'
+import { blankReport, DEFAULT_VERIFY_LIMITS, emptyEvidence, type Evidence, type FileVerification, type Indication, type SignatureReport, type SubIndication, type VerifyLimits } from '../report.js'
 import { sm2Verify, sm2VerifyRaw, sm2Za, sm3 } from '../sm2.js'
 import type { TrustStore } from '../trust.js'
 import { OID_SM3_WITH_SM2, bytesEqual, errorText } from '../x509.js'
@@ -192,24 +192,10 @@ interface Finding { indication: Indication, sub: SubIndication, reason: string }
 async function verifyEntry (container: OfdContainer, entry: SignatureEntry, content: string[], trust: TrustStore,
   validationTime: Date, limits: VerifyLimits, evidence: Evidence, signal: AbortSignal): Promise<SignatureReport> {
   const report: SignatureReport = {
-    kind: 'ofd-ses',
-    id: entry.path ?? entry.baseLoc,
-    format: entry.type === 'Sign' ? 'GB/T 35275 SignedData' : 'SES',
+    ...blankReport('ofd-ses', entry.path ?? entry.baseLoc, entry.type === 'Sign' ? 'GB/T 35275 SignedData' : 'SES', validationTime,
+      { wholeDocument: false, description: 'nothing verified', references: [], unreferenced: [] }),
     indication: 'TOTAL_PASSED',
-    subIndication: null,
-    reasons: [],
-    warnings: [],
-    digestAlgorithm: null,
-    signatureAlgorithm: null,
-    signer: null,
-    chain: [],
-    anchor: null,
-    claimedSigningTime: null,
-    bestSignatureTime: validationTime.toISOString(),
-    validationTime: validationTime.toISOString(),
-    revocation: [],
-    timestamps: [],
-    scope: { wholeDocument: false, description: 'nothing verified', references: [], unreferenced: [] }
+    subIndication: null
   }
   const findings: Finding[] = []
   const add = (indication: Indication, sub: SubIndication, reason: string): void => { findings.push({ indication, sub, reason }) }
@@ -430,24 +416,5 @@ function conclude (report: SignatureReport, findings: Finding[]): void {
 }
 
 function packageFailure (reason: string, validationTime: Date): SignatureReport {
-  return {
-    kind: 'ofd-ses',
-    id: '(package)',
-    format: 'OFD',
-    indication: 'TOTAL_FAILED',
-    subIndication: 'FORMAT_FAILURE',
-    reasons: [reason],
-    warnings: [],
-    digestAlgorithm: null,
-    signatureAlgorithm: null,
-    signer: null,
-    chain: [],
-    anchor: null,
-    claimedSigningTime: null,
-    bestSignatureTime: validationTime.toISOString(),
-    validationTime: validationTime.toISOString(),
-    revocation: [],
-    timestamps: [],
-    scope: { wholeDocument: false, description: 'the package could not be read safely' }
-  }
+  return { ...blankReport('ofd-ses', '(package)', 'OFD', validationTime, { wholeDocument: false, description: 'the package could not be read safely' }), reasons: [reason] }
 }

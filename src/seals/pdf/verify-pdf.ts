@@ -4,7 +4,7 @@ import { readFile, stat } from 'node:fs/promises'
 import type {
   Evidence, FileVerification, Indication, SignatureReport, SignatureScope, SubIndication, VerifyLimits
 } from '../report.js'
-import { DEFAULT_VERIFY_LIMITS, emptyEvidence } from '../report.js'
+import { blankReport, DEFAULT_VERIFY_LIMITS, emptyEvidence } from '../report.js'
 import { verifyCms, type CmsVerification } from '../cms.js'
 import { verifyTimestampToken } from '../timestamp.js'
 import type { TrustStore } from '../trust.js'
@@ -119,10 +119,10 @@ async function verifyOne (s: InspectedSignature, insp: PdfInspection, trust: Tru
   const format = formatOf(s, insp)
   let reports: SignatureReport[]
   if (s.contents === undefined || s.signedBytes === undefined) {
-    reports = [bare(id, format, validationTime, scope)]
+    reports = [blankReport('pades', id, format, validationTime, scope)]
   } else if (s.kind === 'legacy') {
     reports = [{
-      ...bare(id, format, validationTime, scope),
+      ...blankReport('pades', id, format, validationTime, scope),
       indication: 'INDETERMINATE',
       subIndication: 'CRYPTO_CONSTRAINTS_FAILURE',
       reasons: [`SubFilter ${s.subFilter ?? ''} is a legacy SHA-1 format that is not verified`]
@@ -132,7 +132,7 @@ async function verifyOne (s: InspectedSignature, insp: PdfInspection, trust: Tru
     const ev = await verifyTimestampToken(der.der, s.signedBytes, trust, evidence)
     pushUnique(evidence.timestamps, der.der)
     reports = [{
-      ...bare(id, format, validationTime, scope),
+      ...blankReport('pades', id, format, validationTime, scope),
       documentTimestamp: true,
       indication: ev.indication,
       subIndication: ev.subIndication,
@@ -150,11 +150,11 @@ async function verifyOne (s: InspectedSignature, insp: PdfInspection, trust: Tru
       result = await verifyCms(der.der, { content: s.signedBytes, trust, validationTime, signal, kind: 'pades', id })
     } catch (e) {
       if (signal.aborted) throw e
-      result = { signatures: [{ ...bare(id, format, validationTime, scope), reasons: [`the CMS signature cannot be processed: ${(e as Error).message}`] }], evidence: emptyEvidence(), content: null }
+      result = { signatures: [{ ...blankReport('pades', id, format, validationTime, scope), reasons: [`the CMS signature cannot be processed: ${(e as Error).message}`] }], evidence: emptyEvidence(), content: null }
     }
     mergeEvidence(evidence, result.evidence)
     reports = result.signatures.map(r => ({ ...r, kind: 'pades' as const, scope, format: formatOf(s, insp, r) }))
-    if (reports.length === 0) reports = [{ ...bare(id, format, validationTime, scope), reasons: ['the CMS holds no SignerInfo'] }]
+    if (reports.length === 0) reports = [{ ...blankReport('pades', id, format, validationTime, scope), reasons: ['the CMS holds no SignerInfo'] }]
     // PAdES baseline signatures carry one SignerInfo per signature dictionary
     if (reports.length > 1) for (const r of reports) r.warnings.push(`the CMS holds ${reports.length} SignerInfos`)
     if (der.trailing) for (const r of reports) r.warnings.push('non-zero bytes follow the CMS inside /Contents')
@@ -211,18 +211,9 @@ function formatOf (s: InspectedSignature, insp: PdfInspection, r?: SignatureRepo
   return `${prefix}-${lta ? 'LTA' : lt ? 'LT' : t ? 'T' : 'B'}`
 }
 
-function bare (id: string, format: string, validationTime: Date, scope: SignatureScope): SignatureReport {
-  return {
-    kind: 'pades', id, format, indication: 'TOTAL_FAILED', subIndication: 'FORMAT_FAILURE', reasons: [], warnings: [],
-    digestAlgorithm: null, signatureAlgorithm: null, signer: null, chain: [], anchor: null, claimedSigningTime: null,
-    bestSignatureTime: validationTime.toISOString(), validationTime: validationTime.toISOString(),
-    revocation: [], timestamps: [], scope
-  }
-}
-
 function documentReport (indication: Indication, sub: SubIndication | null, reasons: string[], validationTime: Date): SignatureReport {
   return {
-    ...bare(DOCUMENT, 'PDF', validationTime, { wholeDocument: false, description: 'the file as a whole' }),
+    ...blankReport('pades', DOCUMENT, 'PDF', validationTime, { wholeDocument: false, description: 'the file as a whole' }),
     indication, subIndication: sub, reasons
   }
 }
