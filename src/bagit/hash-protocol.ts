@@ -26,6 +26,8 @@ export interface SerializedError {
 export type ToWorker =
   /** Read `path` and feed every algorithm; reply `big` instead if it has `fanOutFrom` bytes or more. */
   | { t: 'file', id: number, lane: number, path: string, algs: readonly AlgorithmPair[], fanOutFrom: number, progress: boolean }
+  /** Hash these bytes (a small stream, gathered by main and transferred, not copied). */
+  | { t: 'buffer', id: number, lane: number, bytes: Uint8Array, algs: readonly AlgorithmPair[] }
   /** Start a stream whose chunks will arrive in the slots of `slots`. */
   | { t: 'open', sid: number, algs: readonly AlgorithmPair[], slots: readonly SharedArrayBuffer[] }
   | { t: 'chunk', sid: number, slot: number, len: number }

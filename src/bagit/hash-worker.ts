@@ -44,6 +44,12 @@ port.on('message', (batch: readonly ToWorker[]) => { for (const m of batch) hand
 function handle (m: ToWorker): void {
   switch (m.t) {
     case 'file': hashFile(m); break
+    case 'buffer': {
+      const hashes = start(m.algs)
+      for (const [, h] of hashes) h.update(m.bytes)
+      post({ t: 'done', id: m.id, size: m.bytes.byteLength, digests: finish(hashes) })
+      break
+    }
     case 'open': streams.set(m.sid, { hashes: start(m.algs), views: m.slots.map(s => new Uint8Array(s)) }); break
     case 'chunk': {
       const s = streams.get(m.sid)

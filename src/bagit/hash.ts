@@ -4,6 +4,8 @@
 //   several files are hashed at once on different workers.
 // - Big files with two or more algorithms: main reads the file once into a ring of shared slots and
 //   each worker computes only its share of the algorithms (hash-fanout.ts).
+// - Streams (a tar entry in flight): gathered in memory up to the big-file size and hashed as one task
+//   on a worker, without waiting for it; a longer stream turns into a fan-out as it grows.
 // Submit many files at once: the queue holds the rest while LANES per worker are in flight, and tasks
 // (and replies) sent in the same turn share one cross-thread wake-up, which costs as much as hashing a
 // small file. A caller that keeps only a handful in flight leaves the workers waiting on main.
@@ -35,7 +37,9 @@ export interface HashFileOptions {
 
 /**
  * A sink for chunks that arrive from elsewhere (a tar entry in flight). Await each update() before the
- * next; its promise settles once the chunk has been copied, so the caller may reuse the chunk.
+ * next; its promise settles once the chunk has been copied, so the caller may reuse the chunk. A short
+ * stream is held in memory until digest() (up to the pool's big-file size), so a caller hashing many
+ * small entries should start the next entry without awaiting the previous digest.
  */
 export interface MultiHasher {
   update (chunk: Uint8Array): Promise<void>
@@ -105,6 +109,8 @@ export function abortError (detail: string, cause?: unknown): LantaiError {
 interface FileTask {
   readonly id: number
   readonly path: string
+  /** Bytes gathered by main (a short stream): the worker hashes these instead of reading `path`. */
+  readonly bytes?: Uint8Array
   readonly algs: readonly AlgorithmPair[]
   readonly signal: AbortSignal | undefined
   readonly onBytes: ((n: number) => void) | undefined
@@ -128,20 +134,23 @@ class PoolWorker implements FanoutWorker {
   dead = false
   #referenced = true
   #outbox: ToWorker[] = []
+  #transfer: ArrayBuffer[] = []
 
   constructor () {
     this.worker = startWorker({ cancel: this.cancel, readBytes: READ_BYTES })
   }
 
   /** Queued until the current turn of the event loop ends, so the tasks of one turn share a wake-up. */
-  post (m: ToWorker): void {
+  post (m: ToWorker, transfer?: ArrayBufferLike): void {
+    if (transfer instanceof ArrayBuffer) this.#transfer.push(transfer)
     if (this.#outbox.push(m) === 1) setImmediate(this.#flush)
   }
 
   readonly #flush = (): void => {
     if (this.#outbox.length === 0 || this.dead) return
-    this.worker.postMessage(this.#outbox)
+    this.worker.postMessage(this.#outbox, this.#transfer)
     this.#outbox = []
+    this.#transfer = []
   }
 
   /** Idle workers must not keep a CLI alive after its work is done, even if nobody calls close(). */
@@ -241,7 +250,22 @@ export class HashPool {
   /** A sink for chunks that arrive from elsewhere; see MultiHasher. Throws RangeError for an unknown algorithm. */
   createHasher (algorithms: readonly string[]): MultiHasher {
     const algs = this.#check(algorithms)
-    return new StreamHasher(this.#fanout(algs))
+    // A pool of one, or one algorithm, gains nothing from splitting; the gathering still saves a round trip per chunk.
+    const limit = Math.max(this.#bigFileBytes, 1)
+    return new GatheringHasher(limit, {
+      hashBytes: bytes => this.#hashBytes(bytes, algs),
+      stream: () => new StreamHasher(this.#fanout(algs))
+    })
+  }
+
+  /** One task for bytes already in memory; `bytes` is transferred to the worker and unusable after. */
+  #hashBytes (bytes: Uint8Array, algs: readonly AlgorithmPair[]): Promise<FileDigests> {
+    if (this.#closed !== undefined) return Promise.reject(abortError('the hash pool was closed'))
+    return new Promise((resolve, reject) => {
+      const task: FileTask = { id: this.#id(), path: '', bytes, algs, signal: undefined, onBytes: undefined, resolve, reject, settled: false, at: undefined, fan: undefined, reported: 0 }
+      this.#queue.push(task)
+      this.#pump()
+    })
   }
 
   /** Terminates the workers; idempotent. Pending work rejects with an AbortError. */
@@ -311,6 +335,10 @@ export class HashPool {
       w.busyLanes++
       w.syncRef()
       task.at = { worker: w, lane }
+      if (task.bytes !== undefined) {
+        w.post({ t: 'buffer', id: task.id, lane, bytes: task.bytes, algs: task.algs }, task.bytes.buffer)
+        continue
+      }
       // One algorithm gains nothing from a fan-out; neither does a pool of one.
       const fanOutFrom = task.algs.length > 1 && this.#size > 1 ? this.#bigFileBytes : Infinity
       w.post({ t: 'file', id: task.id, lane, path: task.path, algs: task.algs, fanOutFrom, progress: task.onBytes !== undefined })
@@ -451,6 +479,63 @@ export class HashPool {
       task.fan?.drop(reason)
       this.#settle(task, reason)
     }
+  }
+}
+
+interface GatherTarget {
+  hashBytes (bytes: Uint8Array): Promise<FileDigests>
+  stream (): StreamHasher
+}
+
+/**
+ * Keeps a stream's chunks until it ends or passes `limit` bytes. A short stream is then one task on a
+ * worker: no ring, no round trip per chunk, and digest() does not hold the caller up while it hashes. A
+ * long one is handed to a fan-out (ring and all) as soon as it is known to be long.
+ */
+class GatheringHasher implements MultiHasher {
+  readonly #limit: number
+  readonly #target: GatherTarget
+  #chunks: Uint8Array[] = []
+  #size = 0
+  #stream: StreamHasher | undefined
+  #finished = false
+  #failure: Error | undefined
+
+  constructor (limit: number, target: GatherTarget) {
+    this.#limit = limit
+    this.#target = target
+  }
+
+  async update (chunk: Uint8Array): Promise<void> {
+    if (this.#finished) throw new Error('digest() was already called')
+    if (this.#failure !== undefined) throw this.#failure
+    if (this.#stream !== undefined) return await this.#stream.update(chunk)
+    this.#chunks.push(new Uint8Array(chunk)) // a copy: the caller may reuse its chunk
+    this.#size += chunk.byteLength
+    if (this.#size < this.#limit) return
+    const stream = this.#stream = this.#target.stream()
+    const held = this.#chunks
+    this.#chunks = []
+    for (const c of held) await stream.update(c)
+  }
+
+  async digest (): Promise<FileDigests> {
+    if (this.#finished) throw new Error('digest() was already called')
+    this.#finished = true
+    if (this.#failure !== undefined) throw this.#failure
+    if (this.#stream !== undefined) return await this.#stream.digest()
+    // A fresh ArrayBuffer of its own: a pooled Buffer's would take its neighbours along when transferred.
+    const bytes = new Uint8Array(this.#size)
+    let at = 0
+    for (const c of this.#chunks) { bytes.set(c, at); at += c.byteLength }
+    this.#chunks = []
+    return await this.#target.hashBytes(bytes)
+  }
+
+  abort (reason: Error = abortError('the hasher was aborted')): void {
+    this.#failure ??= reason
+    this.#chunks = []
+    this.#stream?.abort(reason)
   }
 }
 

@@ -1,10 +1,11 @@
-import { readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
 import type { Readable } from 'node:stream'
 import type { Principal } from '../auth/roles.js'
 import { archiveOnlyReport, bagReportJson, validateBag, withArchiveFindings, type BagitProfile, type BagLimits, type BagReportJson, type Digests, type HashPool, type PackageReport } from '../bagit/index.js'
 import type { Catalogue, Job, Submission } from '../catalogue/index.js'
 import { LantaiError, isLantaiError } from '../errors.js'
+import { writeFileDurably } from '../fs/durable.js'
 import type { Logger } from '../logger.js'
 import { projectObjectId, type NewVersionFile, type OcflObjectReader, type OcflObjectWriter } from '../ocfl/index.js'
 import { CONTENT_TYPES, INGEST_ALGORITHMS, receivePackage, type FileDigestsRecord } from './receive.js'
@@ -93,7 +94,7 @@ export class Ingest {
         }
       }, this.deps.pool)
       const record: ReceivedRecord = { root: received.root, archiveFindings: received.archiveFindings, digests: [...received.digests] }
-      await writeAtomically(join(dir, 'received.json'), JSON.stringify(record))
+      await writeFileDurably(join(dir, 'received.json'), JSON.stringify(record))
       const duplicate = catalogue.submissions.findStoredBySha256(input.projectCode, received.bodySha256)
       catalogue.submissions.transition(sub.id, 'receiving', 'received', {
         bytesReceived: received.bytes, sha256: received.bodySha256, progress: 40, stage: 'received', duplicateOf: duplicate?.id ?? null
@@ -185,7 +186,7 @@ export class Ingest {
     // Stage 3, decide. Until acceptance (验收) arrives as its own issue, a valid package is accepted.
     const decision = this.decide(sub, json, files)
     if (decision.accept) {
-      await writeAtomically(join(dir, 'checked.json'), JSON.stringify({ files } satisfies CheckedRecord))
+      await writeFileDurably(join(dir, 'checked.json'), JSON.stringify({ files } satisfies CheckedRecord))
       return catalogue.submissions.transition(sub.id, 'checking', 'checked', { report: json, progress: 90, stage: 'checked' })
     }
     return catalogue.submissions.transition(sub.id, 'checking', 'rejected', { report: json, progress: 100, stage: 'rejected', error: decision.error, duplicateOf: decision.duplicateOf ?? sub.duplicateOf })
@@ -261,7 +262,7 @@ export class Ingest {
         created: (this.deps.clock ?? (() => new Date()))(),
         message,
         user: { name: sub.createdBy ?? 'lantai', address: `urn:lantai:token:${sub.createdBy ?? 'system'}` }
-      }, { signal, expectedHead: pkg?.headVersion ?? 0 })
+      }, { signal, expectedHead: pkg?.headVersion ?? 0, link: true })
       versionNumber = written.version
     }
     progress(98)
@@ -281,7 +282,7 @@ export class Ingest {
     const { mkdir } = await import('node:fs/promises')
     const sealDir = join(dir, 'seals')
     await mkdir(join(sealDir, 'evidence'), { recursive: true })
-    await writeAtomically(join(sealDir, 'report.json'), JSON.stringify({ summary: seals.summary, files: seals.files }, null, 2))
+    await writeFileDurably(join(sealDir, 'report.json'), JSON.stringify({ summary: seals.summary, files: seals.files }, null, 2))
     for (const [sha256, der] of seals.evidence) await writeFile(join(sealDir, 'evidence', `${sha256}.der`), der)
   }
 
@@ -360,8 +361,3 @@ function contentPathOf (inventory: { manifest: Record<string, string[]> }, sha51
 }
 
 const kindOf = (contentType: string): 'tar' | 'tar.gz' | 'zip' => CONTENT_TYPES[contentType.split(';')[0]?.trim().toLowerCase() ?? ''] ?? 'tar'
-
-async function writeAtomically (file: string, text: string): Promise<void> {
-  await writeFile(`${file}.tmp`, text, { flag: 'w' })
-  await rename(`${file}.tmp`, file)
-}

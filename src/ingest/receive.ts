@@ -14,6 +14,9 @@ import { unpackArchive, type ArchiveKind, type BagLimits, type Digests, type Fin
 /** Digests every stored file gets: sha512 addresses OCFL content, the rest are fixity values. */
 export const INGEST_ALGORITHMS = ['sha512', 'sha256', 'md5', 'sm3'] as const
 
+/** Bytes of finished entries that may wait for their digests while later entries are unpacked. */
+const HASH_WINDOW_BYTES = 32 * 1024 * 1024
+
 export const CONTENT_TYPES: Readonly<Record<string, ArchiveKind>> = {
   'application/x-tar': 'tar',
   'application/tar': 'tar',
@@ -74,12 +77,30 @@ export async function receivePackage (input: ReceiveInput, pool: HashPool): Prom
   input.body.once('aborted', () => { bodyError ??= new LantaiError('UPLOAD_INCOMPLETE', 'the client disconnected') })
 
   const byArchivePath = new Map<string, FileDigestsRecord>()
+  // A small entry's digests are computed on a worker while the next entries arrive; only this many bytes
+  // may wait to be hashed, so memory stays bounded when the disk is faster than the hashing.
+  const hashing = new Set<Promise<void>>()
+  let waitingBytes = 0
+  let hashFailure: unknown
   const onEntry = (name: string): { update (c: Uint8Array): Promise<void>, end (size: number): Promise<void> } => {
     const hasher = pool.createHasher(INGEST_ALGORITHMS)
     return {
       update: async c => { await hasher.update(c) },
-      end: async size => { byArchivePath.set(name, { size, digests: (await hasher.digest()).digests }) }
+      end: async size => {
+        waitingBytes += size
+        const done: Promise<void> = hasher.digest().then(
+          d => { byArchivePath.set(name, { size, digests: d.digests }) },
+          (err: unknown) => { hashFailure ??= err }
+        ).finally(() => { waitingBytes -= size; hashing.delete(done) })
+        hashing.add(done)
+        while (waitingBytes > HASH_WINDOW_BYTES && hashing.size > 0) await Promise.race(hashing)
+        if (hashFailure !== undefined) throw hashFailure
+      }
     }
+  }
+  const allHashed = async (): Promise<void> => {
+    await Promise.all(hashing)
+    if (hashFailure !== undefined) throw hashFailure
   }
 
   let unpacked
@@ -88,16 +109,19 @@ export async function receivePackage (input: ReceiveInput, pool: HashPool): Prom
       const spool = join(stagingDir, 'upload.zip')
       await pipeline(input.body, tap, createWriteStream(spool, { flags: 'wx' }), { signal: input.signal })
       checkComplete(tap.bytes, input.expectedBytes, bodyError)
-      unpacked = await unpackArchive(spool, bagDir, { kind, limits: input.limits, signal: input.signal, nameEncoding: input.nameEncoding, onEntry })
+      unpacked = await unpackArchive(spool, bagDir, { kind, limits: input.limits, signal: input.signal, nameEncoding: input.nameEncoding, onEntry, durable: true })
+      await allHashed()
       await rm(spool, { force: true })
     } else {
       input.body.once('error', err => tap.destroy(err as Error))
-      unpacked = await unpackArchive(input.body.pipe(tap), bagDir, { kind, limits: input.limits, signal: input.signal, nameEncoding: input.nameEncoding, onEntry })
+      unpacked = await unpackArchive(input.body.pipe(tap), bagDir, { kind, limits: input.limits, signal: input.signal, nameEncoding: input.nameEncoding, onEntry, durable: true })
+      await allHashed()
       // A capped or broken-off body looks like a truncated archive to the unpacker; it is the upload that failed.
       if (isLantaiError(tap.errored)) throw tap.errored
       checkComplete(tap.bytes, input.expectedBytes, bodyError)
     }
   } catch (err) {
+    await Promise.allSettled(hashing) // nothing may still be writing into byArchivePath or a staging file's digest
     // A client that went away surfaces as whatever the unpacker was doing when the body stopped (ABORTED
     // from the signal, a truncated archive): the reason the caller gave, or the body's own, names it.
     const reason: unknown = input.signal?.aborted === true ? input.signal.reason : undefined

@@ -32,9 +32,9 @@ const count = (files: SealFileResult[], outcome: PaperOutcome): number => files.
 export async function checkSeals (root: string, paths: readonly string[], trust: TrustStore, options: { signal?: AbortSignal, concurrency?: number } = {}): Promise<SealStageResult> {
   const files: SealFileResult[] = []
   const evidence = new Map<string, Uint8Array>()
-  const queue = [...paths]
+  let next = 0
   const worker = async (): Promise<void> => {
-    for (let path = queue.shift(); path !== undefined; path = queue.shift()) {
+    for (let path = paths[next++]; path !== undefined; path = paths[next++]) {
       if (options.signal?.aborted === true) return
       let report: FileSealReport
       try {
@@ -63,7 +63,9 @@ export async function checkSeals (root: string, paths: readonly string[], trust:
       })
     }
   }
-  await Promise.all(Array.from({ length: options.concurrency ?? 2 }, worker))
+  // Most files are only sniffed (an open and a read on the thread pool); the few signed ones are checked
+  // on this thread. Eight at a time keeps the pool busy without piling up parsed documents.
+  await Promise.all(Array.from({ length: options.concurrency ?? 8 }, worker))
   files.sort((a, b) => a.path < b.path ? -1 : 1)
   return {
     files,

@@ -12,8 +12,6 @@ import { loadInventory } from './object-reader.js'
 import { checkLogicalPath, conflictingPaths } from './paths.js'
 import { serializeSm3Log, sm3LogKey } from './sm3-log.js'
 
-/** Content files published at once: enough to overlap fsyncs, few enough for any disk. */
-const PUT_CONCURRENCY = 16
 
 export interface NewVersionFile {
   logicalPath: string
@@ -47,6 +45,11 @@ export interface AddVersionOptions {
   expectedHead?: number
   /** Rename the local files into the store when it can, instead of copying them. */
   move?: boolean
+  /**
+   * Hard-link the local files into the store when it can: the bytes are written once, and the local
+   * files stay (a transfer resumed after a crash finds them still in staging). They must never change.
+   */
+  link?: boolean
 }
 
 const HEX = { sha512: 128, sha256: 64, md5: 32, sm3: 64 } as const
@@ -104,9 +107,9 @@ export class OcflObjectWriter {
     const added: WrittenVersion['added'] = []
 
     if (previous === undefined) await store.putBytes(`${root}/${OBJECT_DECLARATION}`, OBJECT_DECLARATION_TEXT)
-    // First decide every file's content path (dedup included), then publish the new bytes several at a
-    // time: each put is atomic and fsynced, and overlapping the fsyncs is what makes a 10,000-file version
-    // fast. Nothing is visible to readers until the root inventory is written after all of them.
+    // First decide every file's content path (dedup included), then publish the new bytes as one batch
+    // (each put atomic, the batch durable at the end). Nothing is visible to readers until the root
+    // inventory is written after all of them.
     const puts: Array<{ f: NewVersionFile, key: string }> = []
     for (const f of files) {
       const digest = f.digests.sha512.toLowerCase()
@@ -126,19 +129,17 @@ export class OcflObjectWriter {
       ;(sm3[f.digests.sm3.toLowerCase()] ??= []).push(contentPath)
       added.push({ logicalPath: f.logicalPath, contentPath, deduplicated: false })
     }
-    const queue = [...puts]
-    const publish = async (): Promise<void> => {
-      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-        if (signal?.aborted === true) throw aborted(signal)
-        const { f, key } = next
-        const st = await stat(f.localPath)
-        if (!st.isFile() || st.size !== f.size) {
-          throw new LantaiError('OCFL_FILE_CHANGED', `${f.localPath} has ${st.size} bytes, not ${f.size}`, { path: f.localPath, expected: f.size, found: st.size })
-        }
-        await store.putFile(key, f.localPath, { move: options.move === true })
+    // A file that changed since it was hashed would be stored under a digest it does not have.
+    for (const { f } of puts) {
+      if (signal?.aborted === true) throw aborted(signal)
+      const st = await stat(f.localPath)
+      if (!st.isFile() || st.size !== f.size) {
+        throw new LantaiError('OCFL_FILE_CHANGED', `${f.localPath} has ${st.size} bytes, not ${f.size}`, { path: f.localPath, expected: f.size, found: st.size })
       }
     }
-    await Promise.all(Array.from({ length: Math.min(PUT_CONCURRENCY, puts.length) }, publish))
+    await store.putFiles(puts.map(p => ({ key: p.key, localPath: p.f.localPath })), {
+      move: options.move === true, link: options.link === true, ...(signal === undefined ? {} : { signal })
+    })
     if (signal?.aborted === true) throw aborted(signal)
 
     const stateMap: DigestMap = {}

@@ -1,14 +1,19 @@
 import { randomBytes } from 'node:crypto'
 import { constants, createWriteStream, type Dirent } from 'node:fs'
-import { lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, unlink } from 'node:fs/promises'
+import { link, lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, unlink } from 'node:fs/promises'
 import { dirname, join, resolve, sep } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { LantaiError } from '../errors.js'
-import { checkKey, checkPrefix, type BlobStat, type BlobStore, type ByteRange } from './blob-store.js'
+import { fsyncDir, fsyncEach, syncFilesystem } from '../fs/durable.js'
+import { checkKey, checkPrefix, putEach, type BlobStat, type BlobStore, type ByteRange, type PutFileOptions, type PutItem } from './blob-store.js'
 
 /** Reserved directory for half-written files; on the store's own filesystem, so rename is atomic. */
 const STAGING = '.staging'
 const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW
+/** Another filesystem, or one without hard links (or at its link limit): copy instead. */
+const LINK_UNAVAILABLE = ['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK']
+/** Links made at once in a batch: they are metadata only, so this just keeps the thread pool fed. */
+const PUT_CONCURRENCY = 16
 
 const errno = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code
 
@@ -37,9 +42,9 @@ export class LocalBlobStore implements BlobStore {
     return join(this.root, ...segments)
   }
 
-  async putFile (key: string, localPath: string, options: { move?: boolean } = {}): Promise<void> {
+  async putFile (key: string, localPath: string, options: PutFileOptions = {}): Promise<void> {
     const target = this.pathOf(key)
-    if (options.move === true) {
+    if (options.move === true || options.link === true) {
       const fh = await open(localPath, READ_FLAGS)
       try {
         if (!(await fh.stat()).isFile()) throw new LantaiError('STORAGE_KEY_INVALID', `${localPath} is not a regular file`)
@@ -48,16 +53,51 @@ export class LocalBlobStore implements BlobStore {
         await fh.close()
       }
       try {
-        await this.#publish(localPath, target)
+        await this.#publish(localPath, target, options.link === true ? 'link' : 'rename')
         return
       } catch (e) {
-        if (errno(e) !== 'EXDEV') throw e
+        // Another filesystem, or one without hard links: copy after all.
+        if (!LINK_UNAVAILABLE.includes(errno(e) ?? '')) throw e
       }
       await this.#copyIn(localPath, target)
-      await unlink(localPath)
+      if (options.move === true) await unlink(localPath)
       return
     }
     await this.#copyIn(localPath, target)
+  }
+
+  /**
+   * With `link`, the batch is made durable once: every file is hard-linked into place, then the
+   * filesystem is flushed in one syncfs (or, where that cannot run, each file and directory is fsynced).
+   * Copies and moves go file by file, as putFile.
+   */
+  async putFiles (items: readonly PutItem[], options: PutFileOptions & { signal?: AbortSignal } = {}): Promise<void> {
+    if (options.link !== true) return await putEach(this, items, options)
+    const targets = items.map(i => ({ ...i, target: this.pathOf(i.key) }))
+    const parents = new Map<string, string>()
+    for (const t of targets) parents.set(dirname(t.target), t.key)
+    for (const [dir, key] of parents) {
+      await mkdir(dir, { recursive: true })
+      await this.#checkInside(dir, key)
+    }
+    const copied: PutItem[] = []
+    const queue = [...targets].reverse()
+    const one = async (): Promise<void> => {
+      for (let t = queue.pop(); t !== undefined; t = queue.pop()) {
+        options.signal?.throwIfAborted()
+        if (!(await lstat(t.localPath)).isFile()) throw new LantaiError('STORAGE_KEY_INVALID', `${t.localPath} is not a regular file`)
+        try {
+          await link(t.localPath, t.target)
+        } catch (e) {
+          if (!LINK_UNAVAILABLE.includes(errno(e) ?? '')) throw e
+          copied.push(t)
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(PUT_CONCURRENCY, targets.length) }, one))
+    // Files that could not be linked are copied, each durable by itself.
+    for (const c of copied) await this.#copyIn(c.localPath, this.pathOf(c.key))
+    if (!(await syncFilesystem(this.root))) await fsyncEach(targets.map(t => t.target), parents.keys())
   }
 
   async putBytes (key: string, data: Uint8Array | string): Promise<void> {
@@ -192,15 +232,19 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
-  /** rename into place, then fsync the directory so the new name survives a power cut. */
-  async #publish (from: string, target: string): Promise<void> {
+  /**
+   * rename (or hard-link) into place, then fsync the directory so the new name survives a power cut.
+   * rename replaces an existing target, as an inventory update needs; link refuses to (EEXIST), which
+   * suits content, since a content path is never written twice.
+   */
+  async #publish (from: string, target: string, how: 'rename' | 'link' = 'rename'): Promise<void> {
     const parent = dirname(target)
     // A concurrent delete may prune the fresh parent between mkdir and rename: try twice.
     for (let attempt = 0; ; attempt++) {
       await mkdir(parent, { recursive: true })
       await this.#checkInside(parent, target)
       try {
-        await rename(from, target)
+        await (how === 'link' ? link(from, target) : rename(from, target))
         break
       } catch (e) {
         if (errno(e) !== 'ENOENT' || attempt > 0) throw e
@@ -239,14 +283,5 @@ export class LocalBlobStore implements BlobStore {
       }
       dir = dirname(dir)
     }
-  }
-}
-
-async function fsyncDir (dir: string): Promise<void> {
-  const fh = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY)
-  try {
-    await fh.sync()
-  } finally {
-    await fh.close()
   }
 }

@@ -5,7 +5,7 @@ import { text } from 'node:stream/consumers'
 import {
   OcflObjectReader, OcflObjectWriter, initStorageRoot, objectRootOf, projectObjectId, validateObject, validateStorageRoot
 } from '../../src/ocfl/index.js'
-import { LocalBlobStore, readAll, type BlobStore } from '../../src/storage/index.js'
+import { LocalBlobStore, putEach, readAll, type BlobStore, type PutFileOptions, type PutItem } from '../../src/storage/index.js'
 import { meta, newFiles } from './helpers.js'
 
 const ID = projectObjectId('91310000MA1K4XXXX-2026-0001')
@@ -24,6 +24,7 @@ class CrashingStore implements BlobStore {
   constructor (readonly inner: BlobStore, readonly failOn: (key: string) => boolean) {}
   #check (key: string): void { if (this.failOn(key)) throw new Error(`simulated crash before ${key}`) }
   async putFile (key: string, p: string, o?: { move?: boolean }): Promise<void> { this.#check(key); await this.inner.putFile(key, p, o) }
+  async putFiles (items: readonly PutItem[], o?: PutFileOptions): Promise<void> { await putEach(this, items, o) }
   async putBytes (key: string, d: Uint8Array | string): Promise<void> { this.#check(key); await this.inner.putBytes(key, d) }
   get (key: string, r?: { start: number, end?: number }): Promise<NodeJS.ReadableStream> { return this.inner.get(key, r) }
   stat (key: string): ReturnType<BlobStore['stat']> { return this.inner.stat(key) }

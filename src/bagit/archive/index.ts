@@ -24,6 +24,8 @@ export interface UnpackOptions {
   onProgress?: (p: Progress) => void
   /** Optional in-flight hashing: called for each regular file entry with its archive path; the returned sink gets every chunk as it is written, and end(size) once the file is complete. */
   onEntry?: (bagRelativeOrArchivePath: string) => EntrySink | undefined
+  /** fsync every file and directory written before returning (ingest's staging; see StagingHooks.durable). */
+  durable?: boolean
   /**
    * Code page (an iconv-lite name) for entry names that are not UTF-8 and carry no UTF-8 marker.
    * Defaults: cp437 for zip (APPNOTE appendix D), latin1 for tar. Chinese Windows zip tools write gbk.
@@ -60,7 +62,8 @@ export async function unpackArchive (source: string | NodeJS.ReadableStream, sta
   const writer = new StagingWriter(dir, limits, {
     ...(signal === undefined ? {} : { signal }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-    ...(options.onEntry === undefined ? {} : { onEntry: options.onEntry })
+    ...(options.onEntry === undefined ? {} : { onEntry: options.onEntry }),
+    durable: options.durable === true
   })
 
   let input: Readable | undefined
@@ -91,20 +94,26 @@ export async function unpackArchive (source: string | NodeJS.ReadableStream, sta
     return { kind: options.kind ?? 'tar', root: null, findings: [...writer.findings.all], entries: 0, bytes: 0 }
   }
 
-  if (kind === 'zip') {
-    if (typeof source !== 'string') {
-      input?.destroy()
-      throw new LantaiError('USAGE', 'a zip archive needs random access; save the upload to a file first')
-    }
-    await unpackZip(source, writer, { nameEncoding: options.nameEncoding ?? 'cp437' })
-  } else {
-    input ??= createReadStream(source as string)
-    await unpackTar(input, writer, {
-      gzipped: kind === 'tar.gz',
-      nameEncoding: options.nameEncoding ?? 'latin1',
-      ...(signal === undefined ? {} : { signal })
-    })
+  if (kind === 'zip' && typeof source !== 'string') {
+    input?.destroy()
+    throw new LantaiError('USAGE', 'a zip archive needs random access; save the upload to a file first')
   }
+  try {
+    if (kind === 'zip') {
+      await unpackZip(source as string, writer, { nameEncoding: options.nameEncoding ?? 'cp437' })
+    } else {
+      input ??= createReadStream(source as string)
+      await unpackTar(input, writer, {
+        gzipped: kind === 'tar.gz',
+        nameEncoding: options.nameEncoding ?? 'latin1',
+        ...(signal === undefined ? {} : { signal })
+      })
+    }
+  } catch (err) {
+    await writer.quiesce() // no write may outlive the call: the caller removes staging next
+    throw err
+  }
+  await writer.settle()
   writer.checkAborted()
   options.onProgress?.(writer.progress())
 

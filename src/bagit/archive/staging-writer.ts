@@ -1,7 +1,7 @@
 // The one place where archive entries touch the disk. Tar and zip readers only decode; every rule
 // about what may be created, and every limit, is enforced here so both formats behave alike.
 import { constants } from 'node:fs'
-import { mkdir, open, rm } from 'node:fs/promises'
+import { mkdir, open, rm, type FileHandle } from 'node:fs/promises'
 import { dirname, resolve, sep } from 'node:path'
 import { Transform, Writable, type Readable, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -10,6 +10,7 @@ import { Findings } from '../findings.js'
 import type { BagCode } from '../codes.js'
 import type { BagLimits } from '../limits.js'
 import { LantaiError } from '../../errors.js'
+import { fsyncEach, syncFilesystem } from '../../fs/durable.js'
 import { checkEntryName, printable, type SafeName } from './entry-name.js'
 
 export interface EntrySink {
@@ -23,6 +24,11 @@ export interface StagingHooks {
   signal?: AbortSignal
   onProgress?: (p: Progress) => void
   onEntry?: (archivePath: string) => EntrySink | undefined
+  /**
+   * fsync every file and directory before settle() resolves: ingest answers 202 once a package is in
+   * staging, and the client may then forget its copy. A validator's scratch unpack does not need it.
+   */
+  durable?: boolean
 }
 
 /** An entry's bytes: yauzl gives a node stream, tar-stream an async iterable. */
@@ -35,6 +41,11 @@ export type EntryType = 'file' | 'directory' | 'link' | 'special'
 // CAD files); only a large expansion can hurt the disk.
 const RATIO_FLOOR = 16 * 1024 * 1024
 const PROGRESS_EVERY = 4 * 1024 * 1024
+/** Files up to this size are gathered in memory and written behind the reader. */
+const SMALL_FILE_BYTES = 1024 * 1024
+/** Small files being written at once, and their bytes: the memory the write-behind may hold. */
+const WRITE_AHEAD_FILES = 64
+const WRITE_AHEAD_BYTES = 32 * 1024 * 1024
 // O_NOFOLLOW on top of O_EXCL: even if a link appeared in staging, opening it would fail.
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
 
@@ -66,6 +77,11 @@ export class StagingWriter {
   readonly #claimed = new Map<string, 'file' | 'directory'>([['', 'directory']])
   readonly #made = new Set<string>()
   #reportedAt = 0
+  readonly #writing = new Set<Promise<void>>()
+  #writingBytes = 0
+  #writeFailure: unknown
+  /** Files written, for the durable fallback that fsyncs one by one. */
+  readonly #written: string[] = []
 
   constructor (dir: string, limits: BagLimits, hooks: StagingHooks = {}) {
     this.#dir = dir
@@ -117,34 +133,20 @@ export class StagingWriter {
     await this.#mkdirs(this.#target(entry.name))
   }
 
-  /** Streams one admitted file into staging, counting and checking every chunk; the source is consumed either way. */
+  /**
+   * Streams one admitted file into staging, counting and checking every chunk; the source is consumed
+   * either way. A small file is gathered in memory and written while the next entries are read (see
+   * SMALL_FILE_BYTES); call settle() before relying on the staging directory.
+   */
   async writeFile (entry: SafeName, source: EntryBody, expect: { crc32?: number } = {}): Promise<void> {
     const target = this.#target(entry.name)
     await this.#mkdirs(dirname(target))
-    let handle
-    try {
-      handle = await open(target, CREATE_FLAGS, 0o644)
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code
-      // The filesystem disagrees with our bookkeeping (case-insensitive volume, name too long): refuse the entry, not the archive.
-      if (code === 'EEXIST') this.findings.add('BAG_ARCHIVE_ENTRY_DUPLICATE', { path: entry.name, detail: `${entry.name} (the staging filesystem folds it onto another name)` })
-      else if (code === 'ENAMETOOLONG') this.findings.add('BAG_ARCHIVE_ENTRY_UNSAFE', { path: entry.name, detail: `${entry.name} (name too long for the staging filesystem)` })
-      else throw stagingFailed(err)
-      return await this.drain(entry.name, source)
-    }
-
-    let sink: EntrySink | undefined
-    try {
-      sink = this.#hooks.onEntry?.(entry.name)
-    } catch (err) {
-      await handle.close()
-      await rm(target, { force: true })
-      throw err
-    }
     // A direct loop, not a stream pipeline per entry: a bag of 10,000 small files paid more for three
     // stream objects per file than for its bytes. Each chunk is counted against the limits before it is
-    // written, and the hash update overlaps the disk write (awaiting the sink is ingest's backpressure).
+    // kept or written.
     const body = watched(source)
+    let held: Uint8Array[] | null = [] // gathering until the file proves big
+    let file: { handle: FileHandle, sink: EntrySink | undefined } | null | 'refused' = null
     let size = 0
     let crc = 0
     try {
@@ -153,21 +155,119 @@ export class StagingWriter {
         this.#account(chunk)
         size += chunk.length
         if (expect.crc32 !== undefined) crc = crc32(chunk, crc)
-        const writing = handle.write(chunk)
-        if (sink !== undefined) {
-          try { await sink.update(chunk) } catch (err) { throw new SinkFailed('onEntry sink failed', { cause: err }) }
+        if (held !== null) {
+          held.push(chunk)
+          if (size <= SMALL_FILE_BYTES) continue
+          file = await this.#openTarget(entry.name, target)
+          const early = held
+          held = null
+          if (file !== 'refused') for (const c of early) await this.#writeChunk(file, c)
+          continue
         }
-        await writing
+        if (file !== 'refused' && file !== null) await this.#writeChunk(file, chunk)
       }
       if (expect.crc32 !== undefined && crc !== expect.crc32) throw new BadData(`CRC-32 ${hex(crc)} does not match ${hex(expect.crc32)} recorded in the archive`)
-      await handle.close()
+      if (file !== null && file !== 'refused') await this.#closeFile(file.handle, target)
     } catch (err) {
-      await handle.close().catch(() => {})
-      await rm(target, { force: true }) // nothing half-written stays in staging
+      if (file !== null && file !== 'refused') {
+        await file.handle.close().catch(() => {})
+        await rm(target, { force: true }) // nothing half-written stays in staging
+      }
       this.#fail(err, entry.name, body.failure)
       return
     }
-    if (sink !== undefined) await sink.end(size)
+    if (held !== null) return await this.#writeLater(entry.name, target, held, size)
+    if (file !== null && file !== 'refused' && file.sink !== undefined) await file.sink.end(size)
+  }
+
+  /** Waits for every file still being written; the first failure is thrown, as writeFile would have. */
+  async settle (): Promise<void> {
+    await Promise.all(this.#writing)
+    if (this.#writeFailure !== undefined) throw this.#writeFailure
+    if (this.#hooks.durable !== true) return
+    try {
+      if (!(await syncFilesystem(this.#dir))) await fsyncEach(this.#written, [...this.#made, dirname(this.#dir)])
+    } catch (err) {
+      throw stagingFailed(err)
+    }
+  }
+
+  async #closeFile (handle: FileHandle, target: string): Promise<void> {
+    await handle.close()
+    if (this.#hooks.durable === true) this.#written.push(target)
+  }
+
+  /** Waits for every file still being written, whatever happens to them (before staging is removed). */
+  async quiesce (): Promise<void> {
+    await Promise.allSettled(this.#writing)
+  }
+
+  /** Opens the target exclusively and asks for its sink; 'refused' (with the finding) when the filesystem says no. */
+  async #openTarget (name: string, target: string): Promise<{ handle: FileHandle, sink: EntrySink | undefined } | 'refused'> {
+    let handle: FileHandle
+    try {
+      handle = await open(target, CREATE_FLAGS, 0o644)
+    } catch (err) {
+      if (this.#refuse(err, name)) return 'refused'
+      throw stagingFailed(err)
+    }
+    try {
+      return { handle, sink: this.#hooks.onEntry?.(name) }
+    } catch (err) {
+      await handle.close()
+      await rm(target, { force: true })
+      throw new SinkFailed('onEntry failed', { cause: err })
+    }
+  }
+
+  async #writeChunk (file: { handle: FileHandle, sink: EntrySink | undefined }, chunk: Uint8Array): Promise<void> {
+    // The hash update overlaps the disk write (awaiting the sink is the caller's backpressure).
+    const writing = writeAll(file.handle, chunk)
+    if (file.sink !== undefined) {
+      try { await file.sink.update(chunk) } catch (err) { throw new SinkFailed('onEntry sink failed', { cause: err }) }
+    }
+    await writing
+  }
+
+  /**
+   * Writes a small file while the archive reader moves on: each file costs an open, a write and a close
+   * on the thread pool, and awaiting them one by one left 10,000 small files waiting on round trips.
+   */
+  async #writeLater (name: string, target: string, chunks: Uint8Array[], size: number): Promise<void> {
+    while ((this.#writingBytes > WRITE_AHEAD_BYTES || this.#writing.size >= WRITE_AHEAD_FILES) && this.#writing.size > 0) {
+      await Promise.race(this.#writing)
+    }
+    if (this.#writeFailure !== undefined) throw this.#writeFailure
+    this.#writingBytes += size
+    const job = this.#writeWhole(name, target, chunks, size)
+      .catch((err: unknown) => { this.#writeFailure ??= err instanceof SinkFailed ? err.cause : err })
+      .finally(() => { this.#writingBytes -= size; this.#writing.delete(job) })
+    this.#writing.add(job)
+  }
+
+  async #writeWhole (name: string, target: string, chunks: Uint8Array[], size: number): Promise<void> {
+    const file = await this.#openTarget(name, target)
+    if (file === 'refused') return
+    try {
+      for (const c of chunks) await this.#writeChunk(file, c)
+      await this.#closeFile(file.handle, target)
+    } catch (err) {
+      await file.handle.close().catch(() => {})
+      await rm(target, { force: true })
+      throw err instanceof SinkFailed ? err : stagingFailed(err)
+    }
+    if (file.sink !== undefined) {
+      try { await file.sink.end(size) } catch (err) { throw new SinkFailed('onEntry sink failed', { cause: err }) }
+    }
+  }
+
+  /** The filesystem disagrees with our bookkeeping (case-insensitive volume, name too long): refuse the entry, not the archive. */
+  #refuse (err: unknown, name: string): boolean {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EEXIST') this.findings.add('BAG_ARCHIVE_ENTRY_DUPLICATE', { path: name, detail: `${name} (the staging filesystem folds it onto another name)` })
+    else if (code === 'ENAMETOOLONG') this.findings.add('BAG_ARCHIVE_ENTRY_UNSAFE', { path: name, detail: `${name} (name too long for the staging filesystem)` })
+    else return false
+    return true
   }
 
   /** Reads a skipped entry to its end; a tar stream cannot skip ahead. The bytes still count toward the limits. */
@@ -293,6 +393,16 @@ function stagingFailed (err: unknown): LantaiError {
   if (err instanceof LantaiError) return err
   const code = (err as NodeJS.ErrnoException | undefined)?.code
   return new LantaiError('STAGING_FAILED', code, { code }, { cause: err })
+}
+
+/** A short write (a full disk) must not pass for a whole one. */
+async function writeAll (handle: FileHandle, chunk: Uint8Array): Promise<void> {
+  let at = 0
+  while (at < chunk.byteLength) {
+    const { bytesWritten } = await handle.write(chunk, at, chunk.byteLength - at)
+    if (bytesWritten === 0) throw Object.assign(new Error('no space left on device (short write)'), { code: 'ENOSPC' })
+    at += bytesWritten
+  }
 }
 
 const hex = (n: number): string => n.toString(16).padStart(8, '0')
