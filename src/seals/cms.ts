@@ -273,7 +273,10 @@ async function verifySigner (signedData: pkijs.SignedData, si: pkijs.SignerInfo,
       if (ts.indication === 'TOTAL_PASSED' && genTimeDate !== null) {
         if (best === null || genTimeDate < best) best = genTimeDate
       } else {
-        warnings.push(`a signature timestamp was not accepted as proof of existence: ${tsReasons.join('; ') || ts.subIndication}`)
+        // EN 319 102-1 §5.6.2.1: a token that does not validate is dropped from the POE set; the signature is
+        // judged without it. It is still a check that did not pass, so it goes in `reasons`, which the
+        // ingest record keeps (warnings it does not).
+        reasons.push(`a signature timestamp was not accepted as proof of existence: ${tsReasons.join('; ') || (ts.subIndication ?? ts.indication)}`)
       }
     }
   }

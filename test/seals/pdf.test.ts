@@ -1,4 +1,5 @@
 import t from 'tap'
+import { X509Certificate } from 'node:crypto'
 import { truncateSync, readFileSync } from 'node:fs'
 import { verifyPdf } from '../../src/seals/pdf/verify-pdf.js'
 import type { SignatureReport } from '../../src/seals/report.js'
@@ -8,6 +9,11 @@ import { TestPdf, makeTestPki, pdfWithCatalogExtra, writePdf } from '../fixtures
 // scripts/make-test-pki.sh PKI), verified by verifyPdf with the real cms.ts and timestamp.ts.
 const pki = makeTestPki(t)
 const trust = pki.trust
+
+// The seal certificate is valid for 825 days from the PKI's creation; validating one day after it
+// expired is what the archive does when it re-checks a decision years later (rule R6).
+const sealExpiry = new Date(new X509Certificate(pki.der('certs/seal.der')).validTo)
+const afterExpiry = new Date(sealExpiry.getTime() + 86_400_000)
 
 const only = (sigs: SignatureReport[], id: string): SignatureReport => {
   const found = sigs.filter(s => s.id === id)
@@ -230,4 +236,48 @@ t.test('a file truncated on disk reads the same as truncated bytes', async t => 
   // "%%EOF\n" lost its newline only: still a complete revision, now signed up to its %%EOF
   const s = only((await verifyPdf(file, { trust })).signatures, 'Signature1')
   t.match(s, { indication: 'TOTAL_FAILED', subIndication: 'FORMAT_FAILURE', reasons: [/past the end of the file/] })
+})
+
+t.test('PAdES-T: a signature timestamp proves the signature existed while the certificate was valid, so it passes after expiry', async t => {
+  const pdf = new TestPdf().sign(pki, { signatureTimestamp: 'valid' })
+  const genTime = pdf.signed[0]!.timestamp!.genTime
+  const v = await verifyPdf(pdf.write(t), { trust, validationTime: afterExpiry })
+  const s = only(v.signatures, 'Signature1')
+  // EN 319 102-1 §5.6.2.4: the certificate is checked at the best signature time, the token's genTime
+  t.match(s, { indication: 'TOTAL_PASSED', subIndication: null, format: 'PAdES-BASELINE-T', scope: { wholeDocument: true } })
+  t.same(s.reasons, [])
+  t.equal(s.bestSignatureTime, genTime.toISOString())
+  t.equal(s.validationTime, afterExpiry.toISOString())
+  t.match(s.timestamps, [{ indication: 'TOTAL_PASSED', subIndication: null, imprintMatches: true, tsa: /Test TSA/, genTime: genTime.toISOString() }])
+  t.ok(v.evidence.timestamps.some(d => Buffer.compare(d, pdf.signed[0]!.timestamp!.token) === 0), 'the token is kept as evidence')
+  t.ok(new Date(s.signer!.notAfter) < afterExpiry && new Date(s.signer!.notAfter) > genTime, 'expired now, valid at genTime')
+
+  // the same signature without the token, at the same time: nothing proves it existed before expiry
+  const bare = only((await verifyPdf(new TestPdf().sign(pki).write(t), { trust, validationTime: afterExpiry })).signatures, 'Signature1')
+  t.match(bare, { indication: 'INDETERMINATE', subIndication: 'OUT_OF_BOUNDS_NO_POE', format: 'PAdES-BASELINE-B', bestSignatureTime: afterExpiry.toISOString() })
+})
+
+t.test('PAdES-T at ingest time: TOTAL_PASSED, and a paper decision can rest on it', async t => {
+  const s = only((await verifyPdf(new TestPdf().sign(pki, { signatureTimestamp: 'valid' }).write(t), { trust })).signatures, 'Signature1')
+  t.match(s, { indication: 'TOTAL_PASSED', format: 'PAdES-BASELINE-T' })
+  t.not(s.bestSignatureTime, s.validationTime)
+})
+
+t.test('a signature timestamp whose imprint is not the signature value is reported and is no proof of existence', async t => {
+  const pdf = new TestPdf().sign(pki, { signatureTimestamp: 'wrong-imprint' })
+  const file = pdf.write(t)
+  // 1. after expiry: without a valid POE the signature cannot be placed inside the certificate's validity
+  const late = only((await verifyPdf(file, { trust, validationTime: afterExpiry })).signatures, 'Signature1')
+  t.match(late, { indication: 'INDETERMINATE', subIndication: 'OUT_OF_BOUNDS_NO_POE', bestSignatureTime: afterExpiry.toISOString() })
+  t.match(late.timestamps, [{ indication: 'TOTAL_FAILED', subIndication: 'HASH_FAILURE', imprintMatches: false, genTime: pdf.signed[0]!.timestamp!.genTime.toISOString() }])
+  t.ok(late.reasons.some(r => /signature timestamp was not accepted as proof of existence: the timestamp's message imprint does not match/.test(r)), 'the token is named')
+  t.ok(late.reasons.some(r => /signing certificate expired at .* no timestamp proves/.test(r)), 'the expiry is named')
+  // a token that proves nothing does not make the signature PAdES-T (cms.ts says CAdES-BASELINE-B alike)
+  t.equal(late.format, 'PAdES-BASELINE-B')
+  // 2. today: the certificate is valid at the validation time, so the signature passes on its own; the
+  // discarded token (EN 319 102-1 §5.6.2.1) is still named, so the ingest record shows it
+  const now = only((await verifyPdf(file, { trust })).signatures, 'Signature1')
+  t.match(now, { indication: 'TOTAL_PASSED', subIndication: null, format: 'PAdES-BASELINE-B' })
+  t.equal(now.bestSignatureTime, now.validationTime)
+  t.match(now.reasons, [/signature timestamp was not accepted as proof of existence: the timestamp's message imprint does not match/])
 })

@@ -204,7 +204,8 @@ function formatOf (s: InspectedSignature, insp: PdfInspection, r?: SignatureRepo
   const prefix = s.subFilter === 'ETSI.CAdES.detached' ? 'PAdES-BASELINE' : 'PKCS7'
   const rev = s.signedRevision ?? Infinity
   const docTs = insp.signatures.filter(o => o.kind === 'document-timestamp' && o.signedRevision !== undefined && o.signedRevision > rev)
-  const t = (r?.timestamps.length ?? 0) > 0 || docTs.length > 0
+  // only a token that verified proves anything (as cms.ts's CAdES-BASELINE-T); a failed one is in the report
+  const t = (r?.timestamps.some(x => x.indication === 'TOTAL_PASSED') ?? false) || docTs.length > 0
   const dssRev = insp.dss.revision
   const lt = t && dssRev !== undefined && (insp.dss.crls.length > 0 || insp.dss.ocsps.length > 0)
   const lta = lt && docTs.some(o => (o.signedRevision ?? 0) >= dssRev!)
