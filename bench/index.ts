@@ -1,11 +1,12 @@
-// npm run bench [-- --big] [-- --runs=N] [-- --parts=validate,ingest,fixity,latency] [-- --requests=N --concurrency=C]
+// npm run bench [-- --big] [-- --runs=N] [-- --parts=validate,ingest,fixity,latency,seals] [-- --requests=N --concurrency=C]
 //   [-- --fixity-seconds=S]
 // Builds a synthetic 1 GiB BagIt 1.0 bag in a temp dir, then measures, each against what an archivist
 // would otherwise run (see README.md for targets and how to read the tables):
 //   1. validate: our validator (child process, honest peak RSS) vs `sha256sum -c` then `sha512sum -c`;
 //   2. ingest: the bag's tar POSTed to `lantai serve` until `stored` vs `tar -xf` + `sha256sum -c`;
 //   3. fixity: a full pass over the stored package vs `sha512sum` over the same content files;
-//   4. latency: API p50/p95/p99 with fixity idle and with a fixity run going in the service.
+//   4. latency: API p50/p95/p99 with fixity idle and with a fixity run going in the service;
+//   5. seals: checkSeals over 1,000 signed PDFs (child process) vs `openssl cms -verify` per signature.
 import { createHash, randomFillSync, type Hash } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import { mkdir, mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises'
@@ -15,12 +16,13 @@ import { performance } from 'node:perf_hooks'
 import { benchFixity, fixityRows } from './fixity.js'
 import { benchIngest, ingestRows, INGEST_RATIO_TARGET, INGEST_RSS_TARGET_MB } from './ingest.js'
 import { benchLatency, fixityInServiceNote, latencyRows } from './latency.js'
+import { benchSeals, SEAL_FILES, sealsRows, sealsWrong } from './seals.js'
 import { ensureBuilt } from './service.js'
 import { fmtBytes, killAll, median, MiB, printTable, progress, REPO, run, warm } from './util.js'
 
 const RATIO_TARGET = 1.5
 const RSS_TARGET_MB = 256
-const PARTS = ['validate', 'ingest', 'fixity', 'latency'] as const
+const PARTS = ['validate', 'ingest', 'fixity', 'latency', 'seals'] as const
 type Part = typeof PARTS[number]
 
 interface BagSpec {
@@ -146,6 +148,14 @@ if (ingesting && tarFile !== null) {
     section(`4. API latency, GET /v1/packages?limit=10 and GET /v1/submissions/:id alternately, ${requests} requests, ${concurrency} at a time, 1 run each`,
       [['fixity', 'requests counted / sent', 'errors', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'req/s'], ...latencyRows(latency)], fixityInServiceNote(latency))
   }
+}
+if (parts.has('seals')) {
+  // Independent of the bag and the service: its own PDFs and PKI under root/seals.
+  const seals = await benchSeals(root, runs, SEAL_FILES)
+  if (sealsWrong(seals)) failed = true
+  section(`5. seals: checkSeals over ${seals.files} signed PDFs (${fmtBytes(seals.bytes)}, ${seals.signatures} signatures, ${seals.timestamped} PAdES-T), child process: median of ${seals.runs.length} runs; peer = openssl cms -verify once per signature`,
+    [['side', 'ms', 'child wall ms', 'seals/s', 'files/s', 'peak RSS MB', 'time vs checkSeals', 'outcome'], ...sealsRows(seals)],
+    `(PKI and PDFs made in ${(seals.buildMs / 1000).toFixed(0)} s, not timed)`)
 }
 process.stderr.write('\r\x1b[K')
 console.log(`\nload average ${fmtLoad(loadavg())} at end; ${Math.round((performance.now() - benchStarted) / 1000)} s in all`)
