@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { lantai } from '../fixtures/cli.js'
 import { makeTestPki, scratchDir, TestPdf } from '../fixtures/pdf.js'
-import { makeSm2Pki, minimalOfd, sealOfd, writeOfd } from '../fixtures/ofd.js'
+import { flipByte, makeSm2Pki, minimalOfd, sealOfd, writeOfd } from '../fixtures/ofd.js'
 
 // `lantai seals verify` as an archivist runs it: a trust directory laid out as certs/ is, real signed
 // files, the report and the paper decision, and the exit status.
@@ -58,6 +58,19 @@ t.test('a sealed OFD (SES v4, SM2): paper waived', async t => {
     t.match(JSON.parse(r.stdout), { format: 'ofd', decision: { outcome: 'paper_waived', rule: 'R1' } })
     const scan = lantai(['seals', 'verify', await writeOfd(t, sealOfd(sm2, minimalOfd())), '--trust', dir, '--origin', 'digitized', '--json'])
     t.match(JSON.parse(scan.stdout), { decision: { outcome: 'dual_set', rule: 'R0' } }, 'a scan stays dual set even when sealed')
+  })
+  t.test('an SES v1 (GM/T 0031) seal: paper waived; with a changed page, paper required and exit 1', async t => {
+    const v1 = sealOfd(sm2, minimalOfd(), { version: 'v1' })
+    const ok = lantai(['seals', 'verify', await writeOfd(t, v1), '--trust', dir, '--json'])
+    t.equal(ok.code, 0, ok.stdout + ok.stderr)
+    t.match(JSON.parse(ok.stdout), { format: 'ofd', signatures: [{ format: 'SES v1', indication: 'TOTAL_PASSED' }], decision: { outcome: 'paper_waived', rule: 'R1' } })
+    const page = 'Doc_0/Pages/Page_0/Content.xml'
+    const bad = lantai(['seals', 'verify', await writeOfd(t, { ...v1, [page]: flipByte(v1[page]!, 60) }), '--trust', dir, '--json'])
+    t.equal(bad.code, 1, bad.stdout + bad.stderr)
+    t.match(JSON.parse(bad.stdout), { signatures: [{ format: 'SES v1', indication: 'TOTAL_FAILED', subIndication: 'HASH_FAILURE' }], decision: { outcome: 'paper_required', rule: 'R3', integrityAlert: true } })
+    const text = lantai(['seals', 'verify', await writeOfd(t, { ...v1, [page]: flipByte(v1[page]!, 60) }), '--trust', dir])
+    t.match(text.stdout, /TOTAL_FAILED/)
+    t.match(text.stdout, /Content\.xml/, 'the line names the changed page')
   })
 })
 

@@ -173,3 +173,15 @@ export function time (node: Node | undefined, what: string): Date {
   if (Number.isNaN(date.getTime())) throw new DerError(`${what}: impossible date "${s}"`)
   return date
 }
+
+/** One DER TLV around already-encoded parts (single-byte tag, definite length). */
+export function encodeTlv (tag: number, ...parts: Uint8Array[]): Uint8Array {
+  const body = Buffer.concat(parts)
+  const len = body.length
+  const header = len < 0x80 ? [tag, len]
+    : len < 0x100 ? [tag, 0x81, len]
+      : len < 0x10000 ? [tag, 0x82, len >> 8, len & 0xff]
+        : len < 0x1000000 ? [tag, 0x83, len >> 16, (len >> 8) & 0xff, len & 0xff]
+          : [tag, 0x84, (len >>> 24) & 0xff, (len >> 16) & 0xff, (len >> 8) & 0xff, len & 0xff]
+  return new Uint8Array(Buffer.concat([Buffer.from(header), body]))
+}

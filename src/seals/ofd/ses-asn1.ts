@@ -1,7 +1,7 @@
 // SES_Signature decoding: GB/T 38540-2020 ("v4") and GM/T 0031-2014 ("v1"). Structures as in
 // research-seals.md §3.1, cross-read against ofdrw-gm `ses/v1` and `ses/v4`. Only the fixed schema is
 // walked (see der.ts), and every signed part keeps its delivered bytes.
-import { TAG, DerError, bitString, children, expect, octets, oid, parseOne, smallInt, text, time, type Node } from './der.js'
+import { TAG, DerError, bitString, children, encodeTlv, expect, octets, oid, parseOne, smallInt, text, time, type Node } from './der.js'
 
 export interface SealPicture { type: string, width: number, height: number, bytes: number }
 
@@ -138,7 +138,7 @@ function decodeSeal (node: Node | undefined, version: 'v1' | 'v4'): SesSeal {
   const makerSignature = bitString(sigNode, 'SESeal signature')
   const makerSignedData = version === 'v4'
     ? [infoNode.raw]
-    : [sequenceOf(infoNode.raw, certNode.raw, algNode.raw), infoNode.raw]
+    : [encodeTlv(TAG.SEQUENCE, infoNode.raw, certNode.raw, algNode.raw), infoNode.raw]
   return {
     raw: sealNode.raw,
     sealInfoRaw: infoNode.raw,
@@ -195,12 +195,24 @@ function decodeProperty (node: Node | undefined, version: 'v1' | 'v4'): Property
   }
 }
 
-/** v1 timeInfo is a BIT STRING holding either a UTCTime/GeneralizedTime text or a timestamp token. */
+/**
+ * v1 timeInfo is a BIT STRING, "a timestamp or a UTCTime" (ofdrw-gm ses/v1 TBS_Sign), which producers
+ * fill with a UTCTime or GeneralizedTime as text, a DER-encoded time, or a timestamp token. Only times
+ * are read here; anything else (a token, ofdrw's zone-less "yyyy-MM-dd HH:mm:ss") gives null, and the
+ * verifier says so, because a claimed time of unknown zone is no time at all.
+ */
 function v1Time (node: Node): Date | null {
   if (node.tag === TAG.UTC_TIME || node.tag === TAG.GENERALIZED_TIME) return time(node, 'timeInfo')
   const content = bitOrOctets(node, 'TBS_Sign.timeInfo')
+  if ((content[0] === TAG.UTC_TIME || content[0] === TAG.GENERALIZED_TIME) && content.length < 40) {
+    try {
+      const inner = parseOne(content)
+      return time(inner, 'timeInfo')
+    } catch { /* not a DER time: try the text forms */ }
+  }
   const s = Buffer.from(content).toString('latin1')
-  if (/^\d{12}(\d\d)?Z$/.test(s)) return time({ tag: TAG.UTC_TIME, raw: content, value: content }, 'timeInfo')
+  // YYMMDDhhmm[ss]Z is UTCTime, YYYYMMDDhhmmss[.f]Z GeneralizedTime: the digit counts never overlap
+  if (/^\d{10}(\d\d)?Z$/.test(s)) return time({ tag: TAG.UTC_TIME, raw: content, value: content }, 'timeInfo')
   if (/^\d{14}(\.\d+)?Z$/.test(s)) return time({ tag: TAG.GENERALIZED_TIME, raw: content, value: content }, 'timeInfo')
   return null
 }
@@ -208,14 +220,4 @@ function v1Time (node: Node): Date | null {
 /** ofdrw accepts an OCTET STRING where the standard says BIT STRING ("兼容非标签章"); so do we. */
 function bitOrOctets (node: Node | undefined, what: string): Uint8Array {
   return node?.tag === TAG.OCTET_STRING ? node.value : bitString(node, what)
-}
-
-function sequenceOf (...parts: Uint8Array[]): Uint8Array {
-  const body = Buffer.concat(parts)
-  const len = body.length
-  const header = len < 0x80 ? [0x30, len]
-    : len < 0x100 ? [0x30, 0x81, len]
-      : len < 0x10000 ? [0x30, 0x82, len >> 8, len & 0xff]
-        : [0x30, 0x83, len >> 16, (len >> 8) & 0xff, len & 0xff]
-  return new Uint8Array(Buffer.concat([Buffer.from(header), body]))
 }

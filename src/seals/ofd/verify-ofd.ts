@@ -1,16 +1,18 @@
-// OFD electronic seals (电子签章): GB/T 33190 placement, GB/T 38540 / GM/T 0031 SES_Signature values.
-// Procedure and its evidence: research-seals.md §3.2–3.3. Every check runs and every failure is kept
+// OFD electronic seals (电子签章): GB/T 33190 placement, GB/T 38540 / GM/T 0031 SES_Signature values, and
+// GB/T 35275 SignedData for Type="Sign". Procedure and its evidence: research-seals.md §3.2–3.3. Every check runs and every failure is kept
 // as a reason; the indication is the worst of them (TOTAL_FAILED before INDETERMINATE).
 import { createHash } from 'node:crypto'
 import { LantaiError } from '../../errors.js'
 import { blankReport, DEFAULT_VERIFY_LIMITS, emptyEvidence, type Evidence, type FileVerification, type Indication, type SignatureReport, type SubIndication, type VerifyLimits } from '../report.js'
+import { verifyCms } from '../cms.js'
+import { addEvidence, validateCertificatePath } from '../path.js'
 import { sm2Verify, sm2VerifyRaw, sm2Za, sm3 } from '../sm2.js'
+import { verifyTimestampToken } from '../timestamp.js'
 import type { TrustStore } from '../trust.js'
-import { OID_SM3_WITH_SM2, bytesEqual, errorText } from '../x509.js'
-import { validateCertificatePath } from '../path.js'
+import { OID_GM_SIGNED_DATA, OID_SM3_WITH_SM2, bytesEqual, errorText } from '../x509.js'
 import { readCert, sm2KeyOf } from './certs.js'
 import { ContainerError, dirname, openOfdContainer, resolveLoc, type OfdContainer } from './container.js'
-import { checkDepth } from './der.js'
+import { TAG, checkDepth, children, encodeTlv, parseOne } from './der.js'
 import { decodeSesSignature, type SesSignature } from './ses-asn1.js'
 import { child, childrenNamed, parseXml, type XmlElement } from './xml.js'
 
@@ -214,22 +216,28 @@ async function verifyEntry (container: OfdContainer, entry: SignatureEntry, cont
 
     await checkReferences(container, entry.path, signedInfo, content, report, add, signal)
 
-    if (entry.type === 'Sign') {
-      add('INDETERMINATE', 'CRYPTO_CONSTRAINTS_FAILURE', 'GB/T 35275 "Sign" signature values are not verified yet')
-      return report
-    }
-    if (entry.type !== 'Seal') add('TOTAL_FAILED', 'FORMAT_FAILURE', `unknown signature Type "${entry.type}"`)
+    if (entry.type !== 'Seal' && entry.type !== 'Sign') add('TOTAL_FAILED', 'FORMAT_FAILURE', `unknown signature Type "${entry.type}"`)
     if (entry.signedValuePath === null) {
       add('TOTAL_FAILED', 'FORMAT_FAILURE', `the SignedValue of ${entry.path} is missing or not in the package`)
       return report
     }
-    let ses: SesSignature
+    let bytes: Uint8Array
     try {
-      const bytes = await container.read(entry.signedValuePath, MAX_SIGNED_VALUE_BYTES, signal)
+      bytes = await container.read(entry.signedValuePath, MAX_SIGNED_VALUE_BYTES, signal)
       checkDepth(bytes, limits.maxAsn1Depth)
-      ses = decodeSesSignature(bytes)
     } catch (err) {
       if (signal.aborted) throw err
+      add('TOTAL_FAILED', 'FORMAT_FAILURE', `${entry.signedValuePath} cannot be read as DER: ${errorText(err)}`)
+      return report
+    }
+    if (entry.type === 'Sign') {
+      await checkSign(entry.path, entry.xmlBytes, bytes, trust, validationTime, report, evidence, add, signal)
+      return report
+    }
+    let ses: SesSignature
+    try {
+      ses = decodeSesSignature(bytes)
+    } catch (err) {
       add('TOTAL_FAILED', 'FORMAT_FAILURE', `${entry.signedValuePath} is not an SES_Signature: ${errorText(err)}`)
       return report
     }
@@ -291,6 +299,7 @@ async function checkSes (container: OfdContainer, entry: SignatureEntry, ses: Se
   report.format = ses.version === 'v4' ? 'SES v4' : 'SES v1'
   report.signatureAlgorithm = ses.signatureAlgorithm === OID_SM3_WITH_SM2 ? 'SM2-SM3' : ses.signatureAlgorithm
   if (ses.timeInfo !== null) report.claimedSigningTime = ses.timeInfo.toISOString()
+  else if (ses.version === 'v1') report.warnings.push('TBS_Sign.timeInfo holds no time this verifier can read (a token, or a time without a zone): no claimed signing time')
   const makerRead = readCert(seal.makerCert)
   const maker = typeof makerRead === 'string' ? null : makerRead
   report.seal = {
@@ -351,15 +360,15 @@ async function checkSes (container: OfdContainer, entry: SignatureEntry, ses: Se
   // §3.3 step 5: the signer must be one the seal lists
   if (signer !== null && !inCertList(ses, signer.der)) add('INDETERMINATE', 'CHAIN_CONSTRAINTS_FAILURE', `the signer "${signer.info.subject}" is not in the seal's certList`)
 
-  // Timestamp token: kept as evidence; its verification belongs to timestamp.ts
-  if (ses.timeStamp !== null) {
-    evidence.timestamps.push(ses.timeStamp)
-    report.warnings.push('the signature carries a timestamp token, which is not verified here; it gives no proof of existence yet')
-  }
-
-  // §3.3 step 6: times. Without a verified timestamp the best signature time is the validation time.
-  const best = validationTime
+  // §3.3 step 6: times. A verified timestamp token is the proof of existence; without one the best
+  // signature time is the validation time.
+  const proven = ses.timeStamp === null ? null : await checkSesTimestamp(ses.timeStamp, ses.signature, trust, validationTime, report, evidence)
+  const best = proven ?? validationTime
+  report.bestSignatureTime = best.toISOString()
   const claimed = ses.timeInfo
+  if (proven !== null && claimed !== null && claimed > proven) {
+    report.warnings.push(`the claimed signing time ${claimed.toISOString()} is after the timestamp ${proven.toISOString()}`)
+  }
   if (claimed !== null && (claimed < seal.validStart || claimed > seal.validEnd)) {
     add('INDETERMINATE', 'OUT_OF_BOUNDS_NO_POE', `the claimed signing time ${claimed.toISOString()} lies outside the seal's validity ${seal.validStart.toISOString()}–${seal.validEnd.toISOString()}`)
   }
@@ -369,7 +378,7 @@ async function checkSes (container: OfdContainer, entry: SignatureEntry, ses: Se
   // §3.3 step 7: the signer's certificate path
   if (signer !== null) {
     // the PKI part's RFC 5280 path with time-aware revocation; SM2 links go through its crypto engine
-    const path = await validateCertificatePath(signer.der, [...seal.certs], trust, best, evidence, { atIsProven: false, keyUsage: 'signing' })
+    const path = await validateCertificatePath(signer.der, [...seal.certs], trust, best, evidence, { atIsProven: proven !== null, keyUsage: 'signing' })
     report.chain = path.chain
     report.anchor = path.anchor
     report.revocation = path.revocation
@@ -377,6 +386,100 @@ async function checkSes (container: OfdContainer, entry: SignatureEntry, ses: Se
     if (path.indication !== 'TOTAL_PASSED') add(path.indication, path.subIndication ?? 'CERTIFICATE_CHAIN_GENERAL_FAILURE', path.reasons[0] ?? 'the signer certificate path does not validate')
     for (const r of path.reasons.slice(1)) report.reasons.push(r)
   }
+}
+
+/**
+ * GB/T 38540 SES_Signature.timeStamp [0]: an RFC 3161 token "对签名值的时间戳", so its imprint is over the
+ * signature value, as for a CAdES signature timestamp (research-seals.md §3.1). Returns genTime when the
+ * token verifies with a TSA path to a trusted anchor, else null. As in cms.ts (EN 319 102-1 §5.6.2: only a token that validates is proof of existence), a
+ * token that does not validate is dropped from the proof of existence and the seal is judged without
+ * it; that is a check that did not pass, so it is a reason, but it never changes the indication: the
+ * token sits outside TBS_Sign, and a bad one can neither lift nor sink the seal it is attached to.
+ */
+async function checkSesTimestamp (token: Uint8Array, signatureValue: Uint8Array, trust: TrustStore, validationTime: Date,
+  report: SignatureReport, evidence: Evidence): Promise<Date | null> {
+  addEvidence(evidence.timestamps, token)
+  const ts = await verifyTimestampToken(token, signatureValue, trust, evidence)
+  const { genTimeDate, reasons, warnings, ...ev } = ts
+  report.timestamps.push(ev)
+  report.warnings.push(...warnings)
+  if (ts.indication !== 'TOTAL_PASSED' || genTimeDate === null) {
+    report.reasons.push(`the seal's timestamp token was not accepted as proof of existence: ${reasons.join('; ') || (ts.subIndication ?? ts.indication)}`)
+    return null
+  }
+  if (genTimeDate > validationTime) {
+    report.warnings.push(`the timestamp's genTime ${genTimeDate.toISOString()} is after the validation time; the validation time is used`)
+    return null
+  }
+  return genTimeDate
+}
+
+/**
+ * Type="Sign" (GB/T 33190 §18; GM/T 0099-2020 §7.2.2 b): the value is a GB/T 35275 SignedData over the
+ * signature description file as stored — Signature.xml, whose SignedInfo carries the References — so
+ * the References' digests are what the signer vouched for. Two layouts are in use: the file detached,
+ * its SM3 in a messageDigest signed attribute (ofdrw GBT35275PKCS9DSContainer, "数科验证兼容格式"), and
+ * SM3(Signature.xml) itself as the encapsulated content, signed directly, in a bare SignedData without
+ * the ContentInfo wrapper (ofdrw GBT35275DSContainer). cms.ts checks the signature either way; this
+ * checks that what it checked is this Signature.xml.
+ */
+async function checkSign (signaturePath: string, xmlBytes: Uint8Array, value: Uint8Array, trust: TrustStore, validationTime: Date,
+  report: SignatureReport, evidence: Evidence, add: (i: Indication, s: SubIndication, r: string) => void, signal: AbortSignal): Promise<void> {
+  report.format = 'GB/T 35275 SignedData'
+  const cms = await verifyCms(asContentInfo(value), { content: xmlBytes, trust, validationTime, signal, id: signaturePath })
+  for (const d of cms.evidence.certificates) addEvidence(evidence.certificates, d)
+  for (const d of cms.evidence.crls) addEvidence(evidence.crls, d)
+  for (const d of cms.evidence.ocspResponses) addEvidence(evidence.ocspResponses, d)
+  for (const d of cms.evidence.timestamps) addEvidence(evidence.timestamps, d)
+
+  // an attached content must be this Signature.xml or its digest, or the signature is about something else
+  const content = cms.content
+  if (content !== null && content !== xmlBytes && !bytesEqual(content, xmlBytes) && !bytesEqual(content, sm3(xmlBytes)) && !bytesEqual(content, digestOf('sha256', xmlBytes))) {
+    add('TOTAL_FAILED', 'HASH_FAILURE', `the signed content is neither ${signaturePath} nor its SM3 digest: the signature description was changed after signing`)
+  }
+  const first = cms.signatures[0]
+  if (first !== undefined) {
+    report.signatureAlgorithm = first.signatureAlgorithm
+    report.signer = first.signer
+    report.chain = first.chain
+    report.anchor = first.anchor
+    report.revocation = first.revocation
+    report.timestamps = first.timestamps
+    report.bestSignatureTime = first.bestSignatureTime
+    if (first.claimedSigningTime !== null) report.claimedSigningTime = first.claimedSigningTime
+  }
+  // every SignerInfo must pass: a second signer that fails is still a failed signature on the file
+  for (const s of cms.signatures) {
+    report.warnings.push(...s.warnings)
+    if (s.indication === 'TOTAL_PASSED') { report.reasons.push(...s.reasons); continue }
+    // cms.ts speaks of "the content": here that is the signature description file
+    const [reason, ...more] = s.reasons.map(r => `GB/T 35275 signature over ${signaturePath}: ${r}`)
+    add(s.indication, s.subIndication ?? 'FORMAT_FAILURE', reason ?? `the GB/T 35275 signature over ${signaturePath} is ${s.indication}`)
+    report.reasons.push(...more)
+  }
+}
+
+/** A bare SignedData (first field the version INTEGER) gets the GB/T 35275 signedData ContentInfo around it. */
+function asContentInfo (value: Uint8Array): Uint8Array {
+  try {
+    const first = children(parseOne(value))[0]
+    if (first?.tag !== TAG.INTEGER) return value
+  } catch {
+    return value // cms.ts reports what is wrong with it
+  }
+  return encodeTlv(TAG.SEQUENCE, encodeTlv(TAG.OID, oidBytes(OID_GM_SIGNED_DATA)), encodeTlv(0xa0, value))
+}
+
+function oidBytes (dotted: string): Uint8Array {
+  const arcs = dotted.split('.').map(Number)
+  const out: number[] = [40 * arcs[0]! + arcs[1]!]
+  for (const arc of arcs.slice(2)) {
+    const septets: number[] = []
+    let v = arc
+    do { septets.unshift(v & 0x7f); v = Math.floor(v / 128) } while (v > 0)
+    out.push(...septets.map((b, i) => i < septets.length - 1 ? b | 0x80 : b))
+  }
+  return new Uint8Array(out)
 }
 
 /** DER SM2 signature, or the raw 64-byte r‖s that some GM/T 0031 producers store. */
