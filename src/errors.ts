@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   PROFILE_INVALID: { transient: false, en: 'the BagIt profile is not valid JSON of the BagIt Profiles form' },
   CONFIG_INVALID: { transient: false, en: 'the configuration has bad values' },
   STAGING_FAILED: { transient: true, en: 'the staging area could not be written' },
+  DATA_DIR_LOCKED: { transient: true, en: 'the data directory is in use by another running Lantai process' },
   ABORTED: { transient: true, en: 'the operation was cancelled' },
   // http
   NOT_FOUND: { transient: false, en: 'no such resource' },

@@ -13,6 +13,7 @@ import { createLogger, type Logger } from './logger.js'
 import { initStorageRoot, OcflObjectReader, OcflObjectWriter } from './ocfl/index.js'
 import { LocalBlobStore } from './storage/index.js'
 import { emptyTrustStore, loadTrustStore } from './seals/index.js'
+import { acquireDataLock, type DataLock } from './service/data-lock.js'
 
 // The composition root: config → catalogue → storage → domain → HTTP → listen. Nothing below it builds
 // its own dependencies; everything is handed in (STYLE.md "Plugin and route").
@@ -25,7 +26,7 @@ export interface Service {
   readonly runners: readonly JobRunner[]
   /** The first admin token, when this start created it (printed once by `lantai serve`). */
   readonly firstAdminSecret: string | null
-  /** Stops accepting requests, parks running jobs, closes the catalogue. Idempotent. */
+  /** Stops accepting requests, parks running jobs, closes the catalogue, releases the data lock. Idempotent. */
   close (): Promise<void>
 }
 
@@ -39,6 +40,17 @@ export interface StartOptions {
 
 export async function startService (config: Config, options: StartOptions = {}): Promise<Service> {
   const log = options.logger ?? createLogger(config.logLevel)
+  // First of all: everything after it (recovery, staging clean-up) assumes no other process writes here.
+  const lock = await acquireDataLock(config.dataDir, log)
+  try {
+    return await openService(config, options, log, lock)
+  } catch (err) {
+    await lock.release()
+    throw err
+  }
+}
+
+async function openService (config: Config, options: StartOptions, log: Logger, lock: DataLock): Promise<Service> {
   const stagingRoot = join(config.dataDir, 'staging')
   await mkdir(stagingRoot, { recursive: true })
   await mkdir(join(config.dataDir, 'store'), { recursive: true })
@@ -52,6 +64,9 @@ export async function startService (config: Config, options: StartOptions = {}):
   }
 
   const store = new LocalBlobStore(join(config.dataDir, 'store'))
+  // Half-written files of a crashed put; safe to remove only now, with the lock held and nothing started.
+  const leftovers = await store.removeStagingLeftovers()
+  if (leftovers > 0) log.info({ removed: leftovers, dir: join(store.root, '.staging') }, 'leftover store staging files removed')
   await initStorageRoot(store)
   const writer = new OcflObjectWriter(store)
   const reader = new OcflObjectReader(store)
@@ -93,6 +108,7 @@ export async function startService (config: Config, options: StartOptions = {}):
       await Promise.all(runners.map(r => r.stop()))
       await pool.close()
       catalogue.close()
+      await lock.release()
     })()
     return closing
   }

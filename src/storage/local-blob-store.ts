@@ -202,6 +202,24 @@ export class LocalBlobStore implements BlobStore {
     for (const key of keys) await this.delete(key)
   }
 
+  /**
+   * Removes what a crash left in `.staging` (files written but never renamed into place) and returns how
+   * many entries there were. Only safe while nothing else writes this store: the service calls it at
+   * start, holding the data-directory lock, before any put.
+   */
+  async removeStagingLeftovers (): Promise<number> {
+    const dir = join(this.root, STAGING)
+    let names: string[]
+    try {
+      names = await readdir(dir)
+    } catch (e) {
+      if (errno(e) === 'ENOENT') return 0
+      throw e
+    }
+    for (const name of names) await rm(join(dir, name), { recursive: true, force: true })
+    return names.length
+  }
+
   async #copyIn (localPath: string, target: string): Promise<void> {
     const staged = await this.#stagingPath()
     const src = await open(localPath, READ_FLAGS)

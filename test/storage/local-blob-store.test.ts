@@ -51,3 +51,13 @@ t.test('opening a read-only tree writes nothing into it', async t => {
   await store.stat('f.txt')
   t.same(await readdir(join(dir, 'tree')), ['f.txt'])
 })
+
+t.test('removeStagingLeftovers empties .staging, counts what it removed, and leaves stored keys alone', async t => {
+  const dir = t.testdir({ store: { '.staging': { '3f9a': 'half-written', 'b71c': 'another' }, kept: { 'k.txt': 'stored' } } })
+  const store = new LocalBlobStore(join(dir, 'store'))
+  t.equal(await store.removeStagingLeftovers(), 2)
+  t.same(await readdir(join(dir, 'store', '.staging')), [])
+  t.equal(await store.removeStagingLeftovers(), 0, 'nothing the second time')
+  t.ok(await store.stat('kept/k.txt'))
+  t.equal(await new LocalBlobStore(join(dir, 'absent')).removeStagingLeftovers(), 0, 'a store never written to has no .staging')
+})
