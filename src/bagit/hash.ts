@@ -69,7 +69,10 @@ const WORKER_URL = new URL('./hash-worker' + OWN_EXTENSION, import.meta.url)
 
 // Workers inherit the parent's flags, but `node --input-type=module -e …` would make a worker refuse
 // its file entry (ERR_INPUT_TYPE_NOT_ALLOWED), so that one flag is left behind.
-const EXEC_ARGV = withoutFlag(process.execArgv, '--input-type', () => true)
+// Heap sizes are the process's to set (`node --max-old-space-size=… lantai serve`); a worker given one
+// refuses to start (ERR_WORKER_INVALID_EXEC_ARGV), and its own small heap needs none.
+const EXEC_ARGV = ['--max-old-space-size', '--max-semi-space-size', '--max-young-generation-size']
+  .reduce((argv, flag) => withoutFlag(argv, flag, () => true), withoutFlag(process.execArgv, '--input-type', () => true))
 
 function startWorker (workerData: WorkerData): Worker {
   if (OWN_EXTENSION !== '.ts') return new Worker(WORKER_URL, { workerData, execArgv: EXEC_ARGV })
