@@ -65,14 +65,26 @@ export function addEvidence (list: Uint8Array[], der: Uint8Array): void {
   if (!list.some(d => bytesEqual(d, der))) list.push(der)
 }
 
+// The trust store's certificates are the same byte arrays for every signature checked: parsed once
+// each, not once per signature (path building was most of the time on a 1,000-PDF submission).
+// Keyed by the array itself, so a certificate that arrives with a signature is parsed afresh.
+const parsedNodes = new WeakMap<Uint8Array, Omit<Node, 'anchor'> | string>()
+
 function toNode (der: Uint8Array, anchor: boolean): Node | string {
-  const p = parseCertificate(der)
-  if (!p.ok) return p.reason
-  try {
-    return { cert: p.value, der, key: sha256Hex(der), info: infoOf(p.value, der), anchor }
-  } catch (e) {
-    return `certificate: ${errorText(e)}`
+  let parsed = parsedNodes.get(der)
+  if (parsed === undefined) {
+    const p = parseCertificate(der)
+    if (!p.ok) parsed = p.reason
+    else {
+      try {
+        parsed = { cert: p.value, der, key: sha256Hex(der), info: infoOf(p.value, der) }
+      } catch (e) {
+        parsed = `certificate: ${errorText(e)}`
+      }
+    }
+    parsedNodes.set(der, parsed)
   }
+  return typeof parsed === 'string' ? parsed : { ...parsed, anchor }
 }
 
 const label = (n: Node): string => n.info.subject || n.key.slice(0, 16)
@@ -116,11 +128,9 @@ async function validate (signerDer: Uint8Array, candidates: Uint8Array[], trust:
   const pool = new Map<string, Node>()
   for (const [ders, anchor] of [[anchorDers, true], [candidates, false], [trust.extraCertificates, false]] as const) {
     for (const der of ders) {
-      const key = sha256Hex(der)
-      if (pool.has(key)) continue
       const n = toNode(der, anchor)
       if (typeof n === 'string') { if (!anchor) result.warnings.push(`a certificate that came with the signature was ignored: ${n}`); continue }
-      pool.set(key, n)
+      if (!pool.has(n.key)) pool.set(n.key, n)
     }
   }
   const anchors = [...pool.values()].filter(n => n.anchor)

@@ -28,34 +28,52 @@ export interface RevocationSources {
 }
 
 /** Parses CRLs and OCSPResponse structures once per validation; unparseable ones become `problems`. */
+// Parsed once per byte array: the trust store's CRLs and OCSP responses serve every signature checked.
+const parsedCrls = new WeakMap<Uint8Array, ReturnType<typeof parseCrl>>()
+const parsedOcsps = new WeakMap<Uint8Array, { ok: true, value: ParsedOcsp } | { ok: false, reason: string }>()
+const derKeys = new WeakMap<Uint8Array, string>()
+const keyOf = (der: Uint8Array): string => {
+  let k = derKeys.get(der)
+  if (k === undefined) { k = sha256Hex(der); derKeys.set(der, k) }
+  return k
+}
+
 export function prepareRevocationSources (crls: Uint8Array[], ocspResponses: Uint8Array[]): RevocationSources {
   const out: RevocationSources = { crls: [], ocsps: [], problems: [] }
   const seen = new Set<string>()
   for (const der of crls) {
-    const key = sha256Hex(der)
+    const key = keyOf(der)
     if (seen.has(key)) continue
     seen.add(key)
-    const p = parseCrl(der)
+    let p = parsedCrls.get(der)
+    if (p === undefined) { p = parseCrl(der); parsedCrls.set(der, p) }
     if (p.ok) out.crls.push({ der, crl: p.value })
     else out.problems.push(`CRL ${key.slice(0, 16)} ignored: ${p.reason}`)
   }
   for (const der of ocspResponses) {
-    const key = sha256Hex(der)
+    const key = keyOf(der)
     if (seen.has(key)) continue
     seen.add(key)
-    const p = parseOcspResponse(der)
-    if (!p.ok) { out.problems.push(`OCSP response ${key.slice(0, 16)} ignored: ${p.reason}`); continue }
-    const certs: ParsedOcsp['certs'] = []
-    for (const c of p.value.certs ?? []) {
-      try {
-        const cder = derOf(c)
-        const parsed = parseCertificate(cder)
-        if (parsed.ok) certs.push({ cert: parsed.value, der: cder })
-      } catch { /* a responder certificate we cannot re-encode is simply not available */ }
-    }
-    out.ocsps.push({ der, basic: p.value, certs })
+    let p = parsedOcsps.get(der)
+    if (p === undefined) { p = parseOcsp(der); parsedOcsps.set(der, p) }
+    if (p.ok) out.ocsps.push(p.value)
+    else out.problems.push(`OCSP response ${key.slice(0, 16)} ignored: ${p.reason}`)
   }
   return out
+}
+
+function parseOcsp (der: Uint8Array): { ok: true, value: ParsedOcsp } | { ok: false, reason: string } {
+  const p = parseOcspResponse(der)
+  if (!p.ok) return p
+  const certs: ParsedOcsp['certs'] = []
+  for (const c of p.value.certs ?? []) {
+    try {
+      const cder = derOf(c)
+      const parsed = parseCertificate(cder)
+      if (parsed.ok) certs.push({ cert: parsed.value, der: cder })
+    } catch { /* a responder certificate we cannot re-encode is simply not available */ }
+  }
+  return { ok: true, value: { der, basic: p.value, certs } }
 }
 
 export interface RevocationFinding {
