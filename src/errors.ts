@@ -33,6 +33,8 @@ export const ERROR_CODES = {
   PROJECT_NOT_FOUND: { transient: false, en: 'no project has this code' },
   SUBMISSION_NOT_FOUND: { transient: false, en: 'no submission has this id' },
   SUBMISSION_TRANSITION_INVALID: { transient: false, en: 'a submission cannot move between these states' },
+  LOCK_LOST: { transient: true, en: 'another worker took over a lease this work held; it stopped without committing' },
+  REVALIDATION_RUNNING: { transient: false, en: 'a re-validation of this package is already queued or running' },
   STATE_CONFLICT: { transient: false, en: 'the record is no longer in the state the change expected' },
   PACKAGE_NOT_FOUND: { transient: false, en: 'no package has this id' },
   PACKAGE_VERSION_CONFLICT: { transient: false, en: 'the version does not follow the package head, or names another OCFL object' },

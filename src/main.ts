@@ -12,7 +12,8 @@ import { JobRunner } from './jobs/runner.js'
 import { createLogger, type Logger } from './logger.js'
 import { initStorageRoot, OcflObjectReader, OcflObjectWriter } from './ocfl/index.js'
 import { LocalBlobStore } from './storage/index.js'
-import { emptyTrustStore, loadTrustStore } from './seals/index.js'
+import { emptyTrustStore, loadTrustStore, trustFingerprint, type TrustStore } from './seals/index.js'
+import { REVALIDATE_JOB, Revalidation } from './preservation/revalidate.js'
 import { acquireDataLock, type DataLock } from './service/data-lock.js'
 
 // The composition root: config → catalogue → storage → domain → HTTP → listen. Nothing below it builds
@@ -72,7 +73,8 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   const reader = new OcflObjectReader(store)
   const pool = new HashPool()
   const profile = config.bagitProfile === null ? null : await loadProfile(config.bagitProfile)
-  const trust = config.trustDir === null || !existsSync(config.trustDir) ? emptyTrustStore() : await loadTrustStore(config.trustDir)
+  const loadTrust = async (): Promise<TrustStore> => config.trustDir === null || !existsSync(config.trustDir) ? emptyTrustStore() : await loadTrustStore(config.trustDir)
+  const trust = await loadTrust()
   if (trust.anchors.length === 0) log.warn({ trustDir: config.trustDir }, 'no trusted roots: every seal will be INDETERMINATE and no paper will be waived')
 
   const runners: JobRunner[] = []
@@ -89,12 +91,21 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   fixity.onQueued = () => fixityRunner.poke()
   runners.push(fixityRunner)
 
+  const revalidation = new Revalidation({ catalogue, reader, loadTrust, scratchRoot: join(config.dataDir, 'scratch'), log: log.child({ part: 'seals' }) })
+  runners.push(new JobRunner(catalogue.jobs, revalidation.runJob, { kind: REVALIDATE_JOB, concurrency: 1 }, log.child({ part: 'jobs' })))
+  // New roots, CRLs or OCSP responses in certs/ since the last start: the review queue (rule R4) runs again.
+  const trustChanged = noteTrust(catalogue, trust)
+  if (trustChanged) {
+    const queued = revalidation.enqueueReviewQueue('the trust store changed')
+    if (queued.length > 0) log.info({ packages: queued.length }, 'trust store changed: provisional seal decisions queued for re-validation')
+  }
+
   // A crash leaves uploads cut off (failed now) and checks or transfers half done (queued again).
   const recovered = await ingest.recover()
   if (recovered.failed.length + recovered.resumed.length > 0) log.info(recovered, 'submissions recovered after a restart')
   await removeOrphanStaging(stagingRoot, catalogue)
 
-  const app = await buildApp({ catalogue, ingest, reader, fixity, logger: log })
+  const app = await buildApp({ catalogue, ingest, reader, fixity, revalidation, logger: log })
   await app.ready()
   for (const r of runners) r.start()
   const cron = options.schedule === false ? null : fixity.schedule(config.fixitySchedule ?? policy.schedule)
@@ -113,6 +124,18 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
     return closing
   }
   return { app, catalogue, ingest, fixity, runners, firstAdminSecret, close }
+}
+
+/** Records the trust store's fingerprint as an event when it differs from the last one recorded; true then. */
+function noteTrust (catalogue: Catalogue, trust: TrustStore): boolean {
+  const fingerprint = trustFingerprint(trust)
+  const last = catalogue.events.list({ type: 'seals.trust-loaded', limit: 1, offset: 0, order: 'desc' }).items[0]
+  if ((last?.detail as { fingerprint?: string } | undefined)?.fingerprint === fingerprint) return false
+  catalogue.events.append({
+    type: 'seals.trust-loaded', outcome: 'success', agent: 'system', objectType: 'system', objectId: 'trust-store',
+    detail: { fingerprint, anchors: trust.anchors.length, sealMakers: trust.sealMakers.length, crls: trust.crls.length, ocspResponses: trust.ocspResponses.length }
+  })
+  return last !== undefined
 }
 
 /** Staging directories no live submission owns (left by a crash) are removed at start. */

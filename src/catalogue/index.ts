@@ -4,8 +4,10 @@ import { AccessLog } from './access-log.js'
 import { EventRepository } from './event-repository.js'
 import { createIdFactory } from './ids.js'
 import { JobRepository } from './job-repository.js'
+import { LockRepository } from './lock-repository.js'
 import { PackageRepository } from './package-repository.js'
 import { ProjectRepository } from './project-repository.js'
+import { SealDecisionRepository } from './seal-decision-repository.js'
 import type { Clock } from './sql.js'
 import { SubmissionRepository } from './submission-repository.js'
 import { TokenRepository } from './token-repository.js'
@@ -15,6 +17,10 @@ export type { Clock, Page, PageQuery } from './sql.js'
 export { AccessLog, type AccessEntry, type AccessOutcome, type AccessQuery, type NewAccessEntry } from './access-log.js'
 export { EventRepository, type Event, type EventObjectType, type EventOutcome, type EventQuery, type NewEvent } from './event-repository.js'
 export { JobRepository, type Job, type JobState } from './job-repository.js'
+export { LockRepository, type LockLease } from './lock-repository.js'
+export {
+  SealDecisionRepository, type PaperOutcomeName, type SealDecision, type SealDecisionInput, type SealDecisionQuery, type SealDecisionSummary
+} from './seal-decision-repository.js'
 export {
   PackageRepository, type Content, type ContentInput, type Digests, type FixityOutcome, type FixityRecord, type FixitySummary, type Package,
   type PackageFile, type PackageFileInput, type PackageQuery, type PackageState, type PackageSummary, type RecordVersionInput,
@@ -36,6 +42,8 @@ export interface Catalogue {
   access: AccessLog
   jobs: JobRepository
   tokens: TokenRepository
+  locks: LockRepository
+  sealDecisions: SealDecisionRepository
   close (): void
 }
 
@@ -56,6 +64,8 @@ export function openCatalogue (file: string, clock: Clock = () => new Date()): C
     access: new AccessLog(db, clock),
     jobs: new JobRepository(db, clock, newId),
     tokens: new TokenRepository(db, events, clock, newId),
+    locks: new LockRepository(db, clock),
+    sealDecisions: new SealDecisionRepository(db, clock),
     close () { if (db.open) db.close() }
   }
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Catalogue } from '../catalogue/index.js'
+import type { Revalidation } from '../preservation/revalidate.js'
 import type { FixityService } from '../fixity/index.js'
 import type { Ingest } from '../ingest/ingest.js'
 import type { Logger } from '../logger.js'
@@ -10,6 +11,7 @@ import { auth } from './plugins/auth.js'
 import { openapi } from './plugins/openapi.js'
 import { problemDetails } from './plugins/problem-details.js'
 import { auditRoutes } from './routes/audit.js'
+import { sealRoutes } from './routes/seals.js'
 import { fixityRoutes } from './routes/fixity.js'
 import { healthRoutes } from './routes/health.js'
 import { packageRoutes } from './routes/packages.js'
@@ -28,6 +30,7 @@ export interface AppDeps {
   ingest: Ingest
   reader: OcflObjectReader
   fixity: FixityService
+  revalidation: Revalidation
   logger: Logger
 }
 
@@ -61,5 +64,6 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(tokenRoutes, { prefix: '/v1', catalogue: deps.catalogue })
   await app.register(auditRoutes, { prefix: '/v1', catalogue: deps.catalogue })
   await app.register(fixityRoutes, { prefix: '/v1', catalogue: deps.catalogue, fixity: deps.fixity })
+  await app.register(sealRoutes, { prefix: '/v1', catalogue: deps.catalogue, revalidation: deps.revalidation })
   return app
 }

@@ -9,7 +9,8 @@ import { writeFileDurably } from '../fs/durable.js'
 import type { Logger } from '../logger.js'
 import { projectObjectId, type NewVersionFile, type OcflObjectReader, type OcflObjectWriter } from '../ocfl/index.js'
 import { CONTENT_TYPES, INGEST_ALGORITHMS, receivePackage, type FileDigestsRecord } from './receive.js'
-import { checkSeals, type SealStageResult } from './seals-stage.js'
+import { checkSeals, readSealReport, sealDecisionOf, type SealStageResult } from './seals-stage.js'
+import { holderName, withLease } from '../jobs/lease.js'
 import type { TrustStore } from '../seals/index.js'
 
 // Ingest as stages: receive → check → decide → transfer. Each stage starts from what the catalogue and
@@ -34,6 +35,8 @@ export interface IngestDeps {
   limits?: Partial<BagLimits>
   maxUploadBytes: number
   nameEncoding?: string
+  /** The catalogue lease around a transfer (tests shorten it). */
+  lease?: { ttlMs?: number, pollMs?: number }
   /** Called after a submission is queued for checking, so a runner can pick it up at once. */
   onQueued?: () => void
   clock?: () => Date
@@ -217,15 +220,20 @@ export class Ingest {
   }
 
   /**
-   * One transfer per project at a time: two versions of one OCFL object written at once would race for
-   * the head, and one's recover() would delete the other's uncommitted version. (In-process; several
-   * workers on one catalogue will need a lock in the catalogue, which arrives with scale-out.)
+   * One transfer per OCFL object at a time: two versions of one object written at once would race for
+   * the head, and one's recover() would delete the other's uncommitted version. Within this process the
+   * transfers of one project queue here; across workers sharing the catalogue, a lease there decides.
    */
   readonly #objectLocks = new Map<string, Promise<unknown>>()
 
   async transfer (sub: Submission, signal: AbortSignal, progress: (p: number) => void): Promise<Submission> {
     const before = this.#objectLocks.get(sub.projectCode) ?? Promise.resolve()
-    const mine = before.catch(() => {}).then(async () => await this.#transfer(this.get(sub.id), signal, progress))
+    const objectId = this.deps.catalogue.packages.getByProject(sub.projectCode)?.ocflId ?? projectObjectId(sub.projectCode)
+    const mine = before.catch(() => {}).then(async () => await withLease(
+      this.deps.catalogue.locks, `ocfl:${objectId}`, holderName(sub.id),
+      async leased => await this.#transfer(this.get(sub.id), leased, progress),
+      { signal, ...this.deps.lease }
+    ))
     this.#objectLocks.set(sub.projectCode, mine)
     try {
       return await mine
@@ -274,6 +282,8 @@ export class Ingest {
       files: files.map(f => ({ logicalPath: f.logicalPath, contentPath: contentPathOf(finalInventory, f.digests.sha512), size: f.size, ...f.digests, format: null })),
       contents: files.map(f => ({ contentPath: contentPathOf(finalInventory, f.digests.sha512), size: f.size, ...f.digests }))
     })
+    const seals = await readSealReport(dir)
+    if (seals !== null) catalogue.sealDecisions.record(stored.id, versionNumber, seals.files.map(sealDecisionOf))
     return catalogue.submissions.transition(sub.id, 'transferring', 'stored', { packageId: stored.id, version: versionNumber, progress: 100, stage: 'stored' })
   }
 

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { SealDecisionInput } from '../catalogue/index.js'
 import { verifyFile, type FileSealReport, type PaperOutcome, type TrustStore } from '../seals/index.js'
 
 // The seal checks of stage 2 (notice clause 五): every payload file is verified and gets its paper
@@ -81,3 +83,25 @@ export async function checkSeals (root: string, paths: readonly string[], trust:
     }
   }
 }
+
+/** The stage's per-file table as it was kept in staging (seals/report.json), or null when none was made. */
+export async function readSealReport (stagingDir: string): Promise<{ summary: SealSummary, files: SealFileResult[] } | null> {
+  try {
+    return JSON.parse(await readFile(join(stagingDir, 'seals', 'report.json'), 'utf8')) as { summary: SealSummary, files: SealFileResult[] }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw err
+  }
+}
+
+/** One file's decision as the catalogue keeps it. */
+export const sealDecisionOf = (f: SealFileResult): SealDecisionInput => ({
+  logicalPath: f.path,
+  format: f.format,
+  signatures: f.signatures.length,
+  outcome: f.decision.outcome,
+  rule: f.decision.rule,
+  provisional: f.decision.provisional,
+  integrityAlert: f.decision.integrityAlert,
+  reason: f.decision.reason
+})

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { readdir, readFile } from 'node:fs/promises'
 import { extname, join } from 'node:path'
 import * as pkijs from 'pkijs'
@@ -17,6 +18,16 @@ export interface TrustStore {
   ocspResponses: Uint8Array[]
   /** Intermediate CAs and OCSP responders that help build paths but are not trusted by themselves (DER). */
   extraCertificates: Uint8Array[]
+}
+
+/** Names what the store trusts, so a change of certs/ (a new root, a fresher CRL) can be noticed. */
+export function trustFingerprint (store: TrustStore): string {
+  const h = createHash('sha256')
+  for (const [part, items] of Object.entries(store) as Array<[string, Uint8Array[]]>) {
+    h.update(`${part}:${items.length}\n`)
+    for (const d of items.map(x => createHash('sha256').update(x).digest('hex')).sort()) h.update(d)
+  }
+  return h.digest('hex')
 }
 
 export const emptyTrustStore = (): TrustStore => ({ anchors: [], sealMakers: [], crls: [], ocspResponses: [], extraCertificates: [] })

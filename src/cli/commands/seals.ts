@@ -1,8 +1,17 @@
-import { resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { openCatalogue } from '../../catalogue/index.js'
+import { loadConfig } from '../../config.js'
+import { createLogger } from '../../logger.js'
+import { OcflObjectReader } from '../../ocfl/index.js'
+import { Revalidation } from '../../preservation/revalidate.js'
+import { LocalBlobStore } from '../../storage/index.js'
 import { emptyTrustStore, loadTrustStore, verifyFile, type FileSealReport } from '../../seals/index.js'
 import { parse, UsageError, type Command } from '../command.js'
 
 const help = `usage: lantai seals verify <file> [--trust DIR] [--json] [--origin born-digital|digitized] [--at TIME]
+       lantai seals revalidate <package-id> [--json]
+       lantai seals revalidate --review [--json]
 
 Verifies every electronic seal and signature in a file — PDF (PAdES), OFD (SES seals, SM2/SM3), or a
 CMS/PKCS#7 .p7s (detached over the file without .p7s, or enveloping) — against the trusted roots and
@@ -19,7 +28,13 @@ options:
   --json           print the full report (signatures, chains, revocation, timestamps, decision)
 
 exit status: 0 every signature TOTAL_PASSED, 1 a signature failed or is indeterminate, or none was
-found, 2 usage error or a file that cannot be read.`
+found, 2 usage error or a file that cannot be read.
+
+seals revalidate re-checks the seals of a stored package's latest version in the data directory
+LANTAI_DATA against the trust store as it is now (LANTAI_TRUST, default ./certs), records the new
+decisions and a seals.revalidated event, and prints what changed. --review does so for every package
+with a provisional decision (the review queue, rule R4). Runs beside a running service.
+exit status: 0 done, 1 an integrity alert, 2 usage error.`
 
 export const sealsCommand: Command = {
   name: 'seals',
@@ -27,9 +42,10 @@ export const sealsCommand: Command = {
   help,
   async run (argv) {
     const { values, positionals } = parse(argv, {
-      trust: { type: 'string' }, json: { type: 'boolean', default: false }, origin: { type: 'string' }, at: { type: 'string' }
+      trust: { type: 'string' }, json: { type: 'boolean', default: false }, origin: { type: 'string' }, at: { type: 'string' }, review: { type: 'boolean', default: false }
     })
-    if (positionals[0] !== 'verify' || positionals.length !== 2) throw new UsageError('usage: lantai seals verify <file>')
+    if (positionals[0] === 'revalidate') return await revalidate(positionals.slice(1), values.json === true, values.review === true)
+    if (positionals[0] !== 'verify' || positionals.length !== 2) throw new UsageError('usage: lantai seals verify <file> | lantai seals revalidate <package-id>')
     const origin = values.origin
     if (origin !== undefined && origin !== 'born-digital' && origin !== 'digitized') throw new UsageError('--origin is born-digital or digitized')
     const at = values.at === undefined ? undefined : new Date(values.at)
@@ -40,6 +56,37 @@ export const sealsCommand: Command = {
     process.stdout.write((values.json ? JSON.stringify(reportJson(report), null, 2) : reportText(positionals[1] as string, report)) + '\n')
     const all = report.signatures.length > 0 && report.signatures.every(s => s.indication === 'TOTAL_PASSED')
     return all ? 0 : 1
+  }
+}
+
+async function revalidate (ids: string[], json: boolean, review: boolean): Promise<number> {
+  if (review === (ids.length === 1) || ids.length > 1) throw new UsageError('usage: lantai seals revalidate <package-id> | lantai seals revalidate --review')
+  const config = loadConfig()
+  const catalogue = openCatalogue(join(config.dataDir, 'catalogue.sqlite'))
+  try {
+    const revalidation = new Revalidation({
+      catalogue,
+      reader: new OcflObjectReader(new LocalBlobStore(join(config.dataDir, 'store'))),
+      loadTrust: async () => config.trustDir === null || !existsSync(config.trustDir) ? emptyTrustStore() : await loadTrustStore(config.trustDir),
+      scratchRoot: join(config.dataDir, 'scratch'),
+      log: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel)
+    })
+    const targets = review ? catalogue.sealDecisions.packagesAwaitingReview() : ids
+    for (const id of targets) if (catalogue.packages.get(id) === null) throw new UsageError(`no package ${id}`)
+    const results = []
+    for (const id of targets) results.push(await revalidation.run(id, { agent: 'cli' }))
+    if (json) process.stdout.write(JSON.stringify(results, null, 2) + '\n')
+    else {
+      if (results.length === 0) process.stdout.write('no package has a provisional decision\n')
+      for (const r of results) {
+        const s = r.summary
+        process.stdout.write(`${r.packageId} v${r.version}: checked ${r.checked} files; ${s.paperWaived} paper waived, ${s.dualSet} dual set, ${s.paperRequired} paper required, ${s.reviewQueue.length} provisional, ${s.integrityAlerts.length} integrity alerts\n`)
+        for (const c of r.changed) process.stdout.write(`  ${c.path}: ${c.from} -> ${c.to} (${c.rule}) ${c.reason}\n`)
+      }
+    }
+    return results.some(r => r.summary.integrityAlerts.length > 0) ? 1 : 0
+  } finally {
+    catalogue.close()
   }
 }
 

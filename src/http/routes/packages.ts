@@ -6,7 +6,7 @@ import { ROLES } from '../../auth/roles.js'
 import type { OcflObjectReader } from '../../ocfl/index.js'
 import { parseRange } from '../range.js'
 import { Page, ProblemResponses } from '../schemas/common.js'
-import { EventView, FileView, pageOf, PackageView, VersionView } from '../schemas/views.js'
+import { EventView, FileView, pageOf, PackageView, SealSummaryView, VersionView } from '../schemas/views.js'
 
 export interface PackageRoutesOptions { catalogue: Catalogue, reader: OcflObjectReader }
 
@@ -41,10 +41,10 @@ export const packageRoutes: FastifyPluginAsyncTypebox<PackageRoutesOptions> = as
   app.get('/packages/:id', {
     config: { roles: ROLES, objectParam: 'id' },
     schema: {
-      summary: 'A package with its versions', tags: ['packages'], params: Id,
-      response: { 200: Type.Composite([PackageView, Type.Object({ versions: Type.Array(VersionView) })]), ...ProblemResponses }
+      summary: 'A package with its versions and the summary of its paper decisions', tags: ['packages'], params: Id,
+      response: { 200: Type.Composite([PackageView, Type.Object({ versions: Type.Array(VersionView), seals: SealSummaryView })]), ...ProblemResponses }
     }
-  }, async req => ({ ...getPackage(req.params.id), versions: catalogue.packages.versions(req.params.id) }))
+  }, async req => ({ ...getPackage(req.params.id), versions: catalogue.packages.versions(req.params.id), seals: catalogue.sealDecisions.summary(req.params.id) }))
 
   app.get('/packages/:id/files', {
     config: { roles: ROLES, objectParam: 'id' },

@@ -51,6 +51,25 @@ export const PackageView = Type.Object({
   updatedAt: Type.String()
 })
 
+export const SealDecisionView = Type.Object({
+  logicalPath: Type.String(),
+  version: Type.Integer({ description: 'the version whose file was checked' }),
+  format: Type.String({ description: 'pdf | ofd | p7s | other' }),
+  signatures: Type.Integer(),
+  outcome: Type.String({ description: 'paper_waived | dual_set | paper_required' }),
+  rule: Type.String({ description: 'the decision rule (R0 origin, R1 waiver, R3 failure, R4 indeterminate, R5 unsigned); src/seals/README.md' }),
+  provisional: Type.Boolean({ description: 'R4: waits for trust or revocation data; re-run by a re-validation' }),
+  integrityAlert: Type.Boolean({ description: 'R3: a signature failed; the file may have changed after signing' }),
+  reason: Type.String(),
+  checkedAt: Type.String()
+})
+
+export const SealSummaryView = Type.Object({
+  files: Type.Integer(), signedFiles: Type.Integer(), paperWaived: Type.Integer(), dualSet: Type.Integer(), paperRequired: Type.Integer(),
+  integrityAlerts: Type.Integer(), reviewQueue: Type.Integer({ description: 'provisional decisions waiting for a re-validation' }),
+  lastCheckedAt: Type.Union([Type.String(), Type.Null()])
+}, { description: 'the paper decisions of the package\'s files (notice clause 五)' })
+
 export const FileView = Type.Object({
   version: Type.Integer(), logicalPath: Type.String(), contentPath: Type.String(), size: Type.Integer(),
   sha512: Type.String(), sha256: Type.String(), md5: Type.String(), sm3: Type.String(), format: Type.Union([Type.String(), Type.Null()])

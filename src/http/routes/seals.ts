@@ -1,0 +1,54 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import type { Catalogue } from '../../catalogue/index.js'
+import { LantaiError } from '../../errors.js'
+import { ROLES } from '../../auth/roles.js'
+import type { Revalidation } from '../../preservation/revalidate.js'
+import { Page, ProblemResponses } from '../schemas/common.js'
+import { pageOf, SealDecisionView } from '../schemas/views.js'
+
+// The paper decisions of stored packages (notice clause 五) and their re-validation: a thin shell over
+// the catalogue's seal decisions and preservation/revalidate.ts.
+
+export interface SealRoutesOptions { catalogue: Catalogue, revalidation: Revalidation }
+
+const Id = Type.Object({ id: Type.String({ description: 'package id' }) })
+const Outcome = Type.Union([Type.Literal('paper_waived'), Type.Literal('dual_set'), Type.Literal('paper_required')])
+
+export const sealRoutes: FastifyPluginAsyncTypebox<SealRoutesOptions> = async (app, { catalogue, revalidation }) => {
+  app.get('/packages/:id/seals', {
+    config: { roles: ROLES, objectParam: 'id' },
+    schema: {
+      summary: 'The current paper decision of each payload file (paper waived, dual set, paper required), with filters', tags: ['seals'], params: Id,
+      querystring: Type.Composite([Page, Type.Object({
+        outcome: Type.Optional(Outcome),
+        provisional: Type.Optional(Type.Boolean({ description: 'true: only decisions waiting for trust or revocation data (rule R4)' }))
+      })]),
+      response: { 200: pageOf(SealDecisionView), ...ProblemResponses }
+    }
+  }, async req => {
+    if (catalogue.packages.get(req.params.id) === null) throw new LantaiError('PACKAGE_NOT_FOUND', req.params.id)
+    const { limit, offset, outcome, provisional } = req.query
+    return { ...catalogue.sealDecisions.list(req.params.id, { limit, offset, ...(outcome === undefined ? {} : { outcome }), ...(provisional === undefined ? {} : { provisional }) }), limit, offset }
+  })
+
+  app.post('/packages/:id/revalidate', {
+    config: { roles: ['admin', 'archivist'], objectParam: 'id' },
+    schema: {
+      summary: 'Re-check the seals of the latest version against today\'s trust store; the result lands in /seals and the package events', tags: ['seals'], params: Id,
+      response: { 202: Type.Object({ jobId: Type.String() }), ...ProblemResponses }
+    }
+  }, async (req, reply) => {
+    const job = revalidation.enqueue(req.params.id, `requested by ${req.principal?.tokenId ?? 'unknown'}`)
+    return reply.code(202).send({ jobId: job.id })
+  })
+
+  app.post('/seals/review', {
+    config: { roles: ['admin', 'archivist'] },
+    schema: {
+      summary: 'Re-run the review queue: re-validate every package with a provisional decision against certs/ as it is now (after new roots, CRLs or OCSP responses arrived; a start with a changed certs/ does this by itself)',
+      tags: ['seals'],
+      response: { 202: Type.Object({ queued: Type.Array(Type.String({ description: 'package id' })) }), ...ProblemResponses }
+    }
+  }, async (req, reply) => reply.code(202).send({ queued: revalidation.enqueueReviewQueue(`requested by ${req.principal?.tokenId ?? 'unknown'}`) }))
+}

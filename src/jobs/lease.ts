@@ -1,0 +1,49 @@
+import { hostname } from 'node:os'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { LockRepository } from '../catalogue/index.js'
+import { LantaiError } from '../errors.js'
+
+// Work that must run alone across every worker sharing a catalogue (writing one OCFL object) holds a
+// lease in the catalogue for as long as it runs. The lease is renewed while the work goes on; a worker
+// that dies stops renewing and its lease runs out, so a crash never leaves the object locked for good.
+
+export interface LeaseOptions {
+  /** How long a lease lasts without renewal; renewed every third of it. Default 60 s. */
+  ttlMs?: number
+  /** Pause between attempts while someone else holds it. Default 250 ms. */
+  pollMs?: number
+  signal?: AbortSignal
+}
+
+/** A holder name unique to this process and piece of work, readable in the locks table. */
+export const holderName = (work: string): string => `${hostname()}:${process.pid}:${work}`
+
+/**
+ * Runs `work` while holding `name`. Waits for the lease (or the signal); if a renewal finds the lease
+ * lost, the signal handed to `work` aborts with LOCK_LOST, and whatever work wrote must not be committed.
+ */
+export async function withLease<T> (locks: LockRepository, name: string, holder: string, work: (signal: AbortSignal) => Promise<T>, options: LeaseOptions = {}): Promise<T> {
+  const ttl = options.ttlMs ?? 60_000
+  const poll = options.pollMs ?? 250
+  while (!locks.tryAcquire(name, holder, ttl)) {
+    options.signal?.throwIfAborted()
+    try {
+      await sleep(poll, undefined, options.signal === undefined ? {} : { signal: options.signal })
+    } catch (err) {
+      options.signal?.throwIfAborted() // the caller's reason, not the timer's AbortError
+      throw err
+    }
+  }
+  const lost = new AbortController()
+  const renewal = setInterval(() => {
+    if (!locks.renew(name, holder, ttl)) lost.abort(new LantaiError('LOCK_LOST', `${name} was taken over by ${locks.get(name)?.holder ?? 'nobody'}`))
+  }, Math.max(1, Math.floor(ttl / 3)))
+  renewal.unref()
+  const signal = options.signal === undefined ? lost.signal : AbortSignal.any([options.signal, lost.signal])
+  try {
+    return await work(signal)
+  } finally {
+    clearInterval(renewal)
+    locks.release(name, holder)
+  }
+}

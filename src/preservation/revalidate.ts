@@ -1,0 +1,142 @@
+import { createWriteStream } from 'node:fs'
+import { mkdir, rm } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import type { Catalogue, Job, SealDecision } from '../catalogue/index.js'
+import { LantaiError } from '../errors.js'
+import { checkSeals, sealDecisionOf, type SealStageResult } from '../ingest/seals-stage.js'
+import type { Logger } from '../logger.js'
+import type { OcflObjectReader } from '../ocfl/index.js'
+import type { TrustStore } from '../seals/index.js'
+
+// Re-validation of a stored package's seals (research-seals.md §6, rule R4): a decision that was
+// provisional for want of a trusted root or of revocation data is made again once that data is in
+// certs/, and any decision can be re-checked years later against the trust of the day. Only files
+// that carry, or may carry, a signature are re-read: an unsigned file's decision cannot change.
+
+export const REVALIDATE_JOB = 'revalidate'
+
+export interface RevalidationDeps {
+  catalogue: Catalogue
+  reader: OcflObjectReader
+  /** Read afresh for every run: new roots, CRLs and OCSP responses are what a re-validation is for. */
+  loadTrust: () => Promise<TrustStore>
+  /**
+   * Scratch space for the files being checked: `<data>/scratch`, not staging, which a starting service
+   * clears of everything no submission owns (a CLI re-validation may run beside it).
+   */
+  scratchRoot: string
+  log: Logger
+}
+
+export interface RevalidationResult {
+  packageId: string
+  version: number
+  checked: number
+  /** Files whose outcome, provisional flag or alert changed. */
+  changed: Array<{ path: string, from: string, to: string, rule: string, reason: string }>
+  summary: SealStageResult['summary']
+}
+
+/** Files whose format could carry a signature; 'other' files were only sniffed and stay as they are. */
+const SIGNABLE = new Set(['pdf', 'ofd', 'p7s'])
+
+export class Revalidation {
+  constructor (readonly deps: RevalidationDeps) {}
+
+  /** Queues a re-validation of one package; REVALIDATION_RUNNING when one is already queued or running. */
+  enqueue (packageId: string, reason: string): Job {
+    const { catalogue } = this.deps
+    if (catalogue.packages.get(packageId) === null) throw new LantaiError('PACKAGE_NOT_FOUND', packageId)
+    if (catalogue.jobs.activeFor(REVALIDATE_JOB, packageId) !== null) throw new LantaiError('REVALIDATION_RUNNING', packageId)
+    return catalogue.jobs.enqueue(REVALIDATE_JOB, packageId, { reason })
+  }
+
+  /** The review queue: every package with a provisional decision, queued unless already queued. */
+  enqueueReviewQueue (reason: string): string[] {
+    const queued: string[] = []
+    for (const id of this.deps.catalogue.sealDecisions.packagesAwaitingReview()) {
+      if (this.deps.catalogue.jobs.activeFor(REVALIDATE_JOB, id) !== null) continue
+      this.deps.catalogue.jobs.enqueue(REVALIDATE_JOB, id, { reason })
+      queued.push(id)
+    }
+    return queued
+  }
+
+  readonly runJob = async (job: Job, signal: AbortSignal, progress: (p: number) => void): Promise<void> => {
+    if (job.subjectId === null) throw new LantaiError('STATE_CONFLICT', `job ${job.id} names no package`)
+    await this.run(job.subjectId, { signal, progress, agent: 'system', jobId: job.id })
+  }
+
+  async run (packageId: string, options: { signal?: AbortSignal, progress?: (p: number) => void, agent?: string, jobId?: string } = {}): Promise<RevalidationResult> {
+    const { catalogue, reader } = this.deps
+    const pkg = catalogue.packages.get(packageId)
+    if (pkg === null) throw new LantaiError('PACKAGE_NOT_FOUND', packageId)
+    const version = pkg.headVersion
+    const previous = new Map<string, SealDecision>()
+    for (let offset = 0; ; offset += 1000) {
+      const page = catalogue.sealDecisions.list(packageId, { limit: 1000, offset })
+      for (const d of page.items) previous.set(d.logicalPath, d)
+      if (page.items.length < 1000) break
+    }
+    // The head's payload files; with no earlier decision (a package stored before seals were checked), all of them.
+    const targets: Array<{ logicalPath: string, contentPath: string }> = []
+    for (let offset = 0; ; offset += 1000) {
+      const page = catalogue.packages.files(packageId, { version, limit: 1000, offset })
+      for (const f of page.items) {
+        if (!f.logicalPath.startsWith('data/')) continue
+        const before = previous.get(f.logicalPath)
+        if (before === undefined || SIGNABLE.has(before.format)) targets.push({ logicalPath: f.logicalPath, contentPath: f.contentPath })
+      }
+      if (page.items.length < 1000) break
+    }
+
+    const trust = await this.deps.loadTrust()
+    const scratch = join(this.deps.scratchRoot, `revalidate-${process.pid}-${options.jobId ?? packageId}`)
+    await rm(scratch, { recursive: true, force: true })
+    let result: SealStageResult
+    try {
+      // Copied out of the store under their logical paths: the checks read files, and a name (.p7s) can matter.
+      let done = 0
+      for (const t of targets) {
+        options.signal?.throwIfAborted()
+        const to = join(scratch, ...t.logicalPath.split('/'))
+        await mkdir(dirname(to), { recursive: true })
+        await pipeline(await reader.openContent(pkg.ocflId, t.contentPath), createWriteStream(to, { flags: 'wx' }), options.signal === undefined ? {} : { signal: options.signal })
+        options.progress?.(Math.floor(50 * ++done / Math.max(targets.length, 1)))
+      }
+      result = await checkSeals(scratch, targets.map(t => t.logicalPath), trust, options.signal === undefined ? {} : { signal: options.signal })
+      options.signal?.throwIfAborted()
+    } finally {
+      await rm(scratch, { recursive: true, force: true })
+    }
+    options.progress?.(95)
+
+    const changed: RevalidationResult['changed'] = []
+    for (const f of result.files) {
+      const before = previous.get(f.path)
+      const was = before === undefined ? 'none' : describe(before.outcome, before.provisional)
+      const now = describe(f.decision.outcome, f.decision.provisional)
+      if (was !== now || (before?.integrityAlert ?? false) !== f.decision.integrityAlert) changed.push({ path: f.path, from: was, to: now, rule: f.decision.rule, reason: f.decision.reason })
+    }
+    catalogue.sealDecisions.record(packageId, version, result.files.map(sealDecisionOf))
+    const agent = options.agent ?? 'system'
+    catalogue.events.append({
+      type: 'seals.revalidated',
+      outcome: result.summary.integrityAlerts.length > 0 ? 'warning' : 'success',
+      agent,
+      objectType: 'package',
+      objectId: packageId,
+      detail: { version, checked: result.files.length, changed, summary: result.summary }
+    })
+    for (const path of result.summary.integrityAlerts) {
+      if (previous.get(path)?.integrityAlert === true) continue
+      const file = result.files.find(f => f.path === path)
+      catalogue.events.append({ type: 'seals.integrity-alert', outcome: 'failure', agent, objectType: 'package', objectId: packageId, detail: { path, reason: file?.decision.reason } })
+    }
+    this.deps.log.info({ packageId, checked: result.files.length, changed: changed.length }, 'seals re-validated')
+    return { packageId, version, checked: result.files.length, changed, summary: result.summary }
+  }
+}
+
+const describe = (outcome: string, provisional: boolean): string => provisional ? `${outcome} (provisional)` : outcome

@@ -1,0 +1,47 @@
+import t from 'tap'
+import { withLease } from '../../src/jobs/lease.js'
+import { makeCatalogue } from '../catalogue/helpers.js'
+
+// withLease: work that must run alone across workers (one OCFL object) waits for the lease, holds it
+// while it runs, and learns through its signal if the lease was lost.
+
+t.test('the second worker waits until the first releases, then runs', async t => {
+  const { c, reopen } = makeCatalogue(t)
+  const other = reopen()
+  const order: string[] = []
+  let release!: () => void
+  const gate = new Promise<void>(resolve => { release = resolve })
+  const first = withLease(c.locks, 'obj', 'w1', async () => { order.push('w1 in'); await gate; order.push('w1 out') }, { pollMs: 5 })
+  await new Promise(resolve => setTimeout(resolve, 20))
+  const second = withLease(other.locks, 'obj', 'w2', async () => { order.push('w2 in') }, { pollMs: 5 })
+  await new Promise(resolve => setTimeout(resolve, 30))
+  t.same(order, ['w1 in'], 'w2 is still waiting')
+  release()
+  await Promise.all([first, second])
+  t.same(order, ['w1 in', 'w1 out', 'w2 in'])
+  t.equal(c.locks.get('obj'), null, 'released after the work')
+})
+
+t.test('a waiter gives up when its signal aborts; the lease is released even when the work throws', async t => {
+  const { c } = makeCatalogue(t)
+  t.ok(c.locks.tryAcquire('obj', 'someone', 60_000))
+  const ac = new AbortController()
+  const waiting = withLease(c.locks, 'obj', 'w1', async () => 'ran', { pollMs: 5, signal: ac.signal })
+  ac.abort(new Error('shutting down'))
+  await t.rejects(waiting, { message: 'shutting down' })
+  c.locks.release('obj', 'someone')
+  await t.rejects(withLease(c.locks, 'obj', 'w1', async () => { throw new Error('boom') }), { message: 'boom' })
+  t.equal(c.locks.get('obj'), null)
+})
+
+t.test('a lease lost to another holder aborts the work\'s signal with LOCK_LOST', async t => {
+  const { c, clock } = makeCatalogue(t)
+  const seen = await withLease(c.locks, 'obj', 'w1', async signal => {
+    clock.advance(100) // the lease ran out (the holder stalled) …
+    t.ok(c.locks.tryAcquire('obj', 'w2', 60_000), '… and another worker took it')
+    await new Promise(resolve => setTimeout(resolve, 80)) // the next renewal notices
+    return signal.reason as { code?: string } | undefined
+  }, { ttlMs: 60, pollMs: 5 })
+  t.match(seen, { code: 'LOCK_LOST' })
+  t.match(c.locks.get('obj'), { holder: 'w2' }, 'releasing does not take the new holder\'s lease away')
+})
