@@ -178,7 +178,7 @@ export class Ingest {
     if (signal.aborted) throw new LantaiError('ABORTED', 'check interrupted')
     const json: BagReportJson & { seals?: unknown } = bagReportJson(report)
     if (report.valid && received.root !== null) {
-      const seals = await checkSeals(received.root, files.map(f => f.path), this.deps.trust, { signal })
+      const seals = await checkSeals(received.root, files.map(f => f.path), this.deps.trust, { signal, formatOf: path => inFlight.get(path)?.format })
       if (signal.aborted) throw new LantaiError('ABORTED', 'check interrupted')
       await this.keepSealEvidence(dir, seals)
       // The submission report carries the summary and every signed or doubtful file; the full per-file

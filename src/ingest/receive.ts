@@ -5,6 +5,7 @@ import { join, relative, sep } from 'node:path'
 import { Transform, type Readable, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { LantaiError, isLantaiError } from '../errors.js'
+import { sealFormatOf, SNIFF_BYTES, type FileSealReport } from '../seals/index.js'
 import { unpackArchive, type ArchiveKind, type BagLimits, type Digests, type Finding, type HashPool } from '../bagit/index.js'
 
 // Stage 1, receive: the body goes to staging in one pass. Tar and tar.gz are unpacked as they stream in,
@@ -13,6 +14,8 @@ import { unpackArchive, type ArchiveKind, type BagLimits, type Digests, type Fin
 
 /** Digests every stored file gets: sha512 addresses OCFL content, the rest are fixity values. */
 export const INGEST_ALGORITHMS = ['sha512', 'sha256', 'md5', 'sm3'] as const
+
+type SealFormat = FileSealReport['format']
 
 /** Bytes of finished entries that may wait for their digests while later entries are unpacked. */
 const HASH_WINDOW_BYTES = 32 * 1024 * 1024
@@ -40,7 +43,12 @@ export interface ReceiveInput {
   onProgress?: (bytes: number) => void
 }
 
-export interface FileDigestsRecord { size: number, digests: Digests }
+export interface FileDigestsRecord {
+  size: number
+  digests: Digests
+  /** The seal format by the first bytes and the name, so the seal check need not open every file again. */
+  format?: SealFormat
+}
 
 export interface Received {
   /** The bag root inside staging, or null when the archive held no recognisable bag. */
@@ -84,12 +92,22 @@ export async function receivePackage (input: ReceiveInput, pool: HashPool): Prom
   let hashFailure: unknown
   const onEntry = (name: string): { update (c: Uint8Array): Promise<void>, end (size: number): Promise<void> } => {
     const hasher = pool.createHasher(INGEST_ALGORITHMS)
+    const head = new Uint8Array(SNIFF_BYTES)
+    let headBytes = 0
     return {
-      update: async c => { await hasher.update(c) },
+      update: async c => {
+        if (headBytes < SNIFF_BYTES) {
+          const n = Math.min(SNIFF_BYTES - headBytes, c.byteLength)
+          head.set(c.subarray(0, n), headBytes)
+          headBytes += n
+        }
+        await hasher.update(c)
+      },
       end: async size => {
         waitingBytes += size
+        const format = sealFormatOf(head.subarray(0, headBytes), name)
         const done: Promise<void> = hasher.digest().then(
-          d => { byArchivePath.set(name, { size, digests: d.digests }) },
+          d => { byArchivePath.set(name, { size, digests: d.digests, format }) },
           (err: unknown) => { hashFailure ??= err }
         ).finally(() => { waitingBytes -= size; hashing.delete(done) })
         hashing.add(done)

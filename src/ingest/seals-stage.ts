@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { SealDecisionInput } from '../catalogue/index.js'
-import { verifyFile, type FileSealReport, type PaperOutcome, type TrustStore } from '../seals/index.js'
+import { unsignedFileReport, verifyFile, type FileSealReport, type PaperOutcome, type TrustStore } from '../seals/index.js'
 
 // The seal checks of stage 2 (notice clause 五): every payload file is verified and gets its paper
 // decision; the report and its evidence go into the version (rule R6), so the decision can be re-run.
@@ -31,7 +31,14 @@ export interface SealStageResult { summary: SealSummary, files: SealFileResult[]
 
 const count = (files: SealFileResult[], outcome: PaperOutcome): number => files.filter(f => f.decision.outcome === outcome).length
 
-export async function checkSeals (root: string, paths: readonly string[], trust: TrustStore, options: { signal?: AbortSignal, concurrency?: number } = {}): Promise<SealStageResult> {
+export interface CheckSealsOptions {
+  signal?: AbortSignal
+  concurrency?: number
+  /** The format already known for a path (ingest sniffs it in flight); 'other' is then not read again. */
+  formatOf?: (path: string) => FileSealReport['format'] | undefined
+}
+
+export async function checkSeals (root: string, paths: readonly string[], trust: TrustStore, options: CheckSealsOptions = {}): Promise<SealStageResult> {
   const files: SealFileResult[] = []
   const evidence = new Map<string, Uint8Array>()
   let next = 0
@@ -40,7 +47,7 @@ export async function checkSeals (root: string, paths: readonly string[], trust:
       if (options.signal?.aborted === true) return
       let report: FileSealReport
       try {
-        report = await verifyFile(join(root, path), { trust, signal: options.signal })
+        report = options.formatOf?.(path) === 'other' ? unsignedFileReport() : await verifyFile(join(root, path), { trust, signal: options.signal })
       } catch (err) {
         // A verifier that gives up (time budget, unreadable file) never waives paper.
         files.push({

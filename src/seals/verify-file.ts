@@ -28,20 +28,34 @@ export interface FileSealReport extends FileVerification {
 
 const ZIP = Buffer.from('PK\x03\x04', 'latin1')
 
+/** Bytes of a file's start that decide its format. */
+export const SNIFF_BYTES = 1024
+
 export async function sniffSealFormat (file: string): Promise<FileVerification['format']> {
   const handle = await open(file, 'r')
   try {
-    const head = Buffer.alloc(1024)
+    const head = Buffer.alloc(SNIFF_BYTES)
     const { bytesRead } = await handle.read(head, 0, head.length, 0)
-    const bytes = head.subarray(0, bytesRead)
-    if (bytes.indexOf('%PDF-') !== -1) return 'pdf'
-    if (bytes.subarray(0, 4).equals(ZIP) && bytes.includes(Buffer.from('OFD.xml'))) return 'ofd'
-    // CMS has no magic number; a DER SEQUENCE prefix matches countless binary files. Only the name says so.
-    if (/\.(p7s|p7m)$/i.test(file)) return 'p7s'
-    return 'other'
+    return sealFormatOf(head.subarray(0, bytesRead), file)
   } finally {
     await handle.close()
   }
+}
+
+/** The format by a file's first SNIFF_BYTES and its name; ingest decides it while the bytes arrive. */
+export function sealFormatOf (head: Uint8Array, name: string): FileVerification['format'] {
+  const bytes = Buffer.from(head.buffer, head.byteOffset, Math.min(head.byteLength, SNIFF_BYTES))
+  if (bytes.indexOf('%PDF-') !== -1) return 'pdf'
+  if (bytes.subarray(0, 4).equals(ZIP) && bytes.includes(Buffer.from('OFD.xml'))) return 'ofd'
+  // CMS has no magic number; a DER SEQUENCE prefix matches countless binary files. Only the name says so.
+  if (/\.(p7s|p7m)$/i.test(name)) return 'p7s'
+  return 'other'
+}
+
+/** The report of a file with no format Lantai verifies: unsigned (rule R5), without reading it again. */
+export function unsignedFileReport (declaredOrigin?: 'born-digital' | 'digitized'): FileSealReport {
+  const verification: FileVerification = { format: 'other', signatures: [], evidence: emptyEvidence(), originHints: [] }
+  return { ...verification, archivalFormat: false, decision: decidePaper({ verification, archivalFormat: false, declaredOrigin }) }
 }
 
 /** PDF/A declares itself in XMP (pdfaid:part); PDF/A requires that metadata stream to be readable. */
@@ -78,7 +92,7 @@ export async function verifyFile (file: string, options: VerifyFileOptions): Pro
     const cms = await verifyCms(der, { trust: options.trust, validationTime: options.validationTime, signal, content, id: 'p7s' })
     verification = { format: 'p7s', signatures: cms.signatures, evidence: cms.evidence, originHints: [] }
   } else {
-    verification = { format: 'other', signatures: [], evidence: emptyEvidence(), originHints: [] }
+    return unsignedFileReport(options.declaredOrigin)
   }
   return { ...verification, archivalFormat, decision: decidePaper({ verification, archivalFormat, declaredOrigin: options.declaredOrigin }) }
 }
