@@ -8,6 +8,7 @@ import type { Config } from './config.js'
 import { FixityService, loadFixityPolicy } from './fixity/index.js'
 import { buildApp } from './http/app.js'
 import { Ingest, INGEST_JOB } from './ingest/ingest.js'
+import { releaseDeadHolders } from './jobs/lease.js'
 import { JobRunner } from './jobs/runner.js'
 import { createLogger, type Logger } from './logger.js'
 import { initStorageRoot, OcflObjectReader, OcflObjectWriter } from './ocfl/index.js'
@@ -101,6 +102,8 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   }
 
   // A crash leaves uploads cut off (failed now) and checks or transfers half done (queued again).
+  const freed = releaseDeadHolders(catalogue.locks)
+  if (freed.length > 0) log.info({ leases: freed }, 'leases of a process that is gone released')
   const recovered = await ingest.recover()
   if (recovered.failed.length + recovered.resumed.length > 0) log.info(recovered, 'submissions recovered after a restart')
   await removeOrphanStaging(stagingRoot, catalogue)

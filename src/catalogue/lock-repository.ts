@@ -13,6 +13,7 @@ export class LockRepository {
   readonly #renew: Statement
   readonly #release: Statement
   readonly #get: Statement
+  readonly #all: Statement
 
   constructor (db: Database, clock: Clock) {
     this.#clock = clock
@@ -24,6 +25,7 @@ export class LockRepository {
     this.#renew = db.prepare('UPDATE locks SET expires_at = @until WHERE name = @name AND holder = @holder')
     this.#release = db.prepare('DELETE FROM locks WHERE name = ? AND holder = ?')
     this.#get = db.prepare('SELECT name, holder, expires_at AS expiresAt FROM locks WHERE name = ?')
+    this.#all = db.prepare('SELECT name, holder, expires_at AS expiresAt FROM locks ORDER BY name')
   }
 
   /** True when `holder` now holds `name` for `ttlMs`. */
@@ -39,6 +41,11 @@ export class LockRepository {
 
   release (name: string, holder: string): void {
     this.#release.run(name, holder)
+  }
+
+  /** Every lease, live or run out (a handful: one per object being written). */
+  all (): LockLease[] {
+    return this.#all.all() as LockLease[]
   }
 
   get (name: string): LockLease | null {

@@ -58,7 +58,11 @@ interface ReceivedRecord {
   digests: Array<[string, FileDigestsRecord]>
 }
 
-interface CheckedRecord { files: Array<{ path: string, size: number, digests: Digests }> }
+interface CheckedRecord {
+  /** The bag root in staging (as received.json has it, so transfer need not read that too). */
+  root?: string
+  files: Array<{ path: string, size: number, digests: Digests }>
+}
 
 export class Ingest {
   constructor (readonly deps: IngestDeps) {}
@@ -189,7 +193,7 @@ export class Ingest {
     // Stage 3, decide. Until acceptance (验收) arrives as its own issue, a valid package is accepted.
     const decision = this.decide(sub, json, files)
     if (decision.accept) {
-      await writeFileDurably(join(dir, 'checked.json'), JSON.stringify({ files } satisfies CheckedRecord))
+      await writeFileDurably(join(dir, 'checked.json'), JSON.stringify({ root: received.root ?? undefined, files } satisfies CheckedRecord))
       return catalogue.submissions.transition(sub.id, 'checking', 'checked', { report: json, progress: 90, stage: 'checked' })
     }
     return catalogue.submissions.transition(sub.id, 'checking', 'rejected', { report: json, progress: 100, stage: 'rejected', error: decision.error, duplicateOf: decision.duplicateOf ?? sub.duplicateOf })
@@ -247,9 +251,8 @@ export class Ingest {
     const { catalogue, writer, reader } = this.deps
     if (sub.state === 'checked') catalogue.submissions.transition(sub.id, 'checked', 'transferring', { stage: 'transferring' })
     const dir = this.stagingDir(sub.id)
-    const received = JSON.parse(await readFile(join(dir, 'received.json'), 'utf8')) as ReceivedRecord
     const checked = JSON.parse(await readFile(join(dir, 'checked.json'), 'utf8')) as CheckedRecord
-    const root = received.root
+    const root = checked.root ?? (JSON.parse(await readFile(join(dir, 'received.json'), 'utf8')) as ReceivedRecord).root
     if (root === null) throw new LantaiError('STATE_CONFLICT', 'no bag root in staging')
     const message = `submission ${sub.id}`
     const pkg = catalogue.packages.getByProject(sub.projectCode)
@@ -263,8 +266,12 @@ export class Ingest {
     for (const tag of await this.tagFiles(root, sub.id)) files.push(tag)
     for (const kept of await this.sealFiles(dir, sub.id)) files.push(kept)
     let versionNumber: number
+    // Where each logical path's bytes are: from the writer, or from the inventory committed before a crash.
+    let contentPaths: Map<string, string>
     if (committed !== undefined) {
       versionNumber = Number(committed[0].slice(1))
+      const byDigest = new Map(Object.entries(inventory?.manifest ?? {}).map(([d, paths]) => [d.toLowerCase(), paths[0]]))
+      contentPaths = new Map(files.map(f => [f.logicalPath, byDigest.get(f.digests.sha512.toLowerCase()) ?? '']))
     } else {
       const written = await writer.addVersion(objectId, files, {
         created: (this.deps.clock ?? (() => new Date()))(),
@@ -272,15 +279,20 @@ export class Ingest {
         user: { name: sub.createdBy ?? 'lantai', address: `urn:lantai:token:${sub.createdBy ?? 'system'}` }
       }, { signal, expectedHead: pkg?.headVersion ?? 0, link: true })
       versionNumber = written.version
+      contentPaths = new Map(written.added.map(a => [a.logicalPath, a.contentPath]))
     }
     progress(98)
-    const finalInventory = await reader.readInventory(objectId)
+    const contentPathOf = (logicalPath: string): string => {
+      const path = contentPaths.get(logicalPath)
+      if (path === undefined || path === '') throw new LantaiError('STATE_CONFLICT', `${logicalPath} is not in the inventory of ${objectId}`)
+      return path
+    }
     const stored = catalogue.packages.recordVersion({
       projectCode: sub.projectCode,
       ocflId: objectId,
       version: { number: versionNumber, submissionId: sub.id, message },
-      files: files.map(f => ({ logicalPath: f.logicalPath, contentPath: contentPathOf(finalInventory, f.digests.sha512), size: f.size, ...f.digests, format: null })),
-      contents: files.map(f => ({ contentPath: contentPathOf(finalInventory, f.digests.sha512), size: f.size, ...f.digests }))
+      files: files.map(f => ({ logicalPath: f.logicalPath, contentPath: contentPathOf(f.logicalPath), size: f.size, ...f.digests, format: null })),
+      contents: files.map(f => ({ contentPath: contentPathOf(f.logicalPath), size: f.size, ...f.digests }))
     })
     const seals = await readSealReport(dir)
     if (seals !== null) catalogue.sealDecisions.record(stored.id, versionNumber, seals.files.map(sealDecisionOf))
@@ -364,10 +376,5 @@ const pick = (d: Digests): NewVersionFile['digests'] => {
   return { sha512, sha256, md5, sm3 }
 }
 
-function contentPathOf (inventory: { manifest: Record<string, string[]> }, sha512: string): string {
-  const paths = inventory.manifest[sha512]
-  if (paths === undefined || paths[0] === undefined) throw new LantaiError('STATE_CONFLICT', `sha512 ${sha512} is not in the inventory`)
-  return paths[0]
-}
 
 const kindOf = (contentType: string): 'tar' | 'tar.gz' | 'zip' => CONTENT_TYPES[contentType.split(';')[0]?.trim().toLowerCase() ?? ''] ?? 'tar'

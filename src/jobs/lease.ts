@@ -19,6 +19,34 @@ export interface LeaseOptions {
 export const holderName = (work: string): string => `${hostname()}:${process.pid}:${work}`
 
 /**
+ * At start: leases held by processes of this host that are gone (a kill -9, a power cut) are released
+ * at once rather than left to run out, so a resumed transfer does not wait a whole lease for a dead
+ * holder. A lease of another host is left alone: its pid cannot be checked from here.
+ */
+export function releaseDeadHolders (locks: LockRepository, alive: (pid: number) => boolean = isAlive): string[] {
+  const released: string[] = []
+  const host = hostname()
+  for (const lease of locks.all()) {
+    const [h, pid] = lease.holder.split(':')
+    // Called before this process starts any work, so a lease in its own pid is an earlier process's
+    // (a container restarted as pid 1).
+    if (h !== host || pid === undefined || !/^\d+$/.test(pid) || (Number(pid) !== process.pid && alive(Number(pid)))) continue
+    locks.release(lease.name, lease.holder)
+    released.push(lease.name)
+  }
+  return released
+}
+
+function isAlive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM' // someone else's process, but alive
+  }
+}
+
+/**
  * Runs `work` while holding `name`. Waits for the lease (or the signal); if a renewal finds the lease
  * lost, the signal handed to `work` aborts with LOCK_LOST, and whatever work wrote must not be committed.
  */

@@ -1,5 +1,6 @@
 import t from 'tap'
-import { withLease } from '../../src/jobs/lease.js'
+import { hostname } from 'node:os'
+import { releaseDeadHolders, withLease } from '../../src/jobs/lease.js'
 import { makeCatalogue } from '../catalogue/helpers.js'
 
 // withLease: work that must run alone across workers (one OCFL object) waits for the lease, holds it
@@ -44,4 +45,16 @@ t.test('a lease lost to another holder aborts the work\'s signal with LOCK_LOST'
   }, { ttlMs: 60, pollMs: 5 })
   t.match(seen, { code: 'LOCK_LOST' })
   t.match(c.locks.get('obj'), { holder: 'w2' }, 'releasing does not take the new holder\'s lease away')
+})
+
+t.test('at start, leases of this host\'s dead processes are released; live ones and other hosts\' stay', async t => {
+  const { c } = makeCatalogue(t)
+  const host = hostname()
+  t.ok(c.locks.tryAcquire('ocfl:dead', `${host}:999999:sub_1`, 60_000))
+  t.ok(c.locks.tryAcquire('ocfl:live', `${host}:${process.ppid}:sub_2`, 60_000))
+  t.ok(c.locks.tryAcquire('ocfl:mine', `${host}:${process.pid}:sub_3`, 60_000))
+  t.ok(c.locks.tryAcquire('ocfl:other-host', 'elsewhere:999999:sub_4', 60_000))
+  const freed = releaseDeadHolders(c.locks, pid => pid === process.ppid)
+  t.same(freed.sort(), ['ocfl:dead', 'ocfl:mine'], 'a dead pid, and this very pid (an earlier process that had it), are released')
+  t.same(c.locks.all().map(l => l.name), ['ocfl:live', 'ocfl:other-host'])
 })
