@@ -67,12 +67,25 @@ const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBL
 const OWN_EXTENSION = extname(fileURLToPath(import.meta.url))
 const WORKER_URL = new URL('./hash-worker' + OWN_EXTENSION, import.meta.url)
 
-// Workers inherit the parent's flags, but `node --input-type=module -e …` would make a worker refuse
-// its file entry (ERR_INPUT_TYPE_NOT_ALLOWED), so that one flag is left behind.
-// Heap sizes are the process's to set (`node --max-old-space-size=… lantai serve`); a worker given one
-// refuses to start (ERR_WORKER_INVALID_EXEC_ARGV), and its own small heap needs none.
-const EXEC_ARGV = ['--max-old-space-size', '--max-semi-space-size', '--max-young-generation-size']
-  .reduce((argv, flag) => withoutFlag(argv, flag, () => true), withoutFlag(process.execArgv, '--input-type', () => true))
+// A worker needs only the flags that decide how modules load (loader hooks, conditions, source maps):
+// per-process flags (`--max-old-space-size`, `--expose-gc`, …) make it refuse to start
+// (ERR_WORKER_INVALID_EXEC_ARGV), and `--input-type` of `node -e` would make it refuse its file entry.
+const WORKER_FLAGS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader', '--conditions', '-C', '--enable-source-maps', '--no-warnings'])
+const EXEC_ARGV = workerFlags(process.execArgv)
+
+/** The flags of `argv` a worker may take, each with its value when it has one. */
+function workerFlags (argv: readonly string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? ''
+    const name = a.startsWith('--') && a.includes('=') ? a.slice(0, a.indexOf('=')) : a
+    if (!WORKER_FLAGS.has(name)) continue
+    out.push(a)
+    const takesValue = name !== '--enable-source-maps' && name !== '--no-warnings' && !a.includes('=')
+    if (takesValue && i + 1 < argv.length) out.push(argv[++i] ?? '')
+  }
+  return out
+}
 
 function startWorker (workerData: WorkerData): Worker {
   if (OWN_EXTENSION !== '.ts') return new Worker(WORKER_URL, { workerData, execArgv: EXEC_ARGV })

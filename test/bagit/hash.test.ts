@@ -210,11 +210,11 @@ process.stdout.write(r.digests.sha256)`
   t.equal(out, expected(Buffer.from('abc'), ['sha256']).sha256)
 })
 
-t.test('a process started with a heap size still gets its workers (the flag is the process\'s, not theirs)', async t => {
+t.test('a process started with a heap size or --expose-gc still gets its workers (those flags are the process\'s, not theirs)', async t => {
   const file = join(t.testdir({ 'a.txt': 'abc' }), 'a.txt')
   const hashUrl = new URL('../../src/bagit/hash.ts', import.meta.url).href
   const script = `const { HashPool } = await import(${JSON.stringify(hashUrl)}); const p = new HashPool({ workers: 2 });
     const r = await p.hashFile(${JSON.stringify(file)}, ['sha256', 'md5']); await p.close(); console.log(r.digests.sha256)`
-  const out = execFileSync(process.execPath, ['--max-old-space-size=128', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' })
+  const out = execFileSync(process.execPath, ['--max-old-space-size=128', '--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' })
   t.equal(out.trim(), createHash('sha256').update('abc').digest('hex'))
 })
