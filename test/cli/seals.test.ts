@@ -58,6 +58,10 @@ t.test('a sealed OFD (SES v4, SM2): paper waived', async t => {
     t.match(JSON.parse(r.stdout), { format: 'ofd', decision: { outcome: 'paper_waived', rule: 'R1' } })
     const scan = lantai(['seals', 'verify', await writeOfd(t, sealOfd(sm2, minimalOfd())), '--trust', dir, '--origin', 'digitized', '--json'])
     t.match(JSON.parse(scan.stdout), { decision: { outcome: 'dual_set', rule: 'R0' } }, 'a scan stays dual set even when sealed')
+    const untrusted = lantai(['seals', 'verify', await writeOfd(t, sealOfd(sm2, minimalOfd())), '--trust', scratchDir(t), '--json'])
+    t.equal(untrusted.code, 1)
+    t.match(JSON.parse(untrusted.stdout), { signatures: [{ indication: 'INDETERMINATE' }], decision: { outcome: 'dual_set', rule: 'R4', provisional: true } },
+      'no trusted seal maker or root: indeterminate, dual set until the review queue runs')
   })
   t.test('an SES v1 (GM/T 0031) seal: paper waived; with a changed page, paper required and exit 1', async t => {
     const v1 = sealOfd(sm2, minimalOfd(), { version: 'v1' })
@@ -88,6 +92,16 @@ t.test('a detached .p7s beside its file', async t => {
   copyFileSync(pkiCms.crls.root, join(trust, 'revocation/root.crl'))
   const r = lantai(['seals', 'verify', join(dir, 'report.txt.p7s'), '--trust', trust, '--json'])
   t.match(JSON.parse(r.stdout), { format: 'p7s', signatures: [{ indication: 'TOTAL_PASSED' }] }, r.stdout)
+  t.equal(r.code, 0)
+
+  const untrusted = lantai(['seals', 'verify', join(dir, 'report.txt.p7s'), '--trust', scratchDir(t), '--json'])
+  t.equal(untrusted.code, 1)
+  t.match(JSON.parse(untrusted.stdout), { signatures: [{ indication: 'INDETERMINATE', subIndication: 'NO_CERTIFICATE_CHAIN_FOUND' }], decision: { outcome: 'dual_set', rule: 'R4', provisional: true } })
+
+  writeFileSync(join(dir, 'report.txt'), 'the report, edited after it was signed')
+  const edited = lantai(['seals', 'verify', join(dir, 'report.txt.p7s'), '--trust', trust, '--json'])
+  t.equal(edited.code, 1)
+  t.match(JSON.parse(edited.stdout), { signatures: [{ indication: 'TOTAL_FAILED', subIndication: 'HASH_FAILURE' }], decision: { outcome: 'paper_required', rule: 'R3', integrityAlert: true } })
 })
 
 t.test('an unsigned file, and usage errors', async t => {
