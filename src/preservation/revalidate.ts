@@ -7,7 +7,7 @@ import { LantaiError } from '../errors.js'
 import { checkSeals, sealDecisionOf, type SealStageResult } from '../ingest/seals-stage.js'
 import type { Logger } from '../logger.js'
 import type { OcflObjectReader } from '../ocfl/index.js'
-import type { TrustStore } from '../seals/index.js'
+import { trustFingerprint, type TrustStore } from '../seals/index.js'
 
 // Re-validation of a stored package's seals (research-seals.md §6, rule R4): a decision that was
 // provisional for want of a trusted root or of revocation data is made again once that data is in
@@ -127,7 +127,8 @@ export class Revalidation {
       agent,
       objectType: 'package',
       objectId: packageId,
-      detail: { version, checked: result.files.length, changed, summary: result.summary }
+      // The trust store's fingerprint names exactly what the decisions were made against.
+      detail: { version, checked: result.files.length, changed, summary: result.summary, trustFingerprint: trustFingerprint(trust), evidence: [...result.evidence.keys()] }
     })
     for (const path of result.summary.integrityAlerts) {
       if (previous.get(path)?.integrityAlert === true) continue

@@ -92,6 +92,7 @@ t.test('a provisional decision becomes a waiver once the trusted root arrives an
   t.equal(events.length, 1)
   t.match(events[0]?.detail, { checked: 1, changed: [{ path: 'data/验收报告.ofd', from: 'dual_set (provisional)', to: 'paper_waived', rule: 'R1' }] },
     'only the file that could carry a signature is re-read, and the change is on record')
+  t.match(events[0]?.detail, { trustFingerprint: /^[0-9a-f]{64}$/, evidence: [/^[0-9a-f]{64}$/] }, 'the trust store and the evidence used are named by digest')
   t.same((await s.app.inject({ method: 'POST', url: '/v1/seals/review', headers: s.auth() })).json(), { queued: [] }, 'the queue is empty now')
 })
 
