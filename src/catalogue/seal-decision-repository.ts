@@ -75,6 +75,9 @@ export class SealDecisionRepository {
   readonly #record: Transaction<(packageId: string, version: number, decisions: readonly SealDecisionInput[], at: string) => void>
   readonly #summary: Statement
   readonly #awaiting: Statement
+  readonly #keep: Statement
+  readonly #evidence: Statement
+  readonly #keepAll: Transaction<(items: Array<[string, Uint8Array]>, at: string) => number>
 
   constructor (readonly db: Database, clock: Clock) {
     this.#clock = clock
@@ -95,6 +98,13 @@ export class SealDecisionRepository {
         coalesce(sum(outcome = 'paper_required'), 0) AS paperRequired, coalesce(sum(integrity_alert), 0) AS integrityAlerts,
         coalesce(sum(provisional), 0) AS reviewQueue, max(checked_at) AS lastCheckedAt
       FROM seal_decisions WHERE package_id = ?`)
+    this.#keep = db.prepare('INSERT INTO seal_evidence (sha256, der, created_at) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING')
+    this.#evidence = db.prepare('SELECT der FROM seal_evidence WHERE sha256 = ?')
+    this.#keepAll = db.transaction((items, at) => {
+      let added = 0
+      for (const [sha256, der] of items) added += this.#keep.run(sha256, Buffer.from(der.buffer, der.byteOffset, der.byteLength), at).changes
+      return added
+    })
     this.#awaiting = db.prepare('SELECT DISTINCT package_id AS id FROM seal_decisions WHERE provisional = 1 ORDER BY package_id')
   }
 
@@ -119,6 +129,16 @@ export class SealDecisionRepository {
     const rows = this.db.prepare(`SELECT * FROM seal_decisions WHERE ${filter} ORDER BY logical_path LIMIT @limit OFFSET @offset`)
       .all({ ...named, limit: query.limit, offset: query.offset }) as Row[]
     return { items: rows.map(toDecision), total }
+  }
+
+  /** Keeps evidence by its sha256 (the caller's key); what is already kept is left as it is. Returns how many were new. */
+  keepEvidence (items: ReadonlyMap<string, Uint8Array>): number {
+    return this.#keepAll.immediate([...items], this.#clock().toISOString())
+  }
+
+  /** One piece of evidence (DER), or null. */
+  evidence (sha256: string): Buffer | null {
+    return (this.#evidence.get(sha256) as { der: Buffer } | undefined)?.der ?? null
   }
 
   /** Packages with at least one provisional decision: the review queue to re-run when trust data arrives. */

@@ -119,6 +119,7 @@ export class Revalidation {
       const now = describe(f.decision.outcome, f.decision.provisional)
       if (was !== now || (before?.integrityAlert ?? false) !== f.decision.integrityAlert) changed.push({ path: f.path, from: was, to: now, rule: f.decision.rule, reason: f.decision.reason })
     }
+    catalogue.sealDecisions.keepEvidence(result.evidence)
     catalogue.sealDecisions.record(packageId, version, result.files.map(sealDecisionOf))
     const agent = options.agent ?? 'system'
     catalogue.events.append({
@@ -127,7 +128,8 @@ export class Revalidation {
       agent,
       objectType: 'package',
       objectId: packageId,
-      // The trust store's fingerprint names exactly what the decisions were made against.
+      // The trust store's fingerprint names exactly what the decisions were made against; the evidence
+      // itself is kept by digest (GET /v1/seals/evidence/:sha256).
       detail: { version, checked: result.files.length, changed, summary: result.summary, trustFingerprint: trustFingerprint(trust), evidence: [...result.evidence.keys()] }
     })
     for (const path of result.summary.integrityAlerts) {

@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap'
+import { createHash } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -93,6 +94,13 @@ t.test('a provisional decision becomes a waiver once the trusted root arrives an
   t.match(events[0]?.detail, { checked: 1, changed: [{ path: 'data/验收报告.ofd', from: 'dual_set (provisional)', to: 'paper_waived', rule: 'R1' }] },
     'only the file that could carry a signature is re-read, and the change is on record')
   t.match(events[0]?.detail, { trustFingerprint: /^[0-9a-f]{64}$/, evidence: [/^[0-9a-f]{64}$/] }, 'the trust store and the evidence used are named by digest')
+  for (const sha256 of (events[0]?.detail as { evidence: string[] }).evidence) {
+    const der = await s.app.inject({ method: 'GET', url: `/v1/seals/evidence/${sha256}`, headers: s.auth() })
+    t.equal(der.statusCode, 200)
+    t.equal(createHash('sha256').update(der.rawPayload).digest('hex'), sha256, 'the evidence is kept, and is what its digest says')
+  }
+  t.equal((await s.app.inject({ method: 'GET', url: `/v1/seals/evidence/${'0'.repeat(64)}`, headers: s.auth() })).statusCode, 404)
+  t.equal((await s.app.inject({ method: 'GET', url: '/v1/seals/evidence/not-a-digest', headers: s.auth() })).statusCode, 400)
   t.same((await s.app.inject({ method: 'POST', url: '/v1/seals/review', headers: s.auth() })).json(), { queued: [] }, 'the queue is empty now')
 })
 

@@ -32,6 +32,19 @@ export const sealRoutes: FastifyPluginAsyncTypebox<SealRoutesOptions> = async (a
     return { ...catalogue.sealDecisions.list(req.params.id, { limit, offset, ...(outcome === undefined ? {} : { outcome }), ...(provisional === undefined ? {} : { provisional }) }), limit, offset }
   })
 
+  app.get('/seals/evidence/:sha256', {
+    config: { roles: ROLES },
+    schema: {
+      summary: 'A certificate, CRL, OCSP response or timestamp token a re-validation relied on (DER), by its sha256 as the seals.revalidated event names it', tags: ['seals'],
+      params: Type.Object({ sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }) }),
+      response: { 200: Type.Unknown({ description: 'DER bytes' }), ...ProblemResponses }
+    }
+  }, async (req, reply) => {
+    const der = catalogue.sealDecisions.evidence(req.params.sha256)
+    if (der === null) throw new LantaiError('NOT_FOUND', `no evidence ${req.params.sha256}`)
+    return reply.type('application/octet-stream').header('x-lantai-sha256', req.params.sha256).send(der)
+  })
+
   app.post('/packages/:id/revalidate', {
     config: { roles: ['admin', 'archivist'], objectParam: 'id' },
     schema: {
