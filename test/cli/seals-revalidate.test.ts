@@ -1,10 +1,10 @@
 import t from 'tap'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { makeBag, scratch } from '../fixtures/bags.js'
 import { lantaiAsync } from '../fixtures/cli.js'
-import { makeSm2Pki, minimalOfd, sealOfd, writeOfd } from '../fixtures/ofd.js'
+import { makeSm2Pki, minimalOfd, sealOfd, writeOfd, writeSm2TrustDir } from '../fixtures/ofd.js'
 import { buildTestApp, tarOf } from '../fixtures/service.js'
 
 // `lantai seals revalidate`: the archivist's command for rule R4 — once the trusted root is in certs/,
@@ -27,10 +27,7 @@ t.test('revalidate --review turns a provisional decision into a waiver once the 
   t.equal(nothing.code, 0, nothing.stderr)
   t.match(nothing.stdout, `${packageId} v1: checked 1 files; 0 paper waived, 1 dual set, 0 paper required, 1 provisional, 0 integrity alerts`)
 
-  for (const [sub, name, der] of [['roots', 'root.der', pki.root.der], ['seal-makers', 'maker.der', pki.maker.der], ['revocation', 'root.crl', pki.crl]] as const) {
-    mkdirSync(join(certs, sub), { recursive: true })
-    writeFileSync(join(certs, sub, name), der)
-  }
+  writeSm2TrustDir(pki, certs)
   const review = await lantaiAsync(['seals', 'revalidate', '--review'], { env })
   t.equal(review.code, 0, review.stderr)
   t.match(review.stdout, '1 paper waived')

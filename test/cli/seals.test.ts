@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { lantai } from '../fixtures/cli.js'
 import { makeTestPki, scratchDir, TestPdf } from '../fixtures/pdf.js'
-import { flipByte, makeSm2Pki, minimalOfd, sealOfd, writeOfd } from '../fixtures/ofd.js'
+import { flipByte, makeSm2Pki, minimalOfd, sealOfd, writeOfd, writeSm2TrustDir } from '../fixtures/ofd.js'
 
 // `lantai seals verify` as an archivist runs it: a trust directory laid out as certs/ is, real signed
 // files, the report and the paper decision, and the exit status.
@@ -48,10 +48,7 @@ t.test('without the trust directory the same PDF is INDETERMINATE and dual set, 
 t.test('a sealed OFD (SES v4, SM2): paper waived', async t => {
   const sm2 = makeSm2Pki(t)
   const dir = scratchDir(t)
-  for (const [sub, name, der] of [['roots', 'root.der', sm2.root.der], ['seal-makers', 'maker.der', sm2.maker.der], ['revocation', 'root.crl', sm2.crl]] as const) {
-    mkdirSync(join(dir, sub), { recursive: true })
-    writeFileSync(join(dir, sub, name), der)
-  }
+  writeSm2TrustDir(sm2, dir)
   t.test('verify', async t => {
     const r = lantai(['seals', 'verify', await writeOfd(t, sealOfd(sm2, minimalOfd())), '--trust', dir, '--json'])
     t.equal(r.code, 0, r.stdout)

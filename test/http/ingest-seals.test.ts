@@ -1,7 +1,7 @@
 import t from 'tap'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { flipByte, makeSm2Pki, minimalOfd, sealOfd, writeOfd } from '../fixtures/ofd.js'
+import { flipByte, makeSm2Pki, minimalOfd, sealOfd, writeOfd, writeSm2TrustDir } from '../fixtures/ofd.js'
 import { makeBag } from '../fixtures/bags.js'
 import { buildTestApp, tarOf } from '../fixtures/service.js'
 
@@ -11,10 +11,7 @@ import { buildTestApp, tarOf } from '../fixtures/service.js'
 t.test('an ingest report shows the paper decision of every sealed file', async t => {
   const pki = makeSm2Pki(t)
   const trustDir = join(pki.dir, 'trust')
-  for (const [sub, name, der] of [['roots', 'root.der', pki.root.der], ['seal-makers', 'maker.der', pki.maker.der], ['revocation', 'root.crl', pki.crl]] as const) {
-    mkdirSync(join(trustDir, sub), { recursive: true })
-    writeFileSync(join(trustDir, sub, name), der)
-  }
+  writeSm2TrustDir(pki, trustDir)
   const sealed = sealOfd(pki, minimalOfd())
 
   t.test('sealed, tampered and unsigned files', async t => {

@@ -1,27 +1,18 @@
 import t, { type Test } from 'tap'
 import { createHash } from 'node:crypto'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { loadConfig } from '../../src/config.js'
 import { createLogger } from '../../src/logger.js'
 import { startService } from '../../src/main.js'
 import { scratch, makeBag } from '../fixtures/bags.js'
-import { flipByte, makeSm2Pki, minimalOfd, sealOfd, writeOfd, type Sm2Pki } from '../fixtures/ofd.js'
+import { flipByte, makeSm2Pki, minimalOfd, sealOfd, writeOfd, writeSm2TrustDir } from '../fixtures/ofd.js'
 import { buildTestApp, tarOf, type TestService } from '../fixtures/service.js'
 
 // The paper decisions of a stored package (notice clause 五): shown in the package view, listed per
 // file, and made again by a re-validation — on request, for the review queue, and by itself when the
 // trust store changed (research-seals.md §6, rule R4: a provisional decision waits for trust data).
-
-/** certs/ as the center would lay it out, with the test PKI's root, seal maker and CRL. */
-function trustDirOf (pki: Sm2Pki, dir: string): string {
-  for (const [sub, name, der] of [['roots', 'root.der', pki.root.der], ['seal-makers', 'maker.der', pki.maker.der], ['revocation', 'root.crl', pki.crl]] as const) {
-    mkdirSync(join(dir, sub), { recursive: true })
-    writeFileSync(join(dir, sub, name), der)
-  }
-  return dir
-}
 
 async function store (t: Test, s: TestService, files: Record<string, Buffer | string>): Promise<string> {
   await s.app.inject({ method: 'POST', url: '/v1/projects', headers: s.auth(), payload: { code: 'SEAL-R', name: 'review' } })
@@ -44,7 +35,7 @@ t.test('the package view summarises the paper decisions, and /seals lists them f
   const pki = makeSm2Pki(t)
   const sealed = sealOfd(pki, minimalOfd())
   const page = 'Doc_0/Pages/Page_0/Content.xml'
-  const s = await buildTestApp(t, { LANTAI_TRUST: trustDirOf(pki, join(scratch(t), 'certs')) })
+  const s = await buildTestApp(t, { LANTAI_TRUST: writeSm2TrustDir(pki, join(scratch(t), 'certs')) })
   const id = await store(t, s, {
     '验收报告.ofd': await readFile(await writeOfd(t, sealed)),
     '改过的.ofd': await readFile(await writeOfd(t, { ...sealed, [page]: flipByte(sealed[page] as Buffer | string, 60) })),
@@ -79,7 +70,7 @@ t.test('a provisional decision becomes a waiver once the trusted root arrives an
   const before = (await s.app.inject({ method: 'GET', url: `/v1/packages/${id}/seals?provisional=true`, headers: s.auth() })).json() as { items: Array<Record<string, unknown>> }
   t.match(before.items, [{ logicalPath: 'data/验收报告.ofd', outcome: 'dual_set', rule: 'R4', provisional: true }], 'no trusted root yet: dual set, provisionally')
 
-  trustDirOf(pki, certs)
+  writeSm2TrustDir(pki, certs)
   const review = await s.app.inject({ method: 'POST', url: '/v1/seals/review', headers: s.auth() })
   t.equal(review.statusCode, 202)
   t.same((review.json() as { queued: string[] }).queued, [id])
@@ -107,7 +98,7 @@ t.test('a provisional decision becomes a waiver once the trusted root arrives an
 t.test('a re-validation on request: 202 with a job, 404 for an unknown package, archivists and admins only', async t => {
   const pki = makeSm2Pki(t)
   const ofd = await readFile(await writeOfd(t, sealOfd(pki, minimalOfd())))
-  const s = await buildTestApp(t, { LANTAI_TRUST: trustDirOf(pki, join(scratch(t), 'certs')) })
+  const s = await buildTestApp(t, { LANTAI_TRUST: writeSm2TrustDir(pki, join(scratch(t), 'certs')) })
   const id = await store(t, s, { '验收报告.ofd': ofd })
   const res = await s.app.inject({ method: 'POST', url: `/v1/packages/${id}/revalidate`, headers: s.auth() })
   t.equal(res.statusCode, 202)
@@ -146,7 +137,7 @@ t.test('a start with a changed trust store runs the review queue by itself', asy
   t.equal(same.catalogue.jobs.activeFor('revalidate', packageId), null, 'the same trust store: nothing to re-run')
   await same.close()
 
-  trustDirOf(pki, certs)
+  writeSm2TrustDir(pki, certs)
   const second = await start()
   t.teardown(() => second.close())
   t.ok(second.catalogue.jobs.activeFor('revalidate', packageId) ?? second.catalogue.sealDecisions.summary(packageId).paperWaived === 1, 'a changed trust store queued the package')
