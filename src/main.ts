@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs'
 import { mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
@@ -13,7 +12,7 @@ import { JobRunner } from './jobs/runner.js'
 import { createLogger, type Logger } from './logger.js'
 import { initStorageRoot, OcflObjectReader, OcflObjectWriter } from './ocfl/index.js'
 import { LocalBlobStore } from './storage/index.js'
-import { emptyTrustStore, loadTrustStore, trustFingerprint, type TrustStore } from './seals/index.js'
+import { loadTrustDir, trustFingerprint, type TrustStore } from './seals/index.js'
 import { REVALIDATE_JOB, Revalidation } from './preservation/revalidate.js'
 import { acquireDataLock, type DataLock } from './service/data-lock.js'
 
@@ -74,7 +73,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   const reader = new OcflObjectReader(store)
   const pool = new HashPool()
   const profile = config.bagitProfile === null ? null : await loadProfile(config.bagitProfile)
-  const loadTrust = async (): Promise<TrustStore> => config.trustDir === null || !existsSync(config.trustDir) ? emptyTrustStore() : await loadTrustStore(config.trustDir)
+  const loadTrust = async (): Promise<TrustStore> => await loadTrustDir(config.trustDir)
   const trust = await loadTrust()
   if (trust.anchors.length === 0) log.warn({ trustDir: config.trustDir }, 'no trusted roots: every seal will be INDETERMINATE and no paper will be waived')
 

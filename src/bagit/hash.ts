@@ -266,9 +266,8 @@ export class HashPool {
   /** A sink for chunks that arrive from elsewhere; see MultiHasher. Throws RangeError for an unknown algorithm. */
   createHasher (algorithms: readonly string[]): MultiHasher {
     const algs = this.#check(algorithms)
-    // A pool of one, or one algorithm, gains nothing from splitting; the gathering still saves a round trip per chunk.
-    const limit = Math.max(this.#bigFileBytes, 1)
-    return new GatheringHasher(limit, {
+    // Past the big-file size a stream fans out across workers, as a big file read from disk does.
+    return new GatheringHasher(Math.max(this.#bigFileBytes, 1), {
       hashBytes: bytes => this.#hashBytes(bytes, algs),
       stream: () => new StreamHasher(this.#fanout(algs))
     })
@@ -540,10 +539,16 @@ class GatheringHasher implements MultiHasher {
     this.#finished = true
     if (this.#failure !== undefined) throw this.#failure
     if (this.#stream !== undefined) return await this.#stream.digest()
-    // A fresh ArrayBuffer of its own: a pooled Buffer's would take its neighbours along when transferred.
-    const bytes = new Uint8Array(this.#size)
-    let at = 0
-    for (const c of this.#chunks) { bytes.set(c, at); at += c.byteLength }
+    // One ArrayBuffer of its own, whole: a pooled Buffer's would take its neighbours along when
+    // transferred. A single chunk already is one (update copied it); several are joined.
+    const only = this.#chunks.length === 1 ? this.#chunks[0] : undefined
+    let bytes: Uint8Array
+    if (only !== undefined) bytes = only
+    else {
+      bytes = new Uint8Array(this.#size)
+      let at = 0
+      for (const c of this.#chunks) { bytes.set(c, at); at += c.byteLength }
+    }
     this.#chunks = []
     return await this.#target.hashBytes(bytes)
   }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { constants } from 'node:fs'
 import { open, rename, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { eachConcurrently } from '../concurrent.js'
 
 // What "written" means wherever Lantai answers for bytes: on the disk, not in the page cache. A state
 // that tells a client it may forget its copy (202 Accepted, `received`) must survive a power cut.
@@ -59,13 +60,9 @@ export async function syncFilesystem (path: string): Promise<boolean> {
 
 /** fsync each file, then each directory: the fallback when syncFilesystem cannot run. */
 export async function fsyncEach (files: Iterable<string>, dirs: Iterable<string>, concurrency = 8): Promise<void> {
-  const queue = [...files]
-  const one = async (): Promise<void> => {
-    for (let f = queue.pop(); f !== undefined; f = queue.pop()) {
-      const fh = await open(f, 'r')
-      try { await fh.datasync() } finally { await fh.close() }
-    }
-  }
-  await Promise.all(Array.from({ length: concurrency }, one))
+  await eachConcurrently([...files], concurrency, async f => {
+    const fh = await open(f, 'r')
+    try { await fh.datasync() } finally { await fh.close() }
+  })
   for (const d of dirs) await fsyncDir(d)
 }

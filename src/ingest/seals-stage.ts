@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { SealDecisionInput } from '../catalogue/index.js'
+import { eachConcurrently } from '../concurrent.js'
 import { unsignedFileReport, verifyFile, type FileSealReport, type PaperOutcome, type TrustStore } from '../seals/index.js'
 
 // The seal checks of stage 2 (notice clause 五): every payload file is verified and gets its paper
@@ -41,40 +42,37 @@ export interface CheckSealsOptions {
 export async function checkSeals (root: string, paths: readonly string[], trust: TrustStore, options: CheckSealsOptions = {}): Promise<SealStageResult> {
   const files: SealFileResult[] = []
   const evidence = new Map<string, Uint8Array>()
-  let next = 0
-  const worker = async (): Promise<void> => {
-    for (let path = paths[next++]; path !== undefined; path = paths[next++]) {
-      if (options.signal?.aborted === true) return
-      let report: FileSealReport
-      try {
-        report = options.formatOf?.(path) === 'other' ? unsignedFileReport() : await verifyFile(join(root, path), { trust, signal: options.signal })
-      } catch (err) {
-        // A verifier that gives up (time budget, unreadable file) never waives paper.
-        files.push({
-          path, format: 'other', archivalFormat: false, signatures: [],
-          decision: { outcome: 'dual_set', rule: 'R4', provisional: true, integrityAlert: false, reason: `verification did not finish: ${(err as Error).message}` }
-        })
-        continue
-      }
-      if (report.format === 'other' && report.signatures.length === 0) {
-        files.push({ path, format: 'other', archivalFormat: false, signatures: [], decision: report.decision })
-        continue
-      }
-      for (const der of [...report.evidence.certificates, ...report.evidence.crls, ...report.evidence.ocspResponses, ...report.evidence.timestamps]) {
-        evidence.set(createHash('sha256').update(der).digest('hex'), der)
-      }
+  // Files whose format ingest already knows to be unsigned are not read; the rest are sniffed (an open and
+  // a read on the thread pool) and the few signed ones checked on this thread. Eight at a time keeps the
+  // pool busy without piling up parsed documents.
+  await eachConcurrently(paths, options.concurrency ?? 8, async path => {
+    if (options.signal?.aborted === true) return
+    let report: FileSealReport
+    try {
+      report = options.formatOf?.(path) === 'other' ? unsignedFileReport() : await verifyFile(join(root, path), { trust, signal: options.signal })
+    } catch (err) {
+      // A verifier that gives up (time budget, unreadable file) never waives paper.
       files.push({
-        path, format: report.format, archivalFormat: report.archivalFormat, decision: report.decision,
-        signatures: report.signatures.map(s => ({
-          kind: s.kind, id: s.id, format: s.format, indication: s.indication, subIndication: s.subIndication, reasons: s.reasons,
-          bestSignatureTime: s.bestSignatureTime, signer: s.signer?.subject ?? null, wholeDocument: s.scope.wholeDocument
-        }))
+        path, format: 'other', archivalFormat: false, signatures: [],
+        decision: { outcome: 'dual_set', rule: 'R4', provisional: true, integrityAlert: false, reason: `verification did not finish: ${(err as Error).message}` }
       })
+      return
     }
-  }
-  // Most files are only sniffed (an open and a read on the thread pool); the few signed ones are checked
-  // on this thread. Eight at a time keeps the pool busy without piling up parsed documents.
-  await Promise.all(Array.from({ length: options.concurrency ?? 8 }, worker))
+    if (report.format === 'other' && report.signatures.length === 0) {
+      files.push({ path, format: 'other', archivalFormat: false, signatures: [], decision: report.decision })
+      return
+    }
+    for (const der of [...report.evidence.certificates, ...report.evidence.crls, ...report.evidence.ocspResponses, ...report.evidence.timestamps]) {
+      evidence.set(createHash('sha256').update(der).digest('hex'), der)
+    }
+    files.push({
+      path, format: report.format, archivalFormat: report.archivalFormat, decision: report.decision,
+      signatures: report.signatures.map(s => ({
+        kind: s.kind, id: s.id, format: s.format, indication: s.indication, subIndication: s.subIndication, reasons: s.reasons,
+        bestSignatureTime: s.bestSignatureTime, signer: s.signer?.subject ?? null, wholeDocument: s.scope.wholeDocument
+      }))
+    })
+  })
   files.sort((a, b) => a.path < b.path ? -1 : 1)
   return {
     files,

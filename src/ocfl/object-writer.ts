@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { stat } from 'node:fs/promises'
+import { eachConcurrently } from '../concurrent.js'
 import { LantaiError } from '../errors.js'
 import { readAll, type BlobStore } from '../storage/index.js'
 import {
@@ -51,6 +52,9 @@ export interface AddVersionOptions {
    */
   link?: boolean
 }
+
+/** Files checked at once before publishing: each stat waits on the thread pool. */
+const STAT_CONCURRENCY = 16
 
 const HEX = { sha512: 128, sha256: 64, md5: 32, sm3: 64 } as const
 
@@ -130,13 +134,13 @@ export class OcflObjectWriter {
       added.push({ logicalPath: f.logicalPath, contentPath, deduplicated: false })
     }
     // A file that changed since it was hashed would be stored under a digest it does not have.
-    for (const { f } of puts) {
+    await eachConcurrently(puts, STAT_CONCURRENCY, async ({ f }) => {
       if (signal?.aborted === true) throw aborted(signal)
       const st = await stat(f.localPath)
       if (!st.isFile() || st.size !== f.size) {
         throw new LantaiError('OCFL_FILE_CHANGED', `${f.localPath} has ${st.size} bytes, not ${f.size}`, { path: f.localPath, expected: f.size, found: st.size })
       }
-    }
+    })
     await store.putFiles(puts.map(p => ({ key: p.key, localPath: p.f.localPath })), {
       move: options.move === true, link: options.link === true, ...(signal === undefined ? {} : { signal })
     })

@@ -6,7 +6,7 @@ import type { TrustStore } from './trust.js'
 import {
   KEY_USAGE, OID_AUTHORITY_KEY_ID, OID_BASIC_CONSTRAINTS, OID_EXT_KEY_USAGE, OID_KEY_USAGE, OID_OCSP_NOCHECK, OID_SUBJECT_KEY_ID,
   authorityKeyId, basicConstraints, bytesEqual, derOf, errorText, extendedKeyUsages, extension, hasKeyUsage, infoOf,
-  parseCertificate, sameName, sha256Hex, subjectKeyId
+  parseCertificate, perBytes, sameName, sha256Hex, subjectKeyId
 } from './x509.js'
 
 // X.509 path building and validation (RFC 5280 §6, simplified: no policy or name-constraint processing)
@@ -65,25 +65,19 @@ export function addEvidence (list: Uint8Array[], der: Uint8Array): void {
   if (!list.some(d => bytesEqual(d, der))) list.push(der)
 }
 
-// The trust store's certificates are the same byte arrays for every signature checked: parsed once
-// each, not once per signature (path building was most of the time on a 1,000-PDF submission).
-// Keyed by the array itself, so a certificate that arrives with a signature is parsed afresh.
-const parsedNodes = new WeakMap<Uint8Array, Omit<Node, 'anchor'> | string>()
+// Path building was most of the time on a 1,000-PDF submission, re-parsing the same trust store.
+const parseNode = perBytes((der): Omit<Node, 'anchor'> | string => {
+  const p = parseCertificate(der)
+  if (!p.ok) return p.reason
+  try {
+    return { cert: p.value, der, key: sha256Hex(der), info: infoOf(p.value, der) }
+  } catch (e) {
+    return `certificate: ${errorText(e)}`
+  }
+})
 
 function toNode (der: Uint8Array, anchor: boolean): Node | string {
-  let parsed = parsedNodes.get(der)
-  if (parsed === undefined) {
-    const p = parseCertificate(der)
-    if (!p.ok) parsed = p.reason
-    else {
-      try {
-        parsed = { cert: p.value, der, key: sha256Hex(der), info: infoOf(p.value, der) }
-      } catch (e) {
-        parsed = `certificate: ${errorText(e)}`
-      }
-    }
-    parsedNodes.set(der, parsed)
-  }
+  const parsed = parseNode(der)
   return typeof parsed === 'string' ? parsed : { ...parsed, anchor }
 }
 

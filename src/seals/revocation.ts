@@ -5,7 +5,7 @@ import { digest, digestName, verifySignature } from './crypto-engine.js'
 import { parseCrl, parseOcspResponse } from './trust.js'
 import {
   KEY_USAGE, OID_CRL_REASON, OID_KP_OCSP_SIGNING, bytesEqual, derOf, errorText, extendedKeyUsages, hasKeyUsage, nameDer,
-  parseCertificate, sameName, sha256Hex
+  parseCertificate, perBytes, sameName, sha256Hex
 } from './x509.js'
 
 // CRL (RFC 5280 §5, §6.3) and OCSP (RFC 6960) status for one certificate, with the signature of every
@@ -27,17 +27,11 @@ export interface RevocationSources {
   problems: string[]
 }
 
-/** Parses CRLs and OCSPResponse structures once per validation; unparseable ones become `problems`. */
-// Parsed once per byte array: the trust store's CRLs and OCSP responses serve every signature checked.
-const parsedCrls = new WeakMap<Uint8Array, ReturnType<typeof parseCrl>>()
-const parsedOcsps = new WeakMap<Uint8Array, { ok: true, value: ParsedOcsp } | { ok: false, reason: string }>()
-const derKeys = new WeakMap<Uint8Array, string>()
-const keyOf = (der: Uint8Array): string => {
-  let k = derKeys.get(der)
-  if (k === undefined) { k = sha256Hex(der); derKeys.set(der, k) }
-  return k
-}
+const keyOf = perBytes(sha256Hex)
+const crlOf = perBytes(parseCrl)
+const ocspOf = perBytes(parseOcsp)
 
+/** The CRLs and OCSPResponse structures of one validation, each parsed once; unparseable ones become `problems`. */
 export function prepareRevocationSources (crls: Uint8Array[], ocspResponses: Uint8Array[]): RevocationSources {
   const out: RevocationSources = { crls: [], ocsps: [], problems: [] }
   const seen = new Set<string>()
@@ -45,8 +39,7 @@ export function prepareRevocationSources (crls: Uint8Array[], ocspResponses: Uin
     const key = keyOf(der)
     if (seen.has(key)) continue
     seen.add(key)
-    let p = parsedCrls.get(der)
-    if (p === undefined) { p = parseCrl(der); parsedCrls.set(der, p) }
+    const p = crlOf(der)
     if (p.ok) out.crls.push({ der, crl: p.value })
     else out.problems.push(`CRL ${key.slice(0, 16)} ignored: ${p.reason}`)
   }
@@ -54,8 +47,7 @@ export function prepareRevocationSources (crls: Uint8Array[], ocspResponses: Uin
     const key = keyOf(der)
     if (seen.has(key)) continue
     seen.add(key)
-    let p = parsedOcsps.get(der)
-    if (p === undefined) { p = parseOcsp(der); parsedOcsps.set(der, p) }
+    const p = ocspOf(der)
     if (p.ok) out.ocsps.push(p.value)
     else out.problems.push(`OCSP response ${key.slice(0, 16)} ignored: ${p.reason}`)
   }

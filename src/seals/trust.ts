@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import { extname, join } from 'node:path'
 import * as pkijs from 'pkijs'
@@ -28,6 +29,11 @@ export function trustFingerprint (store: TrustStore): string {
     for (const d of items.map(x => createHash('sha256').update(x).digest('hex')).sort()) h.update(d)
   }
   return h.digest('hex')
+}
+
+/** The trust store of a configured directory; empty when none is configured or it does not exist. */
+export async function loadTrustDir (dir: string | null): Promise<TrustStore> {
+  return dir === null || !existsSync(dir) ? emptyTrustStore() : await loadTrustStore(dir)
 }
 
 export const emptyTrustStore = (): TrustStore => ({ anchors: [], sealMakers: [], crls: [], ocspResponses: [], extraCertificates: [] })

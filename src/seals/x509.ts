@@ -57,6 +57,21 @@ export const DEFAULT_PARSE_LIMITS: ParseLimits = { maxDepth: DEFAULT_VERIFY_LIMI
 
 export const toHex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
 export const sha256Hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
+
+/**
+ * `fn` computed once per byte array. The trust store's certificates, CRLs and OCSP responses are the
+ * same arrays for every signature checked, so they are parsed once, not once per signature; material
+ * that arrives with a signature is a new array and is parsed afresh. Nothing outlives its array.
+ */
+export function perBytes<T> (fn: (bytes: Uint8Array) => T): (bytes: Uint8Array) => T {
+  const cache = new WeakMap<Uint8Array, T>()
+  return bytes => {
+    if (cache.has(bytes)) return cache.get(bytes) as T
+    const value = fn(bytes)
+    cache.set(bytes, value)
+    return value
+  }
+}
 export const bytesEqual = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && Buffer.compare(a, b) === 0
 /** A copy with its own ArrayBuffer, as pkijs and WebCrypto want. */
 export const toArrayBuffer = (b: Uint8Array): ArrayBuffer => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer

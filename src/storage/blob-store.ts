@@ -1,3 +1,4 @@
+import { eachConcurrently } from '../concurrent.js'
 import { LantaiError } from '../errors.js'
 
 // One interface for every place Lantai keeps bytes: the local disk now, S3/MinIO next. It speaks in
@@ -17,14 +18,10 @@ export interface PutItem { key: string, localPath: string }
 
 /** putFiles as putFile several at a time, for a store that has nothing better. */
 export async function putEach (store: BlobStore, items: readonly PutItem[], options: PutFileOptions & { signal?: AbortSignal } = {}, concurrency = 16): Promise<void> {
-  const queue = [...items].reverse()
-  const one = async (): Promise<void> => {
-    for (let item = queue.pop(); item !== undefined; item = queue.pop()) {
-      options.signal?.throwIfAborted()
-      await store.putFile(item.key, item.localPath, options)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, one))
+  await eachConcurrently(items, concurrency, async item => {
+    options.signal?.throwIfAborted()
+    await store.putFile(item.key, item.localPath, options)
+  })
 }
 
 export interface BlobStore {

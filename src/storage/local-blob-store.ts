@@ -3,6 +3,7 @@ import { constants, createWriteStream, type Dirent } from 'node:fs'
 import { link, lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, unlink } from 'node:fs/promises'
 import { dirname, join, resolve, sep } from 'node:path'
 import { pipeline } from 'node:stream/promises'
+import { eachConcurrently } from '../concurrent.js'
 import { LantaiError } from '../errors.js'
 import { fsyncDir, fsyncEach, syncFilesystem } from '../fs/durable.js'
 import { checkKey, checkPrefix, putEach, type BlobStat, type BlobStore, type ByteRange, type PutFileOptions, type PutItem } from './blob-store.js'
@@ -81,20 +82,17 @@ export class LocalBlobStore implements BlobStore {
       await this.#checkInside(dir, key)
     }
     const copied: PutItem[] = []
-    const queue = [...targets].reverse()
-    const one = async (): Promise<void> => {
-      for (let t = queue.pop(); t !== undefined; t = queue.pop()) {
-        options.signal?.throwIfAborted()
-        if (!(await lstat(t.localPath)).isFile()) throw new LantaiError('STORAGE_KEY_INVALID', `${t.localPath} is not a regular file`)
-        try {
-          await link(t.localPath, t.target)
-        } catch (e) {
-          if (!LINK_UNAVAILABLE.includes(errno(e) ?? '')) throw e
-          copied.push(t)
-        }
+    await eachConcurrently(targets, PUT_CONCURRENCY, async t => {
+      options.signal?.throwIfAborted()
+      // lstat: link() would make a hard link to a symlink itself, and the store keeps none.
+      if (!(await lstat(t.localPath)).isFile()) throw new LantaiError('STORAGE_KEY_INVALID', `${t.localPath} is not a regular file`)
+      try {
+        await link(t.localPath, t.target)
+      } catch (e) {
+        if (!LINK_UNAVAILABLE.includes(errno(e) ?? '')) throw e
+        copied.push(t)
       }
-    }
-    await Promise.all(Array.from({ length: Math.min(PUT_CONCURRENCY, targets.length) }, one))
+    })
     // Files that could not be linked are copied, each durable by itself.
     for (const c of copied) await this.#copyIn(c.localPath, this.pathOf(c.key))
     if (!(await syncFilesystem(this.root))) await fsyncEach(targets.map(t => t.target), parents.keys())

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { openCatalogue } from '../../catalogue/index.js'
 import { loadConfig } from '../../config.js'
@@ -6,7 +5,7 @@ import { createLogger } from '../../logger.js'
 import { OcflObjectReader } from '../../ocfl/index.js'
 import { Revalidation } from '../../preservation/revalidate.js'
 import { LocalBlobStore } from '../../storage/index.js'
-import { emptyTrustStore, loadTrustStore, verifyFile, type FileSealReport } from '../../seals/index.js'
+import { emptyTrustStore, loadTrustDir, loadTrustStore, verifyFile, type FileSealReport } from '../../seals/index.js'
 import { parse, UsageError, type Command } from '../command.js'
 
 const help = `usage: lantai seals verify <file> [--trust DIR] [--json] [--origin born-digital|digitized] [--at TIME]
@@ -67,7 +66,7 @@ async function revalidate (ids: string[], json: boolean, review: boolean): Promi
     const revalidation = new Revalidation({
       catalogue,
       reader: new OcflObjectReader(new LocalBlobStore(join(config.dataDir, 'store'))),
-      loadTrust: async () => config.trustDir === null || !existsSync(config.trustDir) ? emptyTrustStore() : await loadTrustStore(config.trustDir),
+      loadTrust: async () => await loadTrustDir(config.trustDir),
       scratchRoot: join(config.dataDir, 'scratch'),
       log: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel)
     })
