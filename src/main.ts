@@ -12,7 +12,7 @@ import { JobRunner } from './jobs/runner.js'
 import { createLogger, type Logger } from './logger.js'
 import { initStorageRoot, OcflObjectReader, OcflObjectWriter } from './ocfl/index.js'
 import { LocalBlobStore } from './storage/index.js'
-import { loadTrustDir, trustFingerprint, type TrustStore } from './seals/index.js'
+import { loadTrustDir, type TrustStore } from './seals/index.js'
 import { REVALIDATE_JOB, Revalidation } from './preservation/revalidate.js'
 import { acquireDataLock, type DataLock } from './service/data-lock.js'
 
@@ -94,11 +94,8 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   const revalidation = new Revalidation({ catalogue, reader, loadTrust, scratchRoot: join(config.dataDir, 'scratch'), log: log.child({ part: 'seals' }) })
   runners.push(new JobRunner(catalogue.jobs, revalidation.runJob, { kind: REVALIDATE_JOB, concurrency: 1 }, log.child({ part: 'jobs' })))
   // New roots, CRLs or OCSP responses in certs/ since the last start: the review queue (rule R4) runs again.
-  const trustChanged = noteTrust(catalogue, trust)
-  if (trustChanged) {
-    const queued = revalidation.enqueueReviewQueue('the trust store changed')
-    if (queued.length > 0) log.info({ packages: queued.length }, 'trust store changed: provisional seal decisions queued for re-validation')
-  }
+  const queued = revalidation.noteTrustLoaded(trust)
+  if (queued.length > 0) log.info({ packages: queued.length }, 'trust store changed: provisional seal decisions queued for re-validation')
 
   // A crash leaves uploads cut off (failed now) and checks or transfers half done (queued again).
   const freed = releaseDeadHolders(catalogue.locks)
@@ -126,18 +123,6 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
     return closing
   }
   return { app, catalogue, ingest, fixity, runners, firstAdminSecret, close }
-}
-
-/** Records the trust store's fingerprint as an event when it differs from the last one recorded; true then. */
-function noteTrust (catalogue: Catalogue, trust: TrustStore): boolean {
-  const fingerprint = trustFingerprint(trust)
-  const last = catalogue.events.list({ type: 'seals.trust-loaded', limit: 1, offset: 0, order: 'desc' }).items[0]
-  if ((last?.detail as { fingerprint?: string } | undefined)?.fingerprint === fingerprint) return false
-  catalogue.events.append({
-    type: 'seals.trust-loaded', outcome: 'success', agent: 'system', objectType: 'system', objectId: 'trust-store',
-    detail: { fingerprint, anchors: trust.anchors.length, sealMakers: trust.sealMakers.length, crls: trust.crls.length, ocspResponses: trust.ocspResponses.length }
-  })
-  return last !== undefined
 }
 
 /** Staging directories no live submission owns (left by a crash) are removed at start. */

@@ -63,6 +63,23 @@ export class Revalidation {
     return queued
   }
 
+  /**
+   * At start: records the trust store's fingerprint as a seals.trust-loaded event when it differs from
+   * the last one recorded and, when an earlier one existed, queues the review queue (new roots, CRLs or
+   * OCSP responses are what provisional decisions wait for). Returns the packages queued.
+   */
+  noteTrustLoaded (trust: TrustStore): string[] {
+    const { catalogue } = this.deps
+    const fingerprint = trustFingerprint(trust)
+    const last = catalogue.events.list({ type: 'seals.trust-loaded', limit: 1, offset: 0, order: 'desc' }).items[0]
+    if ((last?.detail as { fingerprint?: string } | undefined)?.fingerprint === fingerprint) return []
+    catalogue.events.append({
+      type: 'seals.trust-loaded', outcome: 'success', agent: 'system', objectType: 'system', objectId: 'trust-store',
+      detail: { fingerprint, anchors: trust.anchors.length, sealMakers: trust.sealMakers.length, crls: trust.crls.length, ocspResponses: trust.ocspResponses.length }
+    })
+    return last === undefined ? [] : this.enqueueReviewQueue('the trust store changed')
+  }
+
   readonly runJob = async (job: Job, signal: AbortSignal, progress: (p: number) => void): Promise<void> => {
     if (job.subjectId === null) throw new LantaiError('STATE_CONFLICT', `job ${job.id} names no package`)
     await this.run(job.subjectId, { signal, progress, agent: 'system', jobId: job.id })
