@@ -58,14 +58,22 @@ export class Fanout {
   #failure: Error | undefined
   #ending: (Deferred<Digests> & { digests: Digests, remaining: number }) | undefined
   #done = false
+  /** Workers that have not yet confirmed a drop; the drop settles when none is left. */
+  readonly #dropping = new Set<FanoutWorker>()
+  #dropped: Promise<void> | undefined
+  #droppedResolve: (() => void) | undefined
   #size = 0
   /** Bytes hashed by every participant so far, reported slot by slot. */
   onBytes: ((n: number) => void) | undefined
 
-  constructor (readonly sid: number, host: FanoutHost, algs: readonly AlgorithmPair[], ring: Ring) {
+  /** The new file one participant writes the bytes to, if any. */
+  readonly #writeTo: string | undefined
+
+  constructor (readonly sid: number, host: FanoutHost, algs: readonly AlgorithmPair[], ring: Ring, writeTo?: string) {
     this.#host = host
     this.#algs = algs
     this.#ring = ring
+    this.#writeTo = writeTo
     for (let i = RING_SLOTS - 1; i >= 0; i--) this.#free.push(i)
   }
 
@@ -119,15 +127,36 @@ export class Fanout {
     })
   }
 
-  /** Stops the stream: pending and later calls reject with `reason`; workers drop their state. */
-  drop (reason: Error): void {
-    if (this.#done) return
+  /**
+   * Stops the stream: pending and later calls reject with `reason`; workers drop their state (and the
+   * file being written). Settles once every worker has said so.
+   */
+  drop (reason: Error): Promise<void> {
+    if (this.#dropped !== undefined) return this.#dropped
+    if (this.#done) return Promise.resolve()
     this.#failure = reason
     for (const w of this.#waiters.splice(0)) w.reject(reason)
     this.#ending?.reject(reason)
-    for (const p of this.#parts ?? []) p.worker.post({ t: 'drop', sid: this.sid })
+    this.#dropped = new Promise(resolve => { this.#droppedResolve = resolve })
+    for (const p of this.#parts ?? []) {
+      this.#dropping.add(p.worker)
+      p.worker.post({ t: 'drop', sid: this.sid })
+    }
     // The ring is not recycled: a read may still be filling one of its slots.
+    this.#settleDrop()
+    return this.#dropped
+  }
+
+  /** `worker` holds nothing of this stream any more: it said so, or it is gone. */
+  onDropped (worker: FanoutWorker): void {
+    this.#dropping.delete(worker)
+    this.#settleDrop()
+  }
+
+  #settleDrop (): void {
+    if (this.#dropping.size > 0 || this.#done) return
     this.#finish()
+    this.#droppedResolve?.()
   }
 
   onAck (slot: number): void {
@@ -152,10 +181,13 @@ export class Fanout {
   #open (spread: boolean): Part[] {
     const workers = this.#host.pick(spread ? this.#algs.length : 1)
     const parts = partition(this.#algs, workers.length).map((algs, i) => ({ worker: workers[i] as FanoutWorker, algs }))
+    // Writing costs about as much as the cheapest digest, so the least loaded part writes.
+    const writer = parts.reduce((min, p) => (cost(p.algs) < cost(min.algs) ? p : min))
     for (const p of parts) {
       p.worker.streams.add(this)
       p.worker.syncRef()
-      p.worker.post({ t: 'open', sid: this.sid, algs: p.algs, slots: this.#ring.slots })
+      const writeTo = p === writer ? this.#writeTo : undefined
+      p.worker.post({ t: 'open', sid: this.sid, algs: p.algs, slots: this.#ring.slots, ...(writeTo === undefined ? {} : { writeTo }) })
     }
     this.#parts = parts
     return parts
@@ -170,6 +202,8 @@ export class Fanout {
     this.#host.forget(this)
   }
 }
+
+const cost = (algs: readonly AlgorithmPair[]): number => algs.reduce((sum, a) => sum + (COST[a.alg] ?? 1), 0)
 
 /** Longest-processing-time-first: the costliest algorithm goes to the least loaded group. */
 export function partition (algs: readonly AlgorithmPair[], groups: number): AlgorithmPair[][] {

@@ -26,16 +26,23 @@ export interface SerializedError {
 export type ToWorker =
   /** Read `path` and feed every algorithm; reply `big` instead if it has `fanOutFrom` bytes or more. */
   | { t: 'file', id: number, lane: number, path: string, algs: readonly AlgorithmPair[], fanOutFrom: number, progress: boolean }
-  /** Hash these bytes (a small stream, gathered by main and transferred, not copied). */
-  | { t: 'buffer', id: number, lane: number, bytes: Uint8Array, algs: readonly AlgorithmPair[] }
-  /** Start a stream whose chunks will arrive in the slots of `slots`. */
-  | { t: 'open', sid: number, algs: readonly AlgorithmPair[], slots: readonly SharedArrayBuffer[] }
+  /**
+   * Hash these bytes (a small stream, gathered by main and transferred, not copied); with `writeTo`,
+   * first create that file (exclusively, never through a link) and write them to it.
+   */
+  | { t: 'buffer', id: number, lane: number, bytes: Uint8Array, algs: readonly AlgorithmPair[], writeTo?: string }
+  /**
+   * Start a stream whose chunks will arrive in the slots of `slots`. With `writeTo`, this worker (one
+   * of the stream's) creates that file and writes each chunk to it before acking.
+   */
+  | { t: 'open', sid: number, algs: readonly AlgorithmPair[], slots: readonly SharedArrayBuffer[], writeTo?: string }
   | { t: 'chunk', sid: number, slot: number, len: number }
   | { t: 'end', sid: number }
   | { t: 'drop', sid: number }
 
 export type FromWorker =
-  | { t: 'done', id: number, size: number, digests: Record<string, string> }
+  /** `bytes`: a `buffer` task's bytes, handed back for main to free (or reuse). */
+  | { t: 'done', id: number, size: number, digests: Record<string, string>, bytes?: Uint8Array }
   | { t: 'failed', id: number, error: SerializedError }
   | { t: 'cancelled', id: number }
   | { t: 'big', id: number }

@@ -3,16 +3,23 @@
 //   algorithm from each chunk;
 // - streams: main reads a big file (or receives a tar entry) into shared slots and tells each worker
 //   which slot is ready; this worker updates only its share of the algorithms and acks the slot.
+// Bytes that arrive from elsewhere (an upload) may also be written to a new file here: blocking writes
+// cost the main thread nothing, where an async write per chunk cost it a thread-pool round trip.
 import { createHash, type Hash } from 'node:crypto'
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs'
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads'
 import { notRegularFile, serializeError, type AlgorithmPair, type FromWorker, type ToWorker, type WorkerData } from './hash-protocol.js'
 
 // O_NOFOLLOW: a symlink swapped in after the caller's lstat is refused (ELOOP), never followed out of
 // the bag. O_NONBLOCK: a FIFO swapped in would otherwise block this thread in open() forever.
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK
+// A file written here is new: O_EXCL refuses one that exists (or a link planted in its place).
+const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
 
-interface Stream { hashes: Array<[string, Hash]>, views: Uint8Array[] }
+/** A file this worker is writing; `fd` is undefined once closed. */
+interface Output { readonly path: string, fd: number | undefined }
+
+interface Stream { hashes: Array<[string, Hash]>, views: Uint8Array[], out: Output | undefined }
 
 const port = ((): MessagePort => {
   if (parentPort === null) throw new Error('hash-worker must run in a worker thread')
@@ -28,15 +35,18 @@ const streams = new Map<number, Stream>()
 // progress go at once: the reader is waiting on them.
 const OUTBOX_FULL = 8
 let outbox: FromWorker[] = []
-function post (m: FromWorker, now = false): void {
+let transfer: ArrayBuffer[] = []
+function post (m: FromWorker, now = false, give?: ArrayBufferLike): void {
+  if (give instanceof ArrayBuffer) transfer.push(give)
   const n = outbox.push(m)
   if (now || n >= OUTBOX_FULL) flush()
   else if (n === 1) setImmediate(flush)
 }
 function flush (): void {
   if (outbox.length === 0) return
-  port.postMessage(outbox)
+  port.postMessage(outbox, transfer)
   outbox = []
+  transfer = []
 }
 
 port.on('message', (batch: readonly ToWorker[]) => { for (const m of batch) handle(m) })
@@ -45,22 +55,45 @@ function handle (m: ToWorker): void {
   switch (m.t) {
     case 'file': hashFile(m); break
     case 'buffer': {
+      let out: Output | undefined
+      try {
+        if (m.writeTo !== undefined) {
+          out = create(m.writeTo)
+          writeAll(out, m.bytes)
+          close(out)
+        }
+      } catch (e) {
+        if (out !== undefined) discard(out)
+        post({ t: 'failed', id: m.id, error: serializeError(e) })
+        break
+      }
       const hashes = start(m.algs)
       for (const [, h] of hashes) h.update(m.bytes)
-      post({ t: 'done', id: m.id, size: m.bytes.byteLength, digests: finish(hashes) })
+      // The bytes go back: dropped here, they would wait for this thread's rare GC, and ten thousand
+      // small files' worth of them held the main thread's malloc arena at +100 MB.
+      post({ t: 'done', id: m.id, size: m.bytes.byteLength, digests: finish(hashes), bytes: m.bytes }, false, m.bytes.buffer)
       break
     }
-    case 'open': streams.set(m.sid, { hashes: start(m.algs), views: m.slots.map(s => new Uint8Array(s)) }); break
+    case 'open': {
+      const s: Stream = { hashes: start(m.algs), views: m.slots.map(s => new Uint8Array(s)), out: undefined }
+      streams.set(m.sid, s)
+      try {
+        if (m.writeTo !== undefined) s.out = create(m.writeTo)
+      } catch (e) {
+        fail(m.sid, s, e)
+      }
+      break
+    }
     case 'chunk': {
       const s = streams.get(m.sid)
       try {
         if (s !== undefined) {
           const bytes = s.views[m.slot]?.subarray(0, m.len) ?? new Uint8Array(0)
+          if (s.out !== undefined) writeAll(s.out, bytes)
           for (const [, h] of s.hashes) h.update(bytes)
         }
       } catch (e) {
-        streams.delete(m.sid)
-        post({ t: 'stream-failed', sid: m.sid, error: serializeError(e) })
+        if (s !== undefined) fail(m.sid, s, e)
       }
       // Acked even for a dropped stream: main reuses the slot only once every worker is done with it.
       post({ t: 'ack', sid: m.sid, slot: m.slot }, true)
@@ -68,12 +101,59 @@ function handle (m: ToWorker): void {
     }
     case 'end': {
       const s = streams.get(m.sid)
+      if (s === undefined) { post({ t: 'dropped', sid: m.sid }); break }
+      try {
+        if (s.out !== undefined) close(s.out)
+      } catch (e) {
+        fail(m.sid, s, e)
+        break
+      }
       streams.delete(m.sid)
-      post(s === undefined ? { t: 'dropped', sid: m.sid } : { t: 'digests', sid: m.sid, digests: finish(s.hashes) })
+      post({ t: 'digests', sid: m.sid, digests: finish(s.hashes) })
       break
     }
-    case 'drop': streams.delete(m.sid); post({ t: 'dropped', sid: m.sid }); break
+    case 'drop': {
+      const s = streams.get(m.sid)
+      streams.delete(m.sid)
+      if (s?.out !== undefined) discard(s.out)
+      post({ t: 'dropped', sid: m.sid })
+      break
+    }
   }
+}
+
+/** The stream cannot go on here: its partial file goes, and main drops the stream everywhere. */
+function fail (sid: number, s: Stream, e: unknown): void {
+  streams.delete(sid)
+  if (s.out !== undefined) discard(s.out)
+  post({ t: 'stream-failed', sid, error: serializeError(e) }, true)
+}
+
+function create (path: string): Output {
+  return { path, fd: openSync(path, CREATE_FLAGS, 0o644) }
+}
+
+/** A short write (a full disk) must not pass for a whole one. */
+function writeAll (out: Output, bytes: Uint8Array): void {
+  if (out.fd === undefined) throw new Error(`${out.path} is already closed`)
+  for (let at = 0; at < bytes.byteLength;) {
+    const n = writeSync(out.fd, bytes, at, bytes.byteLength - at)
+    if (n === 0) throw Object.assign(new Error(`no space left on device (short write): ${out.path}`), { code: 'ENOSPC', path: out.path })
+    at += n
+  }
+}
+
+function close (out: Output): void {
+  const fd = out.fd
+  out.fd = undefined
+  if (fd !== undefined) closeSync(fd)
+}
+
+/** Nothing half-written stays behind: the file this worker created is removed. */
+function discard (out: Output): void {
+  // Best effort on a path already failing: the error the caller sees is the write's, not these.
+  try { close(out) } catch { /* the write's error is the one to report */ }
+  try { unlinkSync(out.path) } catch { /* gone already, or staging itself is going */ }
 }
 
 function hashFile (m: Extract<ToWorker, { t: 'file' }>): void {

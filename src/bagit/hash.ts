@@ -29,6 +29,15 @@ export interface HashPoolOptions {
 
 export interface FileDigests { size: number, digests: Digests }
 
+export interface HasherOptions {
+  /**
+   * Also write the bytes to this new file, on a worker: it is created exclusively and never through a
+   * link, and digest() settles once it is closed. A failed write rejects with the fs error (EEXIST,
+   * ENOSPC…) and removes what was written; so does abort().
+   */
+  writeTo?: string
+}
+
 export interface HashFileOptions {
   signal?: AbortSignal
   /** Called as bytes are hashed, with the count since the last call. */
@@ -44,8 +53,11 @@ export interface HashFileOptions {
 export interface MultiHasher {
   update (chunk: Uint8Array): Promise<void>
   digest (): Promise<FileDigests>
-  /** Gives up the stream (say, the archive turned out bad); later calls reject. */
-  abort (reason?: Error): void
+  /**
+   * Gives up the stream (say, the archive turned out bad); later calls reject. Settles once no worker
+   * holds the stream any more, and any file it was writing is gone.
+   */
+  abort (reason?: Error): Promise<void>
 }
 
 const DEFAULT_BIG_FILE_BYTES = 8 * 1024 * 1024
@@ -128,6 +140,8 @@ interface FileTask {
   /** Bytes gathered by main (a short stream): the worker hashes these instead of reading `path`. */
   readonly bytes?: Uint8Array
   readonly algs: readonly AlgorithmPair[]
+  /** With `bytes`: the new file the worker writes them to first. */
+  readonly writeTo?: string
   readonly signal: AbortSignal | undefined
   readonly onBytes: ((n: number) => void) | undefined
   readonly resolve: (r: FileDigests) => void
@@ -264,20 +278,21 @@ export class HashPool {
   }
 
   /** A sink for chunks that arrive from elsewhere; see MultiHasher. Throws RangeError for an unknown algorithm. */
-  createHasher (algorithms: readonly string[]): MultiHasher {
+  createHasher (algorithms: readonly string[], options: HasherOptions = {}): MultiHasher {
     const algs = this.#check(algorithms)
+    const { writeTo } = options
     // Past the big-file size a stream fans out across workers, as a big file read from disk does.
     return new GatheringHasher(Math.max(this.#bigFileBytes, 1), {
-      hashBytes: bytes => this.#hashBytes(bytes, algs),
-      stream: () => new StreamHasher(this.#fanout(algs))
+      hashBytes: bytes => this.#hashBytes(bytes, algs, writeTo),
+      stream: () => new StreamHasher(this.#fanout(algs, writeTo))
     })
   }
 
   /** One task for bytes already in memory; `bytes` is transferred to the worker and unusable after. */
-  #hashBytes (bytes: Uint8Array, algs: readonly AlgorithmPair[]): Promise<FileDigests> {
+  #hashBytes (bytes: Uint8Array, algs: readonly AlgorithmPair[], writeTo: string | undefined): Promise<FileDigests> {
     if (this.#closed !== undefined) return Promise.reject(abortError('the hash pool was closed'))
     return new Promise((resolve, reject) => {
-      const task: FileTask = { id: this.#id(), path: '', bytes, algs, signal: undefined, onBytes: undefined, resolve, reject, settled: false, at: undefined, fan: undefined, reported: 0 }
+      const task: FileTask = { id: this.#id(), path: '', bytes, algs, ...(writeTo === undefined ? {} : { writeTo }), signal: undefined, onBytes: undefined, resolve, reject, settled: false, at: undefined, fan: undefined, reported: 0 }
       this.#queue.push(task)
       this.#pump()
     })
@@ -290,7 +305,10 @@ export class HashPool {
     const tasks = [...this.#queue.drain(), ...this.#bigQueue.drain(), ...this.#bigRunning]
     for (const w of this.#workers) tasks.push(...w.lanes.filter(t => t !== undefined))
     for (const t of tasks) this.#settle(t, reason)
-    for (const fan of [...this.#streams.values()]) fan.drop(reason)
+    for (const fan of [...this.#streams.values()]) {
+      void fan.drop(reason)
+      for (const w of this.#workers) fan.onDropped(w) // terminated: no worker will answer
+    }
     this.#closed = Promise.all(this.#workers.map(w => w.worker.terminate())).then(() => undefined)
     return this.#closed
   }
@@ -334,7 +352,10 @@ export class HashPool {
     if (this.#closed !== undefined) return
     this.#workers = this.#workers.filter(x => x !== w)
     for (const t of w.lanes) if (t !== undefined) this.#settle(t, error)
-    for (const fan of [...w.streams]) fan.drop(error)
+    for (const fan of [...w.streams]) {
+      void fan.drop(error)
+      fan.onDropped(w) // a dead worker holds nothing and will not say so
+    }
     this.#pump()
   }
 
@@ -351,7 +372,7 @@ export class HashPool {
       w.syncRef()
       task.at = { worker: w, lane }
       if (task.bytes !== undefined) {
-        w.post({ t: 'buffer', id: task.id, lane, bytes: task.bytes, algs: task.algs }, task.bytes.buffer)
+        w.post({ t: 'buffer', id: task.id, lane, bytes: task.bytes, algs: task.algs, ...(task.writeTo === undefined ? {} : { writeTo: task.writeTo }) }, task.bytes.buffer)
         continue
       }
       // One algorithm gains nothing from a fan-out; neither does a pool of one.
@@ -375,8 +396,8 @@ export class HashPool {
     return [...this.#ensureWorkers()].sort((a, b) => load(a) - load(b)).slice(0, Math.max(1, count))
   }
 
-  #fanout (algs: readonly AlgorithmPair[]): Fanout {
-    const fan = new Fanout(this.#id(), this.#host, algs, this.#rings.pop() ?? newRing())
+  #fanout (algs: readonly AlgorithmPair[], writeTo?: string): Fanout {
+    const fan = new Fanout(this.#id(), this.#host, algs, this.#rings.pop() ?? newRing(), writeTo)
     this.#streams.set(fan.sid, fan)
     return fan
   }
@@ -390,8 +411,8 @@ export class HashPool {
       }
       case 'ack': this.#streams.get(m.sid)?.onAck(m.slot); return
       case 'digests': this.#streams.get(m.sid)?.onDigests(m.digests); return
-      case 'dropped': return
-      case 'stream-failed': this.#streams.get(m.sid)?.drop(deserializeError(m.error)); return
+      case 'dropped': this.#streams.get(m.sid)?.onDropped(w); return
+      case 'stream-failed': void this.#streams.get(m.sid)?.drop(deserializeError(m.error)); return
     }
     const task = w.take(m.id)
     if (task === undefined) return
@@ -491,7 +512,7 @@ export class HashPool {
     for (const task of [...entry.tasks]) {
       // A worker mid-file sees this between two reads and stops; its lane frees when it says so.
       if (task.at !== undefined) Atomics.store(task.at.worker.cancel, task.at.lane, task.id)
-      task.fan?.drop(reason)
+      void task.fan?.drop(reason)
       this.#settle(task, reason)
     }
   }
@@ -553,10 +574,11 @@ class GatheringHasher implements MultiHasher {
     return await this.#target.hashBytes(bytes)
   }
 
-  abort (reason: Error = abortError('the hasher was aborted')): void {
+  async abort (reason: Error = abortError('the hasher was aborted')): Promise<void> {
     this.#failure ??= reason
     this.#chunks = []
-    this.#stream?.abort(reason)
+    // Bytes already handed to a worker as one task are its to finish; the caller's digest() shows how.
+    await this.#stream?.abort(reason)
   }
 }
 
@@ -592,8 +614,8 @@ class StreamHasher implements MultiHasher {
     return { size: fan.size, digests }
   }
 
-  abort (reason: Error = abortError('the hasher was aborted')): void {
-    this.#fan.drop(reason)
+  abort (reason: Error = abortError('the hasher was aborted')): Promise<void> {
+    return this.#fan.drop(reason)
   }
 
   async #copy (chunk: Uint8Array): Promise<void> {

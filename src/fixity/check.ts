@@ -46,7 +46,7 @@ export async function computeDigests (reader: OcflObjectReader, pool: HashPool, 
     }
     return await hasher.digest()
   } catch (err) {
-    hasher.abort(err as Error)
+    await hasher.abort(err as Error)
     throw err
   }
 }

@@ -102,9 +102,9 @@ export class Ingest {
       }, this.deps.pool)
       const record: ReceivedRecord = { root: received.root, archiveFindings: received.archiveFindings, digests: [...received.digests] }
       await writeFileDurably(join(dir, 'received.json'), JSON.stringify(record))
-      const duplicate = catalogue.submissions.findStoredBySha256(input.projectCode, received.bodySha256)
+      const duplicate = catalogue.submissions.findStoredBySha256(input.projectCode, received.packageSha256)
       catalogue.submissions.transition(sub.id, 'receiving', 'received', {
-        bytesReceived: received.bytes, sha256: received.bodySha256, progress: 40, stage: 'received', duplicateOf: duplicate?.id ?? null
+        bytesReceived: received.bytes, sha256: received.packageSha256, progress: 40, stage: 'received', duplicateOf: duplicate?.id ?? null
       })
       log.info({ bytes: received.bytes, files: received.digests.size }, 'package received')
     } catch (err) {

@@ -6,19 +6,17 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { LantaiError, isLantaiError } from '../errors.js'
 import { sealFormatOf, SNIFF_BYTES, type FileSealReport } from '../seals/index.js'
-import { unpackArchive, type ArchiveKind, type BagLimits, type Digests, type Finding, type HashPool } from '../bagit/index.js'
+import { unpackArchive, type ArchiveKind, type BagLimits, type Digests, type EntryFile, type Finding, type HashPool } from '../bagit/index.js'
 
 // Stage 1, receive: the body goes to staging in one pass. Tar and tar.gz are unpacked as they stream in,
 // every file hashed in flight with the ingest algorithms (sha512 for OCFL, sha256, md5 and SM3 for
-// fixity); a zip needs its central directory, so it is spooled to a file first and unpacked from there.
+// fixity) and written by the same hash worker, so the main thread only parses; a zip needs its central
+// directory, so it is spooled to a file first and unpacked from there.
 
 /** Digests every stored file gets: sha512 addresses OCFL content, the rest are fixity values. */
 export const INGEST_ALGORITHMS = ['sha512', 'sha256', 'md5', 'sm3'] as const
 
 type SealFormat = FileSealReport['format']
-
-/** Bytes of finished entries that may wait for their digests while later entries are unpacked. */
-const HASH_WINDOW_BYTES = 32 * 1024 * 1024
 
 export const CONTENT_TYPES: Readonly<Record<string, ArchiveKind>> = {
   'application/x-tar': 'tar',
@@ -54,22 +52,32 @@ export interface Received {
   /** The bag root inside staging, or null when the archive held no recognisable bag. */
   root: string | null
   bytes: number
-  /** sha256 of the body as sent: the same upload twice is caught before any check. */
-  bodySha256: string
+  /** The package's digest (packageSha256): the same bag sent twice is known before any check. */
+  packageSha256: string
   archiveFindings: readonly Finding[]
   /** In-flight digests by bag-relative path (data/…, bagit.txt, …). */
   digests: Map<string, FileDigestsRecord>
 }
 
-/** Counts, hashes and caps the body as it passes. */
+/**
+ * sha256 over the lines `<sha256>  <path>\n` of every file of the bag, sorted by path (UTF-8 byte
+ * order): the same bag gives the same value whether it came as tar, tar.gz or zip, and it costs no pass
+ * over the bytes, which the body's own sha256 did (a fifth digest of every byte, on the main thread).
+ */
+export function packageSha256 (digests: ReadonlyMap<string, { digests: Digests }>): string {
+  const paths = [...digests.keys()].map(p => Buffer.from(p, 'utf8')).sort(Buffer.compare)
+  const h = createHash('sha256')
+  for (const p of paths) h.update(`${digests.get(p.toString('utf8'))?.digests.sha256 ?? ''}  ${p.toString('utf8')}\n`)
+  return h.digest('hex')
+}
+
+/** Counts and caps the body as it passes. */
 class BodyTap extends Transform {
-  readonly sha256 = createHash('sha256')
   bytes = 0
   constructor (readonly maxBytes: number, readonly onProgress?: (bytes: number) => void) { super() }
   override _transform (chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length
     if (this.bytes > this.maxBytes) { done(new LantaiError('PAYLOAD_TOO_LARGE', `more than ${this.maxBytes} bytes`)); return }
-    this.sha256.update(chunk)
     this.onProgress?.(this.bytes)
     done(null, chunk)
   }
@@ -85,13 +93,10 @@ export async function receivePackage (input: ReceiveInput, pool: HashPool): Prom
   input.body.once('aborted', () => { bodyError ??= new LantaiError('UPLOAD_INCOMPLETE', 'the client disconnected') })
 
   const byArchivePath = new Map<string, FileDigestsRecord>()
-  // A small entry's digests are computed on a worker while the next entries arrive; only this many bytes
-  // may wait to be hashed, so memory stays bounded when the disk is faster than the hashing.
-  const hashing = new Set<Promise<void>>()
-  let waitingBytes = 0
-  let hashFailure: unknown
-  const onEntry = (name: string): { update (c: Uint8Array): Promise<void>, end (size: number): Promise<void> } => {
-    const hasher = pool.createHasher(INGEST_ALGORITHMS)
+  // The unpacker lets each file finish on a worker while it reads the next ones (a bounded window) and
+  // waits for them all before it returns.
+  const onFile = (name: string, target: string): EntryFile => {
+    const hasher = pool.createHasher(INGEST_ALGORITHMS, { writeTo: target })
     const head = new Uint8Array(SNIFF_BYTES)
     let headBytes = 0
     return {
@@ -104,21 +109,12 @@ export async function receivePackage (input: ReceiveInput, pool: HashPool): Prom
         await hasher.update(c)
       },
       end: async size => {
-        waitingBytes += size
         const format = sealFormatOf(head.subarray(0, headBytes), name)
-        const done: Promise<void> = hasher.digest().then(
-          d => { byArchivePath.set(name, { size, digests: d.digests, format }) },
-          (err: unknown) => { hashFailure ??= err }
-        ).finally(() => { waitingBytes -= size; hashing.delete(done) })
-        hashing.add(done)
-        while (waitingBytes > HASH_WINDOW_BYTES && hashing.size > 0) await Promise.race(hashing)
-        if (hashFailure !== undefined) throw hashFailure
-      }
+        const { digests } = await hasher.digest()
+        byArchivePath.set(name, { size, digests, format })
+      },
+      abort: reason => hasher.abort(reason)
     }
-  }
-  const allHashed = async (): Promise<void> => {
-    await Promise.all(hashing)
-    if (hashFailure !== undefined) throw hashFailure
   }
 
   let unpacked
@@ -127,19 +123,16 @@ export async function receivePackage (input: ReceiveInput, pool: HashPool): Prom
       const spool = join(stagingDir, 'upload.zip')
       await pipeline(input.body, tap, createWriteStream(spool, { flags: 'wx' }), { signal: input.signal })
       checkComplete(tap.bytes, input.expectedBytes, bodyError)
-      unpacked = await unpackArchive(spool, bagDir, { kind, limits: input.limits, signal: input.signal, nameEncoding: input.nameEncoding, onEntry, durable: true })
-      await allHashed()
+      unpacked = await unpackArchive(spool, bagDir, { kind, limits: input.limits, signal: input.signal, nameEncoding: input.nameEncoding, onFile, durable: true })
       await rm(spool, { force: true })
     } else {
       input.body.once('error', err => tap.destroy(err as Error))
-      unpacked = await unpackArchive(input.body.pipe(tap), bagDir, { kind, limits: input.limits, signal: input.signal, nameEncoding: input.nameEncoding, onEntry, durable: true })
-      await allHashed()
+      unpacked = await unpackArchive(input.body.pipe(tap), bagDir, { kind, limits: input.limits, signal: input.signal, nameEncoding: input.nameEncoding, onFile, durable: true })
       // A capped or broken-off body looks like a truncated archive to the unpacker; it is the upload that failed.
       if (isLantaiError(tap.errored)) throw tap.errored
       checkComplete(tap.bytes, input.expectedBytes, bodyError)
     }
   } catch (err) {
-    await Promise.allSettled(hashing) // nothing may still be writing into byArchivePath or a staging file's digest
     // A client that went away surfaces as whatever the unpacker was doing when the body stopped (ABORTED
     // from the signal, a truncated archive): the reason the caller gave, or the body's own, names it.
     const reason: unknown = input.signal?.aborted === true ? input.signal.reason : undefined
@@ -158,7 +151,7 @@ export async function receivePackage (input: ReceiveInput, pool: HashPool): Prom
     const bagPath = prefix === '' ? name : name.startsWith(prefix + '/') ? name.slice(prefix.length + 1) : null
     if (bagPath !== null) digests.set(bagPath, rec)
   }
-  return { root: unpacked.root, bytes: tap.bytes, bodySha256: tap.sha256.digest('hex'), archiveFindings: unpacked.findings, digests }
+  return { root: unpacked.root, bytes: tap.bytes, packageSha256: packageSha256(digests), archiveFindings: unpacked.findings, digests }
 }
 
 function checkComplete (bytes: number, expected: number | undefined, bodyError: unknown): void {

@@ -509,7 +509,7 @@ async function digestOf (store: BlobStore, key: string, algs: string[], pool: Ha
       await hasher.update(typeof chunk === 'string' ? Buffer.from(chunk) : chunk as Uint8Array)
     }
   } catch (e) {
-    hasher.abort(e as Error)
+    await hasher.abort(e as Error)
     throw e
   }
   return (await hasher.digest()).digests

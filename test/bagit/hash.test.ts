@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import { execFileSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { HashPool } from '../../src/bagit/hash.js'
 import { nodeHashName } from '../../src/bagit/algorithms.js'
@@ -102,6 +102,47 @@ t.test('a hasher whose stream fits one slot, and an empty one, give the right di
   t.same(await small.digest(), { size: 11, digests: expected(Buffer.from('hello world'), ['sha256', 'sha512']) })
   const empty = p.createHasher(['sha256'])
   t.same(await empty.digest(), { size: 0, digests: expected(new Uint8Array(0), ['sha256']) })
+})
+
+t.test('a hasher with writeTo writes the bytes to a new file, short streams and fanned-out ones alike', async t => {
+  const dir = t.testdir()
+  const p = pool(t)
+  const algs = ['sha256', 'sha512', 'md5', 'sm3']
+  for (const [name, size] of [['small.bin', 5000], ['big.bin', 5 * 1024 * KiB + 123], ['empty.bin', 0]] as const) {
+    const bytes = randomBytes(size)
+    const h = p.createHasher(algs, { writeTo: join(dir, name) })
+    for (let off = 0; off < bytes.length; off += 64 * KiB) await h.update(bytes.subarray(off, off + 64 * KiB))
+    t.same(await h.digest(), { size, digests: expected(bytes, algs) }, `${name} digests`)
+    t.ok(readFileSync(join(dir, name)).equals(bytes), `${name} written whole`)
+    t.equal(statSync(join(dir, name)).mode & 0o777, 0o644, `${name} is 0644`)
+  }
+})
+
+t.test('writeTo never replaces a file or follows a link: digest() rejects with EEXIST and both are untouched', async t => {
+  const dir = t.testdir({ 'taken.bin': 'mine', 'outside.txt': 'keep' })
+  symlinkSync(join(dir, 'outside.txt'), join(dir, 'link.bin'))
+  const p = pool(t)
+  for (const name of ['taken.bin', 'link.bin']) {
+    for (const size of [10, 300 * KiB]) { // gathered, and fanned out
+      const h = p.createHasher(['sha256', 'sha512'], { writeTo: join(dir, name) })
+      const fed = (async () => {
+        for (let off = 0; off < size; off += 64 * KiB) await h.update(randomBytes(Math.min(64 * KiB, size - off)))
+        return await h.digest()
+      })()
+      await t.rejects(fed, { code: 'EEXIST' }, `${name}, ${size} bytes`)
+    }
+  }
+  t.equal(readFileSync(join(dir, 'taken.bin'), 'utf8'), 'mine')
+  t.equal(readFileSync(join(dir, 'outside.txt'), 'utf8'), 'keep')
+})
+
+t.test('aborting a hasher with writeTo settles once its partial file is gone', async t => {
+  const dir = t.testdir()
+  const h = pool(t).createHasher(['sha256', 'sha512'], { writeTo: join(dir, 'partial.bin') })
+  for (let i = 0; i < 8; i++) await h.update(randomBytes(64 * KiB)) // past bigFileBytes: fanned out, written as it goes
+  await h.abort(new Error('the archive broke off'))
+  t.same(readdirSync(dir), [], 'nothing half-written is left')
+  await t.rejects(h.digest(), /archive broke off|already/)
 })
 
 t.test('a chunk may be reused once update() resolves', async t => {

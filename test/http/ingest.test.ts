@@ -1,7 +1,8 @@
 import t from 'tap'
 import { createHash } from 'node:crypto'
 
-import { join } from 'node:path'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join, relative, sep } from 'node:path'
 import { Readable } from 'node:stream'
 import { validateStorageRoot } from '../../src/ocfl/index.js'
 import { LocalBlobStore } from '../../src/storage/index.js'
@@ -78,8 +79,14 @@ t.test('a supplement becomes version 2; the same package sent again is a duplica
   const first = makeBag(t, { '竣工图/总平面图.pdf': '%PDF-1.7 plan' })
   const v1 = await s.settle((await submit(s, code, tarOf(t, first))).json.id as string)
   t.match(v1, { state: 'stored', version: 1 })
-  const again = await s.settle((await submit(s, code, tarOf(t, first))).json.id as string)
-  t.match(again, { state: 'rejected', error: { code: 'DUPLICATE_SUBMISSION' } })
+  // The same bag packed another way: the package digest is over the files, not the archive.
+  const again = await s.settle((await submit(s, code, tarOf(t, first, true), 'application/gzip')).json.id as string)
+  t.match(again, { state: 'rejected', error: { code: 'DUPLICATE_SUBMISSION' }, sha256: v1.sha256, duplicateOf: v1.id })
+  const lines = readdirSync(first, { recursive: true, withFileTypes: true }).filter(d => d.isFile())
+    .map(d => relative(first, join(d.parentPath, d.name)).split(sep).join('/'))
+    .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+    .map(p => `${createHash('sha256').update(readFileSync(join(first, p))).digest('hex')}  ${p}\n`)
+  t.equal(v1.sha256, createHash('sha256').update(lines.join('')).digest('hex'), 'sha256 over "<sha256>  <path>" of every file, sorted by path')
   const second = makeBag(t, { '竣工图/总平面图.pdf': '%PDF-1.7 plan', '声像/开工.jpg': 'jpeg bytes' })
   const v2 = await s.settle((await submit(s, code, tarOf(t, second))).json.id as string)
   t.match(v2, { state: 'stored', version: 2 })

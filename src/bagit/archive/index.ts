@@ -9,21 +9,25 @@ import { resolveLimits, type BagLimits } from '../limits.js'
 import { LantaiError } from '../../errors.js'
 import { detectArchiveKind, sniffArchiveKind, SNIFF_BYTES, type ArchiveKind } from './detect.js'
 import { findBagRoot } from './layout.js'
-import { StagingWriter, type EntrySink, type Progress } from './staging-writer.js'
+import { StagingWriter, type EntryFile, type Progress } from './staging-writer.js'
 import { unpackTar } from './tar.js'
 import { unpackZip } from './zip.js'
 
 export { detectArchiveKind, sniffArchiveKind, type ArchiveKind }
 export { checkEntryName } from './entry-name.js'
-export type { EntrySink, Progress }
+export type { EntryFile, Progress }
 
 export interface UnpackOptions {
   kind?: ArchiveKind
   limits?: Partial<BagLimits>
   signal?: AbortSignal
   onProgress?: (p: Progress) => void
-  /** Optional in-flight hashing: called for each regular file entry with its archive path; the returned sink gets every chunk as it is written, and end(size) once the file is complete. */
-  onEntry?: (bagRelativeOrArchivePath: string) => EntrySink | undefined
+  /**
+   * Optional in-flight writing and hashing: called for each admitted regular file with its archive path
+   * and the absolute path it must be written to; a returned EntryFile gets every chunk and writes the
+   * file itself (undefined: the unpacker writes it).
+   */
+  onFile?: (archivePath: string, target: string) => EntryFile | undefined
   /** fsync every file and directory written before returning (ingest's staging; see StagingHooks.durable). */
   durable?: boolean
   /**
@@ -62,7 +66,7 @@ export async function unpackArchive (source: string | NodeJS.ReadableStream, sta
   const writer = new StagingWriter(dir, limits, {
     ...(signal === undefined ? {} : { signal }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-    ...(options.onEntry === undefined ? {} : { onEntry: options.onEntry }),
+    ...(options.onFile === undefined ? {} : { onFile: options.onFile }),
     durable: options.durable === true
   })
 

@@ -13,9 +13,18 @@ import { LantaiError } from '../../errors.js'
 import { fsyncEach, syncFilesystem } from '../../fs/durable.js'
 import { checkEntryName, printable, type SafeName } from './entry-name.js'
 
-export interface EntrySink {
+/**
+ * Writes one admitted file in the writer's place (ingest hashes the bytes and writes them on a worker
+ * thread). It must create `target` exclusively (O_EXCL, no links followed) and remove what it wrote
+ * when it fails or is aborted; errors carry the fs code (EEXIST, ENAMETOOLONG, ENOSPC…).
+ */
+export interface EntryFile {
+  /** Takes one chunk; the caller may reuse it once this settles. Awaited before the next: backpressure. */
   update (chunk: Uint8Array): Promise<void> | void
-  end (size: number): Promise<void> | void
+  /** Every chunk was given: settles once the file is written and closed. */
+  end (size: number): Promise<void>
+  /** The entry is given up (a corrupt archive, a limit): settles once nothing of it is left on disk. */
+  abort (reason: Error): Promise<void>
 }
 
 export interface Progress { entries: number, bytes: number, compressedBytes?: number }
@@ -23,7 +32,8 @@ export interface Progress { entries: number, bytes: number, compressedBytes?: nu
 export interface StagingHooks {
   signal?: AbortSignal
   onProgress?: (p: Progress) => void
-  onEntry?: (archivePath: string) => EntrySink | undefined
+  /** Called for each admitted regular file; an EntryFile returned writes it instead of the writer. */
+  onFile?: (archivePath: string, target: string) => EntryFile | undefined
   /**
    * fsync every file and directory before settle() resolves: ingest answers 202 once a package is in
    * staging, and the client may then forget its copy. A validator's scratch unpack does not need it.
@@ -45,7 +55,7 @@ const PROGRESS_EVERY = 4 * 1024 * 1024
 const SMALL_FILE_BYTES = 1024 * 1024
 /** Small files being written at once, and their bytes: the memory the write-behind may hold. */
 const WRITE_AHEAD_FILES = 64
-const WRITE_AHEAD_BYTES = 32 * 1024 * 1024
+const WRITE_AHEAD_BYTES = 8 * 1024 * 1024
 // O_NOFOLLOW on top of O_EXCL: even if a link appeared in staging, opening it would fail.
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
 
@@ -57,8 +67,8 @@ class LimitHit extends Error {
 /** The bytes read are wrong (a CRC mismatch): the archive is corrupt. */
 class BadData extends Error {}
 
-/** The caller's sink failed: its error is theirs and is rethrown unchanged. */
-class SinkFailed extends Error {}
+/** Writing the file failed (the write side, not the archive): refused, or staging failed. */
+class WriteFailed extends Error {}
 
 export class StagingWriter {
   readonly findings = new Findings()
@@ -141,12 +151,14 @@ export class StagingWriter {
   async writeFile (entry: SafeName, source: EntryBody, expect: { crc32?: number } = {}): Promise<void> {
     const target = this.#target(entry.name)
     await this.#mkdirs(dirname(target))
+    const delegate = this.#hooks.onFile?.(entry.name, target)
+    if (delegate !== undefined) return await this.#writeDelegated(entry.name, target, delegate, source, expect)
     // A direct loop, not a stream pipeline per entry: a bag of 10,000 small files paid more for three
     // stream objects per file than for its bytes. Each chunk is counted against the limits before it is
     // kept or written.
     const body = watched(source)
     let held: Uint8Array[] | null = [] // gathering until the file proves big
-    let file: { handle: FileHandle, sink: EntrySink | undefined } | null | 'refused' = null
+    let file: FileHandle | null | 'refused' = null
     let size = 0
     let crc = 0
     try {
@@ -161,23 +173,48 @@ export class StagingWriter {
           file = await this.#openTarget(entry.name, target)
           const early = held
           held = null
-          if (file !== 'refused') for (const c of early) await this.#writeChunk(file, c)
+          if (file !== 'refused') for (const c of early) await writeAll(file, c)
           continue
         }
-        if (file !== 'refused' && file !== null) await this.#writeChunk(file, chunk)
+        if (file !== 'refused' && file !== null) await writeAll(file, chunk)
       }
       if (expect.crc32 !== undefined && crc !== expect.crc32) throw new BadData(`CRC-32 ${hex(crc)} does not match ${hex(expect.crc32)} recorded in the archive`)
-      if (file !== null && file !== 'refused') await this.#closeFile(file.handle, target)
+      if (file !== null && file !== 'refused') await this.#closeFile(file, target)
     } catch (err) {
       if (file !== null && file !== 'refused') {
-        await file.handle.close().catch(() => {})
+        await file.close().catch(() => {})
         await rm(target, { force: true }) // nothing half-written stays in staging
       }
       this.#fail(err, entry.name, body.failure)
       return
     }
-    if (held !== null) return await this.#writeLater(entry.name, target, held, size)
-    if (file !== null && file !== 'refused' && file.sink !== undefined) await file.sink.end(size)
+    if (held !== null) await this.#writeLater(target, this.#writeWhole(entry.name, target, held), size)
+  }
+
+  /** The same loop with the writing handed to `file`, which finishes behind the reader. */
+  async #writeDelegated (name: string, target: string, file: EntryFile, source: EntryBody, expect: { crc32?: number }): Promise<void> {
+    const body = watched(source)
+    let size = 0
+    let crc = 0
+    try {
+      for await (const chunk of body) {
+        if (this.#hooks.signal?.aborted === true) throw this.#hooks.signal.reason ?? new Error('aborted')
+        this.#account(chunk)
+        size += chunk.length
+        if (expect.crc32 !== undefined) crc = crc32(chunk, crc)
+        try { await file.update(chunk) } catch (err) { throw new WriteFailed('write failed', { cause: err }) }
+      }
+      if (expect.crc32 !== undefined && crc !== expect.crc32) throw new BadData(`CRC-32 ${hex(crc)} does not match ${hex(expect.crc32)} recorded in the archive`)
+    } catch (err) {
+      await file.abort(err instanceof Error ? err : new Error(String(err)))
+      this.#fail(err, name, body.failure)
+      return
+    }
+    const written = file.end(size).then(() => true, (err: unknown) => {
+      if (this.#refuse(err, name)) return false
+      throw stagingFailed(err)
+    })
+    await this.#writeLater(target, written, size)
   }
 
   /** Waits for every file still being written; the first failure is thrown, as writeFile would have. */
@@ -197,68 +234,53 @@ export class StagingWriter {
     if (this.#hooks.durable === true) this.#written.push(target)
   }
 
+
   /** Waits for every file still being written, whatever happens to them (before staging is removed). */
   async quiesce (): Promise<void> {
     await Promise.allSettled(this.#writing)
   }
 
-  /** Opens the target exclusively and asks for its sink; 'refused' (with the finding) when the filesystem says no. */
-  async #openTarget (name: string, target: string): Promise<{ handle: FileHandle, sink: EntrySink | undefined } | 'refused'> {
-    let handle: FileHandle
+  /** Opens the target exclusively; 'refused' (with the finding) when the filesystem says no. */
+  async #openTarget (name: string, target: string): Promise<FileHandle | 'refused'> {
     try {
-      handle = await open(target, CREATE_FLAGS, 0o644)
+      return await open(target, CREATE_FLAGS, 0o644)
     } catch (err) {
       if (this.#refuse(err, name)) return 'refused'
       throw stagingFailed(err)
     }
-    try {
-      return { handle, sink: this.#hooks.onEntry?.(name) }
-    } catch (err) {
-      await handle.close()
-      await rm(target, { force: true })
-      throw new SinkFailed('onEntry failed', { cause: err })
-    }
-  }
-
-  async #writeChunk (file: { handle: FileHandle, sink: EntrySink | undefined }, chunk: Uint8Array): Promise<void> {
-    // The hash update overlaps the disk write (awaiting the sink is the caller's backpressure).
-    const writing = writeAll(file.handle, chunk)
-    if (file.sink !== undefined) {
-      try { await file.sink.update(chunk) } catch (err) { throw new SinkFailed('onEntry sink failed', { cause: err }) }
-    }
-    await writing
   }
 
   /**
-   * Writes a small file while the archive reader moves on: each file costs an open, a write and a close
-   * on the thread pool, and awaiting them one by one left 10,000 small files waiting on round trips.
+   * Lets a file finish writing while the archive reader moves on (`size` bytes of it may be held in
+   * memory meanwhile): each file costs an open, a write and a close somewhere else, and awaiting them
+   * one by one left 10,000 small files waiting on round trips.
    */
-  async #writeLater (name: string, target: string, chunks: Uint8Array[], size: number): Promise<void> {
+  async #writeLater (target: string, writing: Promise<boolean>, size: number): Promise<void> {
+    this.#writingBytes += size
+    const job = writing
+      .then(created => { if (created && this.#hooks.durable === true) this.#written.push(target) })
+      .catch((err: unknown) => { this.#writeFailure ??= err })
+      .finally(() => { this.#writingBytes -= size; this.#writing.delete(job) })
+    this.#writing.add(job)
     while ((this.#writingBytes > WRITE_AHEAD_BYTES || this.#writing.size >= WRITE_AHEAD_FILES) && this.#writing.size > 0) {
       await Promise.race(this.#writing)
     }
     if (this.#writeFailure !== undefined) throw this.#writeFailure
-    this.#writingBytes += size
-    const job = this.#writeWhole(name, target, chunks, size)
-      .catch((err: unknown) => { this.#writeFailure ??= err instanceof SinkFailed ? err.cause : err })
-      .finally(() => { this.#writingBytes -= size; this.#writing.delete(job) })
-    this.#writing.add(job)
   }
 
-  async #writeWhole (name: string, target: string, chunks: Uint8Array[], size: number): Promise<void> {
+  /** true once the file is written; false when the filesystem refused it (the finding is added). */
+  async #writeWhole (name: string, target: string, chunks: Uint8Array[]): Promise<boolean> {
     const file = await this.#openTarget(name, target)
-    if (file === 'refused') return
+    if (file === 'refused') return false
     try {
-      for (const c of chunks) await this.#writeChunk(file, c)
-      await this.#closeFile(file.handle, target)
+      for (const c of chunks) await writeAll(file, c)
+      await file.close()
     } catch (err) {
-      await file.handle.close().catch(() => {})
+      await file.close().catch(() => {})
       await rm(target, { force: true })
-      throw err instanceof SinkFailed ? err : stagingFailed(err)
+      throw stagingFailed(err)
     }
-    if (file.sink !== undefined) {
-      try { await file.sink.end(size) } catch (err) { throw new SinkFailed('onEntry sink failed', { cause: err }) }
-    }
+    return true
   }
 
   /** The filesystem disagrees with our bookkeeping (case-insensitive volume, name too long): refuse the entry, not the archive. */
@@ -316,7 +338,10 @@ export class StagingWriter {
   /** Sorts a failed entry pipeline: the archive's fault is a finding, the environment's is thrown. */
   #fail (err: unknown, archivePath: string, sourceFailure: unknown): void {
     this.checkAborted()
-    if (err instanceof SinkFailed) throw err.cause
+    if (err instanceof WriteFailed) {
+      if (this.#refuse(err.cause, archivePath)) return
+      throw stagingFailed(err.cause)
+    }
     if (err instanceof LimitHit) return this.stop(err.bagCode, archivePath, `${archivePath} (${err.message})`)
     if (err instanceof BadData || (sourceFailure !== undefined && err === sourceFailure)) {
       return this.corrupt(archivePath, err instanceof Error ? err.message : String(err))

@@ -1,44 +1,74 @@
 import { randomBytes } from 'node:crypto'
-import { stat, writeFile } from 'node:fs/promises'
+import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import t from 'tap'
-import { unpackArchive, type Progress } from '../../../src/bagit/archive/index.js'
-import { assertConfined, fileEntries, place, smallBag, tree, writeTar, writeZip, zipEntries } from '../../fixtures/archives.js'
+import { unpackArchive, type EntryFile, type Progress } from '../../../src/bagit/archive/index.js'
+import { assertConfined, cut, fileEntries, place, smallBag, tree, writeTar, writeZip, zipEntries } from '../../fixtures/archives.js'
 
 const codes = (r: { findings: ReadonlyArray<{ code: string }> }): string[] => r.findings.map(f => f.code)
 
-t.test('onEntry receives exactly the bytes of each regular file, then its size', async t => {
+/** An EntryFile that records what it is given and writes the file at end(), as ingest's hash worker does. */
+function recorder (seen: Map<string, { chunks: Buffer[], size?: number, aborted?: Error }>): (path: string, target: string) => EntryFile {
+  return (path, target) => {
+    const record: { chunks: Buffer[], size?: number, aborted?: Error } = { chunks: [] }
+    seen.set(path, record)
+    return {
+      // Async on purpose: the writer must wait for each update before the next chunk.
+      update: async chunk => { await new Promise(resolve => setImmediate(resolve)); record.chunks.push(Buffer.from(chunk)) },
+      end: async size => { record.size = size; await writeFile(target, Buffer.concat(record.chunks), { flag: 'wx' }) },
+      abort: async reason => { record.aborted = reason }
+    }
+  }
+}
+
+t.test('onFile receives exactly the bytes of each regular file, then its size, and writes it in the unpacker\'s place', async t => {
   const p = place(t, 'bag.tar.gz')
   const files = { ...smallBag(), 'data/random.bin': randomBytes(200 * 1024).toString('base64') }
   await writeTar(p.archive, [{ name: 'data/', type: 'directory' }, ...fileEntries(files)], { gzip: true })
   const seen = new Map<string, { chunks: Buffer[], size?: number }>()
-  const result = await unpackArchive(p.archive, p.staging, {
-    onEntry: path => {
-      const record: { chunks: Buffer[], size?: number } = { chunks: [] }
-      seen.set(path, record)
-      return {
-        // Async on purpose: the writer must wait for each update before the next chunk.
-        update: async chunk => { await new Promise(resolve => setImmediate(resolve)); record.chunks.push(Buffer.from(chunk)) },
-        end: size => { record.size = size }
-      }
-    }
-  })
+  const result = await unpackArchive(p.archive, p.staging, { onFile: recorder(seen) })
   t.same(result.findings, [])
   t.same([...seen.keys()].sort(), Object.keys(files).sort(), 'called for files only, never for the directory')
   for (const [path, body] of Object.entries(files)) {
     const record = seen.get(path)
     t.equal(Buffer.concat(record?.chunks ?? []).toString(), body, path)
     t.equal(record?.size, Buffer.byteLength(body), `${path} size`)
+    t.equal(await readFile(join(p.staging, path), 'utf8'), body, `${path} on disk`)
   }
 })
 
-t.test('onEntry is not called for refused entries', async t => {
+t.test('onFile is not called for refused entries; undefined leaves the writing to the unpacker', async t => {
   const p = place(t, 'bag.zip')
   await writeZip(p.archive, [...zipEntries(smallBag()), { name: '../evil', body: 'x' }, { name: 'data/l', body: '/etc', mode: 0o120777 }])
   const seen: string[] = []
-  await unpackArchive(p.archive, p.staging, { onEntry: path => { seen.push(path); return undefined } })
+  await unpackArchive(p.archive, p.staging, { onFile: path => { seen.push(path); return undefined } })
   t.same(seen.sort(), Object.keys(smallBag()).sort())
+  t.equal(await readFile(join(p.staging, 'bagit.txt'), 'utf8'), smallBag()['bagit.txt'])
+})
+
+t.test('a file the archive breaks off inside is aborted, so its writer can remove what it wrote', async t => {
+  const p = place(t, 'bag.tar')
+  await writeTar(p.archive, [...fileEntries(smallBag()), { name: 'data/zeros.bin', zeros: 4 * 1024 * 1024 }])
+  await cut(p.archive, 0.6)
+  const seen = new Map<string, { chunks: Buffer[], size?: number, aborted?: Error }>()
+  const result = await unpackArchive(p.archive, p.staging, { onFile: recorder(seen) })
+  t.same(codes(result), ['BAG_ARCHIVE_CORRUPT'])
+  t.ok(seen.get('data/zeros.bin')?.aborted, 'the broken entry was aborted')
+  t.equal(seen.get('data/zeros.bin')?.size, undefined, 'and never ended')
+})
+
+t.test('a file the filesystem refuses on end (EEXIST) is a finding; a full disk (ENOSPC) is STAGING_FAILED', async t => {
+  const failing = (code: string) => (path: string): EntryFile | undefined => path !== 'data/hello.txt'
+    ? undefined
+    : { update: () => {}, end: async () => { throw Object.assign(new Error(code), { code }) }, abort: async () => {} }
+  const p = place(t, 'bag.tar')
+  await writeTar(p.archive, fileEntries(smallBag()))
+  const refused = await unpackArchive(p.archive, p.staging, { onFile: failing('EEXIST') })
+  t.same(codes(refused), ['BAG_ARCHIVE_ENTRY_DUPLICATE'])
+  const q = place(t, 'bag.tar')
+  await writeTar(q.archive, fileEntries(smallBag()))
+  await t.rejects(unpackArchive(q.archive, q.staging, { onFile: failing('ENOSPC') }), { code: 'STAGING_FAILED' })
 })
 
 t.test('onProgress reports entries and bytes, ending with the totals', async t => {
@@ -56,7 +86,7 @@ t.test('an abort while streaming rejects with ABORTED', async t => {
   const controller = new AbortController()
   const run = unpackArchive(p.archive, p.staging, {
     signal: controller.signal,
-    onEntry: path => path === 'data/zeros.bin' ? { update: () => { controller.abort() }, end: () => {} } : undefined
+    onFile: path => path === 'data/zeros.bin' ? { update: () => { controller.abort() }, end: async () => {}, abort: async () => {} } : undefined
   })
   await t.rejects(run, { name: 'LantaiError', code: 'ABORTED' })
   await assertConfined(t, p)
@@ -68,7 +98,7 @@ t.test('an abort while reading a zip rejects with ABORTED', async t => {
   const controller = new AbortController()
   const run = unpackArchive(p.archive, p.staging, {
     signal: controller.signal,
-    onEntry: path => path === 'data/zeros.bin' ? { update: () => { controller.abort() }, end: () => {} } : undefined
+    onFile: path => path === 'data/zeros.bin' ? { update: () => { controller.abort() }, end: async () => {}, abort: async () => {} } : undefined
   })
   await t.rejects(run, { code: 'ABORTED' })
 })
