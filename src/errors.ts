@@ -49,6 +49,7 @@ export const ERROR_CODES = {
   STORAGE_KEY_INVALID: { transient: false, en: 'the storage key is not a clean relative key' },
   STORAGE_NOT_FOUND: { transient: false, en: 'no object is stored under this key' },
   STORAGE_RANGE_INVALID: { transient: false, en: 'the byte range cannot be satisfied' },
+  STORAGE_SOURCE_CHANGED: { transient: false, en: 'a local file to store is not the regular file of the size its caller hashed' },
   OCFL_PATH_INVALID: { transient: false, en: 'the logical path is not a clean relative path' },
   OCFL_ID_INVALID: { transient: false, en: 'the OCFL object id must be a URI' },
   OCFL_HEAD_MOVED: { transient: true, en: 'the object head is not the expected version' },

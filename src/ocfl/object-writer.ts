@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto'
-import { stat } from 'node:fs/promises'
-import { eachConcurrently } from '../concurrent.js'
-import { LantaiError } from '../errors.js'
+import { isLantaiError, LantaiError } from '../errors.js'
 import { readAll, type BlobStore } from '../storage/index.js'
 import {
   CONTENT_DIRECTORY, DIGEST_ALGORITHM, INVENTORY, INVENTORY_TYPE, OBJECT_DECLARATION, OBJECT_DECLARATION_TEXT, SIDECAR,
@@ -52,9 +50,6 @@ export interface AddVersionOptions {
    */
   link?: boolean
 }
-
-/** Files checked at once before publishing: each stat waits on the thread pool. */
-const STAT_CONCURRENCY = 16
 
 const HEX = { sha512: 128, sha256: 64, md5: 32, sm3: 64 } as const
 
@@ -133,17 +128,17 @@ export class OcflObjectWriter {
       ;(sm3[f.digests.sm3.toLowerCase()] ??= []).push(contentPath)
       added.push({ logicalPath: f.logicalPath, contentPath, deduplicated: false })
     }
-    // A file that changed since it was hashed would be stored under a digest it does not have.
-    await eachConcurrently(puts, STAT_CONCURRENCY, async ({ f }) => {
-      if (signal?.aborted === true) throw aborted(signal)
-      const st = await stat(f.localPath)
-      if (!st.isFile() || st.size !== f.size) {
-        throw new LantaiError('OCFL_FILE_CHANGED', `${f.localPath} has ${st.size} bytes, not ${f.size}`, { path: f.localPath, expected: f.size, found: st.size })
-      }
-    })
-    await store.putFiles(puts.map(p => ({ key: p.key, localPath: p.f.localPath })), {
-      move: options.move === true, link: options.link === true, ...(signal === undefined ? {} : { signal })
-    })
+    // A file that changed since it was hashed would be stored under a digest it does not have: the
+    // store checks each source's size as it takes it (one lstat, where a stat pass of our own cost
+    // 0.4 s for 10,000 files), and refuses the batch before anything is visible.
+    try {
+      await store.putFiles(puts.map(p => ({ key: p.key, localPath: p.f.localPath, size: p.f.size })), {
+        move: options.move === true, link: options.link === true, ...(signal === undefined ? {} : { signal })
+      })
+    } catch (err) {
+      if (isLantaiError(err) && err.code === 'STORAGE_SOURCE_CHANGED') throw new LantaiError('OCFL_FILE_CHANGED', err.message, err.details, { cause: err })
+      throw err
+    }
     if (signal?.aborted === true) throw aborted(signal)
 
     const stateMap: DigestMap = {}
@@ -163,9 +158,15 @@ export class OcflObjectWriter {
     }
     const text = serializeInventory(inventory)
     const sidecar = sidecarText(text)
-    if (Object.keys(sm3).length > 0) await store.putBytes(sm3LogKey(root, vName), serializeSm3Log(vName, sm3))
-    await store.putBytes(`${root}/${vName}/${INVENTORY}`, text)
-    await store.putBytes(`${root}/${vName}/${SIDECAR}`, sidecar)
+    // Everything before the commit point may be written at once: each put is durable by itself, and
+    // none is visible to a reader until the root inventory names this version.
+    // allSettled: a failed put must not leave the others writing while the caller recovers.
+    const written = await Promise.allSettled([
+      Object.keys(sm3).length > 0 ? store.putBytes(sm3LogKey(root, vName), serializeSm3Log(vName, sm3)) : undefined,
+      store.putBytes(`${root}/${vName}/${INVENTORY}`, text),
+      store.putBytes(`${root}/${vName}/${SIDECAR}`, sidecar)
+    ])
+    for (const w of written) if (w.status === 'rejected') throw w.reason
     // The commit point: from here on the object's head is vName.
     await store.putBytes(`${root}/${INVENTORY}`, text)
     // E062: the sidecar is the last write. recover() repairs it if a crash falls in between.

@@ -1,3 +1,4 @@
+import { lstat } from 'node:fs/promises'
 import { eachConcurrently } from '../concurrent.js'
 import { LantaiError } from '../errors.js'
 
@@ -14,14 +15,28 @@ export interface ByteRange {
 
 export interface PutFileOptions { move?: boolean, link?: boolean }
 
-export interface PutItem { key: string, localPath: string }
+export interface PutItem {
+  key: string
+  localPath: string
+  /** The bytes the caller hashed: a source that is not a regular file of this size is refused (STORAGE_SOURCE_CHANGED). */
+  size?: number
+}
 
 /** putFiles as putFile several at a time, for a store that has nothing better. */
 export async function putEach (store: BlobStore, items: readonly PutItem[], options: PutFileOptions & { signal?: AbortSignal } = {}, concurrency = 16): Promise<void> {
   await eachConcurrently(items, concurrency, async item => {
     options.signal?.throwIfAborted()
+    if (item.size !== undefined) checkSource(item, await lstat(item.localPath))
     await store.putFile(item.key, item.localPath, options)
   })
+}
+
+/** A source must still be the regular file of `item.size` bytes its caller described. */
+export function checkSource (item: PutItem, st: { isFile: () => boolean, size: number }): void {
+  if (!st.isFile()) throw new LantaiError('STORAGE_SOURCE_CHANGED', `${item.localPath} is not a regular file`, { path: item.localPath })
+  if (item.size !== undefined && st.size !== item.size) {
+    throw new LantaiError('STORAGE_SOURCE_CHANGED', `${item.localPath} has ${st.size} bytes, not ${item.size}`, { path: item.localPath, expected: item.size, found: st.size })
+  }
 }
 
 export interface BlobStore {

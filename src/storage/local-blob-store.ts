@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises'
 import { eachConcurrently } from '../concurrent.js'
 import { LantaiError } from '../errors.js'
 import { fsyncDir, fsyncEach, syncFilesystem } from '../fs/durable.js'
-import { checkKey, checkPrefix, putEach, type BlobStat, type BlobStore, type ByteRange, type PutFileOptions, type PutItem } from './blob-store.js'
+import { checkKey, checkPrefix, checkSource, putEach, type BlobStat, type BlobStore, type ByteRange, type PutFileOptions, type PutItem } from './blob-store.js'
 
 /** Reserved directory for half-written files; on the store's own filesystem, so rename is atomic. */
 const STAGING = '.staging'
@@ -85,7 +85,7 @@ export class LocalBlobStore implements BlobStore {
     await eachConcurrently(targets, PUT_CONCURRENCY, async t => {
       options.signal?.throwIfAborted()
       // lstat: link() would make a hard link to a symlink itself, and the store keeps none.
-      if (!(await lstat(t.localPath)).isFile()) throw new LantaiError('STORAGE_KEY_INVALID', `${t.localPath} is not a regular file`)
+      checkSource(t, await lstat(t.localPath))
       try {
         await link(t.localPath, t.target)
       } catch (e) {

@@ -24,6 +24,22 @@ t.test('a fresh bag of two files is valid and complete, with its totals', async 
   t.match(r.stats, { payloadFiles: 2, payloadBytes: 9, payloadAlgorithms: ['sha256', 'sha512'] })
 })
 
+t.test('precomputed digests and sizes are trusted as measured by the caller; only missing algorithms are read', async t => {
+  const root = makeBag(t, { 'a.txt': 'alpha', 'b.txt': 'beta' }, { algorithms: ['sha256', 'sha512'] })
+  const seen = new Map<string, { size: number, digests: Record<string, string> }>()
+  // The caller claims a wrong sha256 for a.txt (so its record is what gets compared) and gives no
+  // sha512 for b.txt (so that one is read from disk and matches).
+  const r = await validate(root, {
+    precomputed: (path): { size: number, digests: Record<string, string> } | undefined => path === 'data/a.txt'
+      ? { size: 5, digests: { sha256: '0'.repeat(64), sha512: digest('sha512', 'alpha') } }
+      : path === 'data/b.txt' ? { size: 4, digests: { sha256: digest('sha256', 'beta') } } : undefined,
+    onFile: (path, size, digests) => seen.set(path, { size, digests })
+  })
+  t.same(errorCodes(r), ['BAG_CHECKSUM_MISMATCH'])
+  t.match(r.errors[0], { path: 'data/a.txt', algorithm: 'sha256', actual: '0'.repeat(64) })
+  t.same(seen.get('data/b.txt'), { size: 4, digests: { sha256: digest('sha256', 'beta'), sha512: digest('sha512', 'beta') } })
+})
+
 t.test('a bag with many defects reports every one of them at once (一次性告知)', async t => {
   const root = makeBag(t, { 'a.txt': 'alpha', 'b.txt': 'beta', 'c.txt': 'gamma' })
   writeFileSync(join(root, 'data/a.txt'), 'ALPHA') // corrupt

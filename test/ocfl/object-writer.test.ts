@@ -1,5 +1,6 @@
 import t, { type Test } from 'tap'
 import { createHash } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { text } from 'node:stream/consumers'
 import {
@@ -159,6 +160,18 @@ t.test('expectedHead that is not the committed head fails OCFL_HEAD_MOVED and wr
   await writer.addVersion(ID, await newFiles(join(dir, 'in1'), { 'a.txt': 'a' }), meta('v1'), { expectedHead: 0 })
   await t.rejects(writer.addVersion(ID, await newFiles(join(dir, 'in2'), { 'b.txt': 'b' }), meta('v2'), { expectedHead: 0 }), { code: 'OCFL_HEAD_MOVED' })
   t.same(await keysOf(store, `${objectRootOf(ID)}/v2/`), [])
+})
+
+t.test('a file that changed size since it was hashed fails OCFL_FILE_CHANGED, linked or copied, and nothing is committed', async t => {
+  const { dir, store } = await setup(t)
+  const writer = new OcflObjectWriter(store)
+  for (const link of [true, false]) {
+    const files = await newFiles(join(dir, link ? 'in1' : 'in2'), { 'a.txt': 'alpha', 'b.txt': 'beta' })
+    await writeFile(files[1]?.localPath ?? '', 'beta, and then some') // changed after hashing
+    await t.rejects(writer.addVersion(ID, files, meta('v1'), { link }), { code: 'OCFL_FILE_CHANGED' }, link ? 'linked' : 'copied')
+    t.equal(await store.stat(`${objectRootOf(ID)}/inventory.json`), null, 'no inventory: nothing committed')
+    await writer.recover(ID)
+  }
 })
 
 t.test('bad logical paths are refused with OCFL_PATH_INVALID before anything is written', async t => {

@@ -61,3 +61,15 @@ t.test('removeStagingLeftovers empties .staging, counts what it removed, and lea
   t.ok(await store.stat('kept/k.txt'))
   t.equal(await new LocalBlobStore(join(dir, 'absent')).removeStagingLeftovers(), 0, 'a store never written to has no .staging')
 })
+
+t.test('putFiles refuses a source that is not the regular file of the size its caller gave (STORAGE_SOURCE_CHANGED)', async t => {
+  const dir = t.testdir({ store: {}, src: { 'f.txt': 'bytes', 'target.txt': 'elsewhere' } })
+  await symlink(join(dir, 'src', 'target.txt'), join(dir, 'src', 'link.txt'))
+  const store = new LocalBlobStore(join(dir, 'store'))
+  for (const link of [true, false]) {
+    await t.rejects(store.putFiles([{ key: 'a', localPath: join(dir, 'src', 'f.txt'), size: 4 }], { link }), { code: 'STORAGE_SOURCE_CHANGED' }, `wrong size, link ${link}`)
+    await t.rejects(store.putFiles([{ key: 'b', localPath: join(dir, 'src', 'link.txt'), size: 9 }], { link }), { code: 'STORAGE_SOURCE_CHANGED' }, `a symlink, link ${link}`)
+  }
+  await store.putFiles([{ key: 'c', localPath: join(dir, 'src', 'f.txt'), size: 5 }], { link: true })
+  t.equal(String((await store.stat('c'))?.size), '5')
+})
