@@ -2,7 +2,7 @@
 // on a fresh data directory; the clock starts when the POST of the tar starts and stops when GET
 // /v1/submissions/:id says `stored` (upload, unpack, check, OCFL transfer, catalogue). The peer does what
 // an archivist would by hand with the same tar: unpack it, then `sha256sum -c`.
-import { mkdir, rm } from 'node:fs/promises'
+import { mkdir, rm, statfs } from 'node:fs/promises'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { settle, startServiceChild, upload } from './service.js'
@@ -30,22 +30,43 @@ export interface IngestOutcome {
   submissionId: string
 }
 
-export async function benchIngest (root: string, tarFile: string, runs: number): Promise<IngestOutcome> {
+/**
+ * Whether every run's files can stay until the bench ends: a run and its peer write twice the tar.
+ * Deleting 10,000 files just before a timed side makes that side slower on a filesystem without a
+ * journal (ext4 then skips inodes freed in the last 5 s, or 305 s while their table block is dirty,
+ * one cache lookup each, whenever it allocates one: here a tar -x ran 2.3 s after an idle spell and
+ * 5.4 s right after an rm -rf of the same tree). Neither side should pay for the other's clean-up.
+ */
+export async function canKeepRuns (root: string, tarBytes: number, runs: number): Promise<boolean> {
+  const fs = await statfs(root)
+  return fs.bavail * fs.bsize > (2 * runs + 1) * tarBytes
+}
+
+export async function benchIngest (root: string, tarFile: string, runs: number, keep: boolean): Promise<IngestOutcome> {
   const results: IngestRun[] = []
   let last: { dataDir: string, token: string, submissionId: string } | null = null
   for (let r = 1; r <= runs; r++) {
     progress(`ingest: run ${r} of ${runs}`)
-    if (last !== null) await rm(last.dataDir, { recursive: true, force: true })
+    if (last !== null && !keep) await rm(last.dataDir, { recursive: true, force: true })
     const dataDir = join(root, `data-ingest-${r}`)
     await mkdir(dataDir)
-    await sh(`cat '${tarFile}' > /dev/null`, root)
+    await settleDisk(root, tarFile)
     const { run, submissionId, token } = await ingestOnce(dataDir, tarFile)
     last = { dataDir, token, submissionId }
-    run.peerMs = await peerIngest(root, tarFile)
+    await settleDisk(root, tarFile)
+    run.peerMs = await peerIngest(root, tarFile, keep ? `x${r}` : 'x')
     results.push(run)
   }
   if (last === null) throw new Error('ingest: no runs')
   return { runs: results, ...last }
+}
+
+/**
+ * Before each timed side: the tar in the page cache, and no dirty pages of the side before (the peer's
+ * tar leaves a GiB of them, whose writeback would otherwise run during the next ingest).
+ */
+async function settleDisk (root: string, tarFile: string): Promise<void> {
+  await sh(`cat '${tarFile}' > /dev/null && sync`, root)
 }
 
 async function ingestOnce (dataDir: string, tarFile: string): Promise<{ run: IngestRun, submissionId: string, token: string }> {
@@ -70,12 +91,13 @@ async function ingestOnce (dataDir: string, tarFile: string): Promise<{ run: Ing
 }
 
 /** `mkdir x && tar -xf bag.tar -C x && (cd x && sha256sum -c manifest-sha256.txt)`, timed together. */
-async function peerIngest (root: string, tarFile: string): Promise<number> {
-  await rm(join(root, 'x'), { recursive: true, force: true })
+async function peerIngest (root: string, tarFile: string, dir: string): Promise<number> {
+  await rm(join(root, dir), { recursive: true, force: true })
   const started = performance.now()
-  await sh(`mkdir x && tar -xf '${tarFile}' -C x && (cd x && sha256sum -c manifest-sha256.txt > /dev/null)`, root)
+  await sh(`mkdir ${dir} && tar -xf '${tarFile}' -C ${dir} && (cd ${dir} && sha256sum -c manifest-sha256.txt > /dev/null)`, root)
   const ms = Math.round(performance.now() - started)
-  await rm(join(root, 'x'), { recursive: true, force: true })
+  // Kept when there is room, so that the next run's sides do not start right after 10,000 deletions.
+  if (dir === 'x') await rm(join(root, dir), { recursive: true, force: true })
   return ms
 }
 
