@@ -11,6 +11,8 @@ export interface WorkerData {
   readonly cancel: Int32Array
   /** Bytes per read when the worker reads a file itself. */
   readonly readBytes: number
+  /** The pool's arena (hash-arena.ts): `region` tasks name their bytes by offset and length in it. */
+  readonly arena: SharedArrayBuffer
 }
 
 export interface SerializedError {
@@ -31,6 +33,8 @@ export type ToWorker =
    * first create that file (exclusively, never through a link) and write them to it.
    */
   | { t: 'buffer', id: number, lane: number, bytes: Uint8Array, algs: readonly AlgorithmPair[], writeTo?: string }
+  /** As `buffer`, for `len` bytes at `off` of the arena; main reuses them once this task is answered. */
+  | { t: 'region', id: number, lane: number, off: number, len: number, algs: readonly AlgorithmPair[], writeTo?: string }
   /**
    * Start a stream whose chunks will arrive in the slots of `slots`. With `writeTo`, this worker (one
    * of the stream's) creates that file and writes each chunk to it before acking.

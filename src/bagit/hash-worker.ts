@@ -25,7 +25,7 @@ const port = ((): MessagePort => {
   if (parentPort === null) throw new Error('hash-worker must run in a worker thread')
   return parentPort
 })()
-const { cancel, readBytes } = workerData as WorkerData
+const { cancel, readBytes, arena } = workerData as WorkerData
 const buffer = Buffer.allocUnsafe(readBytes)
 const streams = new Map<number, Stream>()
 
@@ -55,23 +55,16 @@ function handle (m: ToWorker): void {
   switch (m.t) {
     case 'file': hashFile(m); break
     case 'buffer': {
-      let out: Output | undefined
-      try {
-        if (m.writeTo !== undefined) {
-          out = create(m.writeTo)
-          writeAll(out, m.bytes)
-          close(out)
-        }
-      } catch (e) {
-        if (out !== undefined) discard(out)
-        post({ t: 'failed', id: m.id, error: serializeError(e) })
-        break
-      }
-      const hashes = start(m.algs)
-      for (const [, h] of hashes) h.update(m.bytes)
+      const digests = writeAndHash(m.id, m.bytes, m.algs, m.writeTo)
       // The bytes go back: dropped here, they would wait for this thread's rare GC, and ten thousand
       // small files' worth of them held the main thread's malloc arena at +100 MB.
-      post({ t: 'done', id: m.id, size: m.bytes.byteLength, digests: finish(hashes), bytes: m.bytes }, false, m.bytes.buffer)
+      if (digests !== undefined) post({ t: 'done', id: m.id, size: m.bytes.byteLength, digests, bytes: m.bytes }, false, m.bytes.buffer)
+      break
+    }
+    case 'region': {
+      const bytes = new Uint8Array(arena, m.off, m.len)
+      const digests = writeAndHash(m.id, bytes, m.algs, m.writeTo)
+      if (digests !== undefined) post({ t: 'done', id: m.id, size: m.len, digests })
       break
     }
     case 'open': {
@@ -120,6 +113,25 @@ function handle (m: ToWorker): void {
       break
     }
   }
+}
+
+/** Bytes held whole: written to a new file first (when asked), then hashed; undefined once 'failed' is posted. */
+function writeAndHash (id: number, bytes: Uint8Array, algs: readonly AlgorithmPair[], writeTo: string | undefined): Record<string, string> | undefined {
+  let out: Output | undefined
+  try {
+    if (writeTo !== undefined) {
+      out = create(writeTo)
+      writeAll(out, bytes)
+      close(out)
+    }
+  } catch (e) {
+    if (out !== undefined) discard(out)
+    post({ t: 'failed', id, error: serializeError(e) })
+    return undefined
+  }
+  const hashes = start(algs)
+  for (const [, h] of hashes) h.update(bytes)
+  return finish(hashes)
 }
 
 /** The stream cannot go on here: its partial file goes, and main drops the stream everywhere. */

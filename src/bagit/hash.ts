@@ -4,8 +4,10 @@
 //   several files are hashed at once on different workers.
 // - Big files with two or more algorithms: main reads the file once into a ring of shared slots and
 //   each worker computes only its share of the algorithms (hash-fanout.ts).
-// - Streams (a tar entry in flight): gathered in memory up to the big-file size and hashed as one task
-//   on a worker, without waiting for it; a longer stream turns into a fan-out as it grows.
+// - Streams (a tar entry in flight) of a known size up to 1 MiB: copied once into a region of a shared
+//   arena (hash-arena.ts) and hashed there as one task, without waiting for it.
+// - Other streams: gathered in memory up to the big-file size and hashed as one task on a worker; a
+//   longer stream turns into a fan-out as it grows.
 // Submit many files at once: the queue holds the rest while LANES per worker are in flight, and tasks
 // (and replies) sent in the same turn share one cross-thread wake-up, which costs as much as hashing a
 // small file. A caller that keeps only a handful in flight leaves the workers waiting on main.
@@ -16,6 +18,7 @@ import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { isSupportedAlgorithm, nodeHashName, type Digests } from './algorithms.js'
+import { ArenaHasher, ByteRing, type Region } from './hash-arena.js'
 import { Fanout, newRing, type FanoutHost, type FanoutWorker, type Ring } from './hash-fanout.js'
 import { deserializeError, notRegularFile, type AlgorithmPair, type FromWorker, type ToWorker, type WorkerData } from './hash-protocol.js'
 import { LantaiError } from '../errors.js'
@@ -25,6 +28,8 @@ export interface HashPoolOptions {
   workers?: number
   /** Files this big or bigger, with two or more algorithms, are split by algorithm across workers. Default 8 MiB. */
   bigFileBytes?: number
+  /** Bytes of the shared arena for small streams of known size (at least 64 KiB). Default 16 MiB. */
+  arenaBytes?: number
 }
 
 export interface FileDigests { size: number, digests: Digests }
@@ -36,6 +41,12 @@ export interface HasherOptions {
    * ENOSPC…) and removes what was written; so does abort().
    */
   writeTo?: string
+  /**
+   * The stream's length, when it is known before the first byte (an archive entry's header): a small
+   * stream then goes through the shared arena. update() rejects with a RangeError past it, and
+   * digest() when fewer bytes came.
+   */
+  size?: number
 }
 
 export interface HashFileOptions {
@@ -51,7 +62,8 @@ export interface HashFileOptions {
  * small entries should start the next entry without awaiting the previous digest.
  */
 export interface MultiHasher {
-  update (chunk: Uint8Array): Promise<void>
+  /** Undefined (rather than a settled promise) when the chunk was taken at once. */
+  update (chunk: Uint8Array): Promise<void> | undefined
   digest (): Promise<FileDigests>
   /**
    * Gives up the stream (say, the archive turned out bad); later calls reject. Settles once no worker
@@ -61,6 +73,11 @@ export interface MultiHasher {
 }
 
 const DEFAULT_BIG_FILE_BYTES = 8 * 1024 * 1024
+// 8 MiB: as much as the unpacker keeps in flight (StagingWriter's write-behind), and every byte of it is
+// resident once the ring has gone round.
+const DEFAULT_ARENA_BYTES = 8 * 1024 * 1024
+/** Streams up to this size go through the arena (when it is at least 16 times as large). */
+const ARENA_FILE_BYTES = 1024 * 1024
 /** Bytes per blocking read inside a worker. */
 const READ_BYTES = 1024 * 1024
 /**
@@ -100,19 +117,19 @@ function workerFlags (argv: readonly string[]): string[] {
 }
 
 function startWorker (workerData: WorkerData): Worker {
-  if (OWN_EXTENSION !== '.ts') return new Worker(WORKER_URL, { workerData, execArgv: EXEC_ARGV })
+  if (OWN_EXTENSION !== '.ts') return new Worker(WORKER_URL, { workerData, execArgv: EXEC_ARGV, resourceLimits: WORKER_LIMITS })
   // Node 20 does not apply `--import tsx` loader hooks inside workers (nodejs/node#47747), although the
   // flag is inherited, so a worker running from sources registers tsx itself before loading its entry.
   let tsx: string
   try {
     tsx = import.meta.resolve('tsx/esm/api')
   } catch {
-    return new Worker(WORKER_URL, { workerData, execArgv: EXEC_ARGV }) // a runtime that strips types by itself
+    return new Worker(WORKER_URL, { workerData, execArgv: EXEC_ARGV, resourceLimits: WORKER_LIMITS }) // a runtime that strips types by itself
   }
   const boot = `import(${JSON.stringify(tsx)}).then(m => { m.register(); return import(${JSON.stringify(WORKER_URL.href)}) })`
   // The inherited `--import tsx` would only load tsx a second time, for nothing.
   const execArgv = withoutFlag(EXEC_ARGV, '--import', v => v === 'tsx' || v.startsWith('tsx/'))
-  return new Worker(boot, { eval: true, workerData, execArgv })
+  return new Worker(boot, { eval: true, workerData, execArgv, resourceLimits: WORKER_LIMITS })
 }
 
 /** `argv` without `flag` (as `--flag=value` or `--flag value`) where `drop(value)`. */
@@ -127,6 +144,13 @@ function withoutFlag (argv: readonly string[], flag: string, drop: (value: strin
   return out
 }
 
+/**
+ * A worker keeps almost nothing on its heap (digest state lives in OpenSSL, bytes in buffers): a young
+ * generation of 16 MiB per semi-space, the default, was ~20 MB of resident memory per worker for
+ * short-lived message objects.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4 }
+
 /** AbortError by name, as Node's own, so generic code recognises it; ABORTED by code for the CLI. */
 export function abortError (detail: string, cause?: unknown): LantaiError {
   const e = new LantaiError('ABORTED', detail, {}, cause === undefined ? undefined : { cause })
@@ -139,6 +163,8 @@ interface FileTask {
   readonly path: string
   /** Bytes gathered by main (a short stream): the worker hashes these instead of reading `path`. */
   readonly bytes?: Uint8Array
+  /** A filled region of the arena: the worker hashes it instead of reading `path`; released when settled. */
+  readonly region?: Region
   readonly algs: readonly AlgorithmPair[]
   /** With `bytes`: the new file the worker writes them to first. */
   readonly writeTo?: string
@@ -166,8 +192,8 @@ class PoolWorker implements FanoutWorker {
   #outbox: ToWorker[] = []
   #transfer: ArrayBuffer[] = []
 
-  constructor () {
-    this.worker = startWorker({ cancel: this.cancel, readBytes: READ_BYTES })
+  constructor (arena: SharedArrayBuffer) {
+    this.worker = startWorker({ cancel: this.cancel, readBytes: READ_BYTES, arena })
   }
 
   /** Queued until the current turn of the event loop ends, so the tasks of one turn share a wake-up. */
@@ -238,14 +264,19 @@ export class HashPool {
   readonly #rings: Ring[] = []
   readonly #bySignal = new Map<AbortSignal, { tasks: Set<FileTask>, listener: () => void }>()
   readonly #host: FanoutHost
+  readonly #arena: ByteRing
   #nextId = 0
   #closed: Promise<void> | undefined
 
   constructor (options: HashPoolOptions = {}) {
     const workers = options.workers ?? availableParallelism()
     const big = options.bigFileBytes ?? DEFAULT_BIG_FILE_BYTES
+    const arenaBytes = options.arenaBytes ?? DEFAULT_ARENA_BYTES
     if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`workers must be a positive integer, not ${workers}`)
     if (!(big >= 0)) throw new RangeError(`bigFileBytes must be a non-negative number, not ${big}`)
+    if (!(Number.isInteger(arenaBytes) && arenaBytes >= 64 * 1024)) throw new RangeError(`arenaBytes must be an integer of at least 64 KiB, not ${arenaBytes}`)
+    // Untouched pages of a SharedArrayBuffer take no memory: the arena costs only what is in flight.
+    this.#arena = new ByteRing(arenaBytes)
     this.#size = workers
     this.#bigFileBytes = big
     this.#host = {
@@ -280,7 +311,10 @@ export class HashPool {
   /** A sink for chunks that arrive from elsewhere; see MultiHasher. Throws RangeError for an unknown algorithm. */
   createHasher (algorithms: readonly string[], options: HasherOptions = {}): MultiHasher {
     const algs = this.#check(algorithms)
-    const { writeTo } = options
+    const { writeTo, size } = options
+    if (size !== undefined && size > 0 && size <= Math.min(ARENA_FILE_BYTES, this.#arena.capacity / 16)) {
+      return new ArenaHasher(size, this.#arena, region => this.#hashRegion(region, algs, writeTo))
+    }
     // Past the big-file size a stream fans out across workers, as a big file read from disk does.
     return new GatheringHasher(Math.max(this.#bigFileBytes, 1), {
       hashBytes: bytes => this.#hashBytes(bytes, algs, writeTo),
@@ -293,6 +327,19 @@ export class HashPool {
     if (this.#closed !== undefined) return Promise.reject(abortError('the hash pool was closed'))
     return new Promise((resolve, reject) => {
       const task: FileTask = { id: this.#id(), path: '', bytes, algs, ...(writeTo === undefined ? {} : { writeTo }), signal: undefined, onBytes: undefined, resolve, reject, settled: false, at: undefined, fan: undefined, reported: 0 }
+      this.#queue.push(task)
+      this.#pump()
+    })
+  }
+
+  /** One task for a filled region of the arena; the region is given back once the task settles. */
+  #hashRegion (region: Region, algs: readonly AlgorithmPair[], writeTo: string | undefined): Promise<FileDigests> {
+    if (this.#closed !== undefined) {
+      this.#arena.release(region)
+      return Promise.reject(abortError('the hash pool was closed'))
+    }
+    return new Promise((resolve, reject) => {
+      const task: FileTask = { id: this.#id(), path: '', region, algs, ...(writeTo === undefined ? {} : { writeTo }), signal: undefined, onBytes: undefined, resolve, reject, settled: false, at: undefined, fan: undefined, reported: 0 }
       this.#queue.push(task)
       this.#pump()
     })
@@ -333,7 +380,7 @@ export class HashPool {
   }
 
   #spawn (): PoolWorker {
-    const w = new PoolWorker()
+    const w = new PoolWorker(this.#arena.buffer)
     w.worker.on('message', (batch: readonly FromWorker[]) => {
       for (const m of batch) this.#onMessage(w, m)
       this.#pump()
@@ -373,6 +420,10 @@ export class HashPool {
       task.at = { worker: w, lane }
       if (task.bytes !== undefined) {
         w.post({ t: 'buffer', id: task.id, lane, bytes: task.bytes, algs: task.algs, ...(task.writeTo === undefined ? {} : { writeTo: task.writeTo }) }, task.bytes.buffer)
+        continue
+      }
+      if (task.region !== undefined) {
+        w.post({ t: 'region', id: task.id, lane, off: task.region.off, len: task.region.len, algs: task.algs, ...(task.writeTo === undefined ? {} : { writeTo: task.writeTo }) })
         continue
       }
       // One algorithm gains nothing from a fan-out; neither does a pool of one.
@@ -476,6 +527,8 @@ export class HashPool {
   #settle (task: FileTask, result: FileDigests | Error): void {
     if (task.settled) return
     task.settled = true
+    // Region tasks carry no signal: they settle when their worker answers, or is gone.
+    if (task.region !== undefined) this.#arena.release(task.region)
     this.#unwatch(task)
     if (result instanceof Error) task.reject(result)
     else task.resolve(result)

@@ -95,18 +95,18 @@ export async function receivePackage (input: ReceiveInput, pool: HashPool): Prom
   const byArchivePath = new Map<string, FileDigestsRecord>()
   // The unpacker lets each file finish on a worker while it reads the next ones (a bounded window) and
   // waits for them all before it returns.
-  const onFile = (name: string, target: string): EntryFile => {
-    const hasher = pool.createHasher(INGEST_ALGORITHMS, { writeTo: target })
+  const onFile = (name: string, target: string, declaredSize?: number): EntryFile => {
+    const hasher = pool.createHasher(INGEST_ALGORITHMS, declaredSize === undefined ? { writeTo: target } : { writeTo: target, size: declaredSize })
     const head = new Uint8Array(SNIFF_BYTES)
     let headBytes = 0
     return {
-      update: async c => {
+      update: c => {
         if (headBytes < SNIFF_BYTES) {
           const n = Math.min(SNIFF_BYTES - headBytes, c.byteLength)
           head.set(c.subarray(0, n), headBytes)
           headBytes += n
         }
-        await hasher.update(c)
+        return hasher.update(c)
       },
       end: async size => {
         const format = sealFormatOf(head.subarray(0, headBytes), name)

@@ -145,6 +145,54 @@ t.test('aborting a hasher with writeTo settles once its partial file is gone', a
   await t.rejects(h.digest(), /archive broke off|already/)
 })
 
+t.test('a hasher told its size fills the shared arena and gives the same digests and file', async t => {
+  const dir = t.testdir()
+  // An arena of 64 KiB takes streams up to 4 KiB, so 300 of them wrap it round many times.
+  const p = new HashPool({ workers: 2, arenaBytes: 64 * KiB })
+  t.teardown(() => p.close())
+  const algs = ['sha512', 'sha256', 'md5', 'sm3']
+  const files = Array.from({ length: 300 }, (_, i) => randomBytes(1 + (i * 131) % (4 * KiB)))
+  // Started one after another, as the unpacker does, without waiting for each digest.
+  const results: Array<Promise<unknown>> = []
+  for (const [i, bytes] of files.entries()) {
+    const h = p.createHasher(algs, { writeTo: join(dir, `f${i}.bin`), size: bytes.length })
+    for (let off = 0; off < bytes.length; off += 1000) await h.update(bytes.subarray(off, off + 1000))
+    results.push(h.digest())
+  }
+  t.same(await Promise.all(results), files.map(bytes => ({ size: bytes.length, digests: expected(bytes, algs) })))
+  t.ok(files.every((bytes, i) => readFileSync(join(dir, `f${i}.bin`)).equals(bytes)), 'every file written whole')
+})
+
+t.test('a sized hasher refuses bytes past its size, and a digest short of it, and keeps no room in the arena', async t => {
+  const p = new HashPool({ workers: 1, arenaBytes: 64 * KiB })
+  t.teardown(() => p.close())
+  // 20 of each, 4 KiB each: more than the arena holds, so one region kept would stall the next hasher.
+  for (let i = 0; i < 20; i++) {
+    const over = p.createHasher(['sha256'], { size: 4 * KiB })
+    await t.rejects(async () => { await over.update(randomBytes(4 * KiB + 1)) }, RangeError)
+    await t.rejects(async () => { await over.update(Buffer.from('x')) }, RangeError, 'and stays failed')
+    const under = p.createHasher(['sha256'], { size: 4 * KiB })
+    await under.update(randomBytes(KiB))
+    await t.rejects(under.digest(), RangeError)
+  }
+  const next = p.createHasher(['sha256'], { size: 4 })
+  await next.update(Buffer.from('abcd'))
+  t.same((await next.digest()).digests, expected(Buffer.from('abcd'), ['sha256']))
+})
+
+t.test('an aborted sized hasher gives its region back and writes nothing', async t => {
+  const dir = t.testdir()
+  const p = new HashPool({ workers: 1, arenaBytes: 64 * KiB })
+  t.teardown(() => p.close())
+  for (let i = 0; i < 40; i++) { // 40 × 4 KiB: more than the arena, so a region kept would block
+    const h = p.createHasher(['sha256'], { writeTo: join(dir, `x${i}`), size: 4 * KiB })
+    await h.update(randomBytes(2 * KiB))
+    await h.abort(new Error('the archive broke off'))
+    await t.rejects(h.digest(), /archive broke off|already/)
+  }
+  t.same(readdirSync(dir), [])
+})
+
 t.test('a chunk may be reused once update() resolves', async t => {
   const h = pool(t).createHasher(['sha256', 'sha512'])
   const chunk = Buffer.alloc(700 * KiB)

@@ -27,7 +27,7 @@ export interface UnpackOptions {
    * and the absolute path it must be written to; a returned EntryFile gets every chunk and writes the
    * file itself (undefined: the unpacker writes it).
    */
-  onFile?: (archivePath: string, target: string) => EntryFile | undefined
+  onFile?: (archivePath: string, target: string, declaredSize?: number) => EntryFile | undefined
   /** fsync every file and directory written before returning (ingest's staging; see StagingHooks.durable). */
   durable?: boolean
   /**

@@ -53,7 +53,7 @@ export async function unpackTar (source: Readable, writer: StagingWriter, option
       // pipeline would otherwise mistake for one of its own.
       const body = { [Symbol.asyncIterator]: () => entry[Symbol.asyncIterator]() as AsyncIterator<Uint8Array> }
       if (admitted !== null && type === 'file') {
-        await writer.writeFile(admitted, body)
+        await writer.writeFile(admitted, body, { size: entry.header.size ?? undefined })
       } else {
         if (admitted !== null) await writer.makeDirectory(admitted)
         // A skipped entry's body must still be read past: tar has no index to seek with.

@@ -75,7 +75,7 @@ export async function unpackZip (file: string, writer: StagingWriter, options: Z
       // stream keeps the error, and the writer's read of it still fails with it.
       data.on('error', () => {})
       // yauzl checks the byte count (validateEntrySizes) but not the CRC-32; the writer does.
-      await writer.writeFile(admitted, data, { crc32: entry.crc32 })
+      await writer.writeFile(admitted, data, { crc32: entry.crc32, size: entry.uncompressedSize })
     }
   } finally {
     zip.close()

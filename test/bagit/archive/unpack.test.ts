@@ -38,6 +38,20 @@ t.test('onFile receives exactly the bytes of each regular file, then its size, a
   }
 })
 
+t.test('onFile is told the size each entry declares, from the tar header and from the zip directory', async t => {
+  const files = { ...smallBag(), 'data/random.bin': randomBytes(70 * 1024).toString('base64'), 'data/empty.txt': '' }
+  for (const [name, write] of [
+    ['bag.tar', async (archive: string) => { await writeTar(archive, fileEntries(files)) }],
+    ['bag.zip', async (archive: string) => { await writeZip(archive, zipEntries(files)) }]
+  ] as const) {
+    const p = place(t, name)
+    await write(p.archive)
+    const declared = new Map<string, number | undefined>()
+    await unpackArchive(p.archive, p.staging, { onFile: (path, _target, size) => { declared.set(path, size); return undefined } })
+    t.same(Object.fromEntries(declared), Object.fromEntries(Object.entries(files).map(([path, body]) => [path, Buffer.byteLength(body)])), name)
+  }
+})
+
 t.test('onFile is not called for refused entries; undefined leaves the writing to the unpacker', async t => {
   const p = place(t, 'bag.zip')
   await writeZip(p.archive, [...zipEntries(smallBag()), { name: '../evil', body: 'x' }, { name: 'data/l', body: '/etc', mode: 0o120777 }])
