@@ -1,5 +1,5 @@
 import { lstat, opendir, readFile, readlink } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, sep } from 'node:path'
 import type { Finding } from './findings.js'
 import { Findings } from './findings.js'
 import { isSupportedAlgorithm, normalizeAlgorithmName, WEAK_ALGORITHMS, type Digests } from './algorithms.js'
@@ -190,7 +190,7 @@ class BagValidation {
     const visit = async (abs: string, rel: string, depth: number): Promise<void> => {
       for await (const d of await opendir(abs)) {
         const path = rel === '' ? d.name : `${rel}/${d.name}`
-        const full = join(abs, d.name)
+        const full = abs + sep + d.name
         if (rel === '' && d.name === 'data') {
           if (d.isDirectory()) hasData = true
           else if (d.isSymbolicLink()) this.findings.add('BAG_SYMLINK', { path: 'data', detail: `data -> ${await readlink(full).catch(() => '?')}` })
@@ -258,7 +258,8 @@ class BagValidation {
     for await (const d of await opendir(abs)) {
       if (this.stopWalk || this.options.signal?.aborted === true) return
       const path = `${rel}/${d.name}`
-      const full = join(abs, d.name)
+      // A directory entry's name has no separator: no path.join (and its normalizing) per file.
+      const full = abs + sep + d.name
       if (++this.walked > limits.maxFiles) {
         findings.add('BAG_LIMIT_FILE_COUNT', { path, detail: `more than ${limits.maxFiles} entries; the rest was not checked` })
         this.stopWalk = true

@@ -83,13 +83,13 @@ export class SealDecisionRepository {
     this.#clock = clock
     this.#upsert = db.prepare(`
       INSERT INTO seal_decisions (package_id, logical_path, version, format, signatures, outcome, rule, provisional, integrity_alert, reason, checked_at)
-      VALUES (@packageId, @logicalPath, @version, @format, @signatures, @outcome, @rule, @provisional, @integrityAlert, @reason, @checkedAt)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (package_id, logical_path) DO UPDATE SET version = excluded.version, format = excluded.format,
         signatures = excluded.signatures, outcome = excluded.outcome, rule = excluded.rule, provisional = excluded.provisional,
         integrity_alert = excluded.integrity_alert, reason = excluded.reason, checked_at = excluded.checked_at`)
     this.#record = db.transaction((packageId, version, decisions, at) => {
       for (const d of decisions) {
-        this.#upsert.run({ ...d, packageId, version, provisional: d.provisional ? 1 : 0, integrityAlert: d.integrityAlert ? 1 : 0, checkedAt: at })
+        this.#upsert.run(packageId, d.logicalPath, version, d.format, d.signatures, d.outcome, d.rule, d.provisional ? 1 : 0, d.integrityAlert ? 1 : 0, d.reason, at)
       }
     })
     this.#summary = db.prepare(`

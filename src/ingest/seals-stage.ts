@@ -31,6 +31,7 @@ export interface SealSummary {
 export interface SealStageResult { summary: SealSummary, files: SealFileResult[], evidence: Map<string, Uint8Array> }
 
 const count = (files: SealFileResult[], outcome: PaperOutcome): number => files.filter(f => f.decision.outcome === outcome).length
+const NO_SIGNATURES: SealFileResult['signatures'] = Object.freeze([]) as unknown as SealFileResult['signatures']
 
 export interface CheckSealsOptions {
   signal?: AbortSignal
@@ -42,14 +43,21 @@ export interface CheckSealsOptions {
 export async function checkSeals (root: string, paths: readonly string[], trust: TrustStore, options: CheckSealsOptions = {}): Promise<SealStageResult> {
   const files: SealFileResult[] = []
   const evidence = new Map<string, Uint8Array>()
+  // Most files of a package are unsigned and all get the same decision: one object for them all.
+  let unsigned: SealFileResult['decision'] | undefined
   // Files whose format ingest already knows to be unsigned are not read; the rest are sniffed (an open and
   // a read on the thread pool) and the few signed ones checked on this thread. Eight at a time keeps the
   // pool busy without piling up parsed documents.
   await eachConcurrently(paths, options.concurrency ?? 8, async path => {
     if (options.signal?.aborted === true) return
+    if (options.formatOf?.(path) === 'other') {
+      unsigned ??= unsignedFileReport().decision
+      files.push({ path, format: 'other', archivalFormat: false, signatures: NO_SIGNATURES, decision: unsigned })
+      return
+    }
     let report: FileSealReport
     try {
-      report = options.formatOf?.(path) === 'other' ? unsignedFileReport() : await verifyFile(join(root, path), { trust, signal: options.signal })
+      report = await verifyFile(join(root, path), { trust, signal: options.signal })
     } catch (err) {
       // A verifier that gives up (time budget, unreadable file) never waives paper.
       files.push({

