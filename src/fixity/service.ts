@@ -1,8 +1,9 @@
 import cron from 'node-cron'
+import { eachConcurrently } from '../concurrent.js'
 import type { HashPool } from '../bagit/index.js'
 import type { Catalogue, Content, FixityRecord, Job } from '../catalogue/index.js'
 import type { Logger } from '../logger.js'
-import type { OcflObjectReader } from '../ocfl/index.js'
+import type { Inventory, OcflObjectReader } from '../ocfl/index.js'
 import { checkContent, Throttle, type CheckResult } from './check.js'
 import type { FixityPolicy } from './policy.js'
 
@@ -12,6 +13,11 @@ import type { FixityPolicy } from './policy.js'
 
 export const FIXITY_JOB = 'fixity'
 const DAY_MS = 86_400_000
+/**
+ * Files checked at once. One at a time kept one hash worker busy and the other idle, and each small file
+ * waited on its own round trips; eight keep the pool fed (its workers read local files themselves).
+ */
+const CONCURRENCY = 8
 
 export interface FixityDeps {
   catalogue: Catalogue
@@ -76,8 +82,11 @@ export class FixityService {
     const horizon = options.mode === 'all' ? new Date(started.getTime() + policy.maxAgeDays * DAY_MS) : started
     const progress: FixityProgress = { checked: 0, bytes: 0, ok: 0, mismatches: 0, missing: 0 }
     const damaged = new Set<string>()
-    const inventories = new Map<string, Awaited<ReturnType<OcflObjectReader['readInventory']>>>()
-    const full = (): boolean => options.mode === 'due' && (progress.checked >= policy.batch.files || progress.bytes >= policy.batch.bytes)
+    // Promises, so that the files of one object checked at once wait for one read of its inventory.
+    const inventories = new Map<string, Promise<Inventory>>()
+    // Files counted as they start, so that files checked at once never take a batch past its limits.
+    const begun = { files: 0, bytes: 0 }
+    const full = (): boolean => options.mode === 'due' && (begun.files >= policy.batch.files || begun.bytes >= policy.batch.bytes)
     for (;;) {
       if (isAborted(options.signal) || full()) break
       const batch = catalogue.packages.dueForFixity(horizon, 100, options.packageId)
@@ -86,8 +95,10 @@ export class FixityService {
       const records: FixityRecord[] = []
       const flush = (): void => { catalogue.packages.recordFixityMany(records.splice(0)) }
       try {
-        for (const content of batch) {
-          if (isAborted(options.signal) || full()) break
+        await eachConcurrently(batch, CONCURRENCY, async content => {
+          if (isAborted(options.signal) || full()) return
+          begun.files++
+          begun.bytes += content.size
           const result = await this.#checkOne(content, inventories, throttle, options.signal)
           const outcome = result.outcome === 'ok' ? 'ok' : result.outcome
           const checkedAt = this.#now
@@ -109,7 +120,7 @@ export class FixityService {
             damaged.add(content.packageId)
           }
           options.onProgress?.({ ...progress })
-        }
+        })
       } finally {
         flush() // an interrupted page keeps the checks it finished
       }
@@ -117,33 +128,35 @@ export class FixityService {
     return { ...progress, damagedPackages: [...damaged], ms: this.#now.getTime() - started.getTime() }
   }
 
-  async #checkOne (content: Content, inventories: Map<string, Awaited<ReturnType<OcflObjectReader['readInventory']>>>, throttle: Throttle, signal?: AbortSignal): Promise<CheckResult> {
+  async #checkOne (content: Content, inventories: Map<string, Promise<Inventory>>, throttle: Throttle, signal?: AbortSignal): Promise<CheckResult> {
     const pkg = this.deps.catalogue.packages.get(content.packageId)
     if (pkg === null) return { outcome: 'missing', detail: `package ${content.packageId} is not in the catalogue` }
-    let inventory = inventories.get(pkg.ocflId)
-    if (inventory === undefined) {
-      try {
-          inventory = await this.deps.reader.readInventory(pkg.ocflId)
-        } catch (err) {
-          return { outcome: 'missing', detail: `inventory of ${pkg.ocflId} cannot be read: ${(err as Error).message}` }
-        }
-        inventories.set(pkg.ocflId, inventory)
-      }
-      return await checkContent({ objectId: pkg.ocflId, contentPath: content.contentPath, size: content.size, catalogue: content }, inventory, {
-        reader: this.deps.reader, pool: this.deps.pool, throttle, graceMs: this.deps.policy.graceSeconds * 1000, signal
-      })
+    let loading = inventories.get(pkg.ocflId)
+    if (loading === undefined) {
+      loading = this.deps.reader.readInventory(pkg.ocflId)
+      inventories.set(pkg.ocflId, loading)
     }
-
-    summary (): ReturnType<Catalogue['packages']['fixitySummary']> & { policy: FixityPolicy } {
-      return { ...this.deps.catalogue.packages.fixitySummary(this.#now), policy: this.deps.policy }
+    let inventory: Inventory
+    try {
+      inventory = await loading
+    } catch (err) {
+      return { outcome: 'missing', detail: `inventory of ${pkg.ocflId} cannot be read: ${(err as Error).message}` }
     }
+    return await checkContent({ objectId: pkg.ocflId, contentPath: content.contentPath, size: content.size, catalogue: content }, inventory, {
+      reader: this.deps.reader, pool: this.deps.pool, throttle, graceMs: this.deps.policy.graceSeconds * 1000, signal
+    })
   }
 
-  /** Read through a call, so the compiler does not narrow a signal that an await may have changed. */
-  const isAborted = (signal?: AbortSignal): boolean => signal?.aborted === true
-
-  function detailOf (result: CheckResult): Record<string, unknown> {
-    if (result.outcome === 'ok') return {}
-    if (result.outcome === 'missing') return { missing: result.detail }
-    return { kind: result.kind, disagreements: result.disagreements }
+  summary (): ReturnType<Catalogue['packages']['fixitySummary']> & { policy: FixityPolicy } {
+    return { ...this.deps.catalogue.packages.fixitySummary(this.#now), policy: this.deps.policy }
   }
+}
+
+/** Read through a call, so the compiler does not narrow a signal that an await may have changed. */
+const isAborted = (signal?: AbortSignal): boolean => signal?.aborted === true
+
+function detailOf (result: CheckResult): Record<string, unknown> {
+  if (result.outcome === 'ok') return {}
+  if (result.outcome === 'missing') return { missing: result.detail }
+  return { kind: result.kind, disagreements: result.disagreements }
+}

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { LantaiError } from '../errors.js'
-import { readAll, type BlobStore, type ByteRange } from '../storage/index.js'
+import { LocalBlobStore, readAll, type BlobStore, type ByteRange } from '../storage/index.js'
 import { INVENTORY, OBJECT_DECLARATION, parseInventory, sidecarDigest, type Inventory } from './inventory.js'
 import { objectRootOf } from './layout.js'
 import { readSm3Logs } from './sm3-log.js'
@@ -110,6 +110,16 @@ export class OcflObjectReader {
     const { contentPaths } = await this.#cached(objectId)
     if (!contentPaths.has(contentPath)) throw new LantaiError('OCFL_CONTENT_NOT_FOUND', `${objectId} ${contentPath}`, { objectId, contentPath })
     return this.#store.get(`${objectRootOf(objectId)}/${contentPath}`, range)
+  }
+
+  /**
+   * The file of a content path when the store is a local directory (null for any other store), for
+   * hashing in place. Unlike openContent it does not look the path up in the inventory, which costs a
+   * sidecar read per call: the caller holds the inventory it checks the path against (fixity).
+   */
+  async localFile (objectId: string, contentPath: string): Promise<string | null> {
+    if (!(this.#store instanceof LocalBlobStore)) return null
+    return await this.#store.localFile(`${objectRootOf(objectId)}/${contentPath}`)
   }
 
   /** Where a logical path of a version (default: head) is stored, and every digest known for it. */

@@ -49,6 +49,17 @@ export class LocalBlobStore implements BlobStore {
     return this.root + sep + (sep === '/' ? key : segments.join(sep))
   }
 
+  /**
+   * The file behind a key, its directories checked as get() checks them, for a reader that hashes it in
+   * place (a worker's blocking reads, no stream through the main thread). It is opened later, with
+   * O_NOFOLLOW, so a link planted in its place is still refused.
+   */
+  async localFile (key: string): Promise<string> {
+    const path = this.pathOf(key)
+    await this.#checkInside(dirname(path), key)
+    return path
+  }
+
   async putFile (key: string, localPath: string, options: PutFileOptions = {}): Promise<void> {
     const target = this.pathOf(key)
     if (options.move === true || options.link === true) {

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import { rmSync, writeFileSync } from 'node:fs'
+import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { compareThree, FixityService, type FixityPolicy } from '../../src/fixity/index.js'
 import { createLogger } from '../../src/logger.js'
@@ -60,6 +60,34 @@ t.test('a deleted content file is missing, and the package damaged', async t => 
   const result = await fixityOf(s).run({ mode: 'all' })
   t.equal(result.missing, 1)
   t.equal(s.catalogue.packages.get(packageId)?.state, 'damaged')
+})
+
+t.test('a content file replaced by a link to an identical copy is not followed: it is missing', async t => {
+  const s = await buildTestApp(t)
+  const { packageId, objectRoot } = await stored(t, s)
+  const file = join(objectRoot, 'v1/content/data/a.txt')
+  const copy = join(s.dataDir, 'elsewhere.txt')
+  writeFileSync(copy, readFileSync(file))
+  rmSync(file)
+  symlinkSync(copy, file)
+  const result = await fixityOf(s).run({ mode: 'all', packageId })
+  t.equal(result.missing, 1)
+  t.equal(s.catalogue.packages.get(packageId)?.state, 'damaged')
+})
+
+t.test('a package of 300 files is checked several files at a time: each once, an event each, all intact', async t => {
+  const s = await buildTestApp(t)
+  await s.app.inject({ method: 'POST', url: '/v1/projects', headers: s.auth(), payload: { code: 'FX-2', name: 'many files' } })
+  const files = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`d${i % 7}/f${i}.txt`, `file ${i} `.repeat(i % 50 + 1)]))
+  const res = await s.app.inject({ method: 'POST', url: '/v1/submissions?project=FX-2', headers: { ...s.auth(), 'content-type': 'application/x-tar' }, payload: tarOf(t, makeBag(t, files)) })
+  t.match(await s.settle((res.json() as { id: string }).id), { state: 'stored' })
+  const result = await fixityOf(s).run({ mode: 'all' })
+  const contents = s.catalogue.packages.fixitySummary().contents
+  t.match(result, { checked: contents, ok: contents, mismatches: 0, missing: 0 })
+  t.ok(contents > 300)
+  const events = s.catalogue.events.list({ type: 'fixity.check', limit: 1, offset: 0 })
+  t.equal(events.total, contents, 'one event per file, none twice')
+  t.equal(s.catalogue.packages.fixitySummary().neverChecked, 0)
 })
 
 t.test('three values: bytes that match the inventory but not the catalogue are drift, not damage', async t => {
