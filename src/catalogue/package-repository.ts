@@ -251,12 +251,14 @@ export class PackageRepository {
       VALUES (@packageId, @number, @submissionId, @message, 0, 0, @now)`)
     const finishVersion = db.prepare<Record<string, unknown>>(
       'UPDATE versions SET file_count = @fileCount, bytes = @bytes WHERE package_id = @packageId AND number = @number')
-    const insertContent = db.prepare<Record<string, unknown>>(`
+    // Positional parameters and ON CONFLICT: a version of 10,000 files runs these 20,000 times, and a
+    // lookup before every insert (or an object of named parameters each) was a third of the transaction.
+    const insertContent = db.prepare<[string, string, number, string, string, string, string, string]>(`
       INSERT INTO contents (package_id, content_path, size, sha512, sha256, md5, sm3, next_check_at)
-      VALUES (@packageId, @contentPath, @size, @sha512, @sha256, @md5, @sm3, @nextCheckAt)`)
-    const insertFile = db.prepare<Record<string, unknown>>(`
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (package_id, content_path) DO NOTHING`)
+    const insertFile = db.prepare<[string, number, string, string, string | null]>(`
       INSERT INTO package_files (package_id, version, logical_path, content_path, format)
-      VALUES (@packageId, @version, @logicalPath, @contentPath, @format)`)
+      VALUES (?, ?, ?, ?, ?)`)
     const setHead = db.prepare<Record<string, unknown>>(`
       UPDATE packages SET head_version = @number, file_count = @fileCount, bytes = @bytes,
         content_count = content_count + @newContents, stored_bytes = stored_bytes + @newBytes, updated_at = @now
@@ -304,15 +306,15 @@ export class PackageRepository {
       const fresh = new Map<string, Digests>()
       let newBytes = 0
       for (const c of input.contents) {
-        const old = this.#content.get(packageId, c.contentPath)
-        if (old !== undefined) {
-          const key = differs(toDigests(old), c)
-          if (key !== undefined) throw new LantaiError('CONTENT_CONFLICT', `${c.contentPath}: ${key} ${String(old[key])} recorded, ${String(c[key])} given`, { contentPath: c.contentPath, field: key })
+        if (insertContent.run(packageId, c.contentPath, c.size, c.sha512, c.sha256, c.md5, c.sm3, c.nextCheckAt ?? now).changes === 1) {
+          fresh.set(c.contentPath, c)
+          newBytes += c.size
           continue
         }
-        insertContent.run({ packageId, contentPath: c.contentPath, size: c.size, sha512: c.sha512, sha256: c.sha256, md5: c.md5, sm3: c.sm3, nextCheckAt: c.nextCheckAt ?? now })
-        fresh.set(c.contentPath, c)
-        newBytes += c.size
+        // Recorded before (an earlier version, or this one listed twice): it must be the same content.
+        const old = this.#content.get(packageId, c.contentPath)
+        const key = old === undefined ? undefined : differs(toDigests(old), c)
+        if (old !== undefined && key !== undefined) throw new LantaiError('CONTENT_CONFLICT', `${c.contentPath}: ${key} ${String(old[key])} recorded, ${String(c[key])} given`, { contentPath: c.contentPath, field: key })
       }
       let fileCount = 0
       let bytes = 0
@@ -321,7 +323,7 @@ export class PackageRepository {
         if (content === undefined) throw new LantaiError('CONTENT_NOT_FOUND', `${f.logicalPath} → ${f.contentPath}`, { logicalPath: f.logicalPath, contentPath: f.contentPath })
         const key = differs(content, f)
         if (key !== undefined) throw new LantaiError('CONTENT_CONFLICT', `${f.logicalPath}: ${key} ${String(content[key])} recorded for ${f.contentPath}, ${String(f[key])} given`, { logicalPath: f.logicalPath, field: key })
-        insertFile.run({ packageId, version: number, logicalPath: f.logicalPath, contentPath: f.contentPath, format: f.format ?? null })
+        insertFile.run(packageId, number, f.logicalPath, f.contentPath, f.format ?? null)
         fileCount++
         bytes += content.size
       }
