@@ -28,6 +28,9 @@ function stageDone (files: number): void {
   if (files >= COLLECT_AFTER_FILES) collectGarbage()
 }
 
+/** Stage results kept in memory for the next stage at most (see Ingest.#handoff). */
+const MAX_HANDOFFS = 8
+
 /** Attempts of an ingest job before a transient failure fails the submission. */
 export const MAX_ATTEMPTS = 3
 
@@ -121,7 +124,7 @@ export class Ingest {
       lap('unpack')
       const record: ReceivedRecord = { root: received.root, archiveFindings: received.archiveFindings, digests: [...received.digests] }
       await writeFileDurably(join(dir, 'received.json'), JSON.stringify(record))
-      this.#handoff.set(sub.id, { received: record })
+      this.#handOver(sub.id, { received: record })
       const duplicate = catalogue.submissions.findStoredBySha256(input.projectCode, received.packageSha256)
       catalogue.submissions.transition(sub.id, 'receiving', 'received', {
         bytesReceived: received.bytes, sha256: received.packageSha256, progress: 40, stage: 'received', duplicateOf: duplicate?.id ?? null
@@ -227,7 +230,7 @@ export class Ingest {
     if (decision.accept) {
       const record: CheckedRecord = { root: received.root ?? undefined, files }
       await writeFileDurably(join(dir, 'checked.json'), JSON.stringify(record))
-      this.#handoff.set(sub.id, { checked: record, ...(sealReport === undefined ? {} : { seals: sealReport }) })
+      this.#handOver(sub.id, { checked: record, ...(sealReport === undefined ? {} : { seals: sealReport }) })
       const checked = catalogue.submissions.transition(sub.id, 'checking', 'checked', { report: json, progress: 90, stage: 'checked' })
       lap('record')
       log.info({ files: files.length, ms }, 'package checked')
@@ -278,6 +281,16 @@ export class Ingest {
    * resumed after a restart (or run by another worker) reads the file.
    */
   readonly #handoff = new Map<string, Handoff>()
+
+  /**
+   * Where another worker process runs the next stage, nothing here takes the entry: only the last few
+   * are kept (more than the runner runs at once), the oldest dropped.
+   */
+  #handOver (id: string, handoff: Handoff): void {
+    this.#handoff.delete(id)
+    this.#handoff.set(id, handoff)
+    while (this.#handoff.size > MAX_HANDOFFS) this.#handoff.delete(this.#handoff.keys().next().value as string)
+  }
 
   async transfer (sub: Submission, signal: AbortSignal, progress: (p: number) => void): Promise<Submission> {
     const before = this.#objectLocks.get(sub.projectCode) ?? Promise.resolve()
