@@ -8,7 +8,7 @@ import { verifyTimestampToken } from './timestamp.js'
 import type { TrustStore } from './trust.js'
 import {
   DEFAULT_PARSE_LIMITS, OID_CMS_SIGNED_DATA, OID_CONTENT_TYPE, OID_GM_SIGNED_DATA, OID_MESSAGE_DIGEST, OID_SIGNATURE_TIMESTAMP_TOKEN,
-  OID_SIGNING_CERTIFICATE, OID_SIGNING_CERTIFICATE_V2, OID_SIGNING_TIME, bytesEqual, errorText, infoOf, parseAsn1, parseCertificate,
+  OID_SIGNING_CERTIFICATE, OID_SIGNING_CERTIFICATE_V2, OID_SIGNING_TIME, bytesEqual, certificateOf, errorText, infoOf, parseAsn1,
   parsePki, sameName, sha256Hex, subjectKeyId, type Parsed, type ParseLimits
 } from './x509.js'
 
@@ -41,10 +41,57 @@ export function signedDataOf (der: Uint8Array, options: { limits?: ParseLimits, 
   const type = ci.value.contentType
   if (type !== OID_CMS_SIGNED_DATA && type !== OID_GM_SIGNED_DATA) return { ok: false, reason: `CMS content type ${type} is not signedData` }
   try {
-    return { ok: true, value: new pkijs.SignedData({ schema: ci.value.content }) }
+    const ders = certificateDers(ci.value.content)
+    const signedData = new pkijs.SignedData({ schema: withoutCertificates(ci.value.content) })
+    embeddedDers.set(signedData, ders)
+    return { ok: true, value: signedData }
   } catch (e) {
     return { ok: false, reason: `CMS: not a valid SignedData (${errorText(e)})` }
   }
+}
+
+/**
+ * The certificates of a SignedData as they were encoded (RFC 5652 §5.1: `certificates [0] IMPLICIT`, the
+ * fourth element), not re-encoded from pkijs objects: re-encoding each one for every signature was a
+ * tenth of verifying a PDF, and the original bytes are what the ESS binding hashes anyway.
+ */
+const embeddedDers = new WeakMap<pkijs.SignedData, Uint8Array[]>()
+
+const isCertificateSet = (p: asn1js.AsnType): boolean => p.idBlock.tagClass === 3 && p.idBlock.tagNumber === 0
+
+function certificateDers (signedData: unknown): Uint8Array[] {
+  const parts = (signedData as asn1js.Sequence).valueBlock?.value ?? []
+  const set = parts.find(isCertificateSet) as asn1js.Constructed | undefined
+  const out: Uint8Array[] = []
+  for (const c of set?.valueBlock.value ?? []) {
+    // other CertificateChoices (attribute certificates …) are [1]–[3]: only plain SEQUENCEs are X.509
+    if (c.idBlock.tagClass === 1 && c.idBlock.tagNumber === 16) out.push(c.valueBeforeDecodeView)
+  }
+  return out
+}
+
+/**
+ * The SignedData without its (optional) certificate set, for pkijs: it would turn every certificate into
+ * objects nobody uses (a quarter of parsing a CMS), since the certificates are taken, parsed once per
+ * content, from their bytes (embeddedCertificates).
+ */
+function withoutCertificates (signedData: asn1js.AsnType): asn1js.AsnType {
+  const seq = signedData as asn1js.Sequence
+  const parts = seq.valueBlock?.value
+  if (!Array.isArray(parts) || !parts.some(isCertificateSet)) return signedData
+  seq.valueBlock.value = parts.filter(p => !isCertificateSet(p))
+  return seq
+}
+
+/** The X.509 certificates a SignedData carries, as encoded. */
+export function embeddedCertificates (signedData: pkijs.SignedData): Uint8Array[] {
+  const ders = embeddedDers.get(signedData)
+  if (ders !== undefined) return ders
+  const out: Uint8Array[] = []
+  for (const c of signedData.certificates ?? []) {
+    if (c instanceof pkijs.Certificate) { try { out.push(certDer(c)) } catch { /* one that cannot be encoded is left out */ } }
+  }
+  return out
 }
 
 export interface SignerCheck {
@@ -69,9 +116,8 @@ const certDer = (c: pkijs.Certificate): Uint8Array => new Uint8Array(c.toSchema(
 
 function findSigner (signedData: pkijs.SignedData, si: pkijs.SignerInfo, trust: TrustStore): { cert: pkijs.Certificate, der: Uint8Array } | null {
   const pool: Array<{ cert: pkijs.Certificate, der: Uint8Array }> = []
-  for (const c of signedData.certificates ?? []) if (c instanceof pkijs.Certificate) pool.push({ cert: c, der: certDer(c) })
-  for (const der of [...trust.extraCertificates, ...trust.anchors]) {
-    const p = parseCertificate(der)
+  for (const der of [...embeddedCertificates(signedData), ...trust.extraCertificates, ...trust.anchors]) {
+    const p = certificateOf(der)
     if (p.ok) pool.push({ cert: p.value, der })
   }
   const sid = si.sid as unknown
@@ -236,10 +282,7 @@ export async function verifyCms (der: Uint8Array, options: VerifyCmsOptions): Pr
   if (signedData.signerInfos.length > DEFAULT_VERIFY_LIMITS.maxSignatures) {
     return { signatures: [formatFailure(baseId, kind, `${signedData.signerInfos.length} SignerInfos exceed the limit of ${DEFAULT_VERIFY_LIMITS.maxSignatures}`, validationTime)], evidence, content }
   }
-  const embeddedCerts: Uint8Array[] = []
-  for (const c of signedData.certificates ?? []) {
-    if (c instanceof pkijs.Certificate) { try { embeddedCerts.push(certDer(c)) } catch { /* skip */ } }
-  }
+  const embeddedCerts = embeddedCertificates(signedData)
   const revocation = embeddedRevocation(signedData)
   for (const d of revocation.crls) addEvidence(evidence.crls, d)
   for (const d of revocation.ocsps) addEvidence(evidence.ocspResponses, d)

@@ -2,7 +2,7 @@ import { constants, createHash, createPublicKey, verify as nodeVerify, webcrypto
 import * as asn1js from 'asn1js'
 import * as pkijs from 'pkijs'
 import { sm2Verify, sm3 } from './sm2.js'
-import { OID_EC_PUBLIC_KEY, OID_RSA_ENCRYPTION, OID_RSASSA_PSS, OID_SM2, OID_SM3, OID_SM3_WITH_SM2, derOf, errorText, isSm2Key } from './x509.js'
+import { OID_EC_PUBLIC_KEY, OID_RSA_ENCRYPTION, OID_RSASSA_PSS, OID_SM2, OID_SM3, OID_SM3_WITH_SM2, errorText, isSm2Key, spkiDer } from './x509.js'
 
 // One signature primitive for everything in src/seals: certificates, CRLs, OCSP responses, CMS signer
 // infos and timestamp tokens. RSA (PKCS#1 v1.5, PSS) and ECDSA go to node:crypto (OpenSSL); SM2 with
@@ -71,8 +71,31 @@ function pssParams (alg: pkijs.AlgorithmIdentifier): { hash: string, mgfHash: st
   }
 }
 
+// One KeyObject per parsed key: a CA's key verifies the certificate of every signature made under it.
+const nodeKeys = new WeakMap<pkijs.PublicKeyInfo, KeyObject>()
+
 function nodeKey (spki: pkijs.PublicKeyInfo): KeyObject {
-  return createPublicKey({ key: Buffer.from(derOf(spki)), format: 'der', type: 'spki' })
+  let key = nodeKeys.get(spki)
+  if (key === undefined) {
+    key = createPublicKey({ key: Buffer.from(spkiDer(spki)), format: 'der', type: 'spki' })
+    nodeKeys.set(spki, key)
+  }
+  return key
+}
+
+const remembered = new WeakMap<object, WeakMap<object, SignatureCheck>>()
+
+/**
+ * verifySignature, remembered for a signed object (a certificate's, CRL's or OCSP response's to-be-signed
+ * bytes) and the signer that checked it: every signature under one CA had its CA certificate, the CA's
+ * CRL and the OCSP response verified again, though all three are the same parsed objects each time.
+ */
+export function verifySignatureOnce (signed: object, signer: object, input: VerifyInput): SignatureCheck {
+  let bySigner = remembered.get(signed)
+  if (bySigner === undefined) { bySigner = new WeakMap(); remembered.set(signed, bySigner) }
+  let check = bySigner.get(signer)
+  if (check === undefined) { check = verifySignature(input); bySigner.set(signer, check) }
+  return check
 }
 
 /** Verifies one signature value. Never throws. */

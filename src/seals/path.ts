@@ -1,12 +1,12 @@
 import type * as pkijs from 'pkijs'
 import type { CertificateInfo, Evidence, Indication, RevocationEvidence, SubIndication } from './report.js'
-import { verifySignature } from './crypto-engine.js'
+import { verifySignatureOnce } from './crypto-engine.js'
 import { prepareRevocationSources, revocationFindings, type RevocationSources } from './revocation.js'
 import type { TrustStore } from './trust.js'
 import {
   KEY_USAGE, OID_AUTHORITY_KEY_ID, OID_BASIC_CONSTRAINTS, OID_EXT_KEY_USAGE, OID_KEY_USAGE, OID_OCSP_NOCHECK, OID_SUBJECT_KEY_ID,
-  authorityKeyId, basicConstraints, bytesEqual, derOf, errorText, extendedKeyUsages, extension, hasKeyUsage, infoOf,
-  parseCertificate, perBytes, sameName, sha256Hex, subjectKeyId
+  authorityKeyId, basicConstraints, bytesEqual, certificateOf, errorText, extendedKeyUsages, extension, hasKeyUsage, infoOf,
+  perContent, sameName, sha256Hex, spkiDer, subjectKeyId
 } from './x509.js'
 
 // X.509 path building and validation (RFC 5280 §6, simplified: no policy or name-constraint processing)
@@ -65,9 +65,10 @@ export function addEvidence (list: Uint8Array[], der: Uint8Array): void {
   if (!list.some(d => bytesEqual(d, der))) list.push(der)
 }
 
-// Path building was most of the time on a 1,000-PDF submission, re-parsing the same trust store.
-const parseNode = perBytes((der): Omit<Node, 'anchor'> | string => {
-  const p = parseCertificate(der)
+// Path building was most of the time on a 1,000-PDF submission, re-parsing the same trust store and
+// the same seal and CA certificates that came with every signature: parsed once per content now.
+const parseNode = perContent((der): Omit<Node, 'anchor'> | string => {
+  const p = certificateOf(der)
   if (!p.ok) return p.reason
   try {
     return { cert: p.value, der, key: sha256Hex(der), info: infoOf(p.value, der) }
@@ -84,7 +85,7 @@ function toNode (der: Uint8Array, anchor: boolean): Node | string {
 const label = (n: Node): string => n.info.subject || n.key.slice(0, 16)
 
 function sameKey (a: pkijs.Certificate, b: pkijs.Certificate): boolean {
-  try { return bytesEqual(derOf(a.subjectPublicKeyInfo), derOf(b.subjectPublicKeyInfo)) } catch { return false }
+  try { return bytesEqual(spkiDer(a.subjectPublicKeyInfo), spkiDer(b.subjectPublicKeyInfo)) } catch { return false }
 }
 
 /**
@@ -151,7 +152,7 @@ async function validate (signerDer: Uint8Array, candidates: Uint8Array[], trust:
     issuers.sort((a, b) => Number(b.anchor) - Number(a.anchor))
     for (const issuer of issuers) {
       if (--budget < 0) return null
-      const check = verifySignature({ algorithm: cur.cert.signatureAlgorithm, publicKey: issuer.cert.subjectPublicKeyInfo, data: cur.cert.tbsView, signature: cur.cert.signatureValue.valueBlock.valueHexView })
+      const check = verifySignatureOnce(cur.cert, issuer.cert, { algorithm: cur.cert.signatureAlgorithm, publicKey: issuer.cert.subjectPublicKeyInfo, data: cur.cert.tbsView, signature: cur.cert.signatureValue.valueBlock.valueHexView })
       if (!check.valid) {
         badSignatures.push(`the signature on "${label(cur)}" does not verify with the key of "${label(issuer)}"${check.unsupported !== undefined ? ` (${check.unsupported})` : ''}`)
         continue

@@ -1,7 +1,7 @@
 import * as asn1js from 'asn1js'
 import * as pkijs from 'pkijs'
 import type { RevocationEvidence } from './report.js'
-import { digest, digestName, verifySignature } from './crypto-engine.js'
+import { digest, digestName, verifySignatureOnce } from './crypto-engine.js'
 import { parseCrl, parseOcspResponse } from './trust.js'
 import {
   KEY_USAGE, OID_CRL_REASON, OID_KP_OCSP_SIGNING, bytesEqual, derOf, errorText, extendedKeyUsages, hasKeyUsage, nameDer,
@@ -88,7 +88,8 @@ const serialOf = (i: asn1js.Integer): Uint8Array => {
 }
 
 function signedBy (tbs: Uint8Array, algorithm: pkijs.AlgorithmIdentifier, signature: Uint8Array, signer: pkijs.Certificate): string | null {
-  const check = verifySignature({ algorithm, publicKey: signer.subjectPublicKeyInfo, data: tbs, signature })
+  // tbs and signature belong to one parsed CRL, response or certificate: remembered per (tbs, signer).
+  const check = verifySignatureOnce(tbs, signer, { algorithm, publicKey: signer.subjectPublicKeyInfo, data: tbs, signature })
   if (check.unsupported !== undefined) return `its signature algorithm is not supported (${check.unsupported})`
   return check.valid ? null : 'its signature does not verify'
 }

@@ -1,6 +1,6 @@
 import * as pkijs from 'pkijs'
 import type { Evidence, Indication, SubIndication, TimestampEvidence } from './report.js'
-import { checkSignerInfo, signedDataOf } from './cms.js'
+import { checkSignerInfo, embeddedCertificates, signedDataOf } from './cms.js'
 import { digest, digestName } from './crypto-engine.js'
 import { addEvidence, validateCertificatePath } from './path.js'
 import type { TrustStore } from './trust.js'
@@ -84,7 +84,7 @@ export async function verifyTimestampToken (tokenDer: Uint8Array, imprintedBytes
     if (!signer.essBound) out.warnings.push('the timestamp does not bind the TSA certificate with an ESS signing-certificate attribute (RFC 3161 §2.4.1)')
 
     // the TSA's certificate path at genTime; the token proves nothing about its own time, so no POE
-    const candidates = (signedData.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate).map(c => new Uint8Array(c.toSchema().toBER(false)))
+    const candidates = embeddedCertificates(signedData)
     const path = await validateCertificatePath(signer.signer.der, candidates, trust, tst.value.genTime, evidence, { requiredEku: OID_KP_TIME_STAMPING, keyUsage: 'any' })
     out.warnings.push(...path.warnings.map(w => `TSA: ${w}`))
     out.indication = path.indication

@@ -72,6 +72,33 @@ export function perBytes<T> (fn: (bytes: Uint8Array) => T): (bytes: Uint8Array) 
     return value
   }
 }
+/**
+ * `fn` computed once per *content*, for the last `max` distinct contents: the certificates that come
+ * with a signature are the same bytes in every file a seal made (the seal's certificate and its CA's),
+ * but a new array each time, so perBytes never saw them again. Keyed by the bytes' sha256; the array
+ * itself is remembered too, so the same array is not hashed twice. Callers must not change what `fn`
+ * returns: it is shared by every signature that carries those bytes.
+ */
+export function perContent<T> (fn: (bytes: Uint8Array) => T, max = 1024): (bytes: Uint8Array) => T {
+  const byContent = new Map<string, T>()
+  const byArray = new WeakMap<Uint8Array, T>()
+  return bytes => {
+    if (byArray.has(bytes)) return byArray.get(bytes) as T
+    const key = sha256Hex(bytes)
+    let value: T
+    if (byContent.has(key)) {
+      value = byContent.get(key) as T
+      byContent.delete(key) // most recently used last
+    } else {
+      value = fn(bytes)
+      if (byContent.size >= max) byContent.delete(byContent.keys().next().value as string)
+    }
+    byContent.set(key, value)
+    byArray.set(bytes, value)
+    return value
+  }
+}
+
 export const bytesEqual = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && Buffer.compare(a, b) === 0
 /** A copy with its own ArrayBuffer, as pkijs and WebCrypto want. */
 export const toArrayBuffer = (b: Uint8Array): ArrayBuffer => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer
@@ -111,6 +138,19 @@ export function parsePki<T> (Ctor: PkiCtor<T>, bytes: Uint8Array, what: string, 
 }
 
 export const parseCertificate = (der: Uint8Array): Parsed<pkijs.Certificate> => parsePki(pkijs.Certificate, der, 'certificate')
+
+/** parseCertificate, shared by content (perContent): read the result, never change it. */
+export const certificateOf = perContent(parseCertificate)
+
+/** The DER of a public key, once per parsed key (path building compares keys, and verifying needs DER). */
+export const spkiDer = ((): (spki: pkijs.PublicKeyInfo) => Uint8Array => {
+  const cache = new WeakMap<pkijs.PublicKeyInfo, Uint8Array>()
+  return spki => {
+    let der = cache.get(spki)
+    if (der === undefined) { der = new Uint8Array(spki.toSchema().toBER(false)); cache.set(spki, der) }
+    return der
+  }
+})()
 
 /** The DER of a pkijs object (a fresh encoding, as the object was parsed from DER). */
 export const derOf = (o: { toSchema (): asn1js.AsnType }): Uint8Array => new Uint8Array(o.toSchema().toBER(false))

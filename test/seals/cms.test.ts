@@ -1,5 +1,5 @@
 import t from 'tap'
-import { verifyCms } from '../../src/seals/cms.js'
+import { embeddedCertificates, signedDataOf, verifyCms } from '../../src/seals/cms.js'
 import { emptyTrustStore, type TrustStore } from '../../src/seals/trust.js'
 import { isLantaiError } from '../../src/errors.js'
 import { makeTestPki, readPki as read, type TestPki } from '../fixtures/pki.js'
@@ -42,6 +42,26 @@ t.test('valid RSA, RSA-PSS and ECDSA signatures, detached and enveloping, are TO
     t.same(content, doc, name)
     t.ok(sig.scope.wholeDocument, name)
   }
+})
+
+t.test('the certificates a CMS carries are taken as they were encoded, and its signer is found among them', async t => {
+  const sd = signedDataOf(read(pki.cms.sealDetached), {})
+  if (!sd.ok) throw new Error(sd.reason)
+  const carried = embeddedCertificates(sd.value).map(der => Buffer.from(der))
+  t.ok(carried.some(der => der.equals(read(pki.certs.seal))), 'the seal certificate, byte for byte')
+  t.ok(carried.some(der => der.equals(read(pki.certs.inter))), 'the intermediate, byte for byte')
+})
+
+t.test('the same seal checked again (its certificates parsed and verified once) gives the same report, and a wrong content still fails', async t => {
+  const validationTime = new Date()
+  const check = async (): Promise<Awaited<ReturnType<typeof verifyCms>>> => await verifyCms(read(pki.cms.sealDetached), { content: doc, trust, validationTime })
+  const first = await check()
+  const again = await check()
+  t.same(again, first)
+  t.match(first.signatures[0], { indication: 'TOTAL_PASSED' })
+  t.match((await one(pki.cms.sealDetached, { content: Buffer.from('another document') })).sig, { indication: 'TOTAL_FAILED', subIndication: 'HASH_FAILURE' })
+  // The cached chain must not outlive the trust it was built on.
+  t.match((await one(pki.cms.sealDetached, { trust: { ...trust, anchors: [read(pki.certs.sm2root)] } })).sig, { indication: 'INDETERMINATE', subIndication: 'NO_CERTIFICATE_CHAIN_FOUND' })
 })
 
 t.test('the signer\'s Chinese organisation name survives into the report', async t => {
