@@ -28,7 +28,7 @@ export interface HashPoolOptions {
   workers?: number
   /** Files this big or bigger, with two or more algorithms, are split by algorithm across workers. Default 8 MiB. */
   bigFileBytes?: number
-  /** Bytes of the shared arena for small streams of known size (at least 64 KiB). Default 16 MiB. */
+  /** Bytes of the shared arena for small streams of known size (at least 64 KiB). Default 8 MiB. */
   arenaBytes?: number
 }
 
