@@ -10,7 +10,7 @@ import { median, progress, sh } from './util.js'
 
 export const INGEST_RATIO_TARGET = 1.3
 export const INGEST_RSS_TARGET_MB = 256
-export const PROJECT = 'BENCH-0001'
+export const PROJECT = '2026-310104-47-01-009999'
 
 export interface IngestRun {
   /** POST start → `stored`. */

@@ -18,7 +18,8 @@ export const ConfigSchema = Type.Object({
   policiesDir: Type.String({ minLength: 1, description: 'LANTAI_POLICIES: storage-policies/ directory' }),
   bagitProfile: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_BAGIT_PROFILE: a BagIt profile every submission must meet (none by default)' }),
   trustDir: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_TRUST: trusted roots and seal-making systems for seal checks (default ./certs; "none" for no trust)' }),
-  fixitySchedule: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_FIXITY_CRON: overrides the fixity policy\'s cron expression; "off" disables' })
+  fixitySchedule: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_FIXITY_CRON: overrides the fixity policy\'s cron expression; "off" disables' }),
+  projectCodePattern: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_PROJECT_CODE_PATTERN: a regular expression every registered project code must match whole (default: the unified project code, 统一项目代码)' })
 })
 export type Config = Static<typeof ConfigSchema>
 
@@ -35,16 +36,21 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
     policiesDir: resolve(cwd, env.LANTAI_POLICIES ?? 'storage-policies'),
     bagitProfile: env.LANTAI_BAGIT_PROFILE === undefined || env.LANTAI_BAGIT_PROFILE === '' ? null : resolve(cwd, env.LANTAI_BAGIT_PROFILE),
     trustDir: env.LANTAI_TRUST === 'none' ? null : resolve(cwd, env.LANTAI_TRUST ?? 'certs'),
-    fixitySchedule: env.LANTAI_FIXITY_CRON === undefined || env.LANTAI_FIXITY_CRON === '' ? null : env.LANTAI_FIXITY_CRON
+    fixitySchedule: env.LANTAI_FIXITY_CRON === undefined || env.LANTAI_FIXITY_CRON === '' ? null : env.LANTAI_FIXITY_CRON,
+    projectCodePattern: env.LANTAI_PROJECT_CODE_PATTERN === undefined || env.LANTAI_PROJECT_CODE_PATTERN === '' ? null : env.LANTAI_PROJECT_CODE_PATTERN
   }
   const names: Record<string, string> = {
     dataDir: 'LANTAI_DATA', host: 'LANTAI_HOST', port: 'LANTAI_PORT', logLevel: 'LANTAI_LOG_LEVEL', maxUploadBytes: 'LANTAI_MAX_UPLOAD_BYTES',
-    ingestConcurrency: 'LANTAI_INGEST_CONCURRENCY', policiesDir: 'LANTAI_POLICIES', bagitProfile: 'LANTAI_BAGIT_PROFILE', trustDir: 'LANTAI_TRUST', fixitySchedule: 'LANTAI_FIXITY_CRON'
+    ingestConcurrency: 'LANTAI_INGEST_CONCURRENCY', policiesDir: 'LANTAI_POLICIES', bagitProfile: 'LANTAI_BAGIT_PROFILE', trustDir: 'LANTAI_TRUST', fixitySchedule: 'LANTAI_FIXITY_CRON',
+    projectCodePattern: 'LANTAI_PROJECT_CODE_PATTERN'
   }
   const problems = [...Value.Errors(ConfigSchema, config)].map(e => {
     const key = e.path.split('/')[1] ?? ''
     return `${names[key] ?? key}=${JSON.stringify(env[names[key] ?? ''] ?? '')}: ${e.message}`
   })
+  try { if (config.projectCodePattern !== null) new RegExp(config.projectCodePattern) } catch (err) {
+    problems.push(`LANTAI_PROJECT_CODE_PATTERN=${JSON.stringify(config.projectCodePattern)}: not a regular expression (${(err as Error).message})`)
+  }
   if (problems.length > 0) throw new LantaiError('CONFIG_INVALID', [...new Set(problems)].join('; '), { problems })
   return config as Config
 }

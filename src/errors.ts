@@ -31,7 +31,7 @@ export const ERROR_CODES = {
   CATALOGUE_TOO_NEW: { transient: false, en: 'the catalogue database was written by a newer Lantai; upgrade before opening it', zh: '目录数据库由更新版本的兰台写入；请先升级再打开' },
   CATALOGUE_MIGRATION_FAILED: { transient: false, en: 'a catalogue migration failed and was rolled back', zh: '目录迁移失败，已回滚' },
   CATALOGUE_ARGUMENT_INVALID: { transient: false, en: 'a catalogue call was given a malformed argument', zh: '目录调用的参数格式错误' },
-  PROJECT_CODE_INVALID: { transient: false, en: 'the project code must be 1 to 64 characters of A-Z, a-z, 0-9 and -', zh: '项目代码须为 1 至 64 个 A-Z、a-z、0-9 和 - 字符' },
+  PROJECT_CODE_INVALID: { transient: false, en: 'the project code does not have the required format', zh: '项目代码不符合规定的格式' },
   PROJECT_EXISTS: { transient: false, en: 'a project with this code already exists', zh: '已有项目使用该代码' },
   PROJECT_NOT_FOUND: { transient: false, en: 'no project has this code', zh: '没有项目使用该代码' },
   SUBMISSION_NOT_FOUND: { transient: false, en: 'no submission has this id', zh: '没有该编号的提交' },

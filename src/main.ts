@@ -104,7 +104,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   if (recovered.failed.length + recovered.resumed.length > 0) log.info(recovered, 'submissions recovered after a restart')
   await removeOrphanStaging(stagingRoot, catalogue)
 
-  const app = await buildApp({ catalogue, ingest, reader, fixity, revalidation, logger: log })
+  const app = await buildApp({ catalogue, ingest, reader, fixity, revalidation, logger: log, projectCodePattern: config.projectCodePattern })
   await app.ready()
   for (const r of runners) r.start()
   const cron = options.schedule === false ? null : fixity.schedule(config.fixitySchedule ?? policy.schedule)

@@ -14,7 +14,7 @@ import { TokenRepository } from './token-repository.js'
 
 export type { Database } from '../db/open.js'
 export type { Clock, Page, PageQuery } from './sql.js'
-export { AccessLog, type AccessEntry, type AccessOutcome, type AccessQuery, type NewAccessEntry } from './access-log.js'
+export { AccessLog, type AccessCompletion, type AccessEntry, type AccessOutcome, type AccessQuery, type FinalOutcome, type NewAccessEntry, type OpenAccessEntry } from './access-log.js'
 export { EventRepository, type Event, type EventObjectType, type EventOutcome, type EventQuery, type NewEvent } from './event-repository.js'
 export { JobRepository, type Job, type JobState } from './job-repository.js'
 export { LockRepository, type LockLease } from './lock-repository.js'
@@ -26,7 +26,7 @@ export {
   type PackageFile, type PackageFileInput, type PackageQuery, type PackageState, type PackageSummary, type RecordVersionInput,
   type Version
 } from './package-repository.js'
-export { PROJECT_CODE, ProjectRepository, type NewProject, type Project, type ProjectQuery } from './project-repository.js'
+export { PROJECT_CODE, ProjectRepository, UNIFIED_PROJECT_CODE, projectCodeMatcher, type NewProject, type Project, type ProjectQuery } from './project-repository.js'
 export {
   SUBMISSION_STATES, SUBMISSION_TRANSITIONS, SubmissionRepository, type NewSubmission, type Submission, type SubmissionError,
   type SubmissionPatch, type SubmissionQuery, type SubmissionState, type TransitionOptions

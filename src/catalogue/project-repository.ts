@@ -28,7 +28,17 @@ export interface ProjectQuery extends PageQuery {
   createdTo?: string
 }
 
+/** What the catalogue can store; the format a deployment requires is `projectCodeMatcher`'s. */
 export const PROJECT_CODE = /^[A-Za-z0-9-]{1,64}$/
+
+/**
+ * 统一项目代码 (the unified project code of the national investment project approval platform), e.g.
+ * 2019-310104-47-01-000123: year, administrative division, industry, project type, serial.
+ */
+export const UNIFIED_PROJECT_CODE = '\\d{4}-\\d{6}-\\d{2}-\\d{2}-\\d{6}'
+
+/** The configured pattern (LANTAI_PROJECT_CODE_PATTERN) matching a whole code; null: the unified code. */
+export const projectCodeMatcher = (source: string | null): RegExp => new RegExp(`^(?:${source ?? UNIFIED_PROJECT_CODE})$`)
 
 interface ProjectRow { code: string, name: string, unit: string | null, created_at: string }
 
@@ -58,7 +68,9 @@ export class ProjectRepository {
 
   /** Throws PROJECT_CODE_INVALID, PROJECT_EXISTS. Appends no event: the caller records `project.created` with its agent. */
   create (input: NewProject): Project {
-    if (!PROJECT_CODE.test(input.code)) throw new LantaiError('PROJECT_CODE_INVALID', input.code, { code: input.code })
+    if (!PROJECT_CODE.test(input.code)) {
+      throw new LantaiError('PROJECT_CODE_INVALID', `${input.code}: 1 to 64 characters of A-Z, a-z, 0-9 and -`, { code: input.code, detailZh: `${input.code}：须为 1 至 64 个 A-Z、a-z、0-9 和 - 字符` })
+    }
     if (input.name.trim() === '') throw new LantaiError('CATALOGUE_ARGUMENT_INVALID', 'a project needs a name', { code: input.code })
     const project: Project = { code: input.code, name: input.name, unit: input.unit ?? null, createdAt: this.#clock().toISOString() }
     try {

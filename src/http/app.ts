@@ -7,7 +7,9 @@ import type { FixityService } from '../fixity/index.js'
 import type { Ingest } from '../ingest/ingest.js'
 import type { Logger } from '../logger.js'
 import type { OcflObjectReader } from '../ocfl/index.js'
-import { auth } from './plugins/auth.js'
+import { auth, recordRefused, refuseBeforeRouting } from './plugins/auth.js'
+import { errorDocs } from './plugins/error-docs.js'
+import { input } from './plugins/input.js'
 import { openapi } from './plugins/openapi.js'
 import { problemDetails } from './plugins/problem-details.js'
 import { auditRoutes } from './routes/audit.js'
@@ -32,6 +34,8 @@ export interface AppDeps {
   fixity: FixityService
   revalidation: Revalidation
   logger: Logger
+  /** LANTAI_PROJECT_CODE_PATTERN; null or absent: the unified project code (统一项目代码). */
+  projectCodePattern?: string | null
 }
 
 /** The HTTP shell over the domain; `listen` lives only in main.ts, tests use `inject`. */
@@ -43,7 +47,11 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: false,
     // Packages stream past this limit through their own parser; JSON bodies stay small.
     bodyLimit: 1024 * 1024,
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } }
+    // No coercion: a number is not a name. Query and path integers are read by plugins/input.ts.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
+    // Requests refused before routing (431, 400) still leave an access-log row.
+    clientErrorHandler: recordRefused(deps.catalogue, deps.logger as FastifyBaseLogger),
+    frameworkErrors: refuseBeforeRouting(deps.catalogue)
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.addHook('onSend', async (req, reply) => { reply.header('x-request-id', req.id) })
   // Every route, for the test that walks them all without a token.
@@ -54,11 +62,13 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   })
 
   await app.register(problemDetails)
+  await app.register(input)
   // auth first: its onRoute hook must see every later route, the docs' included.
   await app.register(auth, { catalogue: deps.catalogue })
   await app.register(openapi)
+  await app.register(errorDocs)
   await app.register(healthRoutes)
-  await app.register(projectRoutes, { prefix: '/v1', catalogue: deps.catalogue })
+  await app.register(projectRoutes, { prefix: '/v1', catalogue: deps.catalogue, codePattern: deps.projectCodePattern ?? null })
   await app.register(submissionRoutes, { prefix: '/v1', catalogue: deps.catalogue, ingest: deps.ingest })
   await app.register(packageRoutes, { prefix: '/v1', catalogue: deps.catalogue, reader: deps.reader })
   await app.register(tokenRoutes, { prefix: '/v1', catalogue: deps.catalogue })

@@ -16,8 +16,8 @@ t.test('revalidate --review turns a provisional decision into a waiver once the 
   const certs = join(scratch(t), 'certs')
   mkdirSync(certs)
   const s = await buildTestApp(t, { LANTAI_TRUST: certs })
-  await s.app.inject({ method: 'POST', url: '/v1/projects', headers: s.auth(), payload: { code: 'CLI-R', name: 'cli' } })
-  const res = await s.app.inject({ method: 'POST', url: '/v1/submissions?project=CLI-R', headers: { ...s.auth(), 'content-type': 'application/x-tar' }, payload: tarOf(t, makeBag(t, { '报告.ofd': ofd })) })
+  await s.app.inject({ method: 'POST', url: '/v1/projects', headers: s.auth(), payload: { code: '2026-310104-47-01-000301', name: 'cli' } })
+  const res = await s.app.inject({ method: 'POST', url: '/v1/submissions?project=2026-310104-47-01-000301', headers: { ...s.auth(), 'content-type': 'application/x-tar' }, payload: tarOf(t, makeBag(t, { '报告.ofd': ofd })) })
   const sub = await s.settle((res.json() as { id: string }).id)
   const packageId = String(sub.packageId)
   await s.close() // the command runs on the data directory, as beside a service

@@ -19,34 +19,34 @@ t.test('lantai ingest sends a directory, a tar.gz and a bad bag to a running ser
   t.teardown(() => service.close())
   const url = `http://127.0.0.1:${(service.app.server.address() as AddressInfo).port}`
   const env = { LANTAI_URL: url, LANTAI_TOKEN: service.firstAdminSecret ?? '', LANTAI_DATA: dataDir }
-  await service.app.inject({ method: 'POST', url: '/v1/projects', headers: { authorization: `Bearer ${env.LANTAI_TOKEN}` }, payload: { code: 'CLI-1', name: 'cli' } })
+  await service.app.inject({ method: 'POST', url: '/v1/projects', headers: { authorization: `Bearer ${env.LANTAI_TOKEN}` }, payload: { code: '2026-310104-47-01-000302', name: 'cli' } })
 
   const dir = makeBag(t, { '竣工图/图1.pdf': '%PDF-1.7 one' })
-  const first = await lantaiAsync(['ingest', dir, '--project', 'CLI-1'], { env })
+  const first = await lantaiAsync(['ingest', dir, '--project', '2026-310104-47-01-000302'], { env })
   t.equal(first.code, 0, first.stderr)
   t.match(first.stdout, /^STORED sub_\w+: package pkg_\w+ version 1/)
 
   const second = makeBag(t, { '竣工图/图1.pdf': '%PDF-1.7 one', '竣工图/图2.pdf': '%PDF-1.7 two' })
   const tgz = join(scratch(t), 'bag.tar.gz')
   execFileSync('tar', ['-czf', tgz, '-C', second, '.'])
-  const v2 = await lantaiAsync(['ingest', tgz, '--project', 'CLI-1', '--json'], { env })
+  const v2 = await lantaiAsync(['ingest', tgz, '--project', '2026-310104-47-01-000302', '--json'], { env })
   t.equal(v2.code, 0, v2.stderr)
   t.match(JSON.parse(v2.stdout), { state: 'stored', version: 2 })
 
   const bad = makeBag(t, { 'a.txt': 'alpha' })
   writeFileSync(join(bad, 'data/a.txt'), 'changed')
-  const rejected = await lantaiAsync(['ingest', bad, '--project', 'CLI-1'], { env })
+  const rejected = await lantaiAsync(['ingest', bad, '--project', '2026-310104-47-01-000302'], { env })
   t.equal(rejected.code, 1)
   t.match(rejected.stdout, /REJECTED sub_\w+: PACKAGE_INVALID/)
   t.match(rejected.stdout, /BAG_CHECKSUM_MISMATCH data\/a\.txt/)
 
   t.equal((await lantaiAsync(['ingest', dir, '--project', 'NOPE'], { env })).code, 2, 'an unknown project is refused by the service')
-  t.match((await lantaiAsync(['ingest', dir, '--project', 'CLI-1'], { env: { ...env, LANTAI_TOKEN: 'lantai_bad' } })).stderr, /UNAUTHENTICATED/)
+  t.match((await lantaiAsync(['ingest', dir, '--project', '2026-310104-47-01-000302'], { env: { ...env, LANTAI_TOKEN: 'lantai_bad' } })).stderr, /UNAUTHENTICATED/)
 
   const fixity = await lantaiAsync(['fixity', 'run', '--json', '--grace', '0'], { env })
   t.equal(fixity.code, 0, fixity.stderr)
   t.match(JSON.parse(fixity.stdout), { mismatches: 0, missing: 0 })
-  const pkg = service.catalogue.packages.getByProject('CLI-1')
+  const pkg = service.catalogue.packages.getByProject('2026-310104-47-01-000302')
   if (pkg === null) throw new Error('no package')
   writeFileSync(join(dataDir, 'store', objectRootOf(pkg.ocflId), 'v2/content/data/竣工图/图2.pdf'), 'tampered')
   const damaged = await lantaiAsync(['fixity', 'run', '--package', pkg.id, '--grace', '0'], { env })

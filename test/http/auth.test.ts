@@ -33,7 +33,7 @@ t.test('a role not allowed for a route gets 403, and both are in the access log'
   const s = await buildTestApp(t)
   const { secret: reader } = s.catalogue.tokens.create({ role: 'reader', label: 'test reader' })
   const { secret: auditor } = s.catalogue.tokens.create({ role: 'auditor', label: 'test auditor' })
-  const denied = await s.app.inject({ method: 'POST', url: '/v1/projects', headers: s.auth(reader), payload: { code: 'P-1', name: 'x' } })
+  const denied = await s.app.inject({ method: 'POST', url: '/v1/projects', headers: s.auth(reader), payload: { code: '2026-310104-47-01-000001', name: 'x' } })
   t.equal(denied.statusCode, 403)
   t.match(denied.json(), { code: 'FORBIDDEN' })
   t.equal((await s.app.inject({ method: 'GET', url: '/v1/projects', headers: s.auth(reader) })).statusCode, 200)

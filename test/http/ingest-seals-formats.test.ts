@@ -48,8 +48,8 @@ type SealsReport = { summary: Record<string, unknown>, files: Array<{ path: stri
 
 async function ingest (t: Test, certs: string): Promise<SealsReport> {
   const s = await buildTestApp(t, { LANTAI_TRUST: certs })
-  await s.app.inject({ method: 'POST', url: '/v1/projects', headers: s.auth(), payload: { code: 'SEAL-F', name: 'formats' } })
-  const res = await s.app.inject({ method: 'POST', url: '/v1/submissions?project=SEAL-F', headers: { ...s.auth(), 'content-type': 'application/x-tar' }, payload: tarOf(t, makeBag(t, payload)) })
+  await s.app.inject({ method: 'POST', url: '/v1/projects', headers: s.auth(), payload: { code: '2026-310104-47-01-000201', name: 'formats' } })
+  const res = await s.app.inject({ method: 'POST', url: '/v1/submissions?project=2026-310104-47-01-000201', headers: { ...s.auth(), 'content-type': 'application/x-tar' }, payload: tarOf(t, makeBag(t, payload)) })
   const sub = await s.settle((res.json() as { id: string }).id)
   t.equal(sub.state, 'stored', 'seal outcomes never block storage')
   return (sub.report as { seals: SealsReport }).seals

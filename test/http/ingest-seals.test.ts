@@ -19,9 +19,9 @@ t.test('an ingest report shows the paper decision of every sealed file', async t
     const page = 'Doc_0/Pages/Page_0/Content.xml'
     const tampered = readFileSync(await writeOfd(t, { ...sealed, [page]: flipByte(sealed[page] as Buffer | string, 60) }))
     const s = await buildTestApp(t, { LANTAI_TRUST: trustDir })
-    await s.app.inject({ method: 'POST', url: '/v1/projects', headers: s.auth(), payload: { code: 'SEAL-1', name: 'seals' } })
+    await s.app.inject({ method: 'POST', url: '/v1/projects', headers: s.auth(), payload: { code: '2026-310104-47-01-000202', name: 'seals' } })
     const bag = makeBag(t, { '竣工验收/验收报告.ofd': good, '竣工验收/改过的.ofd': tampered, '说明.txt': 'plain text' })
-    const res = await s.app.inject({ method: 'POST', url: '/v1/submissions?project=SEAL-1', headers: { ...s.auth(), 'content-type': 'application/x-tar' }, payload: tarOf(t, bag) })
+    const res = await s.app.inject({ method: 'POST', url: '/v1/submissions?project=2026-310104-47-01-000202', headers: { ...s.auth(), 'content-type': 'application/x-tar' }, payload: tarOf(t, bag) })
     const sub = await s.settle((res.json() as { id: string }).id)
     t.equal(sub.state, 'stored', 'seal outcomes do not block storage; acceptance decides later')
     const seals = (sub.report as { seals: { summary: Record<string, unknown>, files: Array<{ path: string, decision: { outcome: string, rule: string, integrityAlert: boolean } }> } }).seals

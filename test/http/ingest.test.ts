@@ -12,7 +12,7 @@ import { buildTestApp, tarOf, type TestService } from '../fixtures/service.js'
 const SUITE = join(import.meta.dirname, '../../../shared/conformance/bagit')
 const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex')
 
-async function project (s: TestService, code = 'P-2026-0001'): Promise<string> {
+async function project (s: TestService, code = '2026-310104-47-01-000001'): Promise<string> {
   const res = await s.app.inject({ method: 'POST', url: '/v1/projects', headers: s.auth(), payload: { code, name: '滨江花园二期', unit: '某建设单位' } })
   if (res.statusCode !== 201) throw new Error(res.body)
   return code
@@ -153,7 +153,7 @@ t.test('a truncated upload fails as UPLOAD_INCOMPLETE and keeps nothing', async 
 
 t.test('the submission list and the package search find by project', async t => {
   const s = await buildTestApp(t)
-  const code = await project(s, 'SZ-2026-0042')
+  const code = await project(s, '2026-440304-47-01-000042')
   await s.settle((await submit(s, code, tarOf(t, makeBag(t, { 'a.txt': 'alpha' })))).json.id as string)
   const found = (await s.app.inject({ method: 'GET', url: '/v1/packages?q=0042', headers: s.auth() })).json() as { items: Array<{ projectCode: string }>, total: number }
   t.equal(found.total, 1)

@@ -15,8 +15,8 @@ import { buildTestApp, tarOf, type TestService } from '../fixtures/service.js'
 // trust store changed (research-seals.md §6, rule R4: a provisional decision waits for trust data).
 
 async function store (t: Test, s: TestService, files: Record<string, Buffer | string>): Promise<string> {
-  await s.app.inject({ method: 'POST', url: '/v1/projects', headers: s.auth(), payload: { code: 'SEAL-R', name: 'review' } })
-  const res = await s.app.inject({ method: 'POST', url: '/v1/submissions?project=SEAL-R', headers: { ...s.auth(), 'content-type': 'application/x-tar' }, payload: tarOf(t, makeBag(t, files)) })
+  await s.app.inject({ method: 'POST', url: '/v1/projects', headers: s.auth(), payload: { code: '2026-310104-47-01-000203', name: 'review' } })
+  const res = await s.app.inject({ method: 'POST', url: '/v1/submissions?project=2026-310104-47-01-000203', headers: { ...s.auth(), 'content-type': 'application/x-tar' }, payload: tarOf(t, makeBag(t, files)) })
   const sub = await s.settle((res.json() as { id: string }).id)
   t.equal(sub.state, 'stored')
   return String(sub.packageId)
@@ -122,8 +122,8 @@ t.test('a start with a changed trust store runs the review queue by itself', asy
   const first = await start()
   t.teardown(() => first.close())
   const admin = { authorization: `Bearer ${first.firstAdminSecret ?? ''}` }
-  await first.app.inject({ method: 'POST', url: '/v1/projects', headers: admin, payload: { code: 'SEAL-S', name: 'restart' } })
-  const res = await first.app.inject({ method: 'POST', url: '/v1/submissions?project=SEAL-S', headers: { ...admin, 'content-type': 'application/x-tar' }, payload: tarOf(t, makeBag(t, { 'a.ofd': ofd })) })
+  await first.app.inject({ method: 'POST', url: '/v1/projects', headers: admin, payload: { code: '2026-310104-47-01-000204', name: 'restart' } })
+  const res = await first.app.inject({ method: 'POST', url: '/v1/submissions?project=2026-310104-47-01-000204', headers: { ...admin, 'content-type': 'application/x-tar' }, payload: tarOf(t, makeBag(t, { 'a.ofd': ofd })) })
   const subId = (res.json() as { id: string }).id
   for (let sub = first.catalogue.submissions.get(subId); sub?.state !== 'stored'; sub = first.catalogue.submissions.get(subId)) {
     t.not(sub?.state, 'failed')

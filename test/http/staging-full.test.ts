@@ -14,7 +14,7 @@ import { buildTestApp, tarOf } from '../fixtures/service.js'
 // once 2 MiB have been written, which is what the staging writer sees from a full filesystem.
 
 const CAPACITY = 2 * 1024 * 1024
-const PROJECT = 'P-2026-0507'
+const PROJECT = '2026-310104-47-01-000507'
 
 /**
  * Returns `mount(dir)`: a CAPACITY tmpfs on `dir`, or false when this machine does not allow it. Call it

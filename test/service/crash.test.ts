@@ -128,7 +128,7 @@ t.test(`kill -9 at random points of ingest (${TRIALS} trials, seed ${seed}) leav
   const token = child.token()
   if (token === null) throw new Error(`no LANTAI_TOKEN line on the first start:\n${child.output}`)
   const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
-  const project = 'P-2026-0099'
+  const project = '2026-310104-47-01-000099'
   const created = await call(port, 'POST', '/v1/projects', auth, JSON.stringify({ code: project, name: '滨江花园二期', unit: '某建设单位' }))
   t.equal(created.status, 201, created.body)
 

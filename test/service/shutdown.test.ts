@@ -67,7 +67,7 @@ t.test('SIGTERM while a 2,000-file package is checked, and again while it is tra
   const token = child.tokens()[0]
   if (token === undefined) throw new Error(`no token on the first start:\n${child.output}`)
   const auth = { authorization: `Bearer ${token}` }
-  const project = 'P-2026-0777'
+  const project = '2026-310104-47-01-000777'
   const created = await call(child.port, 'POST', '/v1/projects', { ...auth, 'content-type': 'application/json' }, JSON.stringify({ code: project, name: '地铁三号线' }))
   t.equal(created.status, 201, created.body)
   const payload: Record<string, string> = {}

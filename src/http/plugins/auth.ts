@@ -1,12 +1,21 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { randomUUID } from 'node:crypto'
+import type { Socket } from 'node:net'
+import { STATUS_CODES, type ServerResponse } from 'node:http'
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Principal, Role } from '../../auth/roles.js'
-import type { Catalogue } from '../../catalogue/index.js'
-import { sendProblem } from './problem-details.js'
+import type { Catalogue, FinalOutcome } from '../../catalogue/index.js'
+import { problemBody, sendProblem } from './problem-details.js'
 
 // Every route needs a bearer token and a role allowed for it, except the few marked public (health,
-// docs). A route that declares neither is refused at start-up, so no route can be forgotten. Every
-// request, allowed or not, becomes a row of the insert-only access log (who, what, when, from where).
+// docs). A route that declares neither is refused at start-up, so no route can be forgotten.
+//
+// Every request, allowed or not, becomes a row of the access log (who, what, when, from where). The row
+// goes in here, in onRequest, before any parser or handler can touch data, and if it cannot be written
+// the request fails; it is completed when the response finishes or the connection closes, so a download
+// cut short or an upload the client dropped ends 'aborted' instead of leaving no trace (issue 11
+// item 1). Requests the HTTP parser refuses before routing (431, 400) get a 'refused' row from
+// `recordRefused`, wired as fastify's clientErrorHandler.
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -24,6 +33,8 @@ export interface AuthOptions { catalogue: Catalogue }
 
 const BEARER = /^Bearer\s+(\S+)$/i
 
+const outcomeOf = (status: number): FinalOutcome => status === 401 || status === 403 ? 'denied' : status >= 400 ? 'error' : 'allowed'
+
 export const auth = fp<AuthOptions>(async (app: FastifyInstance, { catalogue }) => {
   app.decorateRequest('principal', null)
 
@@ -38,40 +49,117 @@ export const auth = fp<AuthOptions>(async (app: FastifyInstance, { catalogue }) 
 
   app.addHook('onRequest', async (req, reply) => {
     const config = req.routeOptions.config
-    if (config.public === true || req.routeOptions.url === undefined) return
-    const m = BEARER.exec(req.headers.authorization ?? '')
+    if (config.public === true) return
+    // An unknown route (404) is logged without looking at the token: it reaches nothing.
+    const routed = req.routeOptions.url !== undefined
+    const m = routed ? BEARER.exec(req.headers.authorization ?? '') : null
     const token = m?.[1] === undefined ? null : catalogue.tokens.authenticate(m[1])
-    if (token === null) {
-      reply.header('www-authenticate', 'Bearer realm="lantai"')
-      return sendProblem(req, reply, 'UNAUTHENTICATED', 401, m === null ? 'no bearer token' : 'unknown or revoked token')
-    }
-    req.principal = { tokenId: token.id, role: token.role, label: token.label }
-    if (!(config.roles ?? []).includes(token.role)) {
-      return sendProblem(req, reply, 'FORBIDDEN', 403, `role ${token.role} may not ${req.method} ${req.routeOptions.url}`)
-    }
-  })
-
-  app.addHook('onResponse', async (req, reply) => {
-    if (req.routeOptions.config.public === true) return
-    catalogue.access.append({
-      tokenId: req.principal?.tokenId ?? null,
-      role: req.principal?.role ?? null,
+    if (token !== null) req.principal = { tokenId: token.id, role: token.role, label: token.label }
+    const row = catalogue.access.open({
+      tokenId: token?.id ?? null,
+      role: token?.role ?? null,
       method: req.method,
       route: req.routeOptions.url ?? '(none)',
       url: req.url,
       objectId: objectIdOf(req),
       ip: req.ip,
-      status: reply.statusCode,
-      outcome: reply.statusCode === 401 || reply.statusCode === 403 ? 'denied' : reply.statusCode >= 400 ? 'error' : 'allowed',
       requestId: req.id
     })
+    completeOnEnd(reply, row.id, catalogue, req.log)
+    if (!routed) return
+    if (token === null) {
+      reply.header('www-authenticate', 'Bearer realm="lantai"')
+      return sendProblem(req, reply, 'UNAUTHENTICATED', 401, m === null
+        ? { en: 'no bearer token', zh: '需要有效的持有者令牌：请求没有持有者令牌' }
+        : { en: 'unknown or revoked token', zh: '需要有效的持有者令牌：令牌未知或已吊销' })
+    }
+    if (!(config.roles ?? []).includes(token.role)) {
+      const what = `${req.method} ${req.routeOptions.url ?? ''}`
+      return sendProblem(req, reply, 'FORBIDDEN', 403, { en: `role ${token.role} may not ${what}`, zh: `角色 ${token.role} 无权执行 ${what}` })
+    }
   })
 }, { name: 'auth', dependencies: ['problem-details'] })
+
+/**
+ * 'finish' is the whole answer handed to the socket; a 'close' before it is a connection cut short
+ * (fastify's own onResponse never runs then). Both listeners are synchronous, so the row is final by
+ * the time the client can observe the end.
+ */
+function completeOnEnd (reply: FastifyReply, id: number, catalogue: Catalogue, log: FastifyBaseLogger): void {
+  const res: ServerResponse = reply.raw
+  let done = false
+  const end = (finished: boolean): void => {
+    if (done) return
+    done = true
+    const status = finished || res.headersSent ? res.statusCode : null
+    try {
+      catalogue.access.complete(id, { status, outcome: finished ? outcomeOf(res.statusCode) : 'aborted' })
+    } catch (err) {
+      // A listener must not throw; the pending row stays as the trace of what happened.
+      log.error({ err, accessLogId: id }, 'access-log row not completed')
+    }
+  }
+  res.once('finish', () => { end(true) })
+  res.once('close', () => { end(false) })
+}
 
 function objectIdOf (req: FastifyRequest): string | null {
   const param = req.routeOptions.config.objectParam
   const params = req.params as Record<string, string> | undefined
   if (param !== undefined && params?.[param] !== undefined) return params[param]
-  const query = req.query as Record<string, string> | undefined
-  return query?.project ?? null
+  const query = req.query as Record<string, unknown> | undefined
+  return typeof query?.project === 'string' ? query.project : null
+}
+
+const REQUEST_LINE = /^([A-Z]{1,20}) (\S{1,2048}) HTTP\/\d\.\d\r?\n/
+
+/**
+ * fastify's clientErrorHandler: a request the HTTP parser refuses (header block too large, malformed,
+ * too slow) never reaches routing, so it is logged here, with the method and URL when the request line
+ * was read, and answered with problem+json like everything else. A reset connection sent no request.
+ */
+export function recordRefused (catalogue: Catalogue, log: FastifyBaseLogger): (err: Error & { code?: string, rawPacket?: unknown }, socket: Socket) => void {
+  return (err, socket) => {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
+    const requestId = randomUUID()
+    const line = REQUEST_LINE.exec(Buffer.isBuffer(err.rawPacket) ? err.rawPacket.toString('latin1') : '')
+    try {
+      catalogue.access.append({
+        tokenId: null, role: null, method: line?.[1] ?? '-', route: '(refused)', url: line?.[2] ?? '-', objectId: null,
+        ip: socket.remoteAddress ?? '-', status, outcome: 'refused', requestId
+      })
+    } catch (e) {
+      log.error({ err: e }, 'access-log row of a refused request not written')
+    }
+    log.debug({ err, status }, 'client error')
+    if (socket.writable) {
+      const body = JSON.stringify(problemBody('REQUEST_INVALID', status, {
+        en: `the HTTP request was refused before routing: ${err.code ?? err.message}`,
+        zh: `请求不符合接口格式：HTTP 请求在路由前被拒绝（${err.code ?? err.message}）`
+      }, 'en', requestId))
+      socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+        `x-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`)
+    }
+    socket.destroy(err)
+  }
+}
+
+/**
+ * fastify's frameworkErrors: a URL the router cannot decode (bad percent-escapes, a parameter too long)
+ * is answered before any hook runs, so its row is written here, final, before the problem goes out.
+ */
+export function refuseBeforeRouting (catalogue: Catalogue): (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => void {
+  return (err, req, reply) => {
+    const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400
+    try {
+      catalogue.access.append({ tokenId: null, role: null, method: req.method, route: '(refused)', url: req.url, objectId: null, ip: req.ip, status, outcome: 'refused', requestId: req.id })
+    } catch (e) {
+      req.log.error({ err: e }, 'access-log row of a refused request not written')
+    }
+    void sendProblem(req, reply, 'REQUEST_INVALID', status, {
+      en: `the URL cannot be routed (${err.code}): its percent-escapes are not UTF-8, or a part is too long`,
+      zh: `请求不符合接口格式：URL 无法路由（${err.code}）：百分号转义不是 UTF-8，或某一部分过长`
+    })
+  }
 }

@@ -9,7 +9,11 @@ export interface AuditRoutesOptions { catalogue: Catalogue }
 const AccessView = Type.Object({
   id: Type.Integer(), at: Type.String(), tokenId: Type.Union([Type.String(), Type.Null()]), role: Type.Union([Type.String(), Type.Null()]),
   method: Type.String(), route: Type.String(), url: Type.String(), objectId: Type.Union([Type.String(), Type.Null()]),
-  ip: Type.String(), status: Type.Integer(), outcome: Type.String(), requestId: Type.String()
+  ip: Type.String(),
+  status: Type.Union([Type.Integer(), Type.Null()], { description: 'null while pending, and when the connection closed before a status was sent' }),
+  outcome: Type.String({ description: 'pending (still running) | allowed | denied | error | aborted (the connection closed before the answer was complete) | refused (turned away before routing: 431, 400)' }),
+  requestId: Type.String(),
+  endedAt: Type.Union([Type.String(), Type.Null()], { description: 'when the request ended; null while pending' })
 })
 
 // The trail is read by those who audit (三员分立): the auditor and the security officer; the admin reads

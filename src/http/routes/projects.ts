@@ -1,22 +1,37 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import type { Catalogue } from '../../catalogue/index.js'
+import { projectCodeMatcher, UNIFIED_PROJECT_CODE, type Catalogue } from '../../catalogue/index.js'
 import { LantaiError } from '../../errors.js'
 import { ROLES } from '../../auth/roles.js'
 import { Page, ProblemResponses } from '../schemas/common.js'
 import { pageOf, ProjectCode, ProjectView } from '../schemas/views.js'
 
-export interface ProjectRoutesOptions { catalogue: Catalogue }
+export interface ProjectRoutesOptions {
+  catalogue: Catalogue
+  /** LANTAI_PROJECT_CODE_PATTERN, matched against the whole code; null: the unified project code. */
+  codePattern?: string | null
+}
 
-export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesOptions> = async (app, { catalogue }) => {
+export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesOptions> = async (app, { catalogue, codePattern = null }) => {
+  const pattern = codePattern ?? UNIFIED_PROJECT_CODE
+  const matcher = projectCodeMatcher(pattern)
+
   app.post('/projects', {
     config: { roles: ['admin', 'archivist'] },
     schema: {
       summary: 'Register a construction project', tags: ['projects'],
-      body: Type.Object({ code: ProjectCode, name: Type.String({ minLength: 1, maxLength: 500, description: 'project name' }), unit: Type.Optional(Type.String({ maxLength: 500, description: 'construction unit (建设单位)' })) }),
+      body: Type.Object({
+        // The format is checked in the handler, so that a wrong one is PROJECT_CODE_INVALID naming the pattern.
+        code: Type.String({ minLength: 1, maxLength: 64, description: `unified project code (统一项目代码), matching ${pattern} whole (LANTAI_PROJECT_CODE_PATTERN)` }),
+        name: Type.String({ minLength: 1, maxLength: 500, description: 'project name' }), unit: Type.Optional(Type.String({ maxLength: 500, description: 'construction unit (建设单位)' }))
+      }),
       response: { 201: ProjectView, ...ProblemResponses, 409: ProblemResponses[400] }
     }
   }, async (req, reply) => {
+    const { code } = req.body
+    if (!matcher.test(code)) {
+      throw new LantaiError('PROJECT_CODE_INVALID', `${code} does not match the pattern ${pattern}`, { code, pattern, detailZh: `${code} 不符合格式 ${pattern}` })
+    }
     const project = catalogue.projects.create({ code: req.body.code, name: req.body.name, unit: req.body.unit ?? null })
     catalogue.events.append({ type: 'project.created', outcome: 'success', agent: req.principal?.tokenId ?? 'system', objectType: 'project', objectId: project.code, detail: { name: project.name } })
     return reply.code(201).header('location', `/v1/projects/${encodeURIComponent(project.code)}`).send(project)
