@@ -3,6 +3,7 @@ import { LantaiError } from '../errors.js'
 import { migration0001 } from './migrations/0001-catalogue.js'
 import { migration0002 } from './migrations/0002-locks-and-seal-decisions.js'
 import { migration0003 } from './migrations/0003-seal-evidence.js'
+import { migration0004 } from './migrations/0004-damage-and-modes.js'
 
 // Numbered migrations, applied in order at open, one transaction each, the version kept in
 // PRAGMA user_version (STYLE.md "Database"). A migration is never edited once released: add the next one.
@@ -14,7 +15,7 @@ export interface Migration {
   up (db: Database): void
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003]
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004]
 
 export interface MigrateResult { from: number, to: number, applied: string[] }
 

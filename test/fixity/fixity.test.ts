@@ -121,3 +121,36 @@ t.test('POST /v1/fixity/runs queues one run, and a second while it is active is 
   t.equal((await s.app.inject({ method: 'POST', url: '/v1/fixity/runs', headers: s.auth(secret), payload: {} })).statusCode, 403)
 })
 
+
+t.test('a run names every damaged or missing file; each new damage is one event of the package, which an archivist reads', async t => {
+  const s = await buildTestApp(t)
+  const { packageId, objectRoot } = await stored(t, s)
+  writeFileSync(join(objectRoot, 'v1/content/data/a.txt'), 'alphA')
+  rmSync(join(objectRoot, 'v1/content/data/b.txt'))
+  const result = await fixityOf(s).run({ mode: 'all' })
+  t.match(result.damaged, [
+    { packageId, contentPath: 'v1/content/data/a.txt', logicalPaths: ['data/a.txt'], outcome: 'mismatch', detail: { kind: 'damage', disagreements: [/^sha512: inventory/] }, eventId: Number },
+    { packageId, contentPath: 'v1/content/data/b.txt', logicalPaths: ['data/b.txt'], outcome: 'missing', detail: { missing: /not in the store/ }, eventId: Number }
+  ])
+  t.equal(result.damaged.length, 2)
+
+  const { secret } = s.catalogue.tokens.create({ role: 'archivist', label: 'archivist' })
+  const eventsOf = async (): Promise<Array<{ id: number, type: string, detail: Record<string, unknown> }>> =>
+    ((await s.app.inject({ method: 'GET', url: `/v1/packages/${packageId}/events?limit=500`, headers: s.auth(secret) })).json() as { items: Array<{ id: number, type: string, detail: Record<string, unknown> }> }).items
+  const damage = (await eventsOf()).filter(e => e.type === 'content.damaged')
+  t.match(damage, [
+    { id: result.damaged[0]?.eventId, detail: { contentPath: 'v1/content/data/a.txt', logicalPaths: ['data/a.txt'], outcome: 'mismatch', source: 'fixity' } },
+    { id: result.damaged[1]?.eventId, detail: { contentPath: 'v1/content/data/b.txt', logicalPaths: ['data/b.txt'], outcome: 'missing', source: 'fixity' } }
+  ])
+
+  const summary = (await s.app.inject({ method: 'GET', url: '/v1/fixity', headers: s.auth(secret) })).json() as { damagedFiles: unknown[] }
+  t.match(summary.damagedFiles, [
+    { packageId, contentPath: 'v1/content/data/a.txt', logicalPaths: ['data/a.txt'], outcome: 'mismatch', source: 'fixity', eventId: result.damaged[0]?.eventId },
+    { packageId, contentPath: 'v1/content/data/b.txt', logicalPaths: ['data/b.txt'], outcome: 'missing', eventId: result.damaged[1]?.eventId }
+  ])
+  t.equal(summary.damagedFiles.length, 2)
+
+  const again = await fixityOf(s).run({ mode: 'all' })
+  t.equal(again.damaged.length, 2, 'still named while still damaged')
+  t.equal((await eventsOf()).filter(e => e.type === 'content.damaged').length, 2, 'but known damage is not a new event')
+})
