@@ -1,8 +1,10 @@
 import t, { type Test } from 'tap'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { OcflObjectReader, validateStorageRoot } from '../../src/ocfl/index.js'
 import { LocalBlobStore } from '../../src/storage/index.js'
 import { makeBag, type BagSpec } from '../fixtures/bags.js'
+import { lantaiAsync } from '../fixtures/cli.js'
 import { buildTestApp, tarOf, type TestService } from '../fixtures/service.js'
 
 // Issue 11, items 3 and 4: versions add up. A submission is a supplement (the default: its files add to
@@ -121,4 +123,19 @@ t.test('four identical submissions at once become one version; the other three a
   t.equal(stored.length, 1, subs.map(x => `${x.id} ${x.state} v${String(x.version)}`).join('; '))
   for (const x of subs.filter(y => y.state !== 'stored')) t.match(x, { state: 'rejected', error: { code: 'DUPLICATE_SUBMISSION' }, duplicateOf: stored[0]?.id })
   t.equal(s.catalogue.packages.get(String(stored[0]?.packageId))?.headVersion, 1)
+})
+
+t.test('lantai ingest --mode replace sends a replacement, and shows the mode (needs npm run build)', async t => {
+  const s = await buildTestApp(t)
+  await project(s)
+  await s.app.listen({ port: 0, host: '127.0.0.1' })
+  const env = { LANTAI_URL: `http://127.0.0.1:${(s.app.server.address() as AddressInfo).port}`, LANTAI_TOKEN: s.admin }
+  const first = await lantaiAsync(['ingest', makeBag(t, { 'a.txt': 'alpha', 'b.txt': 'beta' }), '--project', 'MD-1'], { env })
+  t.equal(first.code, 0, first.stderr)
+  t.match(first.stdout, /^STORED sub_\w+: package pkg_\w+ version 1 \(supplement\)/)
+  const second = await lantaiAsync(['ingest', makeBag(t, { 'b.txt': 'beta' }), '--project', 'MD-1', '--mode', 'replace'], { env })
+  t.equal(second.code, 0, second.stderr)
+  const [, packageId] = /^STORED sub_\w+: package (pkg_\w+) version 2 \(replace\)/.exec(second.stdout) ?? []
+  t.same(await headPayload(s, packageId ?? ''), ['data/b.txt'])
+  t.equal((await lantaiAsync(['ingest', makeBag(t, { 'c.txt': 'c' }), '--project', 'MD-1', '--mode', 'merge'], { env })).code, 2, 'an unknown mode is a usage error')
 })
