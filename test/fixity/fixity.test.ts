@@ -137,7 +137,8 @@ t.test('a run names every damaged or missing file; each new damage is one event 
   const { secret } = s.catalogue.tokens.create({ role: 'archivist', label: 'archivist' })
   const eventsOf = async (): Promise<Array<{ id: number, type: string, detail: Record<string, unknown> }>> =>
     ((await s.app.inject({ method: 'GET', url: `/v1/packages/${packageId}/events?limit=500`, headers: s.auth(secret) })).json() as { items: Array<{ id: number, type: string, detail: Record<string, unknown> }> }).items
-  const damage = (await eventsOf()).filter(e => e.type === 'content.damaged')
+  // Checked several at a time, so the events come in either order.
+  const damage = (await eventsOf()).filter(e => e.type === 'content.damaged').sort((a, b) => String(a.detail.contentPath) < String(b.detail.contentPath) ? -1 : 1)
   t.match(damage, [
     { id: result.damaged[0]?.eventId, detail: { contentPath: 'v1/content/data/a.txt', logicalPaths: ['data/a.txt'], outcome: 'mismatch', source: 'fixity' } },
     { id: result.damaged[1]?.eventId, detail: { contentPath: 'v1/content/data/b.txt', logicalPaths: ['data/b.txt'], outcome: 'missing', source: 'fixity' } }
@@ -153,4 +154,21 @@ t.test('a run names every damaged or missing file; each new damage is one event 
   const again = await fixityOf(s).run({ mode: 'all' })
   t.equal(again.damaged.length, 2, 'still named while still damaged')
   t.equal((await eventsOf()).filter(e => e.type === 'content.damaged').length, 2, 'but known damage is not a new event')
+})
+
+t.test('a damaged file put right by hand is found whole by the next check: content.intact, and the package active again', async t => {
+  const s = await buildTestApp(t)
+  const { packageId, objectRoot } = await stored(t, s)
+  const file = join(objectRoot, 'v1/content/data/a.txt')
+  writeFileSync(file, 'alphA')
+  // Due again almost at once, so the run below checks every file once more.
+  await fixityOf(s, { ...POLICY, maxAgeDays: 0.000001 }).run({ mode: 'all', packageId })
+  t.equal(s.catalogue.packages.get(packageId)?.state, 'damaged')
+  writeFileSync(file, 'alpha')
+  const recheck = await fixityOf(s).run({ mode: 'all', packageId })
+  t.match(recheck, { mismatches: 0, missing: 0, damaged: [] })
+  t.equal(s.catalogue.packages.get(packageId)?.state, 'active')
+  const types = s.catalogue.events.list({ objectType: 'package', objectId: packageId, limit: 100, offset: 0 }).items.map(e => e.type)
+  t.same(types.filter(x => x !== 'package.version'), ['content.damaged', 'package.damaged', 'content.intact', 'package.active'])
+  t.same(s.catalogue.packages.damagedContents(), [])
 })
