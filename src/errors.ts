@@ -44,6 +44,9 @@ export const ERROR_CODES = {
   CONTENT_NOT_FOUND: { transient: false, en: 'no stored content file has this path in the package', zh: '数据包中没有该路径的已存内容文件' },
   CONTENT_CONFLICT: { transient: false, en: 'a content file is already recorded with another size or other digests', zh: '内容文件已以不同的大小或摘要登记' },
   // damage, healing and versions (issue 11: 2–4, 14, 17)
+  FILE_DAMAGED: { transient: false, en: 'the file\'s stored bytes are known damaged and are not served until a resubmission repairs them; the content.damaged event says what was found', zh: '该文件的存储字节已知损坏，在重新提交修复前不予提供；content.damaged 事件记录了发现的问题' },
+  VERSION_NOT_FOUND: { transient: false, en: 'the package has no version with this number', zh: '数据包没有该编号的版本' },
+  REMOVAL_INVALID: { transient: false, en: 'the removal list (lantai-remove.txt) names a path the submission cannot remove', zh: '删除清单（lantai-remove.txt）列出了本次提交无法删除的路径' },
   JOB_NOT_FOUND: { transient: false, en: 'no job has this id', zh: '没有该编号的任务' },
   JOB_ACTIVE: { transient: false, en: 'a job of this kind is already queued or running for this subject', zh: '该对象已有同类任务在排队或运行' },
   TOKEN_NOT_FOUND: { transient: false, en: 'no token has this id', zh: '没有该编号的令牌' },

@@ -22,13 +22,13 @@ export {
   SealDecisionRepository, type PaperOutcomeName, type SealDecision, type SealDecisionInput, type SealDecisionQuery, type SealDecisionSummary
 } from './seal-decision-repository.js'
 export {
-  PackageRepository, type Content, type ContentInput, type Digests, type FixityOutcome, type FixityRecord, type FixitySummary, type Package,
+  PackageRepository, type Content, type ContentInput, type DamagedContent, type DamageInput, type Digests, type FixityOutcome, type FixityRecord, type FixitySummary, type Package,
   type PackageFile, type PackageFileInput, type PackageQuery, type PackageState, type PackageSummary, type RecordVersionInput,
   type Version
 } from './package-repository.js'
 export { PROJECT_CODE, ProjectRepository, UNIFIED_PROJECT_CODE, projectCodeMatcher, type NewProject, type Project, type ProjectQuery } from './project-repository.js'
 export {
-  SUBMISSION_STATES, SUBMISSION_TRANSITIONS, SubmissionRepository, type NewSubmission, type Submission, type SubmissionError,
+  SUBMISSION_MODES, SUBMISSION_STATES, SUBMISSION_TRANSITIONS, SubmissionRepository, type NewSubmission, type Submission, type SubmissionError, type SubmissionMode,
   type SubmissionPatch, type SubmissionQuery, type SubmissionState, type TransitionOptions
 } from './submission-repository.js'
 export { ROLES, TOKEN_PREFIX, TokenRepository, type NewToken, type Role, type Token } from './token-repository.js'

@@ -2,7 +2,7 @@ import type { Database, Statement, Transaction } from 'better-sqlite3'
 import { LantaiError } from '../errors.js'
 import type { EventRepository } from './event-repository.js'
 import type { IdFactory } from './ids.js'
-import { checkPage, isConstraint, isoBound, likeAnywhere, type Clock, type Page, type PageQuery } from './sql.js'
+import { checkPage, fromJson, isConstraint, isoBound, likeAnywhere, type Clock, type Page, type PageQuery } from './sql.js'
 
 // One OCFL object per project: its versions, the logical files of each version and the stored content
 // files, which are the unit of fixity (research-preservation.md §10 lessons 4 and 5).
@@ -62,6 +62,30 @@ export interface Content extends Digests {
   lastCheckedAt: string | null
   lastOutcome: FixityOutcome | null
   nextCheckAt: string
+  /** The `content.damaged` event of the package that found these bytes bad; null while they are believed whole. */
+  damagedBy: number | null
+}
+
+/** A content file known damaged, with every logical path (of any version) that names it. */
+export interface DamagedContent {
+  packageId: string
+  contentPath: string
+  sha512: string
+  logicalPaths: string[]
+  /** the `content.damaged` event */
+  eventId: number
+  at: string
+  outcome: FixityOutcome
+  /** who found it: a fixity check or a download */
+  source: string
+}
+
+export interface DamageInput {
+  source: 'fixity' | 'download'
+  outcome: 'mismatch' | 'missing'
+  detail?: Record<string, unknown>
+  at?: string
+  agent?: string
 }
 
 /** A logical file of the new version. Size and digests, when given, must equal the content's. */
@@ -73,7 +97,7 @@ export type ContentInput = { contentPath: string, nextCheckAt?: string } & Diges
 export interface RecordVersionInput {
   projectCode: string
   ocflId: string
-  version: { number: number, submissionId: string, message: string }
+  version: { number: number, submissionId: string, message: string, mode?: string, removed?: readonly string[], repaired?: readonly string[] }
   /** the full state of the version: every logical path, changed or not (OCFL version state) */
   files: Iterable<PackageFileInput>
   /** content files new in this version; one already recorded with equal digests is skipped */
@@ -101,6 +125,8 @@ export interface FixityRecord {
   nextCheckAt: string
   agent?: string
   detail?: Record<string, unknown>
+  /** Bit damage or a lost file (marks the content and its package damaged); default: missing, or a mismatch not of kind 'drift'. */
+  damage?: boolean
 }
 
 export interface FixitySummary {
@@ -137,6 +163,7 @@ interface ContentRow extends DigestRow {
   last_checked_at: string | null
   last_outcome: string | null
   next_check_at: string
+  damaged_by: number | null
 }
 interface SummaryRow { contents: number, checked: number, never: number, mismatches: number, missing: number, oldest: string | null }
 
@@ -167,7 +194,8 @@ export const toContent = (r: ContentRow): Content => ({
   ...toDigests(r),
   lastCheckedAt: r.last_checked_at,
   lastOutcome: r.last_outcome as FixityOutcome | null,
-  nextCheckAt: r.next_check_at
+  nextCheckAt: r.next_check_at,
+  damagedBy: r.damaged_by
 })
 
 const DIGEST_KEYS = ['size', 'sha512', 'sha256', 'md5', 'sm3'] as const
@@ -185,6 +213,9 @@ const FILE_SELECT = `
   FROM package_files f JOIN contents c ON c.package_id = f.package_id AND c.content_path = f.content_path`
 
 const DAY_MS = 24 * 60 * 60 * 1000
+
+const isDamage = (r: { outcome: FixityOutcome, detail?: Record<string, unknown>, damage?: boolean }): boolean =>
+  r.damage ?? (r.outcome === 'missing' || (r.outcome === 'mismatch' && r.detail?.kind !== 'drift'))
 
 export class PackageRepository {
   readonly #clock: Clock
@@ -207,7 +238,12 @@ export class PackageRepository {
   readonly #damaged: Statement<[], { n: number }>
   readonly #recordVersion: Transaction<(input: RecordVersionInput) => Package>
   readonly #recordFixityMany: Transaction<(items: readonly FixityRecord[]) => void>
-  readonly #recordFixity: Transaction<(packageId: string, contentPath: string, outcome: FixityOutcome, checkedAt: string, nextCheckAt: string, agent: string, detail: Record<string, unknown>) => void>
+  readonly #recordFixity: Transaction<(packageId: string, contentPath: string, outcome: FixityOutcome, checkedAt: string, nextCheckAt: string, agent: string, detail: Record<string, unknown>, damage: boolean) => void>
+  readonly #recordDamage: Transaction<(packageId: string, contentPath: string, input: DamageInput) => { eventId: number, created: boolean }>
+  readonly #repair: Transaction<(packageId: string, contentPath: string, submissionId: string, quarantineKey: string | null, agent: string) => void>
+  readonly #damagedIn: Statement<[string], ContentRow & { at: string, detail: string | null }>
+  readonly #damagedAll: Statement<[], ContentRow & { at: string, detail: string | null }>
+  readonly #logicalPaths: Statement<[string, string], { logical_path: string }>
   readonly #changeState: Transaction<(packageId: string, state: PackageState, detail: unknown, agent: string) => Package>
 
   constructor (db: Database, events: EventRepository, clock: Clock, newId: IdFactory) {
@@ -241,6 +277,13 @@ export class PackageRepository {
         min(last_checked_at) AS oldest
       FROM contents`)
     this.#damaged = db.prepare("SELECT count(*) AS n FROM packages WHERE state = 'damaged'")
+    const DAMAGED = `SELECT c.*, e.at, e.detail FROM contents c JOIN events e ON e.id = c.damaged_by WHERE c.damaged_by IS NOT NULL`
+    this.#damagedIn = db.prepare(`${DAMAGED} AND c.package_id = ? ORDER BY c.content_path`)
+    this.#damagedAll = db.prepare(`${DAMAGED} ORDER BY c.package_id, c.content_path`)
+    this.#logicalPaths = db.prepare('SELECT DISTINCT logical_path FROM package_files WHERE package_id = ? AND content_path = ? ORDER BY logical_path')
+    const setDamagedBy = db.prepare<[number | null, string, string]>('UPDATE contents SET damaged_by = ? WHERE package_id = ? AND content_path = ?')
+    const countDamaged = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM contents WHERE package_id = ? AND damaged_by IS NOT NULL')
+    const recheckSoon = db.prepare<[string, string, string]>('UPDATE contents SET next_check_at = ? WHERE package_id = ? AND content_path = ?')
 
     const insertPackage = db.prepare<Record<string, unknown>>(`
       INSERT INTO packages (id, project_code, ocfl_id, head_version, state, file_count, bytes, content_count, stored_bytes, created_at, updated_at)
@@ -266,7 +309,7 @@ export class PackageRepository {
 
     this.#recordVersion = db.transaction((input: RecordVersionInput): Package => {
       const now = this.#clock().toISOString()
-      const { number, submissionId, message } = input.version
+      const { number, submissionId, message, mode, removed, repaired } = input.version
       let existing = this.#byProject.get(input.projectCode)
       if (existing === undefined && number !== 1) {
         throw new LantaiError('PACKAGE_VERSION_CONFLICT', `${input.projectCode} has no package, so its first version must be 1, not ${number}`, { projectCode: input.projectCode, number })
@@ -331,26 +374,80 @@ export class PackageRepository {
       setHead.run({ id: packageId, number, fileCount, bytes, newContents: fresh.size, newBytes, now })
       events.append({
         at: now, type: 'package.version', outcome: 'success', agent: input.agent ?? 'system', objectType: 'package', objectId: packageId,
-        detail: { projectCode: input.projectCode, ocflId: input.ocflId, version: number, submissionId, created, fileCount, bytes, newContents: fresh.size, newBytes }
+        detail: {
+          projectCode: input.projectCode, ocflId: input.ocflId, version: number, submissionId, created, fileCount, bytes, newContents: fresh.size, newBytes,
+          ...(mode === undefined ? {} : { mode }), ...(removed === undefined ? {} : { removed }), ...(repaired === undefined ? {} : { repaired })
+        }
       })
       const pkg = this.#get.get(packageId)
       if (pkg === undefined) throw new Error('the package just updated is not there')
       return toPackage(pkg)
     })
 
-    this.#recordFixity = db.transaction((packageId, contentPath, outcome, checkedAt, nextCheckAt, agent, detail) => {
+    // Damage is kept per content file: the first finding appends a `content.damaged` event to the package
+    // (so archivists read it in the package's events), marks the content, and the package if it was active.
+    const damage = (packageId: string, contentPath: string, input: DamageInput): { eventId: number, created: boolean } => {
+      const row = this.#content.get(packageId, contentPath)
+      if (row === undefined) throw new LantaiError('CONTENT_NOT_FOUND', `${packageId} ${contentPath}`, { packageId, contentPath })
+      if (row.damaged_by !== null) return { eventId: row.damaged_by, created: false }
+      const at = input.at ?? this.#clock().toISOString()
+      const agent = input.agent ?? 'system'
+      const logicalPaths = this.#logicalPaths.all(packageId, contentPath).map(r => r.logical_path)
+      const found = events.append({
+        at, type: 'content.damaged', outcome: 'failure', agent, objectType: 'package', objectId: packageId,
+        detail: { contentPath, logicalPaths, sha512: row.sha512, outcome: input.outcome, source: input.source, ...input.detail }
+      })
+      setDamagedBy.run(found.id, packageId, contentPath)
+      if (this.#get.get(packageId)?.state === 'active') {
+        this.#setState.run({ id: packageId, state: 'damaged', now: at })
+        events.append({ at, type: 'package.damaged', outcome: 'failure', agent, objectType: 'package', objectId: packageId, detail: { contentPath, logicalPaths, event: found.id, ...input.detail } })
+      }
+      return { eventId: found.id, created: true }
+    }
+    this.#recordDamage = db.transaction(damage)
+
+    // A damaged package is active again once none of its content is known damaged and a check has just
+    // read some of it whole: a repair alone does not make it so (the issue's "after a fixity re-check").
+    const intact = (packageId: string, contentPath: string, at: string, agent: string, fixityEvent: number): void => {
+      const row = this.#content.get(packageId, contentPath)
+      if (row !== undefined && row.damaged_by !== null) {
+        setDamagedBy.run(null, packageId, contentPath)
+        events.append({ at, type: 'content.intact', outcome: 'success', agent, objectType: 'package', objectId: packageId, detail: { contentPath, damagedBy: row.damaged_by, fixityEvent } })
+      }
+      if (this.#get.get(packageId)?.state === 'damaged' && (countDamaged.get(packageId)?.n ?? 0) === 0) {
+        this.#setState.run({ id: packageId, state: 'active', now: at })
+        events.append({ at, type: 'package.active', outcome: 'success', agent, objectType: 'package', objectId: packageId, detail: { reason: 'a fixity check found no content of the package damaged', fixityEvent } })
+      }
+    }
+
+    this.#recordFixity = db.transaction((packageId, contentPath, outcome, checkedAt, nextCheckAt, agent, detail, isDamage) => {
       const { changes } = this.#setFixity.run({ packageId, contentPath, outcome, checkedAt, nextCheckAt })
       if (changes === 0) throw new LantaiError('CONTENT_NOT_FOUND', `${packageId} ${contentPath}`, { packageId, contentPath })
       // §10 lesson 4: fixity results are events
-      events.append({
+      const check = events.append({
         at: checkedAt, type: 'fixity.check', outcome: outcome === 'ok' ? 'success' : 'failure', agent,
         objectType: 'content', objectId: `${packageId}/${contentPath}`, detail: { ...detail, packageId, contentPath, outcome }
       })
+      if (isDamage && outcome !== 'ok') damage(packageId, contentPath, { source: 'fixity', outcome, detail: { ...detail, fixityEvent: check.id }, at: checkedAt, agent })
+      else if (outcome === 'ok') intact(packageId, contentPath, checkedAt, agent, check.id)
+    })
+
+    this.#repair = db.transaction((packageId, contentPath, submissionId, quarantineKey, agent) => {
+      const row = this.#content.get(packageId, contentPath)
+      if (row === undefined) throw new LantaiError('CONTENT_NOT_FOUND', `${packageId} ${contentPath}`, { packageId, contentPath })
+      if (row.damaged_by === null) return
+      const now = this.#clock().toISOString()
+      if (quarantineKey !== null) {
+        events.append({ at: now, type: 'content.quarantined', outcome: 'info', agent, objectType: 'package', objectId: packageId, detail: { contentPath, quarantineKey, damagedBy: row.damaged_by, submissionId } })
+      }
+      events.append({ at: now, type: 'content.repaired', outcome: 'success', agent, objectType: 'package', objectId: packageId, detail: { contentPath, sha512: row.sha512, damagedBy: row.damaged_by, submissionId } })
+      setDamagedBy.run(null, packageId, contentPath)
+      recheckSoon.run(now, packageId, contentPath)
     })
 
     // A nested transaction is a savepoint in better-sqlite3: one commit (one fsync) for the whole batch.
     this.#recordFixityMany = db.transaction((items: readonly FixityRecord[]) => {
-      for (const i of items) this.#recordFixity(i.packageId, i.contentPath, i.outcome, i.checkedAt, i.nextCheckAt, i.agent ?? 'system', i.detail ?? {})
+      for (const i of items) this.#recordFixity(i.packageId, i.contentPath, i.outcome, i.checkedAt, i.nextCheckAt, i.agent ?? 'system', i.detail ?? {}, isDamage(i))
     })
 
     this.#changeState = db.transaction((packageId: string, state: PackageState, detail: unknown, agent: string) => {
@@ -428,14 +525,15 @@ export class PackageRepository {
   }
 
   /**
-   * One logical path as of `version` (the head by default; a number past the head means the head).
+   * One logical path as of `version` (the head by default); null past the head, as for a path not there.
    * Every version holds its full state, so the latest version ≤ `version` is that version itself, and a
    * path deleted in it is null rather than resurrected from an older version.
    */
   file (packageId: string, logicalPath: string, version?: number): PackageFile | null {
     const head = this.get(packageId)?.headVersion
     if (head === undefined) return null
-    const row = this.#file.get({ packageId, logicalPath, version: Math.min(version ?? head, head) })
+    if (version !== undefined && version > head) return null
+    const row = this.#file.get({ packageId, logicalPath, version: version ?? head })
     return row === undefined ? null : toPackageFile(row)
   }
 
@@ -458,7 +556,8 @@ export class PackageRepository {
   /** Stores one check's outcome and the next due time, and appends a `fixity.check` event. Throws CONTENT_NOT_FOUND. */
   recordFixity (packageId: string, contentPath: string, outcome: FixityOutcome, checkedAt: string, nextCheckAt: string,
     opts: { agent?: string, detail?: Record<string, unknown> } = {}): void {
-    this.#recordFixity.immediate(packageId, contentPath, outcome, checkedAt, nextCheckAt, opts.agent ?? 'system', opts.detail ?? {})
+    const detail = opts.detail ?? {}
+    this.#recordFixity.immediate(packageId, contentPath, outcome, checkedAt, nextCheckAt, opts.agent ?? 'system', detail, isDamage({ outcome, detail }))
   }
 
   /**
@@ -467,6 +566,43 @@ export class PackageRepository {
    */
   recordFixityMany (items: readonly FixityRecord[]): void {
     if (items.length > 0) this.#recordFixityMany.immediate(items)
+  }
+
+  /**
+   * Records that a content file's bytes were found bad (or gone) outside a fixity check, by a download:
+   * a `content.damaged` event of the package, the content marked, the package damaged. A content
+   * already known damaged keeps its first event. Throws CONTENT_NOT_FOUND.
+   */
+  recordDamage (packageId: string, contentPath: string, input: DamageInput): { eventId: number, created: boolean } {
+    return this.#recordDamage.immediate(packageId, contentPath, input)
+  }
+
+  /**
+   * After the good bytes were put back at a damaged content path (the bad ones quarantined at
+   * `quarantineKey`, or nothing there to keep): `content.quarantined` and `content.repaired` events,
+   * the mark cleared, and the content due for a fixity check now. The package stays damaged until that
+   * check. Nothing happens to content not marked damaged. Throws CONTENT_NOT_FOUND.
+   */
+  recordRepair (packageId: string, contentPath: string, opts: { submissionId: string, quarantineKey: string | null, agent?: string }): void {
+    this.#repair.immediate(packageId, contentPath, opts.submissionId, opts.quarantineKey, opts.agent ?? 'system')
+  }
+
+  /** Content known damaged, of one package or all, by package and content path. */
+  damagedContents (packageId?: string): DamagedContent[] {
+    const rows = packageId === undefined ? this.#damagedAll.all() : this.#damagedIn.all(packageId)
+    return rows.map(r => {
+      const detail = fromJson(r.detail) as { source?: string, outcome?: FixityOutcome } | null
+      return {
+        packageId: r.package_id,
+        contentPath: r.content_path,
+        sha512: r.sha512,
+        logicalPaths: this.#logicalPaths.all(r.package_id, r.content_path).map(p => p.logical_path),
+        eventId: r.damaged_by ?? 0,
+        at: r.at,
+        outcome: detail?.outcome ?? (r.last_outcome as FixityOutcome | null) ?? 'mismatch',
+        source: detail?.source ?? 'fixity'
+      }
+    })
   }
 
   /** Throws PACKAGE_NOT_FOUND. Appends `package.damaged`. */

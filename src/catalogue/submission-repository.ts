@@ -8,6 +8,13 @@ import { checkPage, fromJson, isConstraint, toJson, type Clock, type Page, type 
 // every step is a compare-and-set on `state` plus an event, in one transaction
 // (research-preservation.md §10 lesson 1). A crash leaves the old state or the new one, never half.
 
+/**
+ * What a submission states about the package's next version: a supplement adds or replaces the files
+ * it carries (and removes those its removal list names), a replacement is the whole payload.
+ */
+export type SubmissionMode = 'supplement' | 'replace'
+export const SUBMISSION_MODES: readonly SubmissionMode[] = ['supplement', 'replace']
+
 export type SubmissionState = 'receiving' | 'received' | 'checking' | 'checked' | 'transferring' | 'stored' | 'rejected' | 'failed'
 
 export const SUBMISSION_STATES: readonly SubmissionState[] =
@@ -16,15 +23,17 @@ export const SUBMISSION_STATES: readonly SubmissionState[] =
 /**
  * The edges a submission may take. The backward edges (checking → received, transferring → checked)
  * are for crash recovery: a worker that died mid-stage hands the submission back so the stage reruns.
- * received → stored is for a duplicate of a stored package (`duplicateOf` set). stored, rejected and
- * failed are final: a resubmission is a new submission.
+ * received → stored is for a duplicate of a stored package (`duplicateOf` set). transferring → rejected
+ * is the duplicate decision made again under the object's lease, where a submission that was new when
+ * checked finds an identical one stored meanwhile. stored, rejected and failed are final: a
+ * resubmission is a new submission.
  */
 export const SUBMISSION_TRANSITIONS: Readonly<Record<SubmissionState, readonly SubmissionState[]>> = {
   receiving: ['received', 'rejected', 'failed'],
   received: ['checking', 'stored', 'rejected', 'failed'],
   checking: ['checked', 'rejected', 'failed', 'received'],
   checked: ['transferring', 'rejected', 'failed'],
-  transferring: ['stored', 'failed', 'checked'],
+  transferring: ['stored', 'rejected', 'failed', 'checked'],
   stored: [],
   rejected: [],
   failed: []
@@ -38,6 +47,7 @@ export interface Submission {
   projectCode: string
   state: SubmissionState
   contentType: string
+  mode: SubmissionMode
   bytesReceived: number
   /** of the uploaded body, for duplicate detection */
   sha256: string | null
@@ -60,7 +70,7 @@ export interface Submission {
 export type SubmissionPatch = Partial<Pick<Submission,
   'bytesReceived' | 'sha256' | 'progress' | 'stage' | 'report' | 'packageId' | 'version' | 'error' | 'duplicateOf'>>
 
-export interface NewSubmission { projectCode: string, contentType: string, createdBy: string | null }
+export interface NewSubmission { projectCode: string, contentType: string, createdBy: string | null, mode?: SubmissionMode }
 
 export interface TransitionOptions {
   /** token id recorded as the event agent; 'system' when absent */
@@ -81,6 +91,7 @@ interface SubmissionRow {
   project_code: string
   state: string
   content_type: string
+  mode: string
   bytes_received: number
   sha256: string | null
   progress: number
@@ -101,6 +112,7 @@ export const toSubmission = (row: SubmissionRow): Submission => ({
   projectCode: row.project_code,
   state: row.state as SubmissionState,
   contentType: row.content_type,
+  mode: row.mode as SubmissionMode,
   bytesReceived: row.bytes_received,
   sha256: row.sha256,
   progress: row.progress,
@@ -145,8 +157,8 @@ export class SubmissionRepository {
     this.#clock = clock
     this.#newId = newId
     const insert = db.prepare<Record<string, unknown>>(`
-      INSERT INTO submissions (id, project_code, state, content_type, created_by, created_at, updated_at)
-      VALUES (@id, @projectCode, 'receiving', @contentType, @createdBy, @createdAt, @createdAt)`)
+      INSERT INTO submissions (id, project_code, state, content_type, mode, created_by, created_at, updated_at)
+      VALUES (@id, @projectCode, 'receiving', @contentType, @mode, @createdBy, @createdAt, @createdAt)`)
     this.#get = db.prepare('SELECT * FROM submissions WHERE id = ?')
     const sets = PATCH_COLUMNS.map(([, c]) => `${c} = CASE WHEN @has_${c} THEN @${c} ELSE ${c} END`).join(',\n        ')
     // `state = @from` keeps this a compare-and-set even without the IMMEDIATE lock (PostgreSQL).
@@ -173,10 +185,10 @@ export class SubmissionRepository {
     }
 
     this.#create = db.transaction((s: Submission) => {
-      insert.run({ id: s.id, projectCode: s.projectCode, contentType: s.contentType, createdBy: s.createdBy, createdAt: s.createdAt })
+      insert.run({ id: s.id, projectCode: s.projectCode, contentType: s.contentType, mode: s.mode, createdBy: s.createdBy, createdAt: s.createdAt })
       events.append({
         at: s.createdAt, type: 'submission.receiving', outcome: 'info', agent: s.createdBy ?? 'system',
-        objectType: 'submission', objectId: s.id, detail: { projectCode: s.projectCode, contentType: s.contentType }
+        objectType: 'submission', objectId: s.id, detail: { projectCode: s.projectCode, contentType: s.contentType, mode: s.mode }
       })
     })
 
@@ -218,14 +230,16 @@ export class SubmissionRepository {
     })
   }
 
-  /** A new submission in state 'receiving'. Throws PROJECT_NOT_FOUND. */
+  /** A new submission in state 'receiving'. Throws PROJECT_NOT_FOUND, CATALOGUE_ARGUMENT_INVALID (mode). */
   create (input: NewSubmission): Submission {
+    if (input.mode !== undefined && !SUBMISSION_MODES.includes(input.mode)) throw new LantaiError('CATALOGUE_ARGUMENT_INVALID', `mode must be supplement or replace, got ${String(input.mode)}`)
     const at = this.#clock()
     const s: Submission = {
       id: this.#newId('sub', at),
       projectCode: input.projectCode,
       state: 'receiving',
       contentType: input.contentType,
+      mode: input.mode ?? 'supplement',
       bytesReceived: 0,
       sha256: null,
       progress: 0,

@@ -3,7 +3,7 @@ import { LantaiError } from '../errors.js'
 import { migration0001 } from './migrations/0001-catalogue.js'
 import { migration0002 } from './migrations/0002-locks-and-seal-decisions.js'
 import { migration0003 } from './migrations/0003-seal-evidence.js'
-import { migration0004 } from './migrations/0004-placeholder.js'
+import { migration0004 } from './migrations/0004-damage-and-modes.js'
 import { migration0005 } from './migrations/0005-access-log-outcome.js'
 
 // Numbered migrations, applied in order at open, one transaction each, the version kept in

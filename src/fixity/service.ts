@@ -1,7 +1,7 @@
 import cron from 'node-cron'
 import { eachConcurrently } from '../concurrent.js'
 import type { HashPool } from '../bagit/index.js'
-import type { Catalogue, Content, FixityRecord, Job } from '../catalogue/index.js'
+import type { Catalogue, Content, DamagedContent, FixityRecord, Job } from '../catalogue/index.js'
 import type { Logger } from '../logger.js'
 import type { Inventory, OcflObjectReader } from '../ocfl/index.js'
 import { checkContent, Throttle, type CheckResult } from './check.js'
@@ -38,7 +38,24 @@ export interface FixityRunOptions {
 }
 
 export interface FixityProgress { checked: number, bytes: number, ok: number, mismatches: number, missing: number }
-export interface FixityRunResult extends FixityProgress { damagedPackages: string[], ms: number }
+/** A file a run found damaged or missing: the content file and every logical path that names it. */
+export interface DamagedFile {
+  packageId: string
+  contentPath: string
+  logicalPaths: string[]
+  outcome: 'mismatch' | 'missing'
+  /** what disagreed, or why it is missing */
+  detail: Record<string, unknown>
+  /** the package's `content.damaged` event (the first one, when the damage was known before this run) */
+  eventId: number | null
+}
+
+export interface FixityRunResult extends FixityProgress {
+  damagedPackages: string[]
+  /** every damaged or missing file this run found, by package and content path */
+  damaged: DamagedFile[]
+  ms: number
+}
 
 export class FixityService {
   onQueued: (() => void) | undefined
@@ -82,6 +99,7 @@ export class FixityService {
     const horizon = options.mode === 'all' ? new Date(started.getTime() + policy.maxAgeDays * DAY_MS) : started
     const progress: FixityProgress = { checked: 0, bytes: 0, ok: 0, mismatches: 0, missing: 0 }
     const damaged = new Set<string>()
+    const found: Array<Omit<DamagedFile, 'logicalPaths' | 'eventId'>> = []
     // Promises, so that the files of one object checked at once wait for one read of its inventory.
     const inventories = new Map<string, Promise<Inventory>>()
     // Files counted as they start, so that files checked at once never take a batch past its limits.
@@ -112,12 +130,11 @@ export class FixityService {
           if (result.outcome === 'ok') progress.ok++
           else if (result.outcome === 'missing') progress.missing++
           else progress.mismatches++
-          // Bit damage or a lost file makes the package damaged; metadata drift is reported, not damage.
-          const isDamage = result.outcome === 'missing' || (result.outcome === 'mismatch' && result.kind === 'damage')
-          if (isDamage && !damaged.has(content.packageId)) {
-            const pkg = catalogue.packages.get(content.packageId)
-            if (pkg !== null && pkg.state !== 'damaged') catalogue.packages.markDamaged(content.packageId, { contentPath: content.contentPath, ...detailOf(result) }, options.agent ?? 'system')
+          // Bit damage or a lost file makes the content and its package damaged as the page is recorded
+          // (recordFixityMany); metadata drift is reported, not damage.
+          if (result.outcome === 'missing' || (result.outcome === 'mismatch' && result.kind === 'damage')) {
             damaged.add(content.packageId)
+            found.push({ packageId: content.packageId, contentPath: content.contentPath, outcome: result.outcome, detail: detailOf(result) })
           }
           options.onProgress?.({ ...progress })
         })
@@ -125,7 +142,26 @@ export class FixityService {
         flush() // an interrupted page keeps the checks it finished
       }
     }
-    return { ...progress, damagedPackages: [...damaged], ms: this.#now.getTime() - started.getTime() }
+    return { ...progress, damagedPackages: [...damaged], damaged: this.#named(found), ms: this.#now.getTime() - started.getTime() }
+  }
+
+  /** Each damaged file with its logical paths and its damage event, as the catalogue now has them. */
+  #named (found: Array<Omit<DamagedFile, 'logicalPaths' | 'eventId'>>): DamagedFile[] {
+    const known = new Map<string, Map<string, DamagedContent>>()
+    const of = (packageId: string): Map<string, DamagedContent> => {
+      let m = known.get(packageId)
+      if (m === undefined) {
+        m = new Map(this.deps.catalogue.packages.damagedContents(packageId).map(d => [d.contentPath, d]))
+        known.set(packageId, m)
+      }
+      return m
+    }
+    return found
+      .map(f => {
+        const d = of(f.packageId).get(f.contentPath)
+        return { ...f, logicalPaths: d?.logicalPaths ?? [], eventId: d?.eventId ?? null }
+      })
+      .sort((a, b) => a.packageId === b.packageId ? (a.contentPath < b.contentPath ? -1 : 1) : a.packageId < b.packageId ? -1 : 1)
   }
 
   async #checkOne (content: Content, inventories: Map<string, Promise<Inventory>>, throttle: Throttle, signal?: AbortSignal): Promise<CheckResult> {
@@ -147,8 +183,9 @@ export class FixityService {
     })
   }
 
-  summary (): ReturnType<Catalogue['packages']['fixitySummary']> & { policy: FixityPolicy } {
-    return { ...this.deps.catalogue.packages.fixitySummary(this.#now), policy: this.deps.policy }
+  /** The catalogue's counts, every file known damaged or missing now, and the policy. */
+  summary (): ReturnType<Catalogue['packages']['fixitySummary']> & { damagedFiles: DamagedContent[], policy: FixityPolicy } {
+    return { ...this.deps.catalogue.packages.fixitySummary(this.#now), damagedFiles: this.deps.catalogue.packages.damagedContents(), policy: this.deps.policy }
   }
 }
 

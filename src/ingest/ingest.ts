@@ -3,7 +3,7 @@ import { join, relative, sep } from 'node:path'
 import type { Readable } from 'node:stream'
 import type { Principal } from '../auth/roles.js'
 import { archiveOnlyReport, bagReportJson, validateBag, withArchiveFindings, type BagitProfile, type BagLimits, type BagReportJson, type Digests, type HashPool, type PackageReport } from '../bagit/index.js'
-import type { Catalogue, Job, Submission } from '../catalogue/index.js'
+import type { Catalogue, Job, Submission, SubmissionMode } from '../catalogue/index.js'
 import { LantaiError, isLantaiError } from '../errors.js'
 import { writeFileDurably } from '../fs/durable.js'
 import type { Logger } from '../logger.js'
@@ -57,6 +57,8 @@ export interface IngestDeps {
 export interface SubmitInput {
   projectCode: string
   contentType: string
+  /** 'supplement' (the default) adds or replaces the files it carries; 'replace' states the whole payload. */
+  mode?: SubmissionMode
   body: Readable
   expectedBytes?: number
   principal: Principal | null
@@ -82,6 +84,29 @@ interface CheckedRecord {
   /** The bag root in staging (as received.json has it, so transfer need not read that too). */
   root?: string
   files: Array<{ path: string, size: number, digests: Digests }>
+  /** The logical paths the bag's removal list names (a supplement only). */
+  removals?: string[]
+}
+
+/**
+ * A supplement's explicit removals: a tag file in the bag root, one logical path a line as the payload
+ * manifest writes it (data/…), UTF-8; blank lines and lines starting with # are skipped. It is kept with
+ * the version under submissions/<id>/ like every tag file.
+ */
+export const REMOVAL_LIST = 'lantai-remove.txt'
+
+/** What a submission would make of the head, decided at check and again under the object's lease. */
+interface Plan {
+  /** Head paths the new version no longer has: a replacement's omissions, or a supplement's removals. */
+  removed: string[]
+  /** Damaged content files of the package whose right bytes this submission carries. */
+  repairs: Array<{ contentPath: string, file: CheckedRecord['files'][number] }>
+  /** The resulting payload equals the head's, and nothing is repaired. */
+  duplicate: boolean
+  /** The submission whose version is the head. */
+  headSubmission: string | null
+  /** Removals that name no path of the head, or a path the bag also carries. */
+  badRemovals: string[]
 }
 
 export class Ingest {
@@ -98,7 +123,7 @@ export class Ingest {
     if (input.expectedBytes !== undefined && input.expectedBytes > this.deps.maxUploadBytes) {
       throw new LantaiError('PAYLOAD_TOO_LARGE', `${input.expectedBytes} bytes announced, the limit is ${this.deps.maxUploadBytes}`)
     }
-    const sub = catalogue.submissions.create({ projectCode: input.projectCode, contentType: input.contentType, createdBy: input.principal?.tokenId ?? null })
+    const sub = catalogue.submissions.create({ projectCode: input.projectCode, contentType: input.contentType, mode: input.mode ?? 'supplement', createdBy: input.principal?.tokenId ?? null })
     const dir = this.stagingDir(sub.id)
     const log = this.deps.log.child({ submission: sub.id, project: input.projectCode })
     let lastProgress = 0
@@ -125,9 +150,10 @@ export class Ingest {
       const record: ReceivedRecord = { root: received.root, archiveFindings: received.archiveFindings, digests: [...received.digests] }
       await writeFileDurably(join(dir, 'received.json'), JSON.stringify(record))
       this.#handOver(sub.id, { received: record })
-      const duplicate = catalogue.submissions.findStoredBySha256(input.projectCode, received.packageSha256)
+      // Whether it is a duplicate is decided against the head after the check (and again at transfer), not
+      // by the package digest: the same bytes may repair damage, or follow a replacement that dropped them.
       catalogue.submissions.transition(sub.id, 'receiving', 'received', {
-        bytesReceived: received.bytes, sha256: received.packageSha256, progress: 40, stage: 'received', duplicateOf: duplicate?.id ?? null
+        bytesReceived: received.bytes, sha256: received.packageSha256, progress: 40, stage: 'received'
       })
       lap('record')
       log.info({ bytes: received.bytes, files: received.digests.size, ms }, 'package received')
@@ -225,10 +251,11 @@ export class Ingest {
       this.recordSealEvents(sub.id, seals)
     }
     // Stage 3, decide. Until acceptance (验收) arrives as its own issue, a valid package is accepted.
-    const decision = this.decide(sub, json, files)
+    const removals = received.root === null || !report.valid ? undefined : await readRemovalList(received.root)
+    const decision = this.decide(sub, json, files, removals)
     const log = this.deps.log.child({ submission: sub.id })
     if (decision.accept) {
-      const record: CheckedRecord = { root: received.root ?? undefined, files }
+      const record: CheckedRecord = { root: received.root ?? undefined, files, ...(removals === undefined ? {} : { removals }) }
       await writeFileDurably(join(dir, 'checked.json'), JSON.stringify(record))
       this.#handOver(sub.id, { checked: record, ...(sealReport === undefined ? {} : { seals: sealReport }) })
       const checked = catalogue.submissions.transition(sub.id, 'checking', 'checked', { report: json, progress: 90, stage: 'checked' })
@@ -245,24 +272,53 @@ export class Ingest {
   }
 
   /** The decision between check and transfer. */
-  decide (sub: Submission, report: BagReportJson, files: CheckedRecord['files']): { accept: true } | { accept: false, error: { code: string, message: string }, duplicateOf?: string } {
+  decide (sub: Submission, report: BagReportJson, files: CheckedRecord['files'], removals?: readonly string[]): { accept: true } | { accept: false, error: { code: string, message: string }, duplicateOf?: string } {
     if (!report.valid) return { accept: false, error: { code: 'PACKAGE_INVALID', message: `${report.errors.length} errors; see the report` } }
-    const head = this.headState(sub.projectCode)
-    // A second upload of the same package changes nothing: every payload file is already in the head
-    // version with the same sha512. It is kept as a record, not stored again.
-    if (head !== null && files.length > 0 && files.every(f => head.get(f.path) === f.digests.sha512)) {
-      return { accept: false, error: { code: 'DUPLICATE_SUBMISSION', message: 'every file is already stored with the same digests' }, duplicateOf: sub.duplicateOf ?? undefined }
+    if (sub.mode === 'replace' && removals !== undefined) {
+      return { accept: false, error: { code: 'REMOVAL_INVALID', message: `a replacement states its whole payload; ${REMOVAL_LIST} belongs to a supplement` } }
     }
+    const plan = this.plan(sub, files, removals)
+    if (plan.badRemovals.length > 0) {
+      return { accept: false, error: { code: 'REMOVAL_INVALID', message: `${REMOVAL_LIST} names paths the head does not have or the bag also carries: ${plan.badRemovals.join(', ')}` } }
+    }
+    if (plan.duplicate) return duplicateDecision(plan)
     return { accept: true }
   }
 
-  headState (projectCode: string): Map<string, string> | null {
-    const pkg = this.deps.catalogue.packages.getByProject(projectCode)
-    if (pkg === null) return null
-    const state = new Map<string, string>()
+  /**
+   * The head as it would be after this submission, against the catalogue's head now. A submission is a
+   * duplicate when the resulting payload (data/…) equals the head's and it repairs nothing; the
+   * submission's own tag files are provenance, not payload, so they do not count.
+   */
+  plan (sub: Submission, files: CheckedRecord['files'], removals: readonly string[] = []): Plan {
+    const { packages } = this.deps.catalogue
+    const pkg = packages.getByProject(sub.projectCode)
+    const head = pkg === null ? new Map<string, { sha512: string, contentPath: string }>() : this.headState(pkg.id, pkg.headVersion)
+    const carried = new Set(files.map(f => f.path))
+    const badRemovals = removals.filter(p => !head.has(p) || carried.has(p) || !p.startsWith('data/'))
+    const removed = sub.mode === 'replace'
+      ? [...head.keys()].filter(p => p.startsWith('data/') && !carried.has(p))
+      : removals.filter(p => head.has(p) && !carried.has(p) && p.startsWith('data/'))
+    // Damaged content is never reused as it is: bytes that digest to it repair it first (transfer).
+    const damaged = new Map((pkg === null ? [] : packages.damagedContents(pkg.id)).map(d => [d.sha512, d.contentPath]))
+    const repairs: Plan['repairs'] = []
+    for (const f of files) {
+      const contentPath = damaged.get(f.digests.sha512 ?? '')
+      if (contentPath === undefined) continue
+      damaged.delete(f.digests.sha512 ?? '')
+      repairs.push({ contentPath, file: f })
+    }
+    const duplicate = pkg !== null && removed.length === 0 && repairs.length === 0 && files.every(f => head.get(f.path)?.sha512 === f.digests.sha512)
+    const headSubmission = pkg === null ? null : packages.versions(pkg.id).find(v => v.number === pkg.headVersion)?.submissionId ?? null
+    return { removed, repairs, duplicate, headSubmission, badRemovals }
+  }
+
+  /** Every logical path of a version with its sha512 and content path, a page at a time. */
+  headState (packageId: string, version: number): Map<string, { sha512: string, contentPath: string }> {
+    const state = new Map<string, { sha512: string, contentPath: string }>()
     for (let offset = 0; ; offset += 1000) {
-      const page = this.deps.catalogue.packages.files(pkg.id, { version: pkg.headVersion, limit: 1000, offset })
-      for (const f of page.items) state.set(f.logicalPath, f.sha512)
+      const page = this.deps.catalogue.packages.files(packageId, { version, limit: 1000, offset })
+      for (const f of page.items) state.set(f.logicalPath, { sha512: f.sha512, contentPath: f.contentPath })
       if (page.items.length < 1000) break
     }
     return state
@@ -308,50 +364,73 @@ export class Ingest {
     }
   }
 
-  /** Stage 4, transfer: a new OCFL version (content first, inventory last), then one catalogue transaction. */
+  /**
+   * Stage 4, transfer, under the object's lease: the duplicate decision made again against the head as
+   * it is now (two identical submissions checked at once must not both become versions), damaged
+   * content repaired from this submission's bytes, a new OCFL version (content first, inventory last),
+   * then one catalogue transaction.
+   */
   async #transfer (sub: Submission, signal: AbortSignal, progress: (p: number) => void): Promise<Submission> {
     const { catalogue, writer, reader } = this.deps
     const { lap, ms } = laps()
-    if (sub.state === 'checked') catalogue.submissions.transition(sub.id, 'checked', 'transferring', { stage: 'transferring' })
     const dir = this.stagingDir(sub.id)
     const handed = this.#handoff.get(sub.id)
     this.#handoff.delete(sub.id)
     const checked = handed?.checked ?? JSON.parse(await readFile(join(dir, 'checked.json'), 'utf8')) as CheckedRecord
     const root = checked.root ?? (JSON.parse(await readFile(join(dir, 'received.json'), 'utf8')) as ReceivedRecord).root
     if (root === null) throw new LantaiError('STATE_CONFLICT', 'no bag root in staging')
-    const message = `submission ${sub.id}`
+    const base = `submission ${sub.id}`
     const pkg = catalogue.packages.getByProject(sub.projectCode)
     const objectId = pkg?.ocflId ?? projectObjectId(sub.projectCode)
 
     // A crash after the OCFL commit but before the catalogue's: the version is there, record it.
     await writer.recover(objectId)
     const inventory = await reader.readInventory(objectId).catch(() => null)
-    const committed = inventory === null ? undefined : Object.entries(inventory.versions).find(([, v]) => v.message === message)
+    const committed = inventory === null ? undefined : Object.entries(inventory.versions).find(([, v]) => v.message === base || v.message?.startsWith(`${base} (`) === true)
+    const plan = this.plan(sub, checked.files, checked.removals)
+    if (committed === undefined && plan.duplicate) {
+      const { error, duplicateOf } = duplicateDecision(plan)
+      const rejected = catalogue.submissions.transition(sub.id, ['checked', 'transferring'], 'rejected', { progress: 100, stage: 'rejected', error, duplicateOf })
+      this.deps.log.info({ submission: sub.id, duplicateOf }, 'package rejected at transfer: a duplicate of the head')
+      return rejected
+    }
+    if (sub.state === 'checked') catalogue.submissions.transition(sub.id, 'checked', 'transferring', { stage: 'transferring' })
     // Bag paths were checked by the validator (no '..', no absolute path): joined without normalizing.
     const files: NewVersionFile[] = checked.files.map(f => ({ logicalPath: f.path, localPath: root + sep + f.path, size: f.size, digests: pick(f.digests) }))
     for (const tag of await this.tagFiles(root, sub.id)) files.push(tag)
     for (const kept of await this.sealFiles(dir, sub.id)) files.push(kept)
     lap('load')
+    // Repairs first, so the version below reuses content that is whole again, never damaged bytes.
+    for (const r of plan.repairs) {
+      if (pkg === null) break
+      const done = await writer.repairContent(objectId, r.contentPath, { localPath: root + sep + r.file.path, size: r.file.size, digests: pick(r.file.digests) }, sub.id)
+      catalogue.packages.recordRepair(pkg.id, r.contentPath, { submissionId: sub.id, quarantineKey: done.quarantineKey, agent: sub.createdBy ?? undefined })
+      this.deps.log.warn({ submission: sub.id, package: pkg.id, contentPath: r.contentPath, quarantine: done.quarantineKey }, 'damaged content repaired')
+    }
+    const repaired = plan.repairs.map(r => r.contentPath)
+    const message = `${base} (${[sub.mode, ...(plan.removed.length > 0 ? [`removed: ${plan.removed.join(', ')}`] : []), ...(repaired.length > 0 ? [`repaired: ${repaired.join(', ')}`] : [])].join('; ')})`
     let versionNumber: number
-    // Where each logical path's bytes are: from the writer, or from the inventory committed before a crash.
+    // Where each logical path of the new head is stored: from the writer, or from the inventory committed before a crash.
     let contentPaths: Map<string, string>
     if (committed !== undefined) {
       versionNumber = Number(committed[0].slice(1))
       const byDigest = new Map(Object.entries(inventory?.manifest ?? {}).map(([d, paths]) => [d.toLowerCase(), paths[0]]))
-      contentPaths = new Map(files.map(f => [f.logicalPath, byDigest.get(f.digests.sha512.toLowerCase()) ?? '']))
+      contentPaths = new Map()
+      for (const [digest, paths] of Object.entries(committed[1].state)) for (const p of paths) contentPaths.set(p, byDigest.get(digest.toLowerCase()) ?? '')
     } else {
       const written = await writer.addVersion(objectId, files, {
         created: (this.deps.clock ?? (() => new Date()))(),
         message,
         user: { name: sub.createdBy ?? 'lantai', address: `urn:lantai:token:${sub.createdBy ?? 'system'}` }
-      }, { signal, expectedHead: pkg?.headVersion ?? 0, link: true })
+      }, { signal, expectedHead: pkg?.headVersion ?? 0, link: true, remove: plan.removed })
       versionNumber = written.version
-      contentPaths = new Map(written.added.map(a => [a.logicalPath, a.contentPath]))
+      contentPaths = written.paths
     }
     progress(98)
     lap('ocfl')
     // The OCFL writer's maps and the inventory text are garbage now; the catalogue's transaction comes next.
     stageDone(files.length)
+    const ours = new Map(files.map(f => [f.logicalPath, f]))
     const contentPathOf = (logicalPath: string): string => {
       const path = contentPaths.get(logicalPath)
       if (path === undefined || path === '') throw new LantaiError('STATE_CONFLICT', `${logicalPath} is not in the inventory of ${objectId}`)
@@ -360,9 +439,15 @@ export class Ingest {
     const stored = catalogue.packages.recordVersion({
       projectCode: sub.projectCode,
       ocflId: objectId,
-      version: { number: versionNumber, submissionId: sub.id, message },
+      version: { number: versionNumber, submissionId: sub.id, message, mode: sub.mode, removed: plan.removed, repaired },
+      // The version's whole state: files carried over from the head keep their content rows.
       // Generators, not arrays: two more objects per file held through the catalogue's transaction.
-      files: (function * () { for (const f of files) yield { logicalPath: f.logicalPath, contentPath: contentPathOf(f.logicalPath), size: f.size, ...f.digests, format: null } })(),
+      files: (function * () {
+        for (const logicalPath of contentPaths.keys()) {
+          const f = ours.get(logicalPath)
+          yield f === undefined ? { logicalPath, contentPath: contentPathOf(logicalPath) } : { logicalPath, contentPath: contentPathOf(logicalPath), size: f.size, ...f.digests, format: null }
+        }
+      })(),
       contents: (function * () { for (const f of files) yield { contentPath: contentPathOf(f.logicalPath), size: f.size, ...f.digests } })()
     })
     lap('catalogue')
@@ -370,7 +455,7 @@ export class Ingest {
     if (seals !== null) catalogue.sealDecisions.record(stored.id, versionNumber, seals.files.map(sealDecisionOf))
     const done = catalogue.submissions.transition(sub.id, 'transferring', 'stored', { packageId: stored.id, version: versionNumber, progress: 100, stage: 'stored' })
     lap('seals')
-    this.deps.log.info({ submission: sub.id, package: stored.id, version: versionNumber, files: files.length, ms }, 'package stored')
+    this.deps.log.info({ submission: sub.id, package: stored.id, version: versionNumber, files: files.length, removed: plan.removed.length, repaired: repaired.length, ms }, 'package stored')
     stageDone(files.length)
     return done
   }
@@ -452,5 +537,25 @@ const pick = (d: Digests): NewVersionFile['digests'] => {
   return { sha512, sha256, md5, sm3 }
 }
 
+
+function duplicateDecision (plan: Plan): { accept: false, error: { code: string, message: string }, duplicateOf?: string } {
+  return {
+    accept: false,
+    error: { code: 'DUPLICATE_SUBMISSION', message: 'the head would stay as it is: every file is already stored with the same digests, and nothing is removed or repaired' },
+    ...(plan.headSubmission === null ? {} : { duplicateOf: plan.headSubmission })
+  }
+}
+
+/** The bag's removal list, or undefined when it has none. */
+async function readRemovalList (root: string): Promise<string[] | undefined> {
+  let text: string
+  try {
+    text = await readFile(join(root, REMOVAL_LIST), 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw err
+  }
+  return [...new Set(text.replace(/^\uFEFF/, '').split(/\r?\n/).filter(l => l.trim() !== '' && !l.startsWith('#')))]
+}
 
 const kindOf = (contentType: string): 'tar' | 'tar.gz' | 'zip' => CONTENT_TYPES[contentType.split(';')[0]?.trim().toLowerCase() ?? ''] ?? 'tar'

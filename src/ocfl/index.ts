@@ -10,7 +10,7 @@ export {
 } from './layout.js'
 export { checkLogicalPath } from './paths.js'
 export { loadInventory, OcflObjectReader, type ListedObject, type LoadedInventory, type ResolvedFile } from './object-reader.js'
-export { OcflObjectWriter, type AddVersionOptions, type NewVersionFile, type VersionMeta, type WrittenVersion } from './object-writer.js'
+export { OcflObjectWriter, type AddVersionOptions, type NewVersionFile, type RepairedContent, type VersionMeta, type WrittenVersion } from './object-writer.js'
 export { SM3_LOG_DIR, sm3LogKey } from './sm3-log.js'
 export {
   REGISTERED_EXTENSIONS, specCode, validateObject, validateStorageRoot,

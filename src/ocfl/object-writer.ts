@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
+import { lstat, mkdir, mkdtemp, rename, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { pipeline } from 'node:stream/promises'
 import { isLantaiError, LantaiError } from '../errors.js'
-import { readAll, type BlobStore } from '../storage/index.js'
+import { LocalBlobStore, readAll, type BlobStore } from '../storage/index.js'
 import {
   CONTENT_DIRECTORY, DIGEST_ALGORITHM, INVENTORY, INVENTORY_TYPE, OBJECT_DECLARATION, OBJECT_DECLARATION_TEXT, SIDECAR,
   parseInventory, serializeInventory, sidecarDigest, sidecarText, stateByPath, versionName, versionNumber,
@@ -36,6 +41,17 @@ export interface WrittenVersion {
   added: Array<{ logicalPath: string, contentPath: string, deduplicated: boolean }>
   /** logical path → sha512 of the new head. */
   state: Map<string, string>
+  /** logical path → content path, for every path of the new head (carried over, deduplicated or new). */
+  paths: Map<string, string>
+}
+
+/** Where a quarantined content file went, and whether there was anything to repair. */
+export interface RepairedContent {
+  contentPath: string
+  /** The key the bad bytes were moved to (under the object's logs/quarantine/), null when nothing was there. */
+  quarantineKey: string | null
+  /** The bytes at the content path were already the right ones (a repair resumed after a crash). */
+  alreadyWhole: boolean
 }
 
 export interface AddVersionOptions {
@@ -49,6 +65,12 @@ export interface AddVersionOptions {
    * files stay (a transfer resumed after a crash finds them still in staging). They must never change.
    */
   link?: boolean
+  /**
+   * Logical paths of the previous head that the new version no longer has (a replacement, or a
+   * supplement's explicit removals). Each must be in the previous head; a path also in `files` is
+   * replaced rather than removed.
+   */
+  remove?: readonly string[]
 }
 
 const HEX = { sha512: 128, sha256: 64, md5: 32, sm3: 64 } as const
@@ -94,6 +116,9 @@ export class OcflObjectWriter {
 
     // The new state, checked before a byte is written.
     const state = previous === undefined ? new Map<string, string>() : stateByPath(previous.versions[previous.head] ?? { created: '', state: {} })
+    for (const path of options.remove ?? []) {
+      if (!state.delete(path)) throw new LantaiError('OCFL_PATH_INVALID', `${path} cannot be removed: it is not in ${objectId} ${previous?.head ?? '(no version)'}`, { path })
+    }
     for (const f of files) state.set(f.logicalPath, lower(f.digests.sha512))
     const clash = conflictingPaths(state.keys())[0]
     if (clash !== undefined) throw new LantaiError('OCFL_PATH_INVALID', `${clash[0]} is a file and also a directory of ${clash[1]} (E095)`, { path: clash[1] })
@@ -172,7 +197,74 @@ export class OcflObjectWriter {
     await store.putBytes(`${root}/${INVENTORY}`, text)
     // E062: the sidecar is the last write. recover() repairs it if a crash falls in between.
     await store.putBytes(`${root}/${SIDECAR}`, sidecar)
-    return { objectId, version: n, versionName: vName, objectRoot: root, added, state }
+    const paths = new Map<string, string>()
+    for (const [path, digest] of state) {
+      const contentPath = manifest[byDigest.get(digest) ?? digest]?.[0]
+      if (contentPath === undefined) throw new LantaiError('OCFL_INVENTORY_INVALID', `${objectId}: ${digest} of ${path} is not in the manifest`)
+      paths.set(path, contentPath)
+    }
+    return { objectId, version: n, versionName: vName, objectRoot: root, added, state, paths }
+  }
+
+  /**
+   * Puts the right bytes back at a content path found damaged or missing, outside any version (a
+   * content file is the one record of its digest; every version naming the digest reads it). The bytes
+   * there go first to `logs/quarantine/<tag>/<content path>` in the object root, never deleted (OCFL
+   * 1.1 §3.1 leaves logs/ to the implementation, and validators pass over it); then the good file is
+   * published and read back. A crash anywhere is resumed by calling it again: bytes already right are
+   * left alone, and a quarantine key is never overwritten. The caller holds the object's lease.
+   */
+  async repairContent (objectId: string, contentPath: string, good: Pick<NewVersionFile, 'localPath' | 'size' | 'digests'>, tag: string): Promise<RepairedContent> {
+    checkObjectId(objectId)
+    const store = this.#store
+    const root = objectRootOf(objectId)
+    const loaded = await loadInventory(store, root)
+    const digest = lower(good.digests.sha512)
+    const listed = Object.entries(loaded?.inventory.manifest ?? {}).find(([d]) => d.toLowerCase() === digest)?.[1]
+    if (listed?.includes(contentPath) !== true) {
+      throw new LantaiError('OCFL_CONTENT_NOT_FOUND', `${objectId} ${contentPath} is not the manifest's content for ${digest}`, { objectId, contentPath })
+    }
+    const key = `${root}/${contentPath}`
+    const quarantineBase = `${root}/logs/quarantine/${tag}/${contentPath}`
+    const kept = await store.stat(quarantineBase) === null ? null : quarantineBase
+    if (await sha512Of(store, key) === digest) return { contentPath, quarantineKey: kept, alreadyWhole: true }
+    let quarantineKey: string | null = null
+    if (await this.#present(key)) {
+      quarantineKey = quarantineBase
+      for (let n = 2; await store.stat(quarantineKey) !== null; n++) quarantineKey = `${quarantineBase}~${n}`
+      await this.#moveAside(key, quarantineKey)
+    }
+    await store.putFile(key, good.localPath, { link: true })
+    const now = await sha512Of(store, key)
+    if (now !== digest) throw new LantaiError('OCFL_FILE_CHANGED', `${contentPath}: the repair wrote bytes of sha512 ${now ?? '(none)'}, not ${digest}`, { path: contentPath })
+    return { contentPath, quarantineKey: quarantineKey ?? kept, alreadyWhole: false }
+  }
+
+  /** Anything at the key, a link or a directory included: it is what a repair moves aside. */
+  async #present (key: string): Promise<boolean> {
+    const store = this.#store
+    if (store instanceof LocalBlobStore) return await lstat(store.pathOf(key)).then(() => true, () => false)
+    return await store.stat(key) !== null
+  }
+
+  /** Moves the bytes at `from` to `to` in the store: a rename where the store is a directory. */
+  async #moveAside (from: string, to: string): Promise<void> {
+    const store = this.#store
+    if (store instanceof LocalBlobStore) {
+      const target = await store.localFile(to)
+      await mkdir(dirname(target), { recursive: true })
+      await rename(await store.localFile(from), target)
+      return
+    }
+    const dir = await mkdtemp(join(tmpdir(), 'lantai-quarantine-'))
+    try {
+      const local = join(dir, 'bytes')
+      await pipeline(await store.get(from), createWriteStream(local, { flags: 'wx' }))
+      await store.putFile(to, local, { move: true })
+      await store.delete(from)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   }
 
   /**
@@ -235,6 +327,20 @@ const aborted = (signal: AbortSignal): LantaiError =>
 
 /** RFC 3339 to the second, in UTC (E049). */
 const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z')
+
+/** The sha512 of what is stored at `key`, null when nothing readable is there. */
+async function sha512Of (store: BlobStore, key: string): Promise<string | null> {
+  let stream: NodeJS.ReadableStream
+  try {
+    stream = await store.get(key)
+  } catch (err) {
+    if (isLantaiError(err) && err.code === 'STORAGE_NOT_FOUND') return null
+    throw err
+  }
+  const hash = createHash('sha512')
+  for await (const chunk of stream as AsyncIterable<Buffer>) hash.update(chunk)
+  return hash.digest('hex')
+}
 
 async function hasAny (store: BlobStore, prefix: string): Promise<boolean> {
   for await (const _ of store.list(prefix)) return true

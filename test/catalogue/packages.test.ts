@@ -58,7 +58,7 @@ t.test('files lists one version by logical path with paging; file finds a path a
   t.same(c.packages.files(id, { version: 1, limit: 10, offset: 0 }).items.map(f => f.contentPath), ['v1/content/data/plan.pdf', 'v1/content/data/report.txt'])
   t.same(c.packages.file(id, 'data/plan.pdf'), { packageId: id, version: 2, logicalPath: 'data/plan.pdf', contentPath: 'v1/content/data/plan.pdf', ...digestsOf('PLAN'), format: 'fmt/18' })
   t.match(c.packages.file(id, 'data/report.txt', 1), { version: 1, contentPath: 'v1/content/data/report.txt', size: 2 })
-  t.match(c.packages.file(id, 'data/report.txt', 9), { version: 2, contentPath: 'v2/content/data/report.txt' }, 'past the head means the head')
+  t.equal(c.packages.file(id, 'data/report.txt', 9), null, 'past the head there is no version, so no file')
   t.equal(c.packages.file(id, 'data/photo.jpg', 1), null, 'not there yet in v1')
   t.equal(c.packages.file('pkg_NOPE', 'data/plan.pdf'), null)
   t.same(c.packages.fileHistory(id, 'data/report.txt').map(f => [f.version, f.contentPath]), [[1, 'v1/content/data/report.txt'], [2, 'v2/content/data/report.txt']])
@@ -165,8 +165,11 @@ t.test('markDamaged and markActive change the state with an event each; fixitySu
     contents: 8, checkedLast90Days: 1, neverChecked: 5, mismatches: 1, missing: 1, damagedPackages: 1, oldestCheckAt: '2023-12-01T00:00:00.000Z'
   })
   t.match(c.packages.markActive(p1, { repairedFrom: 'node-2' }, 'tok_ADMIN'), { state: 'active' })
-  t.match(c.events.list({ objectId: p1, order: 'desc', limit: 2, offset: 0 }).items, [
-    { type: 'package.active', outcome: 'success', agent: 'tok_ADMIN' }, { type: 'package.damaged', outcome: 'failure', detail: { contentPath: 'v1/content/data/plan.pdf' } }
+  t.match(c.events.list({ objectId: p1, order: 'desc', limit: 4, offset: 0 }).items, [
+    { type: 'package.active', outcome: 'success', agent: 'tok_ADMIN' },
+    { type: 'content.damaged', outcome: 'failure', detail: { contentPath: 'v2/content/data/photo.jpg', logicalPaths: ['data/photo.jpg'], outcome: 'missing', source: 'fixity' } },
+    { type: 'content.damaged', outcome: 'failure', detail: { contentPath: 'v1/content/data/plan.pdf', logicalPaths: ['data/plan.pdf'], outcome: 'mismatch', source: 'fixity' } },
+    { type: 'package.damaged', outcome: 'failure', detail: { contentPath: 'v1/content/data/plan.pdf' } }
   ])
   t.match(thrown(() => c.packages.markDamaged('pkg_NOPE', null)), { code: 'PACKAGE_NOT_FOUND' })
 })
@@ -190,4 +193,43 @@ t.test('search joins the project and filters by code, name, unit and date, with 
   const page = c.packages.search({ limit: 1, offset: 1 })
   t.equal(page.total, 3)
   t.same(page.items.map(p => p.projectCode), ['HZ-2'])
+})
+
+t.test('damage is kept per content file: one content.damaged event each, a repair clears it, and a clean re-check makes the package active', async t => {
+  const { c, clock } = makeCatalogue(t)
+  twoVersions(c, 'P-1')
+  const id = c.packages.getByProject('P-1')?.id ?? ''
+  c.packages.recordFixity(id, 'v1/content/data/plan.pdf', 'mismatch', clock.iso(), clock.iso(), { detail: { kind: 'damage', disagreements: ['sha512: …'] } })
+  c.packages.recordFixity(id, 'v1/content/data/plan.pdf', 'mismatch', clock.iso(), clock.iso(), { detail: { kind: 'damage' } })
+  c.packages.recordFixity(id, 'v2/content/data/report.txt', 'mismatch', clock.iso(), clock.iso(), { detail: { kind: 'drift' } })
+  const damaged = c.events.list({ objectId: id, type: 'content.damaged', limit: 10, offset: 0 })
+  t.equal(damaged.total, 1, 'found twice, recorded once; drift is not damage')
+  const event = damaged.items[0]
+  t.match(event?.detail, { contentPath: 'v1/content/data/plan.pdf', logicalPaths: ['data/plan.pdf'], outcome: 'mismatch', source: 'fixity', kind: 'damage', fixityEvent: Number })
+  t.equal(c.packages.content(id, 'v1/content/data/plan.pdf')?.damagedBy, event?.id)
+  t.equal(c.packages.get(id)?.state, 'damaged')
+  t.match(c.packages.damagedContents(), [{ packageId: id, contentPath: 'v1/content/data/plan.pdf', logicalPaths: ['data/plan.pdf'], eventId: event?.id, outcome: 'mismatch', source: 'fixity' }])
+
+  clock.advance(1000)
+  c.packages.recordRepair(id, 'v1/content/data/plan.pdf', { submissionId: 'sub_X', quarantineKey: 'obj/logs/quarantine/sub_X/v1/content/data/plan.pdf' })
+  t.same(c.packages.damagedContents(id), [])
+  t.match(c.packages.content(id, 'v1/content/data/plan.pdf'), { damagedBy: null, nextCheckAt: clock.iso() }, 'due for a check at once')
+  t.equal(c.packages.get(id)?.state, 'damaged', 'a repair alone does not make the package whole')
+  c.packages.recordFixity(id, 'v1/content/data/plan.pdf', 'ok', clock.iso(), '2024-08-01T00:00:00.000Z')
+  t.equal(c.packages.get(id)?.state, 'active')
+  t.match(c.events.list({ objectId: id, order: 'desc', limit: 3, offset: 0 }).items.map(e => e.type), ['package.active', 'content.repaired', 'content.quarantined'])
+})
+
+t.test('a download that finds damage records it once through recordDamage', async t => {
+  const { c } = makeCatalogue(t)
+  twoVersions(c, 'P-1')
+  const id = c.packages.getByProject('P-1')?.id ?? ''
+  const first = c.packages.recordDamage(id, 'v2/content/data/photo.jpg', { source: 'download', outcome: 'missing', agent: 'tok_A' })
+  t.match(first, { created: true, eventId: Number })
+  t.same(c.packages.recordDamage(id, 'v2/content/data/photo.jpg', { source: 'download', outcome: 'missing' }), { eventId: first.eventId, created: false })
+  t.match(c.events.list({ objectId: id, order: 'desc', limit: 2, offset: 0 }).items, [
+    { type: 'package.damaged', agent: 'tok_A', detail: { contentPath: 'v2/content/data/photo.jpg', event: first.eventId } },
+    { type: 'content.damaged', agent: 'tok_A', detail: { source: 'download', outcome: 'missing', logicalPaths: ['data/photo.jpg'] } }
+  ])
+  t.match(thrown(() => c.packages.recordDamage(id, 'v9/nope', { source: 'download', outcome: 'missing' })), { code: 'CONTENT_NOT_FOUND' })
 })

@@ -136,3 +136,15 @@ t.test('list filters by project and state, newest first, with a total; listBySta
   t.same(c.submissions.listByStates(['received', 'checking']).map(s => s.id), [ids[0], ids[2], ids[4]], 'oldest first')
   t.same(c.submissions.listByStates([]), [])
 })
+
+t.test('a submission keeps its mode, supplement unless it says replace; a duplicate found at transfer is rejected from there', async t => {
+  const { c } = makeCatalogue(t)
+  c.projects.create({ code: 'P-1', name: 'one' })
+  t.equal(c.submissions.create({ projectCode: 'P-1', contentType: 'application/zip', createdBy: null }).mode, 'supplement')
+  const r = c.submissions.create({ projectCode: 'P-1', contentType: 'application/zip', createdBy: null, mode: 'replace' })
+  t.equal(c.submissions.get(r.id)?.mode, 'replace')
+  t.match(c.events.list({ objectId: r.id, limit: 10, offset: 0 }).items, [{ type: 'submission.receiving', detail: { mode: 'replace' } }])
+  t.match(thrown(() => c.submissions.create({ projectCode: 'P-1', contentType: 'application/zip', createdBy: null, mode: 'merge' as never })), { code: 'CATALOGUE_ARGUMENT_INVALID' })
+  for (const [a, b] of [['receiving', 'received'], ['received', 'checking'], ['checking', 'checked'], ['checked', 'transferring']] as const) c.submissions.transition(r.id, a, b)
+  t.match(c.submissions.transition(r.id, 'transferring', 'rejected', { error: { code: 'DUPLICATE_SUBMISSION', message: 'm' } }), { state: 'rejected' })
+})

@@ -11,8 +11,8 @@ import { buildTestApp, tarOf, type TestService } from '../fixtures/service.js'
 const POLICY: FixityPolicy = { schedule: 'off', maxAgeDays: 90, batch: { files: 2000, bytes: 1 << 30 }, rateBytesPerSecond: 1 << 30, graceSeconds: 0 }
 
 async function stored (t: Test, s: TestService): Promise<{ packageId: string, objectRoot: string }> {
-  await s.app.inject({ method: 'POST', url: '/v1/projects', headers: s.auth(), payload: { code: 'FX-1', name: 'fixity' } })
-  const res = await s.app.inject({ method: 'POST', url: '/v1/submissions?project=FX-1', headers: { ...s.auth(), 'content-type': 'application/x-tar' }, payload: tarOf(t, makeBag(t, { 'a.txt': 'alpha', 'b.txt': 'beta' })) })
+  await s.app.inject({ method: 'POST', url: '/v1/projects', headers: s.auth(), payload: { code: '2024-310104-47-01-000204', name: 'fixity' } })
+  const res = await s.app.inject({ method: 'POST', url: '/v1/submissions?project=2024-310104-47-01-000204', headers: { ...s.auth(), 'content-type': 'application/x-tar' }, payload: tarOf(t, makeBag(t, { 'a.txt': 'alpha', 'b.txt': 'beta' })) })
   const sub = await s.settle((res.json() as { id: string }).id)
   const pkg = s.catalogue.packages.get(String(sub.packageId))
   if (pkg === null) throw new Error(`not stored: ${JSON.stringify(sub)}`)
@@ -77,9 +77,9 @@ t.test('a content file replaced by a link to an identical copy is not followed: 
 
 t.test('a package of 300 files is checked several files at a time: each once, an event each, all intact', async t => {
   const s = await buildTestApp(t)
-  await s.app.inject({ method: 'POST', url: '/v1/projects', headers: s.auth(), payload: { code: 'FX-2', name: 'many files' } })
+  await s.app.inject({ method: 'POST', url: '/v1/projects', headers: s.auth(), payload: { code: '2024-310104-47-01-000205', name: 'many files' } })
   const files = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`d${i % 7}/f${i}.txt`, `file ${i} `.repeat(i % 50 + 1)]))
-  const res = await s.app.inject({ method: 'POST', url: '/v1/submissions?project=FX-2', headers: { ...s.auth(), 'content-type': 'application/x-tar' }, payload: tarOf(t, makeBag(t, files)) })
+  const res = await s.app.inject({ method: 'POST', url: '/v1/submissions?project=2024-310104-47-01-000205', headers: { ...s.auth(), 'content-type': 'application/x-tar' }, payload: tarOf(t, makeBag(t, files)) })
   t.match(await s.settle((res.json() as { id: string }).id), { state: 'stored' })
   const result = await fixityOf(s).run({ mode: 'all' })
   const contents = s.catalogue.packages.fixitySummary().contents
@@ -121,3 +121,54 @@ t.test('POST /v1/fixity/runs queues one run, and a second while it is active is 
   t.equal((await s.app.inject({ method: 'POST', url: '/v1/fixity/runs', headers: s.auth(secret), payload: {} })).statusCode, 403)
 })
 
+
+t.test('a run names every damaged or missing file; each new damage is one event of the package, which an archivist reads', async t => {
+  const s = await buildTestApp(t)
+  const { packageId, objectRoot } = await stored(t, s)
+  writeFileSync(join(objectRoot, 'v1/content/data/a.txt'), 'alphA')
+  rmSync(join(objectRoot, 'v1/content/data/b.txt'))
+  const result = await fixityOf(s).run({ mode: 'all' })
+  t.match(result.damaged, [
+    { packageId, contentPath: 'v1/content/data/a.txt', logicalPaths: ['data/a.txt'], outcome: 'mismatch', detail: { kind: 'damage', disagreements: [/^sha512: inventory/] }, eventId: Number },
+    { packageId, contentPath: 'v1/content/data/b.txt', logicalPaths: ['data/b.txt'], outcome: 'missing', detail: { missing: /not in the store/ }, eventId: Number }
+  ])
+  t.equal(result.damaged.length, 2)
+
+  const { secret } = s.catalogue.tokens.create({ role: 'archivist', label: 'archivist' })
+  const eventsOf = async (): Promise<Array<{ id: number, type: string, detail: Record<string, unknown> }>> =>
+    ((await s.app.inject({ method: 'GET', url: `/v1/packages/${packageId}/events?limit=500`, headers: s.auth(secret) })).json() as { items: Array<{ id: number, type: string, detail: Record<string, unknown> }> }).items
+  // Checked several at a time, so the events come in either order.
+  const damage = (await eventsOf()).filter(e => e.type === 'content.damaged').sort((a, b) => String(a.detail.contentPath) < String(b.detail.contentPath) ? -1 : 1)
+  t.match(damage, [
+    { id: result.damaged[0]?.eventId, detail: { contentPath: 'v1/content/data/a.txt', logicalPaths: ['data/a.txt'], outcome: 'mismatch', source: 'fixity' } },
+    { id: result.damaged[1]?.eventId, detail: { contentPath: 'v1/content/data/b.txt', logicalPaths: ['data/b.txt'], outcome: 'missing', source: 'fixity' } }
+  ])
+
+  const summary = (await s.app.inject({ method: 'GET', url: '/v1/fixity', headers: s.auth(secret) })).json() as { damagedFiles: unknown[] }
+  t.match(summary.damagedFiles, [
+    { packageId, contentPath: 'v1/content/data/a.txt', logicalPaths: ['data/a.txt'], outcome: 'mismatch', source: 'fixity', eventId: result.damaged[0]?.eventId },
+    { packageId, contentPath: 'v1/content/data/b.txt', logicalPaths: ['data/b.txt'], outcome: 'missing', eventId: result.damaged[1]?.eventId }
+  ])
+  t.equal(summary.damagedFiles.length, 2)
+
+  const again = await fixityOf(s).run({ mode: 'all' })
+  t.equal(again.damaged.length, 2, 'still named while still damaged')
+  t.equal((await eventsOf()).filter(e => e.type === 'content.damaged').length, 2, 'but known damage is not a new event')
+})
+
+t.test('a damaged file put right by hand is found whole by the next check: content.intact, and the package active again', async t => {
+  const s = await buildTestApp(t)
+  const { packageId, objectRoot } = await stored(t, s)
+  const file = join(objectRoot, 'v1/content/data/a.txt')
+  writeFileSync(file, 'alphA')
+  // Due again almost at once, so the run below checks every file once more.
+  await fixityOf(s, { ...POLICY, maxAgeDays: 0.000001 }).run({ mode: 'all', packageId })
+  t.equal(s.catalogue.packages.get(packageId)?.state, 'damaged')
+  writeFileSync(file, 'alpha')
+  const recheck = await fixityOf(s).run({ mode: 'all', packageId })
+  t.match(recheck, { mismatches: 0, missing: 0, damaged: [] })
+  t.equal(s.catalogue.packages.get(packageId)?.state, 'active')
+  const types = s.catalogue.events.list({ objectType: 'package', objectId: packageId, limit: 100, offset: 0 }).items.map(e => e.type)
+  t.same(types.filter(x => x !== 'package.version'), ['content.damaged', 'package.damaged', 'content.intact', 'package.active'])
+  t.same(s.catalogue.packages.damagedContents(), [])
+})

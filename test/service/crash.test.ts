@@ -184,8 +184,11 @@ t.test(`kill -9 at random points of ingest (${TRIALS} trials, seed ${seed}) leav
     t.equal(`v${pkg.headVersion}`, inventory.head, `${pkg.ocflId}: the catalogue's head is the inventory's`)
     const contentPaths = new Set<string>()
     for (const v of catalogue.packages.versions(pkg.id)) {
-      t.equal(inventory.versions[`v${v.number}`]?.message, `submission ${v.submissionId}`, `${pkg.ocflId} v${v.number} is the version of ${v.submissionId}`)
-      for (const f of catalogue.packages.files(pkg.id, { version: v.number, limit: 100_000, offset: 0 }).items) contentPaths.add(f.contentPath)
+      t.equal(inventory.versions[`v${v.number}`]?.message, v.message, `${pkg.ocflId} v${v.number}: the catalogue has the inventory's message`)
+      t.match(v.message, new RegExp(`^submission ${v.submissionId}( \\(|$)`), `${pkg.ocflId} v${v.number} is the version of ${v.submissionId}`)
+      const files = catalogue.packages.files(pkg.id, { version: v.number, limit: 100_000, offset: 0 })
+      t.equal(files.total, Object.values(inventory.versions[`v${v.number}`]?.state ?? {}).flat().length, `${pkg.ocflId} v${v.number}: the catalogue lists every path of the version's state`)
+      for (const f of files.items) contentPaths.add(f.contentPath)
     }
     t.equal(contentPaths.size, pkg.contentCount, `${pkg.ocflId}: every content row is used by a version`)
     const problems: string[] = []

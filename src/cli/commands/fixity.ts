@@ -13,7 +13,8 @@ const help = `usage: lantai fixity run [--package ID] [--grace SECONDS] [--json]
 
 Re-reads every stored file (or one package's) of the data directory LANTAI_DATA now, compares three
 values — the catalogue's digests, the OCFL inventory's, and the bytes' — records an event per file, and
-marks a package damaged when its bytes disagree after one grace re-read. Runs beside a running service.
+marks a file and its package damaged when its bytes disagree after one grace re-read (an event of the
+package each). Names every damaged or missing file: its package, logical paths, content path, event. Runs beside a running service.
 The schedule (storage-policies/fixity.yaml) runs the same checks in batches by itself.
 
 options:
@@ -52,6 +53,12 @@ export const fixityCommand: Command = {
       else {
         process.stdout.write(`checked ${result.checked} files (${formatBytes(result.bytes)}): ${result.ok} intact, ${result.mismatches} mismatches, ${result.missing} missing\n`)
         for (const id of result.damagedPackages) process.stdout.write(`  DAMAGED ${id}\n`)
+        // One line per file, as the archivist will look it up: the logical paths first, then where it is stored and what was found.
+        for (const f of result.damaged) {
+          const why = f.outcome === 'missing' ? String(f.detail.missing ?? '') : (f.detail.disagreements as string[] | undefined ?? []).join('; ')
+          const paths = f.logicalPaths.length > 0 ? f.logicalPaths.join(', ') : '(no logical path)'
+          process.stdout.write(`  ${f.outcome === 'missing' ? 'MISSING' : 'MISMATCH'} ${f.packageId} ${paths} [${f.contentPath}]${f.eventId === null ? '' : ` event ${f.eventId}`}: ${why}\n`)
+        }
       }
       return result.mismatches + result.missing === 0 ? 0 : 1
     } finally {

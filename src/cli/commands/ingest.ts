@@ -9,7 +9,7 @@ import { call, clientFromEnv, describeFailure } from '../http-client.js'
 import { parse, UsageError, type Command } from '../command.js'
 import { formatBytes, progressLine } from '../progress.js'
 
-const help = `usage: lantai ingest <dir|tar|tar.gz|zip> --project CODE [--url URL] [--token TOKEN] [--no-wait] [--json]
+const help = `usage: lantai ingest <dir|tar|tar.gz|zip> --project CODE [--mode supplement|replace] [--url URL] [--token TOKEN] [--no-wait] [--json]
 
 Sends a package to a running Lantai service (POST /v1/submissions?project=CODE). A directory is sent
 as a tar made on the fly; archives are sent as they are. Shows upload progress, then follows the
@@ -17,6 +17,9 @@ check until the submission is stored or rejected, and prints the result.
 
 options:
   --project CODE   the project's unified code (统一项目代码); register it first (POST /v1/projects)
+  --mode MODE      supplement (default): the package's files add to or replace the stored ones, and a
+                   lantai-remove.txt in the bag names files to remove; replace: the package's payload
+                   is the whole new version
   --url URL        the service (default LANTAI_URL or http://127.0.0.1:7480)
   --token TOKEN    a bearer token of an admin or archivist (default LANTAI_TOKEN)
   --no-wait        stop once the upload is accepted (202) and print the submission id
@@ -32,11 +35,12 @@ export const ingestCommand: Command = {
   help,
   async run (argv) {
     const { values, positionals } = parse(argv, {
-      project: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' },
+      project: { type: 'string' }, mode: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' },
       'no-wait': { type: 'boolean', default: false }, json: { type: 'boolean', default: false }
     })
     if (positionals.length !== 1) throw new UsageError('give exactly one package path')
     if (values.project === undefined) throw new UsageError('--project is required')
+    if (values.mode !== undefined && values.mode !== 'supplement' && values.mode !== 'replace') throw new UsageError('--mode is supplement or replace')
     const client = clientFromEnv(process.env, { url: values.url, token: values.token })
     if (client.token === '') throw new UsageError('no token: set LANTAI_TOKEN or pass --token')
     const path = positionals[0] as string
@@ -60,13 +64,13 @@ export const ingestCommand: Command = {
       total = st.size
     }
     const bar = progressLine()
-    const res = await call(client, 'POST', `/v1/submissions?project=${encodeURIComponent(values.project)}`, {
+    const res = await call(client, 'POST', `/v1/submissions?project=${encodeURIComponent(values.project)}${values.mode === undefined ? '' : `&mode=${values.mode}`}`, {
       stream, contentType, length, onSent: n => bar.update(`uploading ${formatBytes(n)} of ~${formatBytes(total)}`)
     }).catch((err: Error) => ({ status: 0, headers: {}, body: { code: 'CONNECTION', detail: err.message } }))
     bar.done()
     if (res.status !== 202) { process.stderr.write(`lantai ingest: ${describeFailure(res)}\n`); return 2 }
-    let sub = res.body as { id: string, state: string, progress: number, stage: string | null, report?: unknown, error?: { code: string, message: string } | null, packageId?: string | null, version?: number | null }
-    process.stderr.write(`submission ${sub.id} received; checking\n`)
+    let sub = res.body as { id: string, state: string, mode?: string, progress: number, stage: string | null, report?: unknown, error?: { code: string, message: string } | null, packageId?: string | null, version?: number | null }
+    process.stderr.write(`submission ${sub.id} (${sub.mode ?? 'supplement'}) received; checking\n`)
     if (values['no-wait']) { process.stdout.write(`${sub.id}\n`); return 0 }
     while (!['stored', 'rejected', 'failed'].includes(sub.state)) {
       await sleep(200)
@@ -77,7 +81,7 @@ export const ingestCommand: Command = {
     }
     bar.done()
     if (values.json) process.stdout.write(JSON.stringify(sub, null, 2) + '\n')
-    else if (sub.state === 'stored') process.stdout.write(`STORED ${sub.id}: package ${sub.packageId ?? '?'} version ${sub.version ?? '?'}\n`)
+    else if (sub.state === 'stored') process.stdout.write(`STORED ${sub.id}: package ${sub.packageId ?? '?'} version ${sub.version ?? '?'} (${sub.mode ?? 'supplement'})\n`)
     else {
       const report = sub.report as { errors?: Array<{ code: string, path: string | null, message: string }> } | null
       process.stdout.write(`${sub.state.toUpperCase()} ${sub.id}: ${sub.error?.code ?? ''} ${sub.error?.message ?? ''}\n`)

@@ -11,12 +11,22 @@ export const fixityRoutes: FastifyPluginAsyncTypebox<FixityRoutesOptions> = asyn
   app.get('/fixity', {
     config: { roles: ['admin', 'archivist', 'auditor', 'security-officer'] },
     schema: {
-      summary: 'Fixity summary: files checked, mismatches, missing files, damaged packages, the policy', tags: ['fixity'],
+      summary: 'Fixity summary: files checked, mismatches, missing files, damaged packages, every damaged file, the policy', tags: ['fixity'],
       response: {
         200: Type.Object({
           contents: Type.Integer({ description: 'stored content files' }),
           checkedLast90Days: Type.Integer(), neverChecked: Type.Integer(), mismatches: Type.Integer(), missing: Type.Integer(),
           damagedPackages: Type.Integer(), oldestCheckAt: Type.Union([Type.String(), Type.Null()]),
+          damagedFiles: Type.Array(Type.Object({
+            packageId: Type.String(),
+            contentPath: Type.String({ description: 'the stored content file (v1/content/…)' }),
+            sha512: Type.String({ description: 'what its bytes should digest to' }),
+            logicalPaths: Type.Array(Type.String(), { description: 'every logical path, of any version, that names it' }),
+            eventId: Type.Integer({ description: 'the package\'s content.damaged event (GET /v1/packages/{id}/events)' }),
+            at: Type.String({ description: 'when the damage was found' }),
+            outcome: Type.String({ description: 'mismatch | missing' }),
+            source: Type.String({ description: 'fixity | download: what found it' })
+          }), { description: 'every file known damaged or missing now, until a resubmission repairs it' }),
           policy: Type.Unknown({ description: 'storage-policies/fixity.yaml as loaded' })
         }),
         ...ProblemResponses

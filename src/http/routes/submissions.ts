@@ -21,7 +21,10 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<SubmissionRoutesOptions
       summary: 'Submit a package (BagIt in tar, tar.gz or zip) as the raw request body',
       description: 'The body is unpacked and hashed as it arrives. The answer comes once the upload is in staging; checking and storing continue in the background: follow `GET /v1/submissions/{id}`.',
       tags: ['submissions'],
-      querystring: Type.Object({ project: ProjectCode }),
+      querystring: Type.Object({
+        project: ProjectCode,
+        mode: Type.Optional(Type.Union([Type.Literal('supplement'), Type.Literal('replace')], { description: 'supplement (default): the files add to or replace those of the head, and lantai-remove.txt in the bag lists paths to remove; replace: the payload is the whole new head' }))
+      }),
       response: { 202: SubmissionView, ...ProblemResponses, 413: ProblemResponses[400], 415: ProblemResponses[400] }
     }
   }, async (req, reply) => {
@@ -30,6 +33,7 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<SubmissionRoutesOptions
     req.raw.once('close', () => { if (!req.raw.complete) abort.abort(new LantaiError('UPLOAD_INCOMPLETE', 'the client disconnected')) })
     const sub = await ingest.submit({
       projectCode: req.query.project,
+      mode: req.query.mode,
       contentType: req.headers['content-type'] ?? '',
       body: req.body as Readable,
       expectedBytes: length === undefined ? undefined : Number(length),
