@@ -13,7 +13,8 @@ const help = `usage: lantai seals verify <file> [--trust DIR] [--json] [--origin
        lantai seals revalidate --review [--json]
 
 Verifies every electronic seal and signature in a file — PDF (PAdES), OFD (SES seals, SM2/SM3), or a
-CMS/PKCS#7 .p7s (detached over the file without .p7s, or enveloping) — against the trusted roots and
+CMS/PKCS#7 signature, known by its bytes under any name (detached: over the file of the same name
+without .p7s/.p7m/.p7/.pkcs7/.cms; or enveloping) — against the trusted roots and
 seal-making systems in --trust (default ./certs), with the revocation data found there and in the
 signature, and decides about paper (research-seals.md §6):
   paper_waived    a born-digital PDF/A or OFD with a seal that passed over the whole final document
