@@ -7,7 +7,7 @@ import { LantaiError } from '../errors.js'
 import { checkSeals, sealDecisionOf, type SealStageResult } from '../ingest/seals-stage.js'
 import type { Logger } from '../logger.js'
 import type { OcflObjectReader } from '../ocfl/index.js'
-import { detachedContentPath, trustFingerprint, type TrustStore } from '../seals/index.js'
+import { detachedContentPath, trustFingerprint, type SealVerifier, type TrustStore } from '../seals/index.js'
 
 // Re-validation of a stored package's seals (research-seals.md §6, rule R4): a decision that was
 // provisional for want of a trusted root or of revocation data is made again once that data is in
@@ -27,6 +27,8 @@ export interface RevalidationDeps {
    */
   scratchRoot: string
   log: Logger
+  /** Seal checks off the main thread (main.ts's SealVerifierPool); by default on it. */
+  sealVerifier?: SealVerifier
 }
 
 export interface RevalidationResult {
@@ -107,7 +109,8 @@ export class Revalidation {
         if (!f.logicalPath.startsWith('data/')) continue
         payload.set(f.logicalPath, f.contentPath)
         const before = previous.get(f.logicalPath)
-        if (before === undefined || SIGNABLE.has(before.format)) targets.push({ logicalPath: f.logicalPath, contentPath: f.contentPath })
+        // a .pkcs7 or .cms stored before CMS was known by its bytes was judged 'other': read it again
+        if (before === undefined || SIGNABLE.has(before.format) || detachedContentPath(f.logicalPath) !== undefined) targets.push({ logicalPath: f.logicalPath, contentPath: f.contentPath })
       }
       if (page.items.length < 1000) break
     }
@@ -132,7 +135,7 @@ export class Revalidation {
         await pipeline(await reader.openContent(pkg.ocflId, t.contentPath), createWriteStream(to, { flags: 'wx' }), options.signal === undefined ? {} : { signal: options.signal })
         options.progress?.(Math.floor(50 * ++done / Math.max(targets.length + companions.size, 1)))
       }
-      result = await checkSeals(scratch, targets.map(t => t.logicalPath), trust, options.signal === undefined ? {} : { signal: options.signal })
+      result = await checkSeals(scratch, targets.map(t => t.logicalPath), trust, { verifier: this.deps.sealVerifier, ...options.signal === undefined ? {} : { signal: options.signal } })
       options.signal?.throwIfAborted()
     } finally {
       await rm(scratch, { recursive: true, force: true })

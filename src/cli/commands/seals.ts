@@ -5,7 +5,7 @@ import { createLogger } from '../../logger.js'
 import { OcflObjectReader } from '../../ocfl/index.js'
 import { Revalidation } from '../../preservation/revalidate.js'
 import { LocalBlobStore } from '../../storage/index.js'
-import { emptyTrustStore, loadTrustDir, loadTrustStore, verifyFile, type FileSealReport } from '../../seals/index.js'
+import { emptyTrustStore, loadTrustDir, loadTrustStore, SealVerifierPool, verifyFile, type FileSealReport } from '../../seals/index.js'
 import { parse, UsageError, type Command } from '../command.js'
 
 const help = `usage: lantai seals verify <file> [--trust DIR] [--json] [--origin born-digital|digitized] [--at TIME]
@@ -63,9 +63,12 @@ async function revalidate (ids: string[], json: boolean, review: boolean): Promi
   if (review === (ids.length === 1) || ids.length > 1) throw new UsageError('usage: lantai seals revalidate <package-id> | lantai seals revalidate --review')
   const config = loadConfig()
   const catalogue = openCatalogue(join(config.dataDir, 'catalogue.sqlite'))
+  // a package may hold thousands of signed files: checked on worker threads as in the service
+  const sealVerifier = new SealVerifierPool()
   try {
     const revalidation = new Revalidation({
       catalogue,
+      sealVerifier,
       reader: new OcflObjectReader(new LocalBlobStore(join(config.dataDir, 'store'))),
       loadTrust: async () => await loadTrustDir(config.trustDir),
       scratchRoot: join(config.dataDir, 'scratch'),
@@ -86,6 +89,7 @@ async function revalidate (ids: string[], json: boolean, review: boolean): Promi
     }
     return results.some(r => r.summary.integrityAlerts.length > 0) ? 1 : 0
   } finally {
+    await sealVerifier.close()
     catalogue.close()
   }
 }
