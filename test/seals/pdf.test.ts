@@ -138,6 +138,12 @@ t.test('a catalog entry added after signing (an /OpenAction) is an undefined cha
   t.match(s.reasons, [/catalog \/OpenAction: other/])
 })
 
+t.test('a new object nothing references, added after signing, is no undefined change: still valid, but not the whole document', async t => {
+  const pdf = new TestPdf().sign(pki)
+  const s = only((await verifyPdf(pdf.put(pdf.alloc(), '<< /Leftover true >>').commit().write(t), { trust })).signatures, 'Signature1')
+  t.match(s, { indication: 'TOTAL_PASSED', scope: { wholeDocument: false, laterChanges: ['other'] } })
+})
+
 t.test('a PDF/A with a page added after its seal: paper required, with an integrity alert (R3)', async t => {
   const report = await verifyFile(new TestPdf({ pdfa: true }).sign(pki).addPage().write(t), { trust })
   t.match(report.decision, { outcome: 'paper_required', rule: 'R3', integrityAlert: true, reason: /Signature1: FORMAT_FAILURE/ })

@@ -25,8 +25,16 @@ export const ALLOWED_AFTER_SIGNING: ReadonlySet<ChangeClass> = new Set(['dss', '
  */
 export const UNDEFINED_CHANGES: ReadonlySet<ChangeClass> = new Set(['page-content', 'other'])
 
-/** Whether a classified detail line ("object 4: page-content (changed, drawn by a page)") is an undefined change. */
-export const isUndefinedDetail = (detail: string): boolean => /: (page-content|other)( |$)/.test(detail)
+const UNDEFINED_DETAIL = new RegExp(`: (${[...UNDEFINED_CHANGES].join('|')})( |$)`)
+const UNREFERENCED = 'new, not referenced by any classified change'
+
+/**
+ * Whether a classified detail line ("object 4: page-content (changed, drawn by a page)") is an undefined
+ * change that fails a signature. A new object nothing references is not: no reader ever shows it (some
+ * writers leave such objects behind on every save); it still keeps the signature from covering the whole
+ * document.
+ */
+export const isUndefinedDetail = (detail: string): boolean => UNDEFINED_DETAIL.test(detail) && !detail.includes(UNREFERENCED)
 
 /**
  * ISO 32000-1 §12.8.2.2, DocMDP transform parameters, /P: "1 No changes to the document shall be permitted; any change
@@ -141,7 +149,7 @@ export function classifyRevision (doc: PdfDocument, rev: number): RevisionChange
       mark(ref, cls, 'new, referenced by a changed object of that class')
     }
   }
-  for (const num of changed.keys()) if (!assigned.has(num)) mark(num, 'other', changed.get(num)!.old === undefined ? 'new, not referenced by any classified change' : 'changed')
+  for (const num of changed.keys()) if (!assigned.has(num)) mark(num, 'other', changed.get(num)!.old === undefined ? UNREFERENCED : 'changed')
   return { revision: rev, classes, details }
 }
 

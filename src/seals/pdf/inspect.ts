@@ -3,7 +3,7 @@
 // and DocMDP. No cryptography here: verify-pdf.ts hands the CMS and the signed bytes to cms.ts.
 import { PdfFormatError, isString, nameOf } from './lexer.js'
 import {
-  ALLOWED_AFTER_SIGNING, UNDEFINED_CHANGES, classifyRevision, isUndefinedDetail, pageCount, permittedByDocMdp,
+  ALLOWED_AFTER_SIGNING, classifyRevision, isUndefinedDetail, pageCount, permittedByDocMdp,
   type ChangeClass, type RevisionChanges
 } from './changes.js'
 import { byteRangeOf, docMdpOf, findSignatureFields, type SignatureField } from './signature-fields.js'
@@ -151,7 +151,7 @@ function inspectSignature (doc: PdfDocument, buf: Uint8Array, field: SignatureFi
       modificationViolations.push(`the signed revision has ${signedPages ?? 'an unreadable number of'} page(s), the final document ${finalPages ?? 'an unreadable number of'}: pages were added or removed after signing`)
     }
   }
-  if ([...classes].some(cl => UNDEFINED_CHANGES.has(cl))) {
+  if (undefinedDetails.length > 0) {
     modificationViolations.push(`changed after signing in ways no signature, form-fill or annotation rule allows: ${undefinedDetails.slice(0, 10).join('; ')}`)
   }
   if (appendedBytes > 0) { classes.add('appended-bytes'); details.push(`${appendedBytes} byte(s) after the last %%EOF`) }
