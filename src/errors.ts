@@ -69,6 +69,9 @@ export const ERROR_CODES = {
   // seals
   SEAL_TRUST_INVALID: { transient: false, en: 'a file in the seal trust store (certs/) is not a readable certificate, CRL or OCSP response', zh: '印章信任库（certs/）中有文件不是可读的证书、CRL 或 OCSP 响应' },
   // seals (issue 11: 6–8, 18)
+  SEAL_PKCS12_INVALID: { transient: false, en: 'the file is not a readable PKCS#12 key store, or the password is wrong', zh: '该文件不是可读的 PKCS#12 密钥库，或密码错误' },
+  SEAL_CERTIFICATE_FILE_INVALID: { transient: false, en: 'the file holds no readable certificate', zh: '该文件中没有可读的证书' },
+  SEAL_VERIFIER_CLOSED: { transient: true, en: 'the seal verifier is shut down; the file was not verified', zh: '印章验证程序已关闭，该文件未经验证' },
 } as const satisfies Record<string, { transient: boolean, en: string, zh: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES

@@ -12,7 +12,7 @@ import { JobRunner } from './jobs/runner.js'
 import { createLogger, type Logger } from './logger.js'
 import { initStorageRoot, OcflObjectReader, OcflObjectWriter } from './ocfl/index.js'
 import { LocalBlobStore } from './storage/index.js'
-import { loadTrustDir, type TrustStore } from './seals/index.js'
+import { loadTrustDir, SealVerifierPool, type TrustStore } from './seals/index.js'
 import { REVALIDATE_JOB, Revalidation } from './preservation/revalidate.js'
 import { acquireDataLock, type DataLock } from './service/data-lock.js'
 
@@ -72,6 +72,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   const writer = new OcflObjectWriter(store)
   const reader = new OcflObjectReader(store)
   const pool = new HashPool()
+  const sealVerifier = new SealVerifierPool()
   const profile = config.bagitProfile === null ? null : await loadProfile(config.bagitProfile)
   const loadTrust = async (): Promise<TrustStore> => await loadTrustDir(config.trustDir)
   const trust = await loadTrust()
@@ -79,7 +80,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
 
   const runners: JobRunner[] = []
   const ingest = new Ingest({
-    catalogue, pool, writer, reader, stagingRoot, profile, trust, log: log.child({ part: 'ingest' }),
+    catalogue, pool, writer, reader, stagingRoot, profile, trust, sealVerifier, log: log.child({ part: 'ingest' }),
     maxUploadBytes: config.maxUploadBytes, onQueued: () => runners[0]?.poke()
   })
   const ingestRunner = new JobRunner(catalogue.jobs, ingest.runJob, { kind: INGEST_JOB, concurrency: config.ingestConcurrency }, log.child({ part: 'jobs' }))
@@ -91,7 +92,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   fixity.onQueued = () => fixityRunner.poke()
   runners.push(fixityRunner)
 
-  const revalidation = new Revalidation({ catalogue, reader, loadTrust, scratchRoot: join(config.dataDir, 'scratch'), log: log.child({ part: 'seals' }) })
+  const revalidation = new Revalidation({ catalogue, reader, loadTrust, sealVerifier, scratchRoot: join(config.dataDir, 'scratch'), log: log.child({ part: 'seals' }) })
   runners.push(new JobRunner(catalogue.jobs, revalidation.runJob, { kind: REVALIDATE_JOB, concurrency: 1 }, log.child({ part: 'jobs' })))
   // New roots, CRLs or OCSP responses in certs/ since the last start: the review queue (rule R4) runs again.
   const queued = revalidation.noteTrustLoaded(trust)
@@ -117,6 +118,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
       await app.close()
       await Promise.all(runners.map(r => r.stop()))
       await pool.close()
+      await sealVerifier.close()
       catalogue.close()
       await lock.release()
     })()

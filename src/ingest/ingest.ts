@@ -13,7 +13,7 @@ import { checkSeals, readSealReport, sealDecisionOf, type SealStageResult } from
 import { holderName, withLease } from '../jobs/lease.js'
 import { laps } from './laps.js'
 import { collectGarbage } from '../memory.js'
-import type { TrustStore } from '../seals/index.js'
+import type { SealVerifier, TrustStore } from '../seals/index.js'
 
 // Ingest as stages: receive → check → decide → transfer. Each stage starts from what the catalogue and
 // the staging directory hold, so a crash at any point resumes (or fails cleanly) at restart, and the
@@ -44,6 +44,8 @@ export interface IngestDeps {
   profile: BagitProfile | null
   /** Trusted roots and seal-making systems for the seal checks (certs/). */
   trust: TrustStore
+  /** Seal checks off the main thread (main.ts's SealVerifierPool); by default on it. */
+  sealVerifier?: SealVerifier
   limits?: Partial<BagLimits>
   maxUploadBytes: number
   nameEncoding?: string
@@ -240,7 +242,7 @@ export class Ingest {
     lap('bagit')
     const json: BagReportJson & { seals?: unknown } = bagReportJson(report)
     if (report.valid && received.root !== null) {
-      const seals = await checkSeals(received.root, files.map(f => f.path), this.deps.trust, { signal, formatOf: path => inFlight.get(path)?.format })
+      const seals = await checkSeals(received.root, files.map(f => f.path), this.deps.trust, { signal, formatOf: path => inFlight.get(path)?.format, verifier: this.deps.sealVerifier })
       if (signal.aborted) throw new LantaiError('ABORTED', 'check interrupted')
       lap('seals')
       await this.keepSealEvidence(dir, seals)

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { SealDecisionInput } from '../catalogue/index.js'
 import { eachConcurrently } from '../concurrent.js'
-import { unsignedFileReport, verifyFile, type FileSealReport, type PaperOutcome, type TrustStore } from '../seals/index.js'
+import { inProcessVerifier, unsignedFileReport, type FileSealReport, type PaperOutcome, type SealVerifier, type TrustStore } from '../seals/index.js'
 
 // The seal checks of stage 2 (notice clause 五): every payload file is verified and gets its paper
 // decision; the report and its evidence go into the version (rule R6), so the decision can be re-run.
@@ -38,6 +38,8 @@ export interface CheckSealsOptions {
   concurrency?: number
   /** The format already known for a path (ingest sniffs it in flight); 'other' is then not read again. */
   formatOf?: (path: string) => FileSealReport['format'] | undefined
+  /** Where the files are checked: the service's worker pool; by default this thread. */
+  verifier?: SealVerifier
 }
 
 export async function checkSeals (root: string, paths: readonly string[], trust: TrustStore, options: CheckSealsOptions = {}): Promise<SealStageResult> {
@@ -45,9 +47,10 @@ export async function checkSeals (root: string, paths: readonly string[], trust:
   const evidence = new Map<string, Uint8Array>()
   // Most files of a package are unsigned and all get the same decision: one object for them all.
   let unsigned: SealFileResult['decision'] | undefined
-  // Files whose format ingest already knows to be unsigned are not read; the rest are sniffed (an open and
-  // a read on the thread pool) and the few signed ones checked on this thread. Eight at a time keeps the
-  // pool busy without piling up parsed documents.
+  // Files whose format ingest already knows to be unsigned are not read; the rest go to the verifier (the
+  // service's worker threads), which sniffs them and checks the few signed ones. Eight at a time keeps
+  // the workers busy without piling up parsed documents.
+  const verifier = options.verifier ?? inProcessVerifier
   await eachConcurrently(paths, options.concurrency ?? 8, async path => {
     if (options.signal?.aborted === true) return
     if (options.formatOf?.(path) === 'other') {
@@ -57,7 +60,7 @@ export async function checkSeals (root: string, paths: readonly string[], trust:
     }
     let report: FileSealReport
     try {
-      report = await verifyFile(join(root, path), { trust, signal: options.signal })
+      report = await verifier.verify(join(root, path), { trust, signal: options.signal })
     } catch (err) {
       // A verifier that gives up (time budget, unreadable file) never waives paper.
       files.push({

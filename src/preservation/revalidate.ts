@@ -7,7 +7,7 @@ import { LantaiError } from '../errors.js'
 import { checkSeals, sealDecisionOf, type SealStageResult } from '../ingest/seals-stage.js'
 import type { Logger } from '../logger.js'
 import type { OcflObjectReader } from '../ocfl/index.js'
-import { trustFingerprint, type TrustStore } from '../seals/index.js'
+import { detachedContentPath, trustFingerprint, type SealVerifier, type TrustStore } from '../seals/index.js'
 
 // Re-validation of a stored package's seals (research-seals.md §6, rule R4): a decision that was
 // provisional for want of a trusted root or of revocation data is made again once that data is in
@@ -27,6 +27,8 @@ export interface RevalidationDeps {
    */
   scratchRoot: string
   log: Logger
+  /** Seal checks off the main thread (main.ts's SealVerifierPool); by default on it. */
+  sealVerifier?: SealVerifier
 }
 
 export interface RevalidationResult {
@@ -98,14 +100,25 @@ export class Revalidation {
     }
     // The head's payload files; with no earlier decision (a package stored before seals were checked), all of them.
     const targets: Array<{ logicalPath: string, contentPath: string }> = []
+    // a detached CMS signature needs the file it signs beside it, though that file is itself unsigned
+    const companions = new Map<string, string>()
+    const payload = new Map<string, string>()
     for (let offset = 0; ; offset += 1000) {
       const page = catalogue.packages.files(packageId, { version, limit: 1000, offset })
       for (const f of page.items) {
         if (!f.logicalPath.startsWith('data/')) continue
+        payload.set(f.logicalPath, f.contentPath)
         const before = previous.get(f.logicalPath)
-        if (before === undefined || SIGNABLE.has(before.format)) targets.push({ logicalPath: f.logicalPath, contentPath: f.contentPath })
+        // a .pkcs7 or .cms stored before CMS was known by its bytes was judged 'other': read it again
+        if (before === undefined || SIGNABLE.has(before.format) || detachedContentPath(f.logicalPath) !== undefined) targets.push({ logicalPath: f.logicalPath, contentPath: f.contentPath })
       }
       if (page.items.length < 1000) break
+    }
+    const targetPaths = new Set(targets.map(t => t.logicalPath))
+    for (const t of targets) {
+      const content = previous.get(t.logicalPath)?.format === 'p7s' ? detachedContentPath(t.logicalPath) : undefined
+      const stored = content === undefined || targetPaths.has(content) ? undefined : payload.get(content)
+      if (content !== undefined && stored !== undefined) companions.set(content, stored)
     }
 
     const trust = await this.deps.loadTrust()
@@ -115,14 +128,14 @@ export class Revalidation {
     try {
       // Copied out of the store under their logical paths: the checks read files, and a name (.p7s) can matter.
       let done = 0
-      for (const t of targets) {
+      for (const t of [...targets, ...[...companions].map(([logicalPath, contentPath]) => ({ logicalPath, contentPath }))]) {
         options.signal?.throwIfAborted()
         const to = join(scratch, ...t.logicalPath.split('/'))
         await mkdir(dirname(to), { recursive: true })
         await pipeline(await reader.openContent(pkg.ocflId, t.contentPath), createWriteStream(to, { flags: 'wx' }), options.signal === undefined ? {} : { signal: options.signal })
-        options.progress?.(Math.floor(50 * ++done / Math.max(targets.length, 1)))
+        options.progress?.(Math.floor(50 * ++done / Math.max(targets.length + companions.size, 1)))
       }
-      result = await checkSeals(scratch, targets.map(t => t.logicalPath), trust, options.signal === undefined ? {} : { signal: options.signal })
+      result = await checkSeals(scratch, targets.map(t => t.logicalPath), trust, { verifier: this.deps.sealVerifier, ...options.signal === undefined ? {} : { signal: options.signal } })
       options.signal?.throwIfAborted()
     } finally {
       await rm(scratch, { recursive: true, force: true })

@@ -32,7 +32,13 @@ export interface VerifyCmsOptions {
   limits?: ParseLimits
 }
 
-export interface CmsVerification { signatures: SignatureReport[], evidence: Evidence, content: Uint8Array | null }
+export interface CmsVerification {
+  signatures: SignatureReport[]
+  evidence: Evidence
+  content: Uint8Array | null
+  /** A SignedData with no SignerInfo: a "certs-only" bundle (.p7b, RFC 5652 §5.2), which signs nothing. */
+  certsOnly?: boolean
+}
 
 /** Parses a ContentInfo that holds (GB/T 35275 or RFC 5652) SignedData, within bounds. */
 export function signedDataOf (der: Uint8Array, options: { limits?: ParseLimits, allowTrailing?: boolean }): Parsed<pkijs.SignedData> {
@@ -278,7 +284,7 @@ export async function verifyCms (der: Uint8Array, options: VerifyCmsOptions): Pr
   }
   const attached = content !== null
   if (content === null) content = options.content ?? null
-  if (signedData.signerInfos.length === 0) return { signatures: [formatFailure(baseId, kind, 'the SignedData has no SignerInfo', validationTime)], evidence, content }
+  if (signedData.signerInfos.length === 0) return { signatures: [formatFailure(baseId, kind, 'the SignedData has no SignerInfo', validationTime)], evidence, content, certsOnly: true }
   if (signedData.signerInfos.length > DEFAULT_VERIFY_LIMITS.maxSignatures) {
     return { signatures: [formatFailure(baseId, kind, `${signedData.signerInfos.length} SignerInfos exceed the limit of ${DEFAULT_VERIFY_LIMITS.maxSignatures}`, validationTime)], evidence, content }
   }

@@ -1,4 +1,5 @@
 import { open, readFile, stat } from 'node:fs/promises'
+import { basename } from 'node:path'
 import { LantaiError } from '../errors.js'
 import { verifyCms } from './cms.js'
 import { decidePaper, type PaperDecision } from './decision.js'
@@ -16,7 +17,7 @@ export interface VerifyFileOptions {
   signal?: AbortSignal
   limits?: Partial<VerifyLimits>
   declaredOrigin?: 'born-digital' | 'digitized'
-  /** For a detached .p7s: the file it signs (default: the same path without .p7s). */
+  /** For a detached CMS signature: the file it signs (default: detachedContentPath(file)). */
   detachedContent?: string
 }
 
@@ -27,6 +28,13 @@ export interface FileSealReport extends FileVerification {
 }
 
 const ZIP = Buffer.from('PK\x03\x04', 'latin1')
+// ContentInfo.contentType right after the outer SEQUENCE's header: id-signedData (RFC 5652 §5.1) or the
+// GM/T 0010 signedData 1.2.156.10197.6.1.4.2.2 that GB/T 35275 signatures carry.
+const OID_SIGNED_DATA_TLV = Buffer.from('06092a864886f70d010702', 'hex')
+const OID_GM_SIGNED_DATA_TLV = Buffer.from('060a2a811ccf550601040202', 'hex')
+const PEM_CMS = /^(\ufeff)?\s*-----BEGIN (PKCS7|CMS)-----/
+/** Names a CMS signature file commonly has; stripping one gives the file a detached signature signs. */
+const SIGNATURE_EXTENSION = /\.(p7s|p7m|p7|pkcs7|cms)$/i
 
 /** Bytes of a file's start that decide its format. */
 export const SNIFF_BYTES = 1024
@@ -47,9 +55,49 @@ export function sealFormatOf (head: Uint8Array, name: string): FileVerification[
   const bytes = Buffer.from(head.buffer, head.byteOffset, Math.min(head.byteLength, SNIFF_BYTES))
   if (bytes.indexOf('%PDF-') !== -1) return 'pdf'
   if (bytes.subarray(0, 4).equals(ZIP) && bytes.includes(Buffer.from('OFD.xml'))) return 'ofd'
-  // CMS has no magic number; a DER SEQUENCE prefix matches countless binary files. Only the name says so.
-  if (/\.(p7s|p7m)$/i.test(name)) return 'p7s'
+  if (isCmsHead(bytes)) return 'p7s'
+  // a file that names itself a signature but is not one we can read: a FORMAT_FAILURE, not "unsigned"
+  if (SIGNATURE_EXTENSION.test(name)) return 'p7s'
   return 'other'
+}
+
+/**
+ * A CMS SignedData by its first bytes, whatever the file is called: a DER or BER SEQUENCE whose first
+ * element is the signedData OID (a bare SEQUENCE prefix would match countless binary files; the OID
+ * right after it does not), or PEM armour "-----BEGIN PKCS7-----" / "-----BEGIN CMS-----".
+ */
+export function isCmsHead (bytes: Buffer): boolean {
+  if (bytes.length >= 2 && bytes[0] === 0x30) {
+    const len = bytes[1]!
+    // short form, indefinite (BER, as `openssl cms -stream` writes), or 1 to 4 length octets
+    if (len > 0x84) return false
+    const at = len > 0x80 ? 2 + (len & 0x7f) : 2
+    const tlv = bytes.subarray(at, at + OID_GM_SIGNED_DATA_TLV.length)
+    return tlv.subarray(0, OID_SIGNED_DATA_TLV.length).equals(OID_SIGNED_DATA_TLV) || tlv.equals(OID_GM_SIGNED_DATA_TLV)
+  }
+  return PEM_CMS.test(bytes.subarray(0, 64).toString('latin1'))
+}
+
+/**
+ * The file a detached CMS signature signs, by the convention every signing tool follows: the signature's
+ * own name without its signature extension (`report.pdf.p7s` signs `report.pdf`). Undefined for a name
+ * without one of .p7s, .p7m, .p7, .pkcs7, .cms: there is then nothing to look for.
+ */
+export function detachedContentPath (file: string): string | undefined {
+  const m = SIGNATURE_EXTENSION.exec(file)
+  if (m === null) return undefined
+  const content = file.slice(0, -m[0].length)
+  return basename(content) === '' || /[\\/]$/.test(content) ? undefined : content
+}
+
+/** The DER of a CMS file: as it is, or from PEM armour or bare base64 (as some mail tools save a .p7s). */
+function cmsDer (bytes: Buffer): Uint8Array {
+  if (bytes[0] === 0x30) return bytes
+  const text = bytes.toString('latin1')
+  const pem = /-----BEGIN (PKCS7|CMS)-----([\s\S]*?)-----END \1-----/.exec(text)
+  const b64 = pem?.[2] ?? text
+  if (!/^[\sA-Za-z0-9+/=]+$/.test(b64)) return bytes
+  return Buffer.from(b64.replace(/\s+/g, ''), 'base64')
 }
 
 /** The report of a file with no format Lantai verifies: unsigned (rule R5), without reading it again. */
@@ -86,10 +134,18 @@ export async function verifyFile (file: string, options: VerifyFileOptions): Pro
     verification = await verifyOfd(file, common)
     archivalFormat = true
   } else if (format === 'p7s') {
-    const der = await readFile(file)
-    const contentPath = options.detachedContent ?? file.replace(/\.(p7s|p7m)$/i, '')
-    const content = contentPath === file ? undefined : await readFile(contentPath).catch(() => undefined)
+    const der = cmsDer(await readFile(file))
+    const contentPath = options.detachedContent ?? detachedContentPath(file)
+    const content = contentPath === undefined || contentPath === file ? undefined : await readFile(contentPath).catch(() => undefined)
     const cms = await verifyCms(der, { trust: options.trust, validationTime: options.validationTime, signal, content, id: 'p7s' })
+    // a certificate bundle (.p7b) is SignedData too, but signs nothing: an unsigned file, not a failed signature
+    if (cms.certsOnly === true) return unsignedFileReport(options.declaredOrigin)
+    for (const s of cms.signatures) {
+      if (s.subIndication !== 'SIGNED_DATA_NOT_FOUND') continue
+      s.reasons.push(contentPath === undefined
+        ? `the file name ${basename(file)} has no signature extension (.p7s, .p7m, .p7, .pkcs7, .cms), so the signed content cannot be found next to it`
+        : `the signed content ${basename(contentPath)} was not found next to the signature`)
+    }
     verification = { format: 'p7s', signatures: cms.signatures, evidence: cms.evidence, originHints: [] }
   } else {
     return unsignedFileReport(options.declaredOrigin)

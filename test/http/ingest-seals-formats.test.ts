@@ -74,3 +74,28 @@ t.test('without them: the same signatures are INDETERMINATE, dual set provisiona
   t.match(fileOf(seals, '竣工图/changed-after-signing.pdf'), { decision: { outcome: 'paper_required', rule: 'R3' } }, 'a broken digest fails whatever the trust')
   t.ok((seals.summary.reviewQueue as string[]).includes('data/竣工图/signed.pdf'))
 })
+
+t.test('a detached CMS signature named .pkcs7 is found by its bytes, and a re-validation reads it beside the file it signs', async t => {
+  const certs = scratchDir(t)
+  const s = await buildTestApp(t, { LANTAI_TRUST: certs })
+  await s.app.inject({ method: 'POST', url: '/v1/projects', headers: s.auth(), payload: { code: '2024-310104-47-01-000206', name: 'pkcs7' } })
+  const res = await s.app.inject({ method: 'POST', url: '/v1/submissions?project=2024-310104-47-01-000206', headers: { ...s.auth(), 'content-type': 'application/x-tar' }, payload: tarOf(t, makeBag(t, { '报告/report.txt': doc, '报告/report.txt.pkcs7': detached })) })
+  const sub = await s.settle((res.json() as { id: string }).id)
+  const seals = (sub.report as { seals: SealsReport }).seals
+  // 1. no trusted root yet: a signature waiting for trust, not an unsigned file
+  t.match(fileOf(seals, '报告/report.txt.pkcs7'), { format: 'p7s', signatures: [{ indication: 'INDETERMINATE', subIndication: 'NO_CERTIFICATE_CHAIN_FOUND' }], decision: { rule: 'R4', provisional: true } })
+  // 2. the roots arrive; the re-validation copies report.txt out of the store with its signature
+  certsOf(certs)
+  const id = String(sub.packageId)
+  const job = await s.app.inject({ method: 'POST', url: `/v1/packages/${id}/revalidate`, headers: s.auth() })
+  const jobId = (job.json() as { jobId: string }).jobId
+  for (;;) {
+    await Promise.all(s.runners.map(r => r.idle()))
+    const state = s.catalogue.jobs.get(jobId)?.state
+    if (state === 'done' || state === 'failed') { t.equal(state, 'done'); break }
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
+  const after = (await s.app.inject({ method: 'GET', url: `/v1/packages/${id}/seals`, headers: s.auth() })).json() as { items: Array<Record<string, unknown>> }
+  // TOTAL_PASSED, but a .txt is no archival format: dual set (R5), and no longer provisional
+  t.match(after.items.find(i => i.logicalPath === 'data/报告/report.txt.pkcs7'), { format: 'p7s', outcome: 'dual_set', rule: 'R5', provisional: false })
+})

@@ -2,6 +2,7 @@ import t from 'tap'
 import { X509Certificate } from 'node:crypto'
 import { truncateSync, readFileSync } from 'node:fs'
 import { verifyPdf } from '../../src/seals/pdf/verify-pdf.js'
+import { verifyFile } from '../../src/seals/verify-file.js'
 import type { SignatureReport } from '../../src/seals/report.js'
 import { TestPdf, makeTestPki, pdfWithCatalogExtra, writePdf } from '../fixtures/pdf.js'
 
@@ -110,13 +111,47 @@ t.test('a byte appended after %%EOF is a later change: appended-bytes, not the w
   t.match(s, { indication: 'TOTAL_PASSED', scope: { wholeDocument: false, laterChanges: ['appended-bytes'] } })
 })
 
-t.test('a signature appended after an unsigned page edit: fine for the second, the first reports the edit', async t => {
+t.test('an unsigned page edit fails the signature before it (FORMAT_FAILURE); a signature made after it covers all', async t => {
   const file = new TestPdf().sign(pki).editPageContent('Amended text').sign(pki, { signer: 'sealec' }).write(t)
   const v = await verifyPdf(file, { trust })
   const first = only(v.signatures, 'Signature1')
-  t.match(first, { indication: 'TOTAL_PASSED', scope: { wholeDocument: false, laterChanges: ['page-content', 'signature'] } })
-  t.match(first.warnings, [/changed after signing/, /undefined changes after signing: revision 3: object 4: page-content/])
+  t.match(first, { indication: 'TOTAL_FAILED', subIndication: 'FORMAT_FAILURE', scope: { wholeDocument: false, laterChanges: ['page-content', 'signature'] } })
+  t.match(first.reasons, [/changed after signing in ways no signature, form-fill or annotation rule allows: revision 3: object 4: page-content/])
   t.match(only(v.signatures, 'Signature2'), { indication: 'TOTAL_PASSED', scope: { wholeDocument: true, laterChanges: [] } })
+})
+
+t.test('a page added after signing is FORMAT_FAILURE, naming both page counts', async t => {
+  const s = only((await verifyPdf(new TestPdf().sign(pki).addPage().write(t), { trust })).signatures, 'Signature1')
+  t.match(s, { indication: 'TOTAL_FAILED', subIndication: 'FORMAT_FAILURE', scope: { wholeDocument: false } })
+  t.match(s.reasons, [/the signed revision has 1 page\(s\), the final document 2: pages were added or removed after signing/, /no signature, form-fill or annotation rule allows/])
+})
+
+t.test('a page removed after signing is FORMAT_FAILURE', async t => {
+  const s = only((await verifyPdf(new TestPdf().addPage().sign(pki).removeLastPage().write(t), { trust })).signatures, 'Signature1')
+  t.match(s, { indication: 'TOTAL_FAILED', subIndication: 'FORMAT_FAILURE' })
+  t.match(s.reasons, [/the signed revision has 2 page\(s\), the final document 1/])
+})
+
+t.test('a catalog entry added after signing (an /OpenAction) is an undefined change: FORMAT_FAILURE', async t => {
+  const s = only((await verifyPdf(new TestPdf().sign(pki).setCatalogEntry('/OpenAction [3 0 R /Fit]').write(t), { trust })).signatures, 'Signature1')
+  t.match(s, { indication: 'TOTAL_FAILED', subIndication: 'FORMAT_FAILURE', scope: { laterChanges: ['other'] } })
+  t.match(s.reasons, [/catalog \/OpenAction: other/])
+})
+
+t.test('a new object nothing references, added after signing, is no undefined change: still valid, but not the whole document', async t => {
+  const pdf = new TestPdf().sign(pki)
+  const s = only((await verifyPdf(pdf.put(pdf.alloc(), '<< /Leftover true >>').commit().write(t), { trust })).signatures, 'Signature1')
+  t.match(s, { indication: 'TOTAL_PASSED', scope: { wholeDocument: false, laterChanges: ['other'] } })
+})
+
+t.test('a PDF/A with a page added after its seal: paper required, with an integrity alert (R3)', async t => {
+  const report = await verifyFile(new TestPdf({ pdfa: true }).sign(pki).addPage().write(t), { trust })
+  t.match(report.decision, { outcome: 'paper_required', rule: 'R3', integrityAlert: true, reason: /Signature1: FORMAT_FAILURE/ })
+})
+
+t.test('a page added before signing is part of what was signed: TOTAL_PASSED', async t => {
+  const s = only((await verifyPdf(new TestPdf().addPage().sign(pki).write(t), { trust })).signatures, 'Signature1')
+  t.match(s, { indication: 'TOTAL_PASSED', scope: { wholeDocument: true } })
 })
 
 t.test('a truncated PDF is FORMAT_FAILURE with a reason, never a crash', async t => {

@@ -5,15 +5,19 @@ import { createLogger } from '../../logger.js'
 import { OcflObjectReader } from '../../ocfl/index.js'
 import { Revalidation } from '../../preservation/revalidate.js'
 import { LocalBlobStore } from '../../storage/index.js'
-import { emptyTrustStore, loadTrustDir, loadTrustStore, verifyFile, type FileSealReport } from '../../seals/index.js'
+import {
+  addToTrustDir, emptyTrustStore, loadTrustDir, loadTrustStore, readCertificateFile, SealVerifierPool, verifyFile, type FileSealReport
+} from '../../seals/index.js'
 import { parse, UsageError, type Command } from '../command.js'
 
 const help = `usage: lantai seals verify <file> [--trust DIR] [--json] [--origin born-digital|digitized] [--at TIME]
        lantai seals revalidate <package-id> [--json]
        lantai seals revalidate --review [--json]
+       lantai seals trust add <file.p12|.pfx|.pem|.cer|.der> [--password-env VAR] [--trust DIR] [--seal-maker]
 
 Verifies every electronic seal and signature in a file — PDF (PAdES), OFD (SES seals, SM2/SM3), or a
-CMS/PKCS#7 .p7s (detached over the file without .p7s, or enveloping) — against the trusted roots and
+CMS/PKCS#7 signature, known by its bytes under any name (detached: over the file of the same name
+without .p7s/.p7m/.p7/.pkcs7/.cms; or enveloping) — against the trusted roots and
 seal-making systems in --trust (default ./certs), with the revocation data found there and in the
 signature, and decides about paper (research-seals.md §6):
   paper_waived    a born-digital PDF/A or OFD with a seal that passed over the whole final document
@@ -33,7 +37,14 @@ seals revalidate re-checks the seals of a stored package's latest version in the
 LANTAI_DATA against the trust store as it is now (LANTAI_TRUST, default ./certs), records the new
 decisions and a seals.revalidated event, and prints what changed. --review does so for every package
 with a provisional decision (the review queue, rule R4). Runs beside a running service.
-exit status: 0 done, 1 an integrity alert, 2 usage error.`
+exit status: 0 done, 1 an integrity alert, 2 usage error.
+
+seals trust add copies the certificates of a PKCS#12 key store (.p12/.pfx, as a center receives its seal
+key; its password from the environment variable named by --password-env, else empty) or of a PEM/DER
+certificate file into the trust directory (--trust, default ./certs), as DER named by sha256: a
+self-signed certificate into roots/ (a trust anchor), the others into revocation/ (they help build
+paths), or all into seal-makers/ with --seal-maker. A private key is never copied. Prints one line per
+certificate. exit status: 0 done, 2 usage error or a file that cannot be read (a wrong password).`
 
 export const sealsCommand: Command = {
   name: 'seals',
@@ -41,9 +52,11 @@ export const sealsCommand: Command = {
   help,
   async run (argv) {
     const { values, positionals } = parse(argv, {
-      trust: { type: 'string' }, json: { type: 'boolean', default: false }, origin: { type: 'string' }, at: { type: 'string' }, review: { type: 'boolean', default: false }
+      trust: { type: 'string' }, json: { type: 'boolean', default: false }, origin: { type: 'string' }, at: { type: 'string' }, review: { type: 'boolean', default: false },
+      'password-env': { type: 'string' }, 'seal-maker': { type: 'boolean', default: false }
     })
     if (positionals[0] === 'revalidate') return await revalidate(positionals.slice(1), values.json === true, values.review === true)
+    if (positionals[0] === 'trust') return await trustAdd(positionals.slice(1), values.trust, values['password-env'], values['seal-maker'] === true)
     if (positionals[0] !== 'verify' || positionals.length !== 2) throw new UsageError('usage: lantai seals verify <file> | lantai seals revalidate <package-id>')
     const origin = values.origin
     if (origin !== undefined && origin !== 'born-digital' && origin !== 'digitized') throw new UsageError('--origin is born-digital or digitized')
@@ -62,9 +75,12 @@ async function revalidate (ids: string[], json: boolean, review: boolean): Promi
   if (review === (ids.length === 1) || ids.length > 1) throw new UsageError('usage: lantai seals revalidate <package-id> | lantai seals revalidate --review')
   const config = loadConfig()
   const catalogue = openCatalogue(join(config.dataDir, 'catalogue.sqlite'))
+  // a package may hold thousands of signed files: checked on worker threads as in the service
+  const sealVerifier = new SealVerifierPool()
   try {
     const revalidation = new Revalidation({
       catalogue,
+      sealVerifier,
       reader: new OcflObjectReader(new LocalBlobStore(join(config.dataDir, 'store'))),
       loadTrust: async () => await loadTrustDir(config.trustDir),
       scratchRoot: join(config.dataDir, 'scratch'),
@@ -85,8 +101,25 @@ async function revalidate (ids: string[], json: boolean, review: boolean): Promi
     }
     return results.some(r => r.summary.integrityAlerts.length > 0) ? 1 : 0
   } finally {
+    await sealVerifier.close()
     catalogue.close()
   }
+}
+
+async function trustAdd (args: string[], trust: string | undefined, passwordEnv: string | undefined, sealMaker: boolean): Promise<number> {
+  if (args[0] !== 'add' || args.length !== 2) throw new UsageError('usage: lantai seals trust add <file.p12|.pfx|.pem|.cer|.der> [--password-env VAR] [--trust DIR]')
+  const file = args[1] as string
+  // the password is named, never given on the command line, where ps and shell history would show it
+  const password = passwordEnv === undefined ? '' : process.env[passwordEnv]
+  if (password === undefined) throw new UsageError(`--password-env ${passwordEnv ?? ''}: that environment variable is not set`)
+  const contents = await readCertificateFile(file, password)
+  const dir = resolve(trust ?? 'certs')
+  const roles = { root: 'root (trust anchor)', 'seal-maker': 'seal-making system', path: 'path only' }
+  for (const a of await addToTrustDir(dir, contents.certificates, { sealMaker })) {
+    process.stdout.write(`${a.added ? 'added  ' : 'present'} ${join(dir, a.file)}  ${roles[a.role]}  ${a.subject}\n`)
+  }
+  if (contents.hasPrivateKey) process.stdout.write(`the private key in ${file} was not copied\n`)
+  return 0
 }
 
 function reportJson (r: FileSealReport): object {

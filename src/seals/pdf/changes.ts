@@ -17,8 +17,24 @@ export type ChangeClass =
 /** After the last signature only these keep it covering the final document (§6 rule R1). */
 export const ALLOWED_AFTER_SIGNING: ReadonlySet<ChangeClass> = new Set(['dss', 'document-timestamp'])
 
-/** Changes outside every class the PDF standard knows for signed documents (DSS "undefined changes", rule R3). */
+/**
+ * Changes outside every class the PDF standard allows after signing (DSS "undefined changes"): a new
+ * text on a page, a page added or removed, a catalog entry rewritten. They fail the signatures made
+ * before them (TOTAL_FAILED/FORMAT_FAILURE, rule R3), whatever the DocMDP level. Metadata (/Info, XMP)
+ * is not among them: writers touch it on every save, and it changes nothing a reader sees on a page.
+ */
 export const UNDEFINED_CHANGES: ReadonlySet<ChangeClass> = new Set(['page-content', 'other'])
+
+const UNDEFINED_DETAIL = new RegExp(`: (${[...UNDEFINED_CHANGES].join('|')})( |$)`)
+const UNREFERENCED = 'new, not referenced by any classified change'
+
+/**
+ * Whether a classified detail line ("object 4: page-content (changed, drawn by a page)") is an undefined
+ * change that fails a signature. A new object nothing references is not: no reader ever shows it (some
+ * writers leave such objects behind on every save); it still keeps the signature from covering the whole
+ * document.
+ */
+export const isUndefinedDetail = (detail: string): boolean => UNDEFINED_DETAIL.test(detail) && !detail.includes(UNREFERENCED)
 
 /**
  * ISO 32000-1 §12.8.2.2, DocMDP transform parameters, /P: "1 No changes to the document shall be permitted; any change
@@ -133,7 +149,7 @@ export function classifyRevision (doc: PdfDocument, rev: number): RevisionChange
       mark(ref, cls, 'new, referenced by a changed object of that class')
     }
   }
-  for (const num of changed.keys()) if (!assigned.has(num)) mark(num, 'other', changed.get(num)!.old === undefined ? 'new, not referenced by any classified change' : 'changed')
+  for (const num of changed.keys()) if (!assigned.has(num)) mark(num, 'other', changed.get(num)!.old === undefined ? UNREFERENCED : 'changed')
   return { revision: rev, classes, details }
 }
 
@@ -266,3 +282,26 @@ export function reachableFrom (doc: PdfDocument, start: PdfObject | undefined, r
   return seen
 }
 
+
+/**
+ * The pages of revision `rev`, counted as the leaves of its page tree (not its /Count, which an update
+ * can write to anything); undefined when the tree is beyond the bounds.
+ */
+export function pageCount (doc: PdfDocument, rev: number): number | undefined {
+  const root = doc.dict(doc.revisions[rev - 1]?.trailer.entries.get('Root'), rev)
+  const stack: Array<{ node: PdfObject | undefined, depth: number }> = [{ node: root?.entries.get('Pages'), depth: 0 }]
+  const visited = new Set<PdfDict>()
+  let pages = 0
+  let budget = doc.limits.maxTreeNodes
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!
+    if (--budget < 0 || depth > doc.limits.maxDepth) return undefined
+    const d = doc.dict(node, rev)
+    if (d === undefined || visited.has(d)) continue
+    visited.add(d)
+    if (nameOf(d.entries.get('Type')) === 'Page') { pages++; continue }
+    const kids = doc.resolve(d.entries.get('Kids'), rev)
+    if (isArray(kids)) for (const k of kids.items) stack.push({ node: k, depth: depth + 1 })
+  }
+  return pages
+}

@@ -3,7 +3,8 @@
 // and DocMDP. No cryptography here: verify-pdf.ts hands the CMS and the signed bytes to cms.ts.
 import { PdfFormatError, isString, nameOf } from './lexer.js'
 import {
-  ALLOWED_AFTER_SIGNING, classifyRevision, permittedByDocMdp, type ChangeClass, type RevisionChanges
+  ALLOWED_AFTER_SIGNING, classifyRevision, isUndefinedDetail, pageCount, permittedByDocMdp,
+  type ChangeClass, type RevisionChanges
 } from './changes.js'
 import { byteRangeOf, docMdpOf, findSignatureFields, type SignatureField } from './signature-fields.js'
 import { PdfDocument, type PdfLimits } from './xref.js'
@@ -28,6 +29,11 @@ export interface InspectedSignature {
   docMdp: number | undefined
   /** Changes the DocMDP level does not permit (ISO 32000-1 §12.8.2.2: "shall invalidate the signature"). */
   docMdpViolations: ChangeClass[]
+  /**
+   * Later updates that no rule allows after any signature (pages added or removed, undefined changes):
+   * each fails the signature with FORMAT_FAILURE, as DSS's PdfPageDifference and UndefinedChanges checks.
+   */
+  modificationViolations: string[]
   /** The /Contents bytes (hex decoded) and the signed bytes, when the ByteRange is usable. */
   contents: Uint8Array | undefined
   signedBytes: Uint8Array | undefined
@@ -60,7 +66,12 @@ export function inspectPdf (buf: Uint8Array, limits: PdfLimits, checkpoint?: () 
   for (let i = last.end; i < buf.length; i++) if (buf[i] !== 10 && buf[i] !== 13) appendedBytes++
 
   const fields = findSignatureFields(doc)
-  const signatures = fields.map(f => inspectSignature(doc, buf, f, changes, appendedBytes))
+  const pages = new Map<number, number | undefined>()
+  const pagesOf = (rev: number): number | undefined => {
+    if (!pages.has(rev)) pages.set(rev, pageCount(doc, rev))
+    return pages.get(rev)
+  }
+  const signatures = fields.map(f => inspectSignature(doc, buf, f, changes, appendedBytes, pagesOf))
   signatures.sort((a, b) => (a.signedRevision ?? Infinity) - (b.signedRevision ?? Infinity))
   // ISO 32000-1 §12.8.2.2: "A document can contain only one signature field that contains a DocMDP transform
   // method; it shall be the first signed field in the document."
@@ -70,7 +81,8 @@ export function inspectPdf (buf: Uint8Array, limits: PdfLimits, checkpoint?: () 
   return { revisions: n, signatures, changes, appendedBytes, dss: readDss(doc, changes), doc }
 }
 
-function inspectSignature (doc: PdfDocument, buf: Uint8Array, field: SignatureField, changes: RevisionChanges[], appendedBytes: number): InspectedSignature {
+function inspectSignature (doc: PdfDocument, buf: Uint8Array, field: SignatureField, changes: RevisionChanges[], appendedBytes: number,
+  pagesOf: (rev: number) => number | undefined): InspectedSignature {
   const sig = field.sig
   const subFilter = nameOf(sig.entries.get('SubFilter'))
   const type = nameOf(sig.entries.get('Type'))
@@ -123,9 +135,24 @@ function inspectSignature (doc: PdfDocument, buf: Uint8Array, field: SignatureFi
   const later = changes.filter(ch => signedRevision !== undefined && ch.revision > signedRevision)
   const classes = new Set<ChangeClass>()
   const details: string[] = []
+  const undefinedDetails: string[] = []
   for (const ch of later) {
     for (const cl of ch.classes) classes.add(cl)
     details.push(...ch.details.slice(0, 20).map(x => `revision ${ch.revision}: ${x}`))
+    undefinedDetails.push(...ch.details.filter(isUndefinedDetail).slice(0, 10).map(x => `revision ${ch.revision}: ${x}`))
+  }
+  // DSS PdfPageDifference: the pages a reader sees must be the pages that were signed
+  const modificationViolations: string[] = []
+  const finalRevision = doc.revisions.length
+  if (signedRevision !== undefined && signedRevision < finalRevision) {
+    const signedPages = pagesOf(signedRevision)
+    const finalPages = pagesOf(finalRevision)
+    if (signedPages !== finalPages) {
+      modificationViolations.push(`the signed revision has ${signedPages ?? 'an unreadable number of'} page(s), the final document ${finalPages ?? 'an unreadable number of'}: pages were added or removed after signing`)
+    }
+  }
+  if (undefinedDetails.length > 0) {
+    modificationViolations.push(`changed after signing in ways no signature, form-fill or annotation rule allows: ${undefinedDetails.slice(0, 10).join('; ')}`)
   }
   if (appendedBytes > 0) { classes.add('appended-bytes'); details.push(`${appendedBytes} byte(s) after the last %%EOF`) }
   const laterChanges = [...classes].sort()
@@ -142,7 +169,7 @@ function inspectSignature (doc: PdfDocument, buf: Uint8Array, field: SignatureFi
   const m = sig.entries.get('M')
   return {
     field, subFilter, kind, byteRange: br, problems, warnings, signedRevision, laterChanges, changeDetails: details,
-    wholeDocument, docMdp, docMdpViolations, contents, signedBytes,
+    wholeDocument, docMdp, docMdpViolations, modificationViolations, contents, signedBytes,
     claimedTime: isString(m) ? Buffer.from(m.bytes).toString('latin1') : undefined
   }
 }

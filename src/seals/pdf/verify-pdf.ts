@@ -8,7 +8,6 @@ import { blankReport, DEFAULT_VERIFY_LIMITS, emptyEvidence } from '../report.js'
 import { verifyCms, type CmsVerification } from '../cms.js'
 import { verifyTimestampToken } from '../timestamp.js'
 import type { TrustStore } from '../trust.js'
-import { UNDEFINED_CHANGES } from './changes.js'
 import { inspectPdf, type InspectedSignature, type PdfInspection } from './inspect.js'
 import { PdfFormatError } from './lexer.js'
 import { originHints } from './origin.js'
@@ -176,11 +175,14 @@ function applyStructure (r: SignatureReport, s: InspectedSignature): void {
     r.reasons.push(`the certification signature permits changes at level P=${s.docMdp ?? '?'} only, but later updates made: ${s.docMdpViolations.join(', ')}`)
     if (r.indication !== 'TOTAL_FAILED') { r.indication = 'TOTAL_FAILED'; r.subIndication = 'FORMAT_FAILURE' }
   }
-  const undefinedChanges = s.laterChanges.filter(c => UNDEFINED_CHANGES.has(c as never))
+  if (s.modificationViolations.length > 0) {
+    // EN 319 102-1 §5.2.2 format checking as DSS applies it to PDF: what was signed is not what is shown
+    r.reasons.push(...s.modificationViolations)
+    if (r.indication !== 'TOTAL_FAILED') { r.indication = 'TOTAL_FAILED'; r.subIndication = 'FORMAT_FAILURE' }
+  }
   if (s.laterChanges.length > 0 && !s.wholeDocument) {
     r.warnings.push(`changed after signing (${s.laterChanges.join(', ')}): the signature covers an earlier revision, not the final document`)
   }
-  if (undefinedChanges.length > 0) r.warnings.push(`undefined changes after signing: ${s.changeDetails.slice(0, 10).join('; ')}`)
 }
 
 function scopeOf (s: InspectedSignature, insp: PdfInspection): SignatureScope {
