@@ -152,6 +152,12 @@ t.test('over a real socket, a tar sent in pieces as application/octet-stream is 
   const ok = await send(tarOf(t, makeBag(t, { 'a.txt': 'alpha' })), 'application/octet-stream')
   t.equal(ok.status, 202, JSON.stringify(ok.json))
   t.match(ok.json, { contentType: 'application/x-tar', bytesReceived: Number })
+  // Stored before the test ends: tap removes the data directory before the service's teardown runs.
+  for (;;) {
+    const sub = service.catalogue.submissions.get(ok.json.id as string)
+    if (sub !== null && ['stored', 'rejected', 'failed'].includes(sub.state)) { t.equal(sub.state, 'stored'); break }
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
   // 2. The bomb is stopped while its body is still arriving; the answer still reaches the client.
   const bomb = await send(tarGzBomb(bagFiles({ 'a.txt': 'alpha' }, 'bag/'), 'bag/data/zeros.bin', 64), 'application/gzip')
   t.equal(bomb.status, 413, JSON.stringify(bomb.json))

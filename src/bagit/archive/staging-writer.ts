@@ -407,10 +407,6 @@ export class StagingWriter {
     const limits = this.#limits
     const total = this.bytes + chunk.length
     if (total > limits.maxTotalBytes) throw new LimitHit('BAG_LIMIT_TOTAL_SIZE', `more than ${limits.maxTotalBytes} bytes (limits.maxTotalBytes)`)
-    const space = this.#hooks.space
-    if (space !== undefined && total > space.bytes) {
-      throw new LantaiError('STAGING_FAILED', `the package needs more than the ${space.bytes} bytes staging can take (${space.free} free, ${space.reserve} kept in reserve)`, { code: 'ENOSPC', free: space.free, reserve: space.reserve })
-    }
     const ratio = limits.maxCompressionRatio
     const packed = this.packedSoFar?.()
     if (packed !== undefined && total > RATIO_ALLOWANCE_BYTES + ratio * packed) {
@@ -420,6 +416,11 @@ export class StagingWriter {
     const entryBytes = total - this.#entryStart
     if (entryPacked !== undefined && entryBytes > RATIO_ALLOWANCE_BYTES + ratio * entryPacked) {
       throw new LimitHit('BAG_LIMIT_COMPRESSION_RATIO', `${entryBytes} bytes from ${entryPacked} compressed bytes of this entry; limits.maxCompressionRatio is ${ratio}`)
+    }
+    // Last: when a bomb also fills the disk, the bomb is what the builder must hear about.
+    const space = this.#hooks.space
+    if (space !== undefined && total > space.bytes) {
+      throw new LantaiError('STAGING_FAILED', `the package needs more than the ${space.bytes} bytes staging can take (${space.free} free, ${space.reserve} kept in reserve)`, { code: 'ENOSPC', free: space.free, reserve: space.reserve })
     }
     this.bytes = total
     this.#progress(false)
