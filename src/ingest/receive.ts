@@ -125,14 +125,16 @@ export interface Received {
 }
 
 /**
- * sha256 over the lines `<sha256>  <path>\n` of every file of the bag, sorted by path (UTF-8 byte
- * order): the same bag gives the same value whether it came as tar, tar.gz or zip, and it costs no pass
+ * sha256 over the lines `<sha256>  <path>\n` (path percent-encoded) of every file of the bag, sorted
+ * by path (UTF-8 byte order): the same bag gives the same value whether it came as tar, tar.gz or zip, and it costs no pass
  * over the bytes, which the body's own sha256 did (a fifth digest of every byte, on the main thread).
  */
 export function packageSha256 (digests: ReadonlyMap<string, { digests: Digests }>): string {
   const paths = [...digests.keys()].map(p => Buffer.from(p, 'utf8')).sort(Buffer.compare)
   const h = createHash('sha256')
-  for (const p of paths) h.update(`${digests.get(p.toString('utf8'))?.digests.sha256 ?? ''}  ${p.toString('utf8')}\n`)
+  // Paths encoded as in a manifest (RFC 8493 §2.1.3): a name holding a line break cannot forge a line.
+  const line = (p: string): string => p.replace(/%/g, '%25').replace(/\n/g, '%0A').replace(/\r/g, '%0D')
+  for (const p of paths) h.update(`${digests.get(p.toString('utf8'))?.digests.sha256 ?? ''}  ${line(p.toString('utf8'))}\n`)
   return h.digest('hex')
 }
 
