@@ -126,8 +126,9 @@ export interface Received {
 
 /**
  * sha256 over the lines `<sha256>  <path>\n` (path percent-encoded) of every file of the bag, sorted
- * by path (UTF-8 byte order): the same bag gives the same value whether it came as tar, tar.gz or zip, and it costs no pass
- * over the bytes, which the body's own sha256 did (a fifth digest of every byte, on the main thread).
+ * by path (UTF-8 byte order): the same bag gives the same value whether it came as tar, tar.gz or zip,
+ * and it costs no pass over the bytes, which the body's own sha256 did (a fifth digest of every byte,
+ * on the main thread).
  */
 export function packageSha256 (digests: ReadonlyMap<string, { digests: Digests }>): string {
   const paths = [...digests.keys()].map(p => Buffer.from(p, 'utf8')).sort(Buffer.compare)
