@@ -20,6 +20,9 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: { transient: false, en: 'the package must be sent as application/x-tar, application/gzip or application/zip', zh: '数据包须以 application/x-tar、application/gzip 或 application/zip 发送' },
   UPLOAD_INCOMPLETE: { transient: true, en: 'the upload ended before the whole package arrived', zh: '上传在数据包完整到达前中断' },
   // uploads and archives (issue 11: 5, 9, 10, 12, 17)
+  UPLOAD_EMPTY: { transient: false, en: 'the upload is empty: send the package (tar, tar.gz or zip) as the request body', zh: '上传内容为空：请将数据包（tar、tar.gz 或 zip）作为请求体发送' },
+  UPLOAD_NOT_AN_ARCHIVE: { transient: false, en: 'the body is not a tar, tar.gz or zip archive by its first bytes, whatever its content type says', zh: '按开头字节判断，请求体不是 tar、tar.gz 或 zip 归档（与所声明的内容类型无关）' },
+  PACKAGE_LIMIT_EXCEEDED: { transient: false, en: 'unpacking the package hit a resource limit and stopped; the findings name the limit and the rule', zh: '解包数据包时超出资源限制并已停止；发现项列出了所触及的限制及规则' },
   FILE_NOT_FOUND: { transient: false, en: 'the package has no file at this logical path', zh: '数据包中没有该逻辑路径的文件' },
   PACKAGE_INVALID: { transient: false, en: 'the package has errors; the report lists every one', zh: '数据包有错误，报告列出了全部问题' },
   DUPLICATE_SUBMISSION: { transient: false, en: 'the package adds nothing: every file is already stored with the same digests', zh: '数据包没有新增内容：所有文件均已以相同摘要保存' },

@@ -6,7 +6,7 @@ export { SUPPORTED_ALGORITHMS, isSupportedAlgorithm, type Digests } from './algo
 export { HashPool } from './hash.js'
 export { validateBag, type BagReport, type BagStats, type ValidateOptions, type ValidationProgress } from './validate.js'
 export { archiveOnlyReport, validatePackage, withArchiveFindings, type PackageOptions, type PackageReport } from './package.js'
-export { detectArchiveKind, unpackArchive, type ArchiveKind, type EntryFile, type UnpackResult } from './archive/index.js'
+export { detectArchiveKind, sniffArchiveKind, unpackArchive, ARCHIVE_SNIFF_BYTES, type ArchiveKind, type EntryFile, type UnpackResult } from './archive/index.js'
 export { loadProfile, parseProfile, checkProfile, type BagitProfile, type BagFacts } from './profile.js'
 export { bagReportJson, findingJson, type BagReportJson, type FindingJson } from './report-json.js'
 export { nextEntry as nextZipEntry } from './archive/zip.js'

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { mkdir, rm } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
-import { Transform, type Readable, type TransformCallback } from 'node:stream'
+import { Readable, Transform, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { LantaiError, isLantaiError } from '../errors.js'
 import { sealFormatOf, SNIFF_BYTES, type FileSealReport } from '../seals/index.js'
-import { unpackArchive, type ArchiveKind, type BagLimits, type Digests, type EntryFile, type Finding, type HashPool } from '../bagit/index.js'
+import { ARCHIVE_SNIFF_BYTES, sniffArchiveKind, unpackArchive, type ArchiveKind, type BagLimits, type Digests, type EntryFile, type Finding, type HashPool } from '../bagit/index.js'
 
 // Stage 1, receive: the body goes to staging in one pass. Tar and tar.gz are unpacked as they stream in,
 // every file hashed in flight with the ingest algorithms (sha512 for OCFL, sha256, md5 and SM3 for
@@ -25,6 +25,71 @@ export const CONTENT_TYPES: Readonly<Record<string, ArchiveKind>> = {
   'application/x-gzip': 'tar.gz',
   'application/tar+gzip': 'tar.gz',
   'application/zip': 'zip'
+}
+
+/** The content type a submission is recorded with: the one its bytes announce, not the one declared. */
+export const CONTENT_TYPE_OF: Readonly<Record<ArchiveKind, string>> = {
+  tar: 'application/x-tar',
+  'tar.gz': 'application/gzip',
+  zip: 'application/zip'
+}
+
+export interface SniffedUpload {
+  /** The kind the first bytes announce; null when they are none we read. */
+  kind: ArchiveKind | null
+  /** Up to ARCHIVE_SNIFF_BYTES first bytes; empty for an empty body. */
+  head: Buffer
+  /** The whole body again, head included. */
+  body: Readable
+}
+
+/**
+ * Reads the first bytes of an upload and gives them back (unshift, so the request stream itself goes on
+ * and can still be drained after a refusal): builders' tools send archives as application/octet-stream,
+ * or with a type that contradicts the bytes, and the bytes are what the unpacker will read.
+ */
+export async function sniffUpload (body: Readable): Promise<SniffedUpload> {
+  const chunks: Buffer[] = []
+  let size = 0
+  while (size < ARCHIVE_SNIFF_BYTES) {
+    const chunk = body.read() as Buffer | null
+    if (chunk !== null) { chunks.push(chunk); size += chunk.length; continue }
+    if (body.readableEnded || body.destroyed) break
+    await new Promise<void>((resolve, reject) => {
+      const done = (): void => {
+        body.off('readable', done); body.off('end', done); body.off('close', done); body.off('error', fail)
+        resolve()
+      }
+      const fail = (err: Error): void => { done(); reject(err) }
+      body.on('readable', done); body.once('end', done); body.once('close', done); body.once('error', fail)
+    })
+  }
+  const all = Buffer.concat(chunks)
+  const head = all.subarray(0, ARCHIVE_SNIFF_BYTES)
+  let rest: Readable = body
+  // A body that ended within the sniff (a tiny tar.gz is a few hundred bytes) cannot take its bytes back.
+  if (body.readableEnded || body.destroyed) rest = Readable.from(all.length === 0 ? [] : [all])
+  else if (all.length > 0) body.unshift(all)
+  return { kind: sniffArchiveKind(head), head, body: rest }
+}
+
+// Well-known first bytes, to say in a 415 what was sent instead of an archive.
+const SIGNATURES: ReadonlyArray<[string, string]> = [
+  ['%PDF', 'a PDF document'], ['Rar!', 'a RAR archive'], ['7z\xbc\xaf\x27\x1c', 'a 7-Zip archive'],
+  ['BZh', 'a bzip2 stream'], ['\xfd7zXZ\x00', 'an xz stream'], ['\x28\xb5\x2f\xfd', 'a zstd stream'],
+  ['\x89PNG', 'a PNG image'], ['\xff\xd8\xff', 'a JPEG image'], ['II*\x00', 'a TIFF image'], ['MM\x00*', 'a TIFF image'],
+  ['\xd0\xcf\x11\xe0', 'an OLE2 file (an old Office document)'], ['AC10', 'an AutoCAD drawing'], ['--', 'a multipart form (send the archive itself as the body)'],
+  ['{', 'JSON'], ['[', 'JSON'], ['<', 'XML or HTML']
+]
+
+/** What the first bytes of a body that is no archive look like, for the 415 detail. */
+export function describeHead (head: Uint8Array): string {
+  const latin1 = Buffer.from(head).toString('latin1')
+  const hex = Buffer.from(head.subarray(0, 8)).toString('hex').replace(/(..)(?!$)/g, '$1 ')
+  const known = SIGNATURES.find(([magic]) => latin1.startsWith(magic))?.[1]
+  const text = known === undefined && /^[\t\n\r\x20-\x7e]{8,}/.test(latin1) ? 'text' : undefined
+  const what = known ?? text
+  return `the first bytes are ${hex}${what === undefined ? '' : ` (${what})`}; not tar (ustar at 257), gzip (1f 8b) or zip (50 4b 03 04)`
 }
 
 export interface ReceiveInput {
@@ -60,14 +125,17 @@ export interface Received {
 }
 
 /**
- * sha256 over the lines `<sha256>  <path>\n` of every file of the bag, sorted by path (UTF-8 byte
- * order): the same bag gives the same value whether it came as tar, tar.gz or zip, and it costs no pass
- * over the bytes, which the body's own sha256 did (a fifth digest of every byte, on the main thread).
+ * sha256 over the lines `<sha256>  <path>\n` (path percent-encoded) of every file of the bag, sorted
+ * by path (UTF-8 byte order): the same bag gives the same value whether it came as tar, tar.gz or zip,
+ * and it costs no pass over the bytes, which the body's own sha256 did (a fifth digest of every byte,
+ * on the main thread).
  */
 export function packageSha256 (digests: ReadonlyMap<string, { digests: Digests }>): string {
   const paths = [...digests.keys()].map(p => Buffer.from(p, 'utf8')).sort(Buffer.compare)
   const h = createHash('sha256')
-  for (const p of paths) h.update(`${digests.get(p.toString('utf8'))?.digests.sha256 ?? ''}  ${p.toString('utf8')}\n`)
+  // Paths encoded as in a manifest (RFC 8493 §2.1.3): a name holding a line break cannot forge a line.
+  const line = (p: string): string => p.replace(/%/g, '%25').replace(/\n/g, '%0A').replace(/\r/g, '%0D')
+  for (const p of paths) h.update(`${digests.get(p.toString('utf8'))?.digests.sha256 ?? ''}  ${line(p.toString('utf8'))}\n`)
   return h.digest('hex')
 }
 
@@ -125,11 +193,14 @@ export async function receivePackage (input: ReceiveInput, pool: HashPool): Prom
       checkComplete(tap.bytes, input.expectedBytes, bodyError)
       unpacked = await unpackArchive(spool, bagDir, { kind, limits: input.limits, signal: input.signal, nameEncoding: input.nameEncoding, onFile, durable: true })
       await rm(spool, { force: true })
+      limitHit(unpacked.findings)
     } else {
       input.body.once('error', err => tap.destroy(err as Error))
       unpacked = await unpackArchive(input.body.pipe(tap), bagDir, { kind, limits: input.limits, signal: input.signal, nameEncoding: input.nameEncoding, onFile, durable: true })
       // A capped or broken-off body looks like a truncated archive to the unpacker; it is the upload that failed.
       if (isLantaiError(tap.errored)) throw tap.errored
+      // A limit stops the unpacker before the body's end: that, not a short upload, is the answer.
+      limitHit(unpacked.findings)
       checkComplete(tap.bytes, input.expectedBytes, bodyError)
     }
   } catch (err) {
@@ -152,6 +223,19 @@ export async function receivePackage (input: ReceiveInput, pool: HashPool): Prom
     if (bagPath !== null) digests.set(bagPath, rec)
   }
   return { root: unpacked.root, bytes: tap.bytes, packageSha256: packageSha256(digests), archiveFindings: unpacked.findings, digests }
+}
+
+// The limits that stop an unpack midway (the others skip one entry and let the report list it).
+const STOPPING_LIMITS = new Set<string>(['BAG_LIMIT_TOTAL_SIZE', 'BAG_LIMIT_COMPRESSION_RATIO', 'BAG_LIMIT_FILE_COUNT'])
+
+/**
+ * A package that hit a stopping limit was not read to its end, so no report of it can be whole: the
+ * upload is refused at once (413) naming the limit, its rule and what was found, and nothing is kept.
+ */
+function limitHit (findings: readonly Finding[]): void {
+  const hit = findings.find(f => STOPPING_LIMITS.has(f.code))
+  if (hit === undefined) return
+  throw new LantaiError('PACKAGE_LIMIT_EXCEEDED', `${hit.code} (${hit.rule}): ${hit.message}`, { findings })
 }
 
 function checkComplete (bytes: number, expected: number | undefined, bodyError: unknown): void {

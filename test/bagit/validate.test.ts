@@ -288,9 +288,15 @@ t.test('OS junk and names Windows cannot hold are warnings', async t => {
   ])
 })
 
-t.test('limits: a 200-level nesting stops at maxPathDepth with a named rule', async t => {
+t.test('limits: a payload file 200 directories deep is valid under the default limits', async t => {
+  const root = makeBag(t, { [`${'d/'.repeat(200)}plan.pdf`]: '%PDF-1.7' })
+  const r = await validate(root)
+  t.same(r.errors, [])
+})
+
+t.test('limits: a 1025-level nesting stops at the default maxPathDepth (1024) with a named rule', async t => {
   const root = makeBag(t, { 'a.txt': 'alpha' })
-  mkdirSync(join(root, 'data', ...Array.from({ length: 200 }, () => 'd')), { recursive: true })
+  mkdirSync(join(root, 'data', ...Array.from({ length: 1025 }, () => 'd')), { recursive: true })
   const r = await validate(root)
   t.same(errorCodes(r), ['BAG_LIMIT_PATH_DEPTH'])
   t.match(r.errors[0]?.rule, /maxPathDepth/)

@@ -125,8 +125,8 @@ t.test('bad requests get clear problems and leave nothing behind', async t => {
   t.match(tooLarge.json, { code: 'PAYLOAD_TOO_LARGE' })
 
   const notArchive = await submit(s, code, Buffer.from('definitely not a tar file, just text'.repeat(20)))
-  t.equal(notArchive.statusCode, 202)
-  t.match(await s.settle(notArchive.json.id as string), { state: 'rejected' })
+  t.equal(notArchive.statusCode, 415, 'a body is known by its bytes: text is no archive, whatever its type says')
+  t.match(notArchive.json, { code: 'UPLOAD_NOT_AN_ARCHIVE' })
 
   const { readdirSync } = await import('node:fs')
   t.same(readdirSync(join(s.dataDir, 'staging')), [], 'staging is empty')

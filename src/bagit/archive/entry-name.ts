@@ -16,13 +16,14 @@ export interface UnsafeName {
 
 // Most filesystems (ext4, xfs, APFS, NTFS) cap one name at 255 bytes.
 const MAX_SEGMENT_BYTES = 255
-// C0 controls and DEL: NUL truncates names in syscalls, the rest break manifests and reports.
-const CONTROL = /[\u0000-\u001f\u007f]/ // eslint-disable-line no-control-regex
+// NUL truncates names in syscalls. Other controls are legal file names, exactly as in a directory bag:
+// RFC 8493 §2.1.3 percent-encodes CR and LF in manifests, and the validator warns about names Windows
+// cannot hold (BAG_NAME_NOT_PORTABLE).
 
 /** Returns the name to create, or why it must not be created. `''` means the archive root itself ("./"). */
 export function checkEntryName (raw: string): SafeName | UnsafeName {
   if (raw.length === 0) return { ok: false, reason: 'empty name' }
-  if (CONTROL.test(raw)) return { ok: false, reason: 'control character in name' }
+  if (raw.includes('\0')) return { ok: false, reason: 'NUL character in name' }
   if (raw.startsWith('/') || raw.startsWith('\\') || /^[A-Za-z]:/.test(raw)) return { ok: false, reason: 'absolute path' }
   // Backslash is a separator on Windows, so "a\..\..\x" is a traversal there; never guess.
   if (raw.includes('\\')) return { ok: false, reason: 'backslash in name' }

@@ -1,19 +1,19 @@
 // Serialized bags (tar, tar.gz, zip) unpacked as streams into an empty staging directory. A bad
 // archive is a list of findings; only the environment (disk, cancellation) makes this throw.
 import { createReadStream } from 'node:fs'
-import { readdir, realpath } from 'node:fs/promises'
+import { readdir, realpath, statfs } from 'node:fs/promises'
 import { Readable, addAbortSignal } from 'node:stream'
 import iconv from 'iconv-lite'
 import type { Finding } from '../findings.js'
-import { resolveLimits, type BagLimits } from '../limits.js'
+import { defaultStagingReserve, resolveLimits, type BagLimits } from '../limits.js'
 import { LantaiError } from '../../errors.js'
 import { detectArchiveKind, sniffArchiveKind, SNIFF_BYTES, type ArchiveKind } from './detect.js'
 import { findBagRoot } from './layout.js'
-import { StagingWriter, type EntryFile, type Progress } from './staging-writer.js'
+import { StagingWriter, type EntryFile, type Progress, type StagingSpace } from './staging-writer.js'
 import { unpackTar } from './tar.js'
 import { unpackZip } from './zip.js'
 
-export { detectArchiveKind, sniffArchiveKind, type ArchiveKind }
+export { detectArchiveKind, sniffArchiveKind, SNIFF_BYTES as ARCHIVE_SNIFF_BYTES, type ArchiveKind }
 export { checkEntryName } from './entry-name.js'
 export type { EntryFile, Progress }
 
@@ -53,7 +53,8 @@ export interface UnpackResult {
 /**
  * Unpacks `source` (a file path; for tar and tar.gz also a readable stream) into `stagingDir`,
  * which must exist and be empty. Never writes outside stagingDir and never throws for a bad
- * archive; throws LantaiError STAGING_FAILED, ABORTED, or USAGE (a zip given as a stream).
+ * archive; throws LantaiError STAGING_FAILED (also before the package would eat into the staging
+ * volume's reserve, limits.stagingReserveBytes), ABORTED, or USAGE (a zip given as a stream).
  */
 export async function unpackArchive (source: string | NodeJS.ReadableStream, stagingDir: string, options: UnpackOptions = {}): Promise<UnpackResult> {
   const { signal } = options
@@ -63,7 +64,9 @@ export async function unpackArchive (source: string | NodeJS.ReadableStream, sta
   }
   const dir = await emptyStaging(stagingDir)
   const limits = resolveLimits(options.limits)
+  const space = await stagingSpace(dir, limits.stagingReserveBytes)
   const writer = new StagingWriter(dir, limits, {
+    ...(space === undefined ? {} : { space }),
     ...(signal === undefined ? {} : { signal }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(options.onFile === undefined ? {} : { onFile: options.onFile }),
@@ -139,6 +142,22 @@ async function emptyStaging (stagingDir: string): Promise<string> {
   // An empty directory is what makes duplicate detection and "never overwrite" hold.
   if (names.length > 0) throw new LantaiError('STAGING_FAILED', `${stagingDir} is not empty`)
   return dir
+}
+
+/**
+ * What staging can take: the volume's free space less a reserve, read once at the start. Without it a
+ * bomb under a generous maxTotalBytes (1 TiB by default) would fill the disk the catalogue lives on.
+ */
+async function stagingSpace (dir: string, reserve: number | undefined): Promise<StagingSpace | undefined> {
+  let fs
+  try {
+    fs = await statfs(dir)
+  } catch {
+    return undefined // a filesystem that cannot say: ENOSPC still stops the unpack as STAGING_FAILED
+  }
+  const free = fs.bavail * fs.bsize
+  const kept = reserve ?? defaultStagingReserve(fs.blocks * fs.bsize)
+  return { bytes: Math.max(0, free - kept), free, reserve: kept }
 }
 
 function unreadable (file: string, err: unknown): LantaiError {

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises'
 import { crc32 } from 'node:zlib'
 import { Findings } from '../findings.js'
 import type { BagCode } from '../codes.js'
-import type { BagLimits } from '../limits.js'
+import { RATIO_ALLOWANCE_BYTES, type BagLimits } from '../limits.js'
 import { LantaiError } from '../../errors.js'
 import { fsyncEach, syncFilesystem } from '../../fs/durable.js'
 import { checkEntryName, printable, type SafeName } from './entry-name.js'
@@ -42,7 +42,14 @@ export interface StagingHooks {
    * staging, and the client may then forget its copy. A validator's scratch unpack does not need it.
    */
   durable?: boolean
+  /**
+   * What the staging volume can take (its free space less the reserve): going past it is the
+   * environment's failure (STAGING_FAILED), not the package's, and it is refused before the disk fills.
+   */
+  space?: StagingSpace
 }
+
+export interface StagingSpace { bytes: number, free: number, reserve: number }
 
 /** An entry's bytes: yauzl gives a node stream, tar-stream an async iterable. */
 export type EntryBody = Readable | AsyncIterable<Uint8Array>
@@ -50,9 +57,8 @@ export type EntryBody = Readable | AsyncIterable<Uint8Array>
 /** What the archive says an entry is; only files and directories are ever created. */
 export type EntryType = 'file' | 'directory' | 'link' | 'special'
 
-// Limits.maxCompressionRatio: small archives may legitimately compress very well (text, zeros in
-// CAD files); only a large expansion can hurt the disk.
-const RATIO_FLOOR = 16 * 1024 * 1024
+// Linux refuses a path of 4096 bytes or more (PATH_MAX counts the NUL).
+const PATH_MAX_BYTES = 4095
 const PROGRESS_EVERY = 4 * 1024 * 1024
 /** Files up to this size are gathered in memory and written behind the reader. */
 const SMALL_FILE_BYTES = 1024 * 1024
@@ -79,8 +85,13 @@ export class StagingWriter {
   readonly findings = new Findings()
   entries = 0
   bytes = 0
-  /** Compressed bytes consumed so far; undefined for plain tar, where no ratio applies. */
-  compressedBytes: number | undefined
+  /**
+   * Compressed bytes the decompressor has consumed so far (zlib's own count, so it does not depend on
+   * how the input was chunked); unset for plain tar, where no ratio applies.
+   */
+  packedSoFar: (() => number) | undefined
+  /** The same within the entry being written (zip: each entry is its own deflate stream). */
+  entryPackedSoFar: (() => number) | undefined
   /** Set once the archive is broken or a total limit is hit: no further entry is read. */
   stopped = false
 
@@ -91,6 +102,9 @@ export class StagingWriter {
   // file-over-directory clashes are found without asking the disk.
   readonly #claimed = new Map<string, 'file' | 'directory'>([['', 'directory']])
   readonly #made = new Set<string>()
+  readonly #dirBytes: number
+  /** this.bytes when the current entry began: its own expansion is measured from here. */
+  #entryStart = 0
   #reportedAt = 0
   readonly #writing = new Set<Promise<void>>()
   #writingBytes = 0
@@ -103,7 +117,11 @@ export class StagingWriter {
     this.#limits = limits
     this.#hooks = hooks
     this.#made.add(dir)
+    this.#dirBytes = Buffer.byteLength(dir + sep)
   }
+
+  /** Compressed bytes consumed so far, for progress and reports. */
+  get compressedBytes (): number | undefined { return this.packedSoFar?.() }
 
   /**
    * Decides whether an entry may be created, adding the finding when it may not.
@@ -128,6 +146,10 @@ export class StagingWriter {
     const pathBytes = Buffer.byteLength(name, 'utf8')
     if (pathBytes > this.#limits.maxPathBytes) {
       return this.#skip('BAG_LIMIT_PATH_LENGTH', name, `${pathBytes} bytes, limit ${this.#limits.maxPathBytes}`)
+    }
+    // Said before any mkdir: a path the filesystem cannot hold is the entry's problem, not a failed staging.
+    if (this.#dirBytes + pathBytes > PATH_MAX_BYTES) {
+      return this.#skip('BAG_LIMIT_PATH_LENGTH', name, `${pathBytes} bytes; below the staging directory the path would pass PATH_MAX (${PATH_MAX_BYTES + 1})`)
     }
 
     for (let i = 1; i < segments.length; i++) {
@@ -156,6 +178,7 @@ export class StagingWriter {
   async writeFile (entry: SafeName, source: EntryBody, expect: { crc32?: number, size?: number } = {}): Promise<void> {
     const target = this.#target(entry.name)
     await this.#mkdirs(dirname(target))
+    this.#entryStart = this.bytes
     const delegate = this.#hooks.onFile?.(entry.name, target, expect.size)
     if (delegate !== undefined) return await this.#writeDelegated(entry.name, target, delegate, source, expect)
     // A direct loop, not a stream pipeline per entry: a bag of 10,000 small files paid more for three
@@ -320,6 +343,7 @@ export class StagingWriter {
   async drain (archivePath: string, source: EntryBody): Promise<void> {
     const discard = new Writable({ write (_chunk, _enc, done) { done() } })
     const body = watched(source)
+    this.#entryStart = this.bytes
     try {
       await pipeline(body, this.#meter(), discard, this.#signalOption())
     } catch (err) {
@@ -374,14 +398,29 @@ export class StagingWriter {
     throw stagingFailed(err)
   }
 
-  /** Counts every uncompressed byte before it is written, so a bomb stops at the limit, not at a full disk. */
+  /**
+   * Counts every uncompressed byte before it is written, so a bomb stops at the limit, not at a full
+   * disk. Expansion is measured against the compressed bytes consumed so far, not the archive's size:
+   * staging never holds more than RATIO_ALLOWANCE_BYTES + maxCompressionRatio × what was read.
+   */
   #account (chunk: Uint8Array): void {
     const limits = this.#limits
     const total = this.bytes + chunk.length
-    if (total > limits.maxTotalBytes) throw new LimitHit('BAG_LIMIT_TOTAL_SIZE', `more than ${limits.maxTotalBytes} bytes`)
-    const packed = this.compressedBytes
-    if (packed !== undefined && total > RATIO_FLOOR && total / Math.max(packed, 1) > limits.maxCompressionRatio) {
-      throw new LimitHit('BAG_LIMIT_COMPRESSION_RATIO', `${total} bytes from ${packed} compressed, ratio limit ${limits.maxCompressionRatio}`)
+    if (total > limits.maxTotalBytes) throw new LimitHit('BAG_LIMIT_TOTAL_SIZE', `more than ${limits.maxTotalBytes} bytes (limits.maxTotalBytes)`)
+    const ratio = limits.maxCompressionRatio
+    const packed = this.packedSoFar?.()
+    if (packed !== undefined && total > RATIO_ALLOWANCE_BYTES + ratio * packed) {
+      throw new LimitHit('BAG_LIMIT_COMPRESSION_RATIO', `${total} bytes from ${packed} compressed bytes read so far; limits.maxCompressionRatio is ${ratio}`)
+    }
+    const entryPacked = this.entryPackedSoFar?.()
+    const entryBytes = total - this.#entryStart
+    if (entryPacked !== undefined && entryBytes > RATIO_ALLOWANCE_BYTES + ratio * entryPacked) {
+      throw new LimitHit('BAG_LIMIT_COMPRESSION_RATIO', `${entryBytes} bytes from ${entryPacked} compressed bytes of this entry; limits.maxCompressionRatio is ${ratio}`)
+    }
+    // Last: when a bomb also fills the disk, the bomb is what the builder must hear about.
+    const space = this.#hooks.space
+    if (space !== undefined && total > space.bytes) {
+      throw new LantaiError('STAGING_FAILED', `the package needs more than the ${space.bytes} bytes staging can take (${space.free} free, ${space.reserve} kept in reserve)`, { code: 'ENOSPC', free: space.free, reserve: space.reserve })
     }
     this.bytes = total
     this.#progress(false)

@@ -1,5 +1,5 @@
 // Tar and tar.gz read in one forward pass, so a request body can be unpacked while it arrives.
-import { Transform, type Readable, type TransformCallback } from 'node:stream'
+import type { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createGunzip } from 'node:zlib'
 import tar, { type Header } from 'tar-stream'
@@ -22,8 +22,11 @@ export async function unpackTar (source: Readable, writer: StagingWriter, option
   const extract = tar.extract({ allowUnknownFormat: true, filenameEncoding: 'latin1' } as Parameters<typeof tar.extract>[0])
   const stages: Array<Readable | Transform> = [source]
   if (options.gzipped) {
-    writer.compressedBytes = 0
-    stages.push(countBytes(n => { writer.compressedBytes = (writer.compressedBytes ?? 0) + n }), createGunzip())
+    const gunzip = createGunzip()
+    // zlib counts the input it has actually inflated; a count of what was handed to it would credit a
+    // whole request body that arrived as one chunk (issue 11 item 5).
+    writer.packedSoFar = () => gunzip.bytesWritten
+    stages.push(gunzip)
   }
   let feedError: unknown
   const feeding = pipeline([...stages, extract], options.signal === undefined ? {} : { signal: options.signal })
@@ -91,13 +94,4 @@ function entryName (header: Header, nameEncoding: string): string {
 function describe (err: unknown, last: string | undefined): string {
   const message = err instanceof Error ? err.message : String(err)
   return last === undefined ? message : `after this entry: ${message}`
-}
-
-function countBytes (count: (n: number) => void): Transform {
-  return new Transform({
-    transform (chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) {
-      count(chunk.length)
-      done(null, chunk)
-    }
-  })
 }

@@ -1,4 +1,7 @@
 // Zip needs random access (the central directory is at the end), so it is read from a file only.
+import { Transform, type Readable, type TransformCallback } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { createInflateRaw } from 'node:zlib'
 import yauzl, { type Entry, type ZipFile } from 'yauzl'
 import { decodeNameBytes } from './entry-name.js'
 import type { EntryType, StagingWriter } from './staging-writer.js'
@@ -28,8 +31,12 @@ export async function unpackZip (file: string, writer: StagingWriter, options: Z
     return
   }
   zip.on('error', () => { /* reported through nextEntry; a listener keeps a late error from crashing the process */ })
-  writer.compressedBytes = 0
-  let claimedCompressed = 0
+  // Compressed bytes of the entries done, plus the current entry's inflated so far; capped at the
+  // file size so overlapping entries (a non-recursive bomb) cannot earn credit by reading bytes twice.
+  let packedBefore = 0
+  let current: () => number = () => 0
+  writer.packedSoFar = () => Math.min(packedBefore + current(), zip.fileSize)
+  writer.entryPackedSoFar = () => current()
   let last: string | undefined
   try {
     while (!writer.stopped) {
@@ -59,23 +66,25 @@ export async function unpackZip (file: string, writer: StagingWriter, options: Z
         writer.findings.add('BAG_ARCHIVE_ENTRY_UNSUPPORTED', { path: admitted.name, detail: `${admitted.name} (method ${entry.compressionMethod})` })
         continue
       }
-      // The ratio's denominator: the entry's compressed size, which yauzl has checked lies inside
-      // the file; capped at the file size so overlapping entries (a non-recursive bomb) cannot inflate it.
-      claimedCompressed += entry.compressedSize
-      writer.compressedBytes = Math.min(claimedCompressed, zip.fileSize)
-      let data
+      let packed: Readable
       try {
-        data = await zip.openReadStreamPromise(entry)
+        // Raw bytes, inflated here: zlib's count of what it consumed is the ratio's denominator, so a
+        // bomb entry is stopped within RATIO_ALLOWANCE_BYTES + ratio × what was read, not × its size.
+        packed = await zip.openReadStreamPromise(entry, { decodeFileData: false })
       } catch (err) {
         writer.corrupt(admitted.name, message(err))
         break
       }
-      // yauzl's size check runs as soon as bytes arrive, before the writer has opened the target
-      // and started reading: without a listener that early error would crash the process. The
-      // stream keeps the error, and the writer's read of it still fails with it.
+      const data = entry.compressionMethod === DEFLATED ? inflated(packed, entry.uncompressedSize) : stored(packed)
+      current = data.consumed
+      // An error raised before the writer starts reading must not crash the process: the stream
+      // keeps it, and the writer's read of it still fails with it.
       data.on('error', () => {})
-      // yauzl checks the byte count (validateEntrySizes) but not the CRC-32; the writer does.
+      // Stored entries: yauzl checked the sizes agree (validateEntrySizes); deflated ones are held to
+      // their size by inflated(). Neither checks the CRC-32; the writer does.
       await writer.writeFile(admitted, data, { crc32: entry.crc32, size: entry.uncompressedSize })
+      packedBefore += entry.compressedSize
+      current = () => 0
     }
   } finally {
     zip.close()
@@ -116,6 +125,40 @@ function entryType (entry: Entry, name: string): EntryType {
   if (format === S_IFDIR || name.endsWith('/')) return 'directory'
   if (format !== 0 && format !== S_IFREG) return 'special'
   return 'file'
+}
+
+/** An entry's bytes, and how many of its compressed bytes were consumed to give them. */
+type EntryData = Readable & { consumed: () => number }
+
+function stored (raw: Readable): EntryData {
+  let read = 0
+  const counted = new Transform({
+    transform (chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) {
+      read += chunk.length
+      done(null, chunk)
+    }
+  })
+  pipeline(raw, counted).catch(() => {})
+  return Object.assign(counted, { consumed: () => read })
+}
+
+/** Inflates a deflated entry's raw bytes, holding it to the size the archive records for it. */
+function inflated (raw: Readable, size: number): EntryData {
+  const inflate = createInflateRaw()
+  let out = 0
+  const counted = new Transform({
+    transform (chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) {
+      out += chunk.length
+      if (out > size) { done(new Error(`too many bytes in the stream: expected ${size}, got at least ${out}`)); return }
+      done(null, chunk)
+    },
+    flush (done: TransformCallback) {
+      done(out < size ? new Error(`not enough bytes in the stream: expected ${size}, got only ${out}`) : null)
+    }
+  })
+  // Errors reach the reader through `counted`, which pipeline destroys with them.
+  pipeline(raw, inflate, counted).catch(() => {})
+  return Object.assign(counted, { consumed: () => inflate.bytesWritten })
 }
 
 const message = (err: unknown): string => err instanceof Error ? err.message : String(err)

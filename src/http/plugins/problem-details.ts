@@ -11,6 +11,7 @@ import { ERROR_CODES, isLantaiError, type ErrorCode } from '../../errors.js'
 // which stay as they are; a LantaiError whose details carry `detailZh` gives its own Chinese specifics.
 
 const STATUS: Partial<Record<string, number>> = {
+  UPLOAD_EMPTY: 400, UPLOAD_NOT_AN_ARCHIVE: 415, PACKAGE_LIMIT_EXCEEDED: 413,
   USAGE: 400, REQUEST_INVALID: 400, PROFILE_INVALID: 400, CONFIG_INVALID: 500, PROJECT_CODE_INVALID: 400,
   UNAUTHENTICATED: 401, FORBIDDEN: 403,
   NOT_FOUND: 404, PATH_NOT_FOUND: 404, PROJECT_NOT_FOUND: 404, SUBMISSION_NOT_FOUND: 404, PACKAGE_NOT_FOUND: 404, FILE_NOT_FOUND: 404, STORAGE_NOT_FOUND: 404, TOKEN_NOT_FOUND: 404,

@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox'
 import type { Catalogue } from '../../catalogue/index.js'
 import { LantaiError } from '../../errors.js'
 import { ROLES } from '../../auth/roles.js'
-import { CONTENT_TYPES } from '../../ingest/receive.js'
+import { CONTENT_TYPE_OF, describeHead, sniffUpload } from '../../ingest/receive.js'
 import type { Ingest } from '../../ingest/ingest.js'
 import { Page, ProblemResponses } from '../schemas/common.js'
 import { pageOf, ProjectCode, SubmissionView } from '../schemas/views.js'
@@ -13,29 +13,51 @@ export interface SubmissionRoutesOptions { catalogue: Catalogue, ingest: Ingest 
 
 export const submissionRoutes: FastifyPluginAsyncTypebox<SubmissionRoutesOptions> = async (app, { catalogue, ingest }) => {
   // The package is the raw body, streamed straight into staging: never buffered, never parsed here.
-  app.addContentTypeParser(Object.keys(CONTENT_TYPES), (_req, payload, done) => { done(null, payload) })
+  // Whatever the declared type (application/octet-stream, a wrong one, even application/json), the
+  // body's first bytes decide what it is, so no parser of this scope may read it as something else.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', (_req, payload, done) => { done(null, payload) })
 
   app.post('/submissions', {
     config: { roles: ['admin', 'archivist'] },
     schema: {
       summary: 'Submit a package (BagIt in tar, tar.gz or zip) as the raw request body',
-      description: 'The body is unpacked and hashed as it arrives. The answer comes once the upload is in staging; checking and storing continue in the background: follow `GET /v1/submissions/{id}`.',
+      description: 'The body is unpacked and hashed as it arrives. The answer comes once the upload is in staging; checking and storing continue in the background: follow `GET /v1/submissions/{id}`. ' +
+        'The body is recognised by its first bytes (tar: `ustar` at offset 257, gzip: `1f 8b`, zip: `50 4b 03 04`), not by its content type: `application/octet-stream` or a type that contradicts the bytes is read as the bytes say, and the submission records the type that matches them. ' +
+        'An empty body is 400 `UPLOAD_EMPTY`; a body that is no archive is 415 `UPLOAD_NOT_AN_ARCHIVE` naming its first bytes; a package that hits a resource limit while it is unpacked (a decompression bomb, too many files, more than `maxTotalBytes`) is 413 `PACKAGE_LIMIT_EXCEEDED` with the finding that names the limit and its rule.',
       tags: ['submissions'],
       querystring: Type.Object({
         project: ProjectCode,
         mode: Type.Optional(Type.Union([Type.Literal('supplement'), Type.Literal('replace')], { description: 'supplement (default): the files add to or replace those of the head, and lantai-remove.txt in the bag lists paths to remove; replace: the payload is the whole new head' }))
       }),
-      response: { 202: SubmissionView, ...ProblemResponses, 413: ProblemResponses[400], 415: ProblemResponses[400] }
+      response: { 202: SubmissionView, ...ProblemResponses, 413: ProblemResponses[400], 415: ProblemResponses[400], 507: ProblemResponses[400] }
     }
   }, async (req, reply) => {
     const length = req.headers['content-length']
+    const declared = req.headers['content-type'] ?? '(none)'
+    // What needs no body is answered before any of it is read (ingest.submit checks the same again).
+    if (catalogue.projects.get(req.query.project) === null) throw new LantaiError('PROJECT_NOT_FOUND', req.query.project)
+    if (length !== undefined && Number(length) > ingest.deps.maxUploadBytes) {
+      throw new LantaiError('PAYLOAD_TOO_LARGE', `${length} bytes announced, the limit is ${ingest.deps.maxUploadBytes}`)
+    }
+    // No content type and no body: fastify calls no parser, and there is no body stream at all.
+    if (req.body === undefined || length === '0') throw new LantaiError('UPLOAD_EMPTY', `the body has 0 bytes (content type ${declared})`)
     const abort = new AbortController()
     req.raw.once('close', () => { if (!req.raw.complete) abort.abort(new LantaiError('UPLOAD_INCOMPLETE', 'the client disconnected')) })
+    const gone = (cause?: unknown): LantaiError => new LantaiError('UPLOAD_INCOMPLETE', 'the client disconnected', {}, { cause })
+    const sniffed = await sniffUpload(req.body as Readable).catch((err: unknown) => { throw gone(err) })
+    // A client that left within the first bytes sent no package, whatever those bytes look like.
+    if (req.raw.destroyed && !req.raw.readableEnded) throw gone()
+    if (sniffed.head.length === 0) throw new LantaiError('UPLOAD_EMPTY', `the body has 0 bytes (content type ${declared})`)
+    if (sniffed.kind === null) {
+      sniffed.body.resume() // the rest is not read; discarded, so the connection can close cleanly
+      throw new LantaiError('UPLOAD_NOT_AN_ARCHIVE', `${describeHead(sniffed.head)} (content type ${declared})`)
+    }
     const sub = await ingest.submit({
       projectCode: req.query.project,
       mode: req.query.mode,
-      contentType: req.headers['content-type'] ?? '',
-      body: req.body as Readable,
+      contentType: CONTENT_TYPE_OF[sniffed.kind],
+      body: sniffed.body,
       expectedBytes: length === undefined ? undefined : Number(length),
       principal: req.principal,
       signal: abort.signal
