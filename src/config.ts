@@ -1,6 +1,9 @@
-import { resolve } from 'node:path'
+import { statSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import cron from 'node-cron'
 import { LantaiError } from './errors.js'
 
 // STYLE.md "Config": only LANTAI_* variables, defaults applied, the result checked by a schema, and
@@ -24,6 +27,35 @@ export type Config = Static<typeof ConfigSchema>
 
 const int = (raw: string | undefined, fallback: number): number => raw === undefined || raw === '' ? fallback : (/^\d+$/.test(raw) ? Number(raw) : NaN)
 
+/** The variable behind each field, and what it allows: a bad value is reported with both. */
+const VARIABLES: Record<keyof Config, { name: string, allowed: string }> = {
+  dataDir: { name: 'LANTAI_DATA', allowed: 'a directory path' },
+  host: { name: 'LANTAI_HOST', allowed: 'a host name or IP address to listen on' },
+  port: { name: 'LANTAI_PORT', allowed: 'a whole number from 0 to 65535 (0: any free port)' },
+  logLevel: { name: 'LANTAI_LOG_LEVEL', allowed: 'fatal, error, warn, info, debug, trace or silent' },
+  maxUploadBytes: { name: 'LANTAI_MAX_UPLOAD_BYTES', allowed: 'a whole number of bytes, at least 1' },
+  ingestConcurrency: { name: 'LANTAI_INGEST_CONCURRENCY', allowed: 'a whole number from 1 to 64' },
+  policiesDir: { name: 'LANTAI_POLICIES', allowed: 'an existing storage-policies directory' },
+  bagitProfile: { name: 'LANTAI_BAGIT_PROFILE', allowed: 'a BagIt profile JSON file, or empty for none' },
+  trustDir: { name: 'LANTAI_TRUST', allowed: 'an existing certs directory, or "none"' },
+  fixitySchedule: { name: 'LANTAI_FIXITY_CRON', allowed: 'a cron expression of 5 or 6 fields (e.g. "0 2 * * *"), or "off"' }
+}
+
+/** Where the package is installed (src/ or dist/ sits one level below it). */
+export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+const isDirectory = (path: string): boolean => { try { return statSync(path).isDirectory() } catch { return false } }
+
+/**
+ * A directory the service ships with (storage-policies/, certs/): the variable when set, else the one in
+ * the working directory, else the installed package's, so `lantai` works from any folder.
+ */
+function shipped (value: string | undefined, cwd: string, name: string): string {
+  if (value !== undefined && value !== '') return resolve(cwd, value)
+  const local = resolve(cwd, name)
+  return isDirectory(local) ? local : join(PACKAGE_ROOT, name)
+}
+
 export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const config = {
     dataDir: resolve(cwd, env.LANTAI_DATA ?? 'var'),
@@ -32,19 +64,25 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
     logLevel: env.LANTAI_LOG_LEVEL ?? 'info',
     maxUploadBytes: int(env.LANTAI_MAX_UPLOAD_BYTES, 64 * 1024 ** 3),
     ingestConcurrency: int(env.LANTAI_INGEST_CONCURRENCY, 2),
-    policiesDir: resolve(cwd, env.LANTAI_POLICIES ?? 'storage-policies'),
+    policiesDir: shipped(env.LANTAI_POLICIES, cwd, 'storage-policies'),
     bagitProfile: env.LANTAI_BAGIT_PROFILE === undefined || env.LANTAI_BAGIT_PROFILE === '' ? null : resolve(cwd, env.LANTAI_BAGIT_PROFILE),
-    trustDir: env.LANTAI_TRUST === 'none' ? null : resolve(cwd, env.LANTAI_TRUST ?? 'certs'),
+    trustDir: env.LANTAI_TRUST === 'none' ? null : shipped(env.LANTAI_TRUST, cwd, 'certs'),
     fixitySchedule: env.LANTAI_FIXITY_CRON === undefined || env.LANTAI_FIXITY_CRON === '' ? null : env.LANTAI_FIXITY_CRON
   }
-  const names: Record<string, string> = {
-    dataDir: 'LANTAI_DATA', host: 'LANTAI_HOST', port: 'LANTAI_PORT', logLevel: 'LANTAI_LOG_LEVEL', maxUploadBytes: 'LANTAI_MAX_UPLOAD_BYTES',
-    ingestConcurrency: 'LANTAI_INGEST_CONCURRENCY', policiesDir: 'LANTAI_POLICIES', bagitProfile: 'LANTAI_BAGIT_PROFILE', trustDir: 'LANTAI_TRUST', fixitySchedule: 'LANTAI_FIXITY_CRON'
-  }
-  const problems = [...Value.Errors(ConfigSchema, config)].map(e => {
-    const key = e.path.split('/')[1] ?? ''
-    return `${names[key] ?? key}=${JSON.stringify(env[names[key] ?? ''] ?? '')}: ${e.message}`
+  const bad = new Set<keyof Config>()
+  for (const e of Value.Errors(ConfigSchema, config)) bad.add((e.path.split('/')[1] ?? '') as keyof Config)
+  // What the schema cannot see: a cron typo would otherwise surface as node-cron's stack at start.
+  if (config.fixitySchedule !== null && config.fixitySchedule !== 'off' && !cron.validate(config.fixitySchedule)) bad.add('fixitySchedule')
+  if (!isDirectory(config.policiesDir)) bad.add('policiesDir')
+  if (config.trustDir !== null && env.LANTAI_TRUST !== undefined && env.LANTAI_TRUST !== '' && !isDirectory(config.trustDir)) bad.add('trustDir')
+  // notice (六) for operators too: every bad value at once, each with its variable, value and what is allowed.
+  const problems = [...bad].filter(k => k in VARIABLES).map(k => {
+    const { name, allowed } = VARIABLES[k]
+    return { variable: name, value: env[name] ?? '', allowed }
   })
-  if (problems.length > 0) throw new LantaiError('CONFIG_INVALID', [...new Set(problems)].join('; '), { problems })
+  if (problems.length > 0) {
+    const text = problems.map(p => `${p.variable}=${JSON.stringify(p.value)} (allowed: ${p.allowed})`).join('; ')
+    throw new LantaiError('CONFIG_INVALID', text, { problems })
+  }
   return config as Config
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { HashPool } from '../../bagit/index.js'
-import { openCatalogue } from '../../catalogue/index.js'
 import { loadConfig } from '../../config.js'
+import { openDataCatalogue } from '../data-dir.js'
 import { FixityService, loadFixityPolicy } from '../../fixity/index.js'
 import { createLogger } from '../../logger.js'
 import { OcflObjectReader } from '../../ocfl/index.js'
@@ -32,7 +32,7 @@ export const fixityCommand: Command = {
     const grace = intOption(values.grace, 'grace')
     if (positionals[0] !== 'run' || positionals.length !== 1) throw new UsageError('the only subcommand is: fixity run [--package ID]')
     const config = loadConfig()
-    const catalogue = openCatalogue(join(config.dataDir, 'catalogue.sqlite'))
+    const catalogue = openDataCatalogue(config)
     const pool = new HashPool()
     try {
       if (values.package !== undefined && catalogue.packages.get(values.package) === null) throw new UsageError(`no package ${values.package}`)

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path'
-import { openCatalogue } from '../../catalogue/index.js'
 import { loadConfig } from '../../config.js'
+import { openDataCatalogue } from '../data-dir.js'
 import { createLogger } from '../../logger.js'
 import { OcflObjectReader } from '../../ocfl/index.js'
 import { Revalidation } from '../../preservation/revalidate.js'
@@ -61,7 +61,7 @@ export const sealsCommand: Command = {
 async function revalidate (ids: string[], json: boolean, review: boolean): Promise<number> {
   if (review === (ids.length === 1) || ids.length > 1) throw new UsageError('usage: lantai seals revalidate <package-id> | lantai seals revalidate --review')
   const config = loadConfig()
-  const catalogue = openCatalogue(join(config.dataDir, 'catalogue.sqlite'))
+  const catalogue = openDataCatalogue(config)
   try {
     const revalidation = new Revalidation({
       catalogue,
