@@ -57,24 +57,26 @@ function shipped (value: string | undefined, cwd: string, name: string): string 
 }
 
 export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  // An empty variable is an unset one (a `LANTAI_DATA=` line in a unit file means "the default").
+  const v = (name: string): string | undefined => env[name] === '' ? undefined : env[name]
   const config = {
-    dataDir: resolve(cwd, env.LANTAI_DATA ?? 'var'),
-    host: env.LANTAI_HOST ?? '127.0.0.1',
-    port: int(env.LANTAI_PORT, 7480),
-    logLevel: env.LANTAI_LOG_LEVEL ?? 'info',
-    maxUploadBytes: int(env.LANTAI_MAX_UPLOAD_BYTES, 64 * 1024 ** 3),
-    ingestConcurrency: int(env.LANTAI_INGEST_CONCURRENCY, 2),
-    policiesDir: shipped(env.LANTAI_POLICIES, cwd, 'storage-policies'),
-    bagitProfile: env.LANTAI_BAGIT_PROFILE === undefined || env.LANTAI_BAGIT_PROFILE === '' ? null : resolve(cwd, env.LANTAI_BAGIT_PROFILE),
-    trustDir: env.LANTAI_TRUST === 'none' ? null : shipped(env.LANTAI_TRUST, cwd, 'certs'),
-    fixitySchedule: env.LANTAI_FIXITY_CRON === undefined || env.LANTAI_FIXITY_CRON === '' ? null : env.LANTAI_FIXITY_CRON
+    dataDir: resolve(cwd, v('LANTAI_DATA') ?? 'var'),
+    host: v('LANTAI_HOST') ?? '127.0.0.1',
+    port: int(v('LANTAI_PORT'), 7480),
+    logLevel: v('LANTAI_LOG_LEVEL') ?? 'info',
+    maxUploadBytes: int(v('LANTAI_MAX_UPLOAD_BYTES'), 64 * 1024 ** 3),
+    ingestConcurrency: int(v('LANTAI_INGEST_CONCURRENCY'), 2),
+    policiesDir: shipped(v('LANTAI_POLICIES'), cwd, 'storage-policies'),
+    bagitProfile: v('LANTAI_BAGIT_PROFILE') === undefined ? null : resolve(cwd, v('LANTAI_BAGIT_PROFILE') ?? ''),
+    trustDir: v('LANTAI_TRUST') === 'none' ? null : shipped(v('LANTAI_TRUST'), cwd, 'certs'),
+    fixitySchedule: v('LANTAI_FIXITY_CRON') ?? null
   }
   const bad = new Set<keyof Config>()
   for (const e of Value.Errors(ConfigSchema, config)) bad.add((e.path.split('/')[1] ?? '') as keyof Config)
   // What the schema cannot see: a cron typo would otherwise surface as node-cron's stack at start.
   if (config.fixitySchedule !== null && config.fixitySchedule !== 'off' && !cron.validate(config.fixitySchedule)) bad.add('fixitySchedule')
   if (!isDirectory(config.policiesDir)) bad.add('policiesDir')
-  if (config.trustDir !== null && env.LANTAI_TRUST !== undefined && env.LANTAI_TRUST !== '' && !isDirectory(config.trustDir)) bad.add('trustDir')
+  if (config.trustDir !== null && v('LANTAI_TRUST') !== undefined && !isDirectory(config.trustDir)) bad.add('trustDir')
   // notice (六) for operators too: every bad value at once, each with its variable, value and what is allowed.
   const problems = [...bad].filter(k => k in VARIABLES).map(k => {
     const { name, allowed } = VARIABLES[k]
