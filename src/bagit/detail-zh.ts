@@ -58,7 +58,7 @@ const RULES: readonly Rule[] = [
   [/^(.+) \(method (\d+)\)$/, '$1（压缩方法 $2）'],
   [/^after this entry: (.+)$/, '在此条目之后：$1'],
   // Inside a detail: "bag-info.txt line 3: …", "line 2: …", "continuation with nothing to continue".
-  [/(^|\s)line (\d+):/, '$1第 $2 行：'],
+  [/(^|\s)line (\d+): ?/, '$1第 $2 行：'],
   [/continuation with nothing to continue$/, '续行前没有可接续的行'],
   [/ \(BagIt 1\.0 allows no extra whitespace\)$/, '（BagIt 1.0 不允许多余空白）'],
   [/ for (\S+)$/, '（$1）']
