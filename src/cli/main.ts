@@ -18,6 +18,12 @@ import { errorLine, UsageError, type Command } from './command.js'
 
 const COMMANDS: readonly Command[] = [serveCommand, validateCommand, bagCommand, ingestCommand, tokenCommand, fixityCommand, ocflCommand, sealsCommand]
 
+/** Chinese summaries of commands whose modules do not carry one yet. */
+const SUMMARY_ZH: Readonly<Record<string, string>> = {
+  fixity: '立即核对已存文件的摘要（全部或单个数据包）',
+  seals: '电子印章：校验文件的印章与签名，或按当前信任库重新验证已存数据包'
+}
+
 /** The version in package.json, read where the package is installed. */
 export function version (): string {
   return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version
@@ -34,7 +40,7 @@ export function usage (): string {
     'commands 命令:',
     ...COMMANDS.flatMap(c => [
       `  ${c.name.padEnd(width)}  ${c.summary}`,
-      ...(c.summaryZh === undefined ? [] : [`  ${''.padEnd(width)}  ${c.summaryZh}`])
+      ...[c.summaryZh ?? SUMMARY_ZH[c.name]].filter(z => z !== undefined).map(z => `  ${''.padEnd(width)}  ${z}`)
     ]),
     '',
     'Run `lantai <command> --help` for the options of one command.',
