@@ -1,5 +1,4 @@
-import { createBag, DEFAULT_BAG_ALGORITHMS, parseInfoArgument, type BagInfoTag } from '../../bagit/create.js'
-import { loadProfile } from '../../bagit/index.js'
+import { createBag, DEFAULT_BAG_ALGORITHMS, loadProfile, parseInfoArgument, type BagInfoTag } from '../../bagit/index.js'
 import { LantaiError } from '../../errors.js'
 import { parse, UsageError, type Command } from '../command.js'
 import { formatBytes, progressLine } from '../progress.js'
