@@ -1,6 +1,10 @@
-import { resolve } from 'node:path'
+import { statSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import cron from 'node-cron'
+import { DEFAULT_LIMITS } from './bagit/limits.js'
 import { LantaiError } from './errors.js'
 
 // STYLE.md "Config": only LANTAI_* variables, defaults applied, the result checked by a schema, and
@@ -19,38 +23,79 @@ export const ConfigSchema = Type.Object({
   bagitProfile: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_BAGIT_PROFILE: a BagIt profile every submission must meet (none by default)' }),
   trustDir: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_TRUST: trusted roots and seal-making systems for seal checks (default ./certs; "none" for no trust)' }),
   fixitySchedule: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_FIXITY_CRON: overrides the fixity policy\'s cron expression; "off" disables' }),
+  maxCompressionRatio: Type.Integer({ minimum: 2, maximum: 10000, description: 'LANTAI_MAX_COMPRESSION_RATIO: uncompressed / compressed bytes an uploaded archive may reach, measured as it is unpacked (default 100)' }),
+  stagingReserveBytes: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'LANTAI_STAGING_RESERVE_BYTES: bytes an unpack leaves free on the staging volume (default the smaller of 1 GiB and 5 % of the volume)' }),
   projectCodePattern: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_PROJECT_CODE_PATTERN: a regular expression every registered project code must match whole (default: the unified project code, 统一项目代码)' })
 })
 export type Config = Static<typeof ConfigSchema>
 
 const int = (raw: string | undefined, fallback: number): number => raw === undefined || raw === '' ? fallback : (/^\d+$/.test(raw) ? Number(raw) : NaN)
 
+/** The variable behind each field, and what it allows: a bad value is reported with both. */
+const VARIABLES: Record<keyof Config, { name: string, allowed: string }> = {
+  dataDir: { name: 'LANTAI_DATA', allowed: 'a directory path' },
+  host: { name: 'LANTAI_HOST', allowed: 'a host name or IP address to listen on' },
+  port: { name: 'LANTAI_PORT', allowed: 'a whole number from 0 to 65535 (0: any free port)' },
+  logLevel: { name: 'LANTAI_LOG_LEVEL', allowed: 'fatal, error, warn, info, debug, trace or silent' },
+  maxUploadBytes: { name: 'LANTAI_MAX_UPLOAD_BYTES', allowed: 'a whole number of bytes, at least 1' },
+  ingestConcurrency: { name: 'LANTAI_INGEST_CONCURRENCY', allowed: 'a whole number from 1 to 64' },
+  policiesDir: { name: 'LANTAI_POLICIES', allowed: 'an existing storage-policies directory' },
+  bagitProfile: { name: 'LANTAI_BAGIT_PROFILE', allowed: 'a BagIt profile JSON file, or empty for none' },
+  trustDir: { name: 'LANTAI_TRUST', allowed: 'an existing certs directory, or "none"' },
+  fixitySchedule: { name: 'LANTAI_FIXITY_CRON', allowed: 'a cron expression of 5 or 6 fields (e.g. "0 2 * * *"), or "off"' },
+  maxCompressionRatio: { name: 'LANTAI_MAX_COMPRESSION_RATIO', allowed: 'a whole number from 2 to 10000' },
+  stagingReserveBytes: { name: 'LANTAI_STAGING_RESERVE_BYTES', allowed: 'a whole number of bytes, or empty for the default' },
+  projectCodePattern: { name: 'LANTAI_PROJECT_CODE_PATTERN', allowed: 'a regular expression for the whole project code, or empty for the unified project code format' }
+}
+
+/** Where the package is installed (src/ or dist/ sits one level below it). */
+export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+const isDirectory = (path: string): boolean => { try { return statSync(path).isDirectory() } catch { return false } }
+
+/**
+ * A directory the service ships with (storage-policies/, certs/): the variable when set, else the one in
+ * the working directory, else the installed package's, so `lantai` works from any folder.
+ */
+function shipped (value: string | undefined, cwd: string, name: string): string {
+  if (value !== undefined && value !== '') return resolve(cwd, value)
+  const local = resolve(cwd, name)
+  return isDirectory(local) ? local : join(PACKAGE_ROOT, name)
+}
+
 export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  // An empty variable is an unset one (a `LANTAI_DATA=` line in a unit file means "the default").
+  const v = (name: string): string | undefined => env[name] === '' ? undefined : env[name]
   const config = {
-    dataDir: resolve(cwd, env.LANTAI_DATA ?? 'var'),
-    host: env.LANTAI_HOST ?? '127.0.0.1',
-    port: int(env.LANTAI_PORT, 7480),
-    logLevel: env.LANTAI_LOG_LEVEL ?? 'info',
-    maxUploadBytes: int(env.LANTAI_MAX_UPLOAD_BYTES, 64 * 1024 ** 3),
-    ingestConcurrency: int(env.LANTAI_INGEST_CONCURRENCY, 2),
-    policiesDir: resolve(cwd, env.LANTAI_POLICIES ?? 'storage-policies'),
-    bagitProfile: env.LANTAI_BAGIT_PROFILE === undefined || env.LANTAI_BAGIT_PROFILE === '' ? null : resolve(cwd, env.LANTAI_BAGIT_PROFILE),
-    trustDir: env.LANTAI_TRUST === 'none' ? null : resolve(cwd, env.LANTAI_TRUST ?? 'certs'),
-    fixitySchedule: env.LANTAI_FIXITY_CRON === undefined || env.LANTAI_FIXITY_CRON === '' ? null : env.LANTAI_FIXITY_CRON,
-    projectCodePattern: env.LANTAI_PROJECT_CODE_PATTERN === undefined || env.LANTAI_PROJECT_CODE_PATTERN === '' ? null : env.LANTAI_PROJECT_CODE_PATTERN
+    dataDir: resolve(cwd, v('LANTAI_DATA') ?? 'var'),
+    host: v('LANTAI_HOST') ?? '127.0.0.1',
+    port: int(v('LANTAI_PORT'), 7480),
+    logLevel: v('LANTAI_LOG_LEVEL') ?? 'info',
+    maxUploadBytes: int(v('LANTAI_MAX_UPLOAD_BYTES'), 64 * 1024 ** 3),
+    ingestConcurrency: int(v('LANTAI_INGEST_CONCURRENCY'), 2),
+    policiesDir: shipped(v('LANTAI_POLICIES'), cwd, 'storage-policies'),
+    bagitProfile: v('LANTAI_BAGIT_PROFILE') === undefined ? null : resolve(cwd, v('LANTAI_BAGIT_PROFILE') ?? ''),
+    trustDir: v('LANTAI_TRUST') === 'none' ? null : shipped(v('LANTAI_TRUST'), cwd, 'certs'),
+    fixitySchedule: v('LANTAI_FIXITY_CRON') ?? null,
+    maxCompressionRatio: int(v('LANTAI_MAX_COMPRESSION_RATIO'), DEFAULT_LIMITS.maxCompressionRatio),
+    stagingReserveBytes: v('LANTAI_STAGING_RESERVE_BYTES') === undefined ? null : int(v('LANTAI_STAGING_RESERVE_BYTES'), 0),
+    projectCodePattern: v('LANTAI_PROJECT_CODE_PATTERN') ?? null
   }
-  const names: Record<string, string> = {
-    dataDir: 'LANTAI_DATA', host: 'LANTAI_HOST', port: 'LANTAI_PORT', logLevel: 'LANTAI_LOG_LEVEL', maxUploadBytes: 'LANTAI_MAX_UPLOAD_BYTES',
-    ingestConcurrency: 'LANTAI_INGEST_CONCURRENCY', policiesDir: 'LANTAI_POLICIES', bagitProfile: 'LANTAI_BAGIT_PROFILE', trustDir: 'LANTAI_TRUST', fixitySchedule: 'LANTAI_FIXITY_CRON',
-    projectCodePattern: 'LANTAI_PROJECT_CODE_PATTERN'
-  }
-  const problems = [...Value.Errors(ConfigSchema, config)].map(e => {
-    const key = e.path.split('/')[1] ?? ''
-    return `${names[key] ?? key}=${JSON.stringify(env[names[key] ?? ''] ?? '')}: ${e.message}`
+  const bad = new Set<keyof Config>()
+  for (const e of Value.Errors(ConfigSchema, config)) bad.add((e.path.split('/')[1] ?? '') as keyof Config)
+  // What the schema cannot see: a cron typo would otherwise surface as node-cron's stack at start.
+  if (config.fixitySchedule !== null && config.fixitySchedule !== 'off' && !cron.validate(config.fixitySchedule)) bad.add('fixitySchedule')
+  if (!isDirectory(config.policiesDir)) bad.add('policiesDir')
+  if (config.trustDir !== null && v('LANTAI_TRUST') !== undefined && !isDirectory(config.trustDir)) bad.add('trustDir')
+  try { if (config.projectCodePattern !== null) new RegExp(config.projectCodePattern, 'u') } catch { bad.add('projectCodePattern') }
+  // notice (六) for operators too: every bad value at once, each with its variable, value and what is allowed.
+  const problems = [...bad].filter(k => k in VARIABLES).map(k => {
+    const { name, allowed } = VARIABLES[k]
+    return { variable: name, value: env[name] ?? '', allowed }
   })
-  try { if (config.projectCodePattern !== null) new RegExp(config.projectCodePattern) } catch (err) {
-    problems.push(`LANTAI_PROJECT_CODE_PATTERN=${JSON.stringify(config.projectCodePattern)}: not a regular expression (${(err as Error).message})`)
+  if (problems.length > 0) {
+    const text = problems.map(p => `${p.variable}=${JSON.stringify(p.value)} (allowed: ${p.allowed})`).join('; ')
+    throw new LantaiError('CONFIG_INVALID', text, { problems })
   }
-  if (problems.length > 0) throw new LantaiError('CONFIG_INVALID', [...new Set(problems)].join('; '), { problems })
   return config as Config
 }

@@ -11,6 +11,14 @@ export const ERROR_CODES = {
   DATA_DIR_LOCKED: { transient: true, en: 'the data directory is in use by another running Lantai process', zh: '数据目录正被另一个运行中的兰台进程使用' },
   ABORTED: { transient: true, en: 'the operation was cancelled', zh: '操作已取消' },
   // service, configuration and CLI (issue 11: 11–13, 15, 17, 18)
+  PORT_IN_USE: { transient: true, en: 'the port is already in use by another program; stop it or set LANTAI_PORT to a free port', zh: '端口已被其他程序占用；请停止该程序或将 LANTAI_PORT 设为空闲端口' },
+  LISTEN_FAILED: { transient: false, en: 'the service cannot listen on this host and port; check LANTAI_HOST and LANTAI_PORT', zh: '服务无法在该主机和端口上监听；请检查 LANTAI_HOST 和 LANTAI_PORT' },
+  DATA_DIR_MISSING: { transient: false, en: 'the data directory does not exist; set LANTAI_DATA to the service\'s data directory', zh: '数据目录不存在；请将 LANTAI_DATA 设为服务的数据目录' },
+  DATA_DIR_UNUSABLE: { transient: false, en: 'the data directory holds no usable Lantai catalogue; set LANTAI_DATA to the service\'s data directory', zh: '数据目录中没有可用的兰台目录库；请将 LANTAI_DATA 设为服务的数据目录' },
+  BAG_CREATE_SOURCE_INVALID: { transient: false, en: 'the folder cannot be bagged', zh: '该文件夹无法打包' },
+  BAG_CREATE_TARGET_EXISTS: { transient: false, en: 'the target of the new bag already exists', zh: '新数据包的目标位置已存在' },
+  BAG_CREATE_TAG_MISSING: { transient: false, en: 'the profile requires bag-info tags that were not given; pass each with --info Label=Value', zh: '配置文件要求的 bag-info 标签未提供；请用 --info 标签=值 逐一给出' },
+  BAG_CREATE_RESULT_INVALID: { transient: false, en: 'the bag made does not pass validation; nothing was changed', zh: '生成的数据包未通过校验；未做任何更改' },
   // http
   NOT_FOUND: { transient: false, en: 'no such resource', zh: '没有该资源' },
   REQUEST_INVALID: { transient: false, en: 'the request does not match the schema', zh: '请求不符合接口格式' },

@@ -15,6 +15,8 @@ import { LocalBlobStore } from './storage/index.js'
 import { loadTrustDir, SealVerifierPool, type TrustStore } from './seals/index.js'
 import { REVALIDATE_JOB, Revalidation } from './preservation/revalidate.js'
 import { acquireDataLock, type DataLock } from './service/data-lock.js'
+import { ensureFirstAdmin } from './service/first-admin.js'
+import { LantaiError } from './errors.js'
 
 // The composition root: config → catalogue → storage → domain → HTTP → listen. Nothing below it builds
 // its own dependencies; everything is handed in (STYLE.md "Plugin and route").
@@ -25,8 +27,10 @@ export interface Service {
   readonly ingest: Ingest
   readonly fixity: FixityService
   readonly runners: readonly JobRunner[]
-  /** The first admin token, when this start created it (printed once by `lantai serve`). */
+  /** The first admin token, when this start created it (printed once by `lantai serve`); made only after the port opened. */
   readonly firstAdminSecret: string | null
+  /** The port bound (the one the system chose when LANTAI_PORT=0); LANTAI_PORT when not listening. */
+  readonly port: number
   /** Stops accepting requests, parks running jobs, closes the catalogue, releases the data lock. Idempotent. */
   close (): Promise<void>
 }
@@ -42,7 +46,11 @@ export interface StartOptions {
 export async function startService (config: Config, options: StartOptions = {}): Promise<Service> {
   const log = options.logger ?? createLogger(config.logLevel)
   // First of all: everything after it (recovery, staging clean-up) assumes no other process writes here.
-  const lock = await acquireDataLock(config.dataDir, log)
+  const lock = await acquireDataLock(config.dataDir, log).catch((err: unknown) => {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === undefined || !['ENOTDIR', 'EEXIST', 'EACCES', 'EPERM', 'EROFS'].includes(code)) throw err
+    throw new LantaiError('DATA_DIR_UNUSABLE', `LANTAI_DATA=${config.dataDir}: ${code}`, { variable: 'LANTAI_DATA', dataDir: config.dataDir }, { cause: err })
+  })
   try {
     return await openService(config, options, log, lock)
   } catch (err) {
@@ -57,12 +65,6 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   await mkdir(join(config.dataDir, 'store'), { recursive: true })
 
   const catalogue = openCatalogue(join(config.dataDir, 'catalogue.sqlite'))
-  let firstAdminSecret: string | null = null
-  if (catalogue.tokens.count() === 0) {
-    const { token, secret } = catalogue.tokens.create({ role: 'admin', label: 'first admin (created at first start)' })
-    catalogue.events.append({ type: 'token.created', outcome: 'success', agent: 'system', objectType: 'token', objectId: token.id, detail: { role: 'admin', first: true } })
-    firstAdminSecret = secret
-  }
 
   const store = new LocalBlobStore(join(config.dataDir, 'store'))
   // Half-written files of a crashed put; safe to remove only now, with the lock held and nothing started.
@@ -81,7 +83,9 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   const runners: JobRunner[] = []
   const ingest = new Ingest({
     catalogue, pool, writer, reader, stagingRoot, profile, trust, sealVerifier, log: log.child({ part: 'ingest' }),
-    maxUploadBytes: config.maxUploadBytes, onQueued: () => runners[0]?.poke()
+    maxUploadBytes: config.maxUploadBytes,
+    limits: { maxCompressionRatio: config.maxCompressionRatio, stagingReserveBytes: config.stagingReserveBytes ?? undefined },
+    onQueued: () => runners[0]?.poke()
   })
   const ingestRunner = new JobRunner(catalogue.jobs, ingest.runJob, { kind: INGEST_JOB, concurrency: config.ingestConcurrency }, log.child({ part: 'jobs' }))
   runners.push(ingestRunner)
@@ -107,9 +111,21 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
 
   const app = await buildApp({ catalogue, ingest, reader, fixity, revalidation, logger: log, projectCodePattern: config.projectCodePattern })
   await app.ready()
+  if (options.listen !== false) {
+    try {
+      await app.listen({ host: config.host, port: config.port })
+    } catch (err) {
+      await app.close()
+      await pool.close()
+      catalogue.close()
+      throw listenError(err, config)
+    }
+  }
   for (const r of runners) r.start()
   const cron = options.schedule === false ? null : fixity.schedule(config.fixitySchedule ?? policy.schedule)
-  if (options.listen !== false) await app.listen({ host: config.host, port: config.port })
+  const firstAdminSecret = ensureFirstAdmin(catalogue)
+  const address = app.server.address()
+  const port = address !== null && typeof address === 'object' ? address.port : config.port
 
   let closing: Promise<void> | undefined
   const close = async (): Promise<void> => {
@@ -124,7 +140,15 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
     })()
     return closing
   }
-  return { app, catalogue, ingest, fixity, runners, firstAdminSecret, close }
+  return { app, catalogue, ingest, fixity, runners, firstAdminSecret, port, close }
+}
+
+/** A failed listen as an operator's error: a busy port names host:port and the variable to change. */
+function listenError (err: unknown, config: Config): LantaiError {
+  const code = (err as NodeJS.ErrnoException).code
+  const where = `${config.host}:${config.port}`
+  if (code === 'EADDRINUSE') return new LantaiError('PORT_IN_USE', `${where} (LANTAI_PORT)`, { host: config.host, port: config.port }, { cause: err })
+  return new LantaiError('LISTEN_FAILED', `${where}: ${code ?? (err as Error).message}`, { host: config.host, port: config.port }, { cause: err })
 }
 
 /** Staging directories no live submission owns (left by a crash) are removed at start. */

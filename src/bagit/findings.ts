@@ -1,4 +1,5 @@
 import { BAG_CODES, type BagCode, type Severity } from './codes.js'
+import { detailZh } from './detail-zh.js'
 
 /**
  * One problem found in a bag. Validation never stops at the first problem: it returns every
@@ -47,7 +48,7 @@ export function finding (code: BagCode, fields: FindingFields = {}): Finding {
     rule: spec.rule,
     ...rest,
     message: spec.en + tail,
-    messageZh: spec.zh + tail
+    messageZh: detail === undefined ? spec.zh : `${spec.zh}：${detailZh(detail)}`
   }
 }
 

@@ -10,3 +10,4 @@ export { detectArchiveKind, sniffArchiveKind, unpackArchive, ARCHIVE_SNIFF_BYTES
 export { loadProfile, parseProfile, checkProfile, type BagitProfile, type BagFacts } from './profile.js'
 export { bagReportJson, findingJson, type BagReportJson, type FindingJson } from './report-json.js'
 export { nextEntry as nextZipEntry } from './archive/zip.js'
+export { createBag, parseInfoArgument, DEFAULT_BAG_ALGORITHMS, type BagInfoTag, type CreateBagOptions, type CreatedBag } from './create.js'

@@ -1,5 +1,6 @@
 import { request } from 'node:http'
 import type { Readable } from 'node:stream'
+import { ERROR_CODES, type ErrorCode } from '../errors.js'
 
 // A small client for the CLI's commands that talk to a running service (LANTAI_URL, LANTAI_TOKEN).
 
@@ -45,8 +46,10 @@ export async function call (opts: ClientOptions, method: string, path: string, b
   })
 }
 
-/** The detail of a problem+json body, or the status line. */
+/** The code and detail of a problem+json body, with the code's Chinese; or the status line. */
 export function describeFailure (res: ClientResponse): string {
   const p = res.body as { code?: string, detail?: string } | null
-  return p !== null && typeof p === 'object' && typeof p.code === 'string' ? `${p.code}: ${p.detail ?? ''}` : `HTTP ${res.status}`
+  if (p === null || typeof p !== 'object' || typeof p.code !== 'string') return `HTTP ${res.status}`
+  const zh = p.code in ERROR_CODES ? `${ERROR_CODES[p.code as ErrorCode].zh} / ` : ''
+  return `${p.code}: ${zh}${p.detail ?? ''}`
 }

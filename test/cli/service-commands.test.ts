@@ -1,16 +1,17 @@
 import t from 'tap'
 import { execFileSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { loadConfig } from '../../src/config.js'
 import { createLogger } from '../../src/logger.js'
 import { startService } from '../../src/main.js'
-import { objectRootOf } from '../../src/ocfl/index.js'
+import { initStorageRoot, objectRootOf, OcflObjectWriter, projectObjectId } from '../../src/ocfl/index.js'
+import { LocalBlobStore } from '../../src/storage/index.js'
+import { meta, newFiles } from '../ocfl/helpers.js'
 import { makeBag, scratch } from '../fixtures/bags.js'
 import { lantai, lantaiAsync } from '../fixtures/cli.js'
 
-const OCFL = join(import.meta.dirname, '../../../shared/conformance/ocfl/1.1')
 
 t.test('lantai ingest sends a directory, a tar.gz and a bad bag to a running service; fixity run checks them', async t => {
   const dataDir = scratch(t)
@@ -69,12 +70,20 @@ t.test('lantai token create prints a working secret once; bad roles are usage er
   t.match(bad.stderr, /--role is one of admin, archivist/)
 })
 
-t.test('lantai ocfl validate: a good fixture object, a bad one, and a missing path', async t => {
-  const good = lantai(['ocfl', 'validate', join(OCFL, 'good-objects/spec-ex-full')])
+t.test('lantai ocfl validate: a good object, one with a broken head, and a missing path', async t => {
+  const store = new LocalBlobStore(scratch(t))
+  await initStorageRoot(store)
+  const id = projectObjectId('2019-310104-47-01-000123')
+  await new OcflObjectWriter(store).addVersion(id, await newFiles(scratch(t), { 'data/a.txt': 'alpha' }), meta('v1'))
+  const objectRoot = join(store.root, objectRootOf(id))
+  const good = lantai(['ocfl', 'validate', objectRoot])
   t.equal(good.code, 0, good.stdout)
-  const bad = lantai(['ocfl', 'validate', join(OCFL, 'bad-objects/E040_wrong_head_format'), '--json'])
+  t.equal(lantai(['ocfl', 'validate', store.root]).code, 0, 'and the storage root holding it')
+  const inventory = join(objectRoot, 'inventory.json')
+  writeFileSync(inventory, readFileSync(inventory, 'utf8').replace('"head": "v1"', '"head": "1"'))
+  const bad = lantai(['ocfl', 'validate', objectRoot, '--json'])
   t.equal(bad.code, 1)
-  t.match(JSON.parse(bad.stdout), { valid: false })
+  t.match(JSON.parse(bad.stdout), { valid: false, errors: [{ code: String }] })
   t.equal(lantai(['ocfl', 'validate', '/no/such/object']).code, 2)
 })
 

@@ -6,10 +6,9 @@ import { join, relative, sep } from 'node:path'
 import { Readable } from 'node:stream'
 import { validateStorageRoot } from '../../src/ocfl/index.js'
 import { LocalBlobStore } from '../../src/storage/index.js'
-import { makeBag } from '../fixtures/bags.js'
+import { basicBag, makeBag } from '../fixtures/bags.js'
 import { buildTestApp, tarOf, type TestService } from '../fixtures/service.js'
 
-const SUITE = join(import.meta.dirname, '../../../shared/conformance/bagit')
 const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex')
 
 async function project (s: TestService, code = '2026-310104-47-01-000001'): Promise<string> {
@@ -26,7 +25,7 @@ async function submit (s: TestService, code: string, body: Buffer, type = 'appli
 t.test('a conformance bag sent as a tar is stored, and a file comes back with the same sha256', async t => {
   const s = await buildTestApp(t)
   const code = await project(s)
-  const bag = join(SUITE, 'v0.97/valid/basic-bag')
+  const bag = basicBag(t)
   const res = await submit(s, code, tarOf(t, bag))
   t.equal(res.statusCode, 202)
   t.match(res.json, { id: /^sub_/, projectCode: code, state: 'received' })
@@ -64,7 +63,7 @@ t.test('a conformance bag sent as a tar is stored, and a file comes back with th
 t.test('an invalid bag is kept with its full report and not stored', async t => {
   const s = await buildTestApp(t)
   const code = await project(s)
-  const res = await submit(s, code, tarOf(t, join(SUITE, 'v0.97/invalid/corrupt-data-file'), true), 'application/gzip')
+  const res = await submit(s, code, tarOf(t, basicBag(t, { corrupt: true }), true), 'application/gzip')
   t.equal(res.statusCode, 202)
   const sub = await s.settle(res.json.id as string)
   t.match(sub, { state: 'rejected', packageId: null, error: { code: 'PACKAGE_INVALID' } })

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { HashPool } from '../../bagit/index.js'
-import { openCatalogue } from '../../catalogue/index.js'
 import { loadConfig } from '../../config.js'
+import { openDataCatalogue } from '../data-dir.js'
 import { FixityService, loadFixityPolicy } from '../../fixity/index.js'
 import { createLogger } from '../../logger.js'
 import { OcflObjectReader } from '../../ocfl/index.js'
@@ -10,19 +10,25 @@ import { intOption, parse, UsageError, type Command } from '../command.js'
 import { formatBytes, progressLine, rate } from '../progress.js'
 
 const help = `usage: lantai fixity run [--package ID] [--grace SECONDS] [--json]
+用法:  lantai fixity run [--package 数据包编号] [--grace 秒数] [--json]
 
 Re-reads every stored file (or one package's) of the data directory LANTAI_DATA now, compares three
-values — the catalogue's digests, the OCFL inventory's, and the bytes' — records an event per file, and
-marks a file and its package damaged when its bytes disagree after one grace re-read (an event of the
-package each). Names every damaged or missing file: its package, logical paths, content path, event. Runs beside a running service.
-The schedule (storage-policies/fixity.yaml) runs the same checks in batches by itself.
+values — the catalogue's digests, the OCFL inventory's, and the bytes' — and marks a file and its
+package damaged when its bytes disagree after one grace re-read (an event of the package each). Names
+every damaged or missing file: its package, logical paths, content path, event. Runs beside a running
+service. The schedule (storage-policies/fixity.yaml) runs the same checks in batches by itself.
+立即重读数据目录中所有（或一个数据包的）已存文件，比对目录、OCFL 清单与文件字节三方的摘要；宽限重读后
+仍不一致的文件及其数据包标记为损坏（每处损坏记一条数据包事件），并逐一列出损坏或缺失的文件：数据包、
+逻辑路径、内容路径和事件。可与运行中的服务同时运行；定时计划（storage-policies/fixity.yaml）会自动分批执行同样的检查。
 
-options:
-  --package ID      only this package
+options 选项:
+  --package ID      only this package 只检查该数据包
   --grace SECONDS   pause before re-reading a mismatch (default: graceSeconds of storage-policies/fixity.yaml)
-  --json            print the result as JSON
+                    重读不一致文件前的等待秒数
+  --json            print the result as JSON 以 JSON 输出结果
 
-exit status: 0 every file intact, 1 a mismatch or a missing file, 2 usage error.`
+exit status 退出码: 0 every file intact 全部完好, 1 a mismatch or a missing file 有不一致或缺失的文件,
+2 usage error, configuration or data directory problem 用法、配置或数据目录错误.`
 
 export const fixityCommand: Command = {
   name: 'fixity',
@@ -31,12 +37,12 @@ export const fixityCommand: Command = {
   async run (argv) {
     const { values, positionals } = parse(argv, { package: { type: 'string' }, grace: { type: 'string' }, json: { type: 'boolean', default: false } })
     const grace = intOption(values.grace, 'grace')
-    if (positionals[0] !== 'run' || positionals.length !== 1) throw new UsageError('the only subcommand is: fixity run [--package ID]')
+    if (positionals[0] !== 'run' || positionals.length !== 1) throw new UsageError('the only subcommand is: fixity run [--package ID]', '唯一的子命令是：fixity run [--package 数据包编号]')
     const config = loadConfig()
-    const catalogue = openCatalogue(join(config.dataDir, 'catalogue.sqlite'))
+    const catalogue = openDataCatalogue(config)
     const pool = new HashPool()
     try {
-      if (values.package !== undefined && catalogue.packages.get(values.package) === null) throw new UsageError(`no package ${values.package}`)
+      if (values.package !== undefined && catalogue.packages.get(values.package) === null) throw new UsageError(`no package ${values.package}`, `没有数据包 ${values.package}`)
       const policy = await loadFixityPolicy(config.policiesDir)
       const fixity = new FixityService({
         catalogue, pool, reader: new OcflObjectReader(new LocalBlobStore(join(config.dataDir, 'store'))),

@@ -3,44 +3,73 @@ import { startService } from '../../main.js'
 import { parse, UsageError, type Command } from '../command.js'
 
 const help = `usage: lantai serve
+用法:  lantai serve
 
 Runs the Lantai service (what \`npm start\` runs): the HTTP API under /v1, OpenAPI docs at /docs, ingest
-and fixity workers, and the fixity schedule. On the first start it creates an admin token and prints it
-once; keep it, it is stored only as a hash.
+and fixity workers, and the fixity schedule. On the first start, once the port is open, it creates an
+admin token and prints it once; keep it, it is stored only as a hash. Another admin token can be made
+at any time with \`lantai token create --role admin\`.
+运行兰台服务（即 \`npm start\`）：/v1 下的 HTTP 接口、/docs 的 OpenAPI 文档、接收与固定性检查任务及其
+计划。首次启动时，端口打开后创建一个管理员令牌并只显示一次（系统只保存哈希值），请妥善保存；随时可用
+\`lantai token create --role admin\` 另建管理员令牌。
 
-configuration (environment):
+configuration (environment) 配置（环境变量）:
   LANTAI_DATA               data directory: catalogue.sqlite, store/ (OCFL), staging/ (default ./var)
-  LANTAI_HOST, LANTAI_PORT  where to listen (default 127.0.0.1:7480)
-  LANTAI_LOG_LEVEL          fatal | error | warn | info | debug | trace | silent (default info)
-  LANTAI_MAX_UPLOAD_BYTES   largest accepted upload (default 64 GiB)
-  LANTAI_INGEST_CONCURRENCY submissions checked at once (default 2)
-  LANTAI_POLICIES           storage-policies directory (default ./storage-policies)
-  LANTAI_BAGIT_PROFILE      a BagIt profile every submission must meet (default none)
+                            数据目录：目录库、OCFL 存储和暂存区（默认 ./var）
+  LANTAI_HOST, LANTAI_PORT  where to listen (default 127.0.0.1:7480; port 0: any free port, printed)
+                            监听地址（默认 127.0.0.1:7480；端口 0 表示任一空闲端口，启动时显示）
+  LANTAI_LOG_LEVEL          fatal | error | warn | info | debug | trace | silent (default info) 日志级别
+  LANTAI_MAX_UPLOAD_BYTES   largest accepted upload (default 64 GiB) 上传大小上限
+  LANTAI_INGEST_CONCURRENCY submissions checked at once, 1–64 (default 2) 同时检查的提交数
+  LANTAI_POLICIES           storage-policies directory (default ./storage-policies, else the installed one)
+                            存储策略目录（默认当前目录下的，没有则用安装目录中的）
+  LANTAI_TRUST              seal trust store (default ./certs, else the installed one; "none": no trust)
+                            印章信任库（默认 ./certs，没有则用安装目录中的；"none" 表示不信任任何根证书）
+  LANTAI_BAGIT_PROFILE      a BagIt profile every submission must meet (default none) 每个提交须符合的 BagIt 配置文件
   LANTAI_FIXITY_CRON        overrides the fixity schedule of storage-policies/fixity.yaml ("off" disables)
+                            覆盖固定性检查计划（cron 表达式；"off" 表示关闭）
+  LANTAI_PROJECT_CODE_PATTERN  a regular expression every project code must match whole (default: the
+                            unified project code, e.g. 2019-310104-47-01-000123) 项目代码须完整匹配的正则表达式
+  LANTAI_MAX_COMPRESSION_RATIO  uncompressed / compressed bytes an uploaded archive may reach as it is
+                            unpacked (default 100) 上传压缩包解压时允许的最大压缩比
+  LANTAI_STAGING_RESERVE_BYTES  bytes an unpack leaves free on the staging volume (default the smaller
+                            of 1 GiB and 5 % of the volume) 解压时在暂存卷上保留的空闲字节数
 
-SIGTERM or SIGINT stops it gracefully: no new requests, running jobs parked for the next start.`
+A bad value stops the start with one CONFIG_INVALID naming every bad variable, its value and what is
+allowed (exit 2); a busy port is PORT_IN_USE (exit 2).
+配置值有误时启动中止，一次列出每个错误变量、其值和允许的取值（退出码 2）；端口被占用为 PORT_IN_USE（退出码 2）。
+
+SIGTERM or SIGINT stops it gracefully: no new requests, running jobs parked for the next start.
+收到 SIGTERM 或 SIGINT 时平稳停止：不再接受新请求，运行中的任务留待下次启动继续。`
 
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'run the service (HTTP API, ingest and fixity workers)',
+  summaryZh: '运行服务（HTTP 接口、接收与固定性检查任务）',
   help,
   async run (argv) {
     const { positionals } = parse(argv, {})
-    if (positionals.length > 0) throw new UsageError('serve takes no arguments')
+    if (positionals.length > 0) throw new UsageError('serve takes no arguments', 'serve 不接受参数')
     const config = loadConfig()
     const service = await startService(config)
+    // The port actually bound: with LANTAI_PORT=0 the system chose it, and `:0` would be no address at all.
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${service.port}`
     if (service.firstAdminSecret !== null) {
       process.stdout.write([
         '',
         'First start: an admin token was created. It is shown this once; only its hash is stored.',
+        '首次启动：已创建管理员令牌。它只显示这一次，系统只保存其哈希值。',
         '',
         `  LANTAI_TOKEN=${service.firstAdminSecret}`,
         '',
-        `  curl -H "Authorization: Bearer $LANTAI_TOKEN" http://${config.host}:${config.port}/v1/projects`,
+        `  curl -H "Authorization: Bearer $LANTAI_TOKEN" ${url}/v1/projects`,
+        '',
+        'Lost it? Make another (另建一个): lantai token create --role admin',
         ''
       ].join('\n') + '\n')
     }
-    process.stdout.write(`lantai listening on http://${config.host}:${config.port} (docs at /docs, data in ${config.dataDir})\n`)
+    process.stdout.write(`lantai listening on ${url} (docs at /docs, data in ${config.dataDir})\n`)
+    process.stdout.write(`兰台正在监听 ${url}（接口文档 /docs，数据目录 ${config.dataDir}）\n`)
     await new Promise<void>(resolve => {
       const stop = (): void => { resolve() }
       process.once('SIGTERM', stop)

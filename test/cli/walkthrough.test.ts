@@ -1,0 +1,62 @@
+import t from 'tap'
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { loadConfig } from '../../src/config.js'
+import { createLogger } from '../../src/logger.js'
+import { startService } from '../../src/main.js'
+import { scratch } from '../fixtures/bags.js'
+
+// The README's walkthrough, run as it is written: the shell block under "## Walkthrough" in a fresh,
+// empty folder (nothing from ../shared), against a real service on a real port. Only what the reader
+// substitutes is substituted: the token printed at first start, the port, and `npx lantai` (run here
+// from outside the clone, so the binary is named by its path).
+
+const ROOT = join(import.meta.dirname, '../..')
+const BIN = join(ROOT, 'bin/lantai.js')
+
+function walkthroughBlock (): string {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+  const section = readme.slice(readme.indexOf('## Walkthrough'))
+  const m = /```sh\n([\s\S]*?)```/.exec(section)
+  if (m === null) throw new Error('no sh block under ## Walkthrough in README.md')
+  return m[1] ?? ''
+}
+
+async function bash (script: string, cwd: string): Promise<{ code: number | null, stdout: string, stderr: string }> {
+  return await new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd, env: { ...process.env } })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d })
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d })
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000)
+    child.on('error', reject)
+    child.on('close', code => { clearTimeout(timer); resolve({ code, stdout, stderr }) })
+  })
+}
+
+t.test('the README walkthrough runs word for word in an empty folder: a folder is bagged, stored, and a file comes back', async t => {
+  const block = walkthroughBlock()
+  t.notMatch(block, /\.\.\/shared/, 'the walkthrough needs nothing the reader does not have')
+  t.match(block, /npx lantai bag create demo/)
+
+  const dataDir = scratch(t)
+  const service = await startService(loadConfig({ LANTAI_DATA: dataDir, LANTAI_PORT: '0', LANTAI_FIXITY_CRON: 'off' }, ROOT), { logger: createLogger('silent'), schedule: false })
+  t.teardown(() => service.close())
+  const port = (service.app.server.address() as AddressInfo).port
+  const script = block
+    .replace('lantai_…', service.firstAdminSecret ?? '')
+    .replace('http://127.0.0.1:7480', `http://127.0.0.1:${port}`)
+    .replaceAll('npx lantai', `node '${BIN}'`)
+  t.not(script, block)
+
+  const cwd = scratch(t)
+  const r = await bash(script, cwd)
+  t.equal(r.code, 0, `${r.stdout}\n${r.stderr}`)
+  t.match(r.stdout, /BAGGED .*demo: 2 files/)
+  t.match(r.stdout, /"state":"stored"/)
+  t.match(r.stdout, /the same bytes came back/)
+  t.equal(readFileSync(join(cwd, 'report.txt'), 'utf8'), 'completion acceptance report\n')
+})
