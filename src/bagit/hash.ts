@@ -16,12 +16,13 @@ import { open } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import { isSupportedAlgorithm, nodeHashName, type Digests } from './algorithms.js'
 import { ArenaHasher, ByteRing, type Region } from './hash-arena.js'
 import { Fanout, newRing, type FanoutHost, type FanoutWorker, type Ring } from './hash-fanout.js'
 import { deserializeError, notRegularFile, type AlgorithmPair, type FromWorker, type ToWorker, type WorkerData } from './hash-protocol.js'
 import { LantaiError } from '../errors.js'
+import { startWorker } from '../worker-start.js'
 
 export interface HashPoolOptions {
   /** Worker threads; default `os.availableParallelism()`. */
@@ -96,53 +97,7 @@ const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBL
 const OWN_EXTENSION = extname(fileURLToPath(import.meta.url))
 const WORKER_URL = new URL('./hash-worker' + OWN_EXTENSION, import.meta.url)
 
-// A worker needs only the flags that decide how modules load (loader hooks, conditions, source maps):
-// per-process flags (`--max-old-space-size`, `--expose-gc`, …) make it refuse to start
-// (ERR_WORKER_INVALID_EXEC_ARGV), and `--input-type` of `node -e` would make it refuse its file entry.
-const WORKER_FLAGS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader', '--conditions', '-C', '--enable-source-maps', '--no-warnings'])
-const EXEC_ARGV = workerFlags(process.execArgv)
-
-/** The flags of `argv` a worker may take, each with its value when it has one. */
-function workerFlags (argv: readonly string[]): string[] {
-  const out: string[] = []
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] ?? ''
-    const name = a.startsWith('--') && a.includes('=') ? a.slice(0, a.indexOf('=')) : a
-    if (!WORKER_FLAGS.has(name)) continue
-    out.push(a)
-    const takesValue = name !== '--enable-source-maps' && name !== '--no-warnings' && !a.includes('=')
-    if (takesValue && i + 1 < argv.length) out.push(argv[++i] ?? '')
-  }
-  return out
-}
-
-function startWorker (workerData: WorkerData): Worker {
-  if (OWN_EXTENSION !== '.ts') return new Worker(WORKER_URL, { workerData, execArgv: EXEC_ARGV, resourceLimits: WORKER_LIMITS })
-  // Node 20 does not apply `--import tsx` loader hooks inside workers (nodejs/node#47747), although the
-  // flag is inherited, so a worker running from sources registers tsx itself before loading its entry.
-  let tsx: string
-  try {
-    tsx = import.meta.resolve('tsx/esm/api')
-  } catch {
-    return new Worker(WORKER_URL, { workerData, execArgv: EXEC_ARGV, resourceLimits: WORKER_LIMITS }) // a runtime that strips types by itself
-  }
-  const boot = `import(${JSON.stringify(tsx)}).then(m => { m.register(); return import(${JSON.stringify(WORKER_URL.href)}) })`
-  // The inherited `--import tsx` would only load tsx a second time, for nothing.
-  const execArgv = withoutFlag(EXEC_ARGV, '--import', v => v === 'tsx' || v.startsWith('tsx/'))
-  return new Worker(boot, { eval: true, workerData, execArgv, resourceLimits: WORKER_LIMITS })
-}
-
-/** `argv` without `flag` (as `--flag=value` or `--flag value`) where `drop(value)`. */
-function withoutFlag (argv: readonly string[], flag: string, drop: (value: string) => boolean): string[] {
-  const out: string[] = []
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] ?? ''
-    if (a.startsWith(flag + '=') && drop(a.slice(flag.length + 1))) continue
-    if (a === flag && i + 1 < argv.length && drop(argv[i + 1] ?? '')) { i++; continue }
-    out.push(a)
-  }
-  return out
-}
+const startHashWorker = (workerData: WorkerData): Worker => startWorker(WORKER_URL, { workerData, resourceLimits: WORKER_LIMITS })
 
 /**
  * A worker keeps almost nothing on its heap (digest state lives in OpenSSL, bytes in buffers): a young
@@ -193,7 +148,7 @@ class PoolWorker implements FanoutWorker {
   #transfer: ArrayBuffer[] = []
 
   constructor (arena: SharedArrayBuffer) {
-    this.worker = startWorker({ cancel: this.cancel, readBytes: READ_BYTES, arena })
+    this.worker = startHashWorker({ cancel: this.cancel, readBytes: READ_BYTES, arena })
   }
 
   /** Queued until the current turn of the event loop ends, so the tasks of one turn share a wake-up. */

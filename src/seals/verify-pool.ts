@@ -5,8 +5,9 @@
 import { availableParallelism } from 'node:os'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import { ERROR_CODES, LantaiError } from '../errors.js'
+import { startWorker } from '../worker-start.js'
 import { decidePaper } from './decision.js'
 import { blankReport, emptyEvidence, type FileVerification, type SignatureReport } from './report.js'
 import type { TrustStore } from './trust.js'
@@ -56,49 +57,7 @@ interface PoolWorker {
 // Tests and benches run the .ts sources under tsx; the service runs dist/*.js (as src/bagit/hash.ts).
 const OWN_EXTENSION = extname(fileURLToPath(import.meta.url))
 const WORKER_URL = new URL('./verify-worker' + OWN_EXTENSION, import.meta.url)
-// Only the flags that decide how modules load: per-process flags make a worker refuse to start.
-const WORKER_FLAGS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader', '--conditions', '-C', '--enable-source-maps', '--no-warnings'])
-
-function workerFlags (argv: readonly string[]): string[] {
-  const out: string[] = []
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] ?? ''
-    const name = a.startsWith('--') && a.includes('=') ? a.slice(0, a.indexOf('=')) : a
-    if (!WORKER_FLAGS.has(name)) continue
-    out.push(a)
-    const takesValue = name !== '--enable-source-maps' && name !== '--no-warnings' && !a.includes('=')
-    if (takesValue && i + 1 < argv.length) out.push(argv[++i] ?? '')
-  }
-  return out
-}
-
-function withoutTsxImport (argv: readonly string[]): string[] {
-  const out: string[] = []
-  const tsx = (v: string): boolean => v === 'tsx' || v.startsWith('tsx/')
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] ?? ''
-    if (a.startsWith('--import=') && tsx(a.slice('--import='.length))) continue
-    if (a === '--import' && tsx(argv[i + 1] ?? '')) { i++; continue }
-    out.push(a)
-  }
-  return out
-}
-
-function startWorker (maxHeapMb: number): Worker {
-  const execArgv = workerFlags(process.execArgv)
-  const resourceLimits = { maxOldGenerationSizeMb: maxHeapMb }
-  if (OWN_EXTENSION !== '.ts') return new Worker(WORKER_URL, { execArgv, resourceLimits })
-  // Node 20 does not apply `--import tsx` loader hooks inside workers (nodejs/node#47747): a worker
-  // running from sources registers tsx itself before it loads its entry.
-  let tsx: string
-  try {
-    tsx = import.meta.resolve('tsx/esm/api')
-  } catch {
-    return new Worker(WORKER_URL, { execArgv, resourceLimits })
-  }
-  const boot = `import(${JSON.stringify(tsx)}).then(m => { m.register(); return import(${JSON.stringify(WORKER_URL.href)}) })`
-  return new Worker(boot, { eval: true, execArgv: withoutTsxImport(execArgv), resourceLimits })
-}
+const startVerifyWorker = (maxHeapMb: number): Worker => startWorker(WORKER_URL, { resourceLimits: { maxOldGenerationSizeMb: maxHeapMb } })
 
 function rebuildError (e: { message: string, code?: keyof typeof ERROR_CODES, details?: Record<string, unknown> }): Error {
   if (e.code === undefined) return new Error(e.message)
@@ -181,7 +140,7 @@ export class SealVerifierPool implements SealVerifier {
   #post (w: PoolWorker, m: ToSealWorker): void { w.worker.postMessage(m) }
 
   #spawn (): PoolWorker {
-    const w: PoolWorker = { worker: startWorker(this.#maxHeapMb), trust: undefined, task: undefined, idle: undefined, gone: false }
+    const w: PoolWorker = { worker: startVerifyWorker(this.#maxHeapMb), trust: undefined, task: undefined, idle: undefined, gone: false }
     w.worker.on('message', (m: FromSealWorker) => {
       const task = w.task
       if (task === undefined || task.id !== m.task) return
