@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   SHUTTING_DOWN: { transient: true, en: 'the service is shutting down; try again shortly', zh: '服务正在停止，请稍后重试' },
   INTERNAL: { transient: true, en: 'an internal error occurred; the request id identifies it in the log', zh: '发生内部错误；日志中可按请求编号查到' },
   // HTTP input and the access log (issue 11: 1, 16, 17)
+  NOT_READY: { transient: true, en: 'the service is not ready: a dependency it needs (the catalogue or the store) does not answer; `checks` names which', zh: '服务尚未就绪：所需的依赖（目录库或存储）无响应；checks 字段列出是哪一项' },
   // catalogue
   CATALOGUE_TOO_NEW: { transient: false, en: 'the catalogue database was written by a newer Lantai; upgrade before opening it', zh: '目录数据库由更新版本的兰台写入；请先升级再打开' },
   CATALOGUE_MIGRATION_FAILED: { transient: false, en: 'a catalogue migration failed and was rolled back', zh: '目录迁移失败，已回滚' },

@@ -15,6 +15,7 @@ import { LocalBlobStore } from './storage/index.js'
 import { loadTrustDir, SealVerifierPool, type TrustStore } from './seals/index.js'
 import { REVALIDATE_JOB, Revalidation } from './preservation/revalidate.js'
 import { acquireDataLock, type DataLock } from './service/data-lock.js'
+import { PrometheusMetrics } from './service/prometheus.js'
 import { ensureFirstAdmin } from './service/first-admin.js'
 import { LantaiError } from './errors.js'
 
@@ -65,6 +66,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   await mkdir(join(config.dataDir, 'store'), { recursive: true })
 
   const catalogue = openCatalogue(join(config.dataDir, 'catalogue.sqlite'))
+  const metrics = new PrometheusMetrics(catalogue)
 
   const store = new LocalBlobStore(join(config.dataDir, 'store'))
   // Half-written files of a crashed put; safe to remove only now, with the lock held and nothing started.
@@ -85,31 +87,33 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
     catalogue, pool, writer, reader, stagingRoot, profile, trust, sealVerifier, log: log.child({ part: 'ingest' }),
     maxUploadBytes: config.maxUploadBytes,
     limits: { maxCompressionRatio: config.maxCompressionRatio, stagingReserveBytes: config.stagingReserveBytes ?? undefined },
-    onQueued: () => runners[0]?.poke()
+    onQueued: () => runners[0]?.poke(),
+    metrics
   })
-  const ingestRunner = new JobRunner(catalogue.jobs, ingest.runJob, { kind: INGEST_JOB, concurrency: config.ingestConcurrency }, log.child({ part: 'jobs' }))
+  const ingestRunner = new JobRunner(catalogue.jobs, ingest.runJob, { kind: INGEST_JOB, concurrency: config.ingestConcurrency, metrics }, log.child({ part: 'jobs' }))
   runners.push(ingestRunner)
 
   const policy = await loadFixityPolicy(config.policiesDir)
-  const fixity = new FixityService({ catalogue, reader, pool, policy, log: log.child({ part: 'fixity' }) })
-  const fixityRunner = new JobRunner(catalogue.jobs, fixity.runJob, { kind: 'fixity', concurrency: 1 }, log.child({ part: 'jobs' }))
+  const fixity = new FixityService({ catalogue, reader, pool, policy, metrics, log: log.child({ part: 'fixity' }) })
+  const fixityRunner = new JobRunner(catalogue.jobs, fixity.runJob, { kind: 'fixity', concurrency: 1, metrics }, log.child({ part: 'jobs' }))
   fixity.onQueued = () => fixityRunner.poke()
   runners.push(fixityRunner)
 
   const revalidation = new Revalidation({ catalogue, reader, loadTrust, sealVerifier, scratchRoot: join(config.dataDir, 'scratch'), log: log.child({ part: 'seals' }) })
-  runners.push(new JobRunner(catalogue.jobs, revalidation.runJob, { kind: REVALIDATE_JOB, concurrency: 1 }, log.child({ part: 'jobs' })))
+  runners.push(new JobRunner(catalogue.jobs, revalidation.runJob, { kind: REVALIDATE_JOB, concurrency: 1, metrics }, log.child({ part: 'jobs' })))
   // New roots, CRLs or OCSP responses in certs/ since the last start: the review queue (rule R4) runs again.
   const queued = revalidation.noteTrustLoaded(trust)
   if (queued.length > 0) log.info({ packages: queued.length }, 'trust store changed: provisional seal decisions queued for re-validation')
 
   // A crash leaves uploads cut off (failed now) and checks or transfers half done (queued again).
   const freed = releaseDeadHolders(catalogue.locks)
+  for (const _ of freed) metrics.leaseTakenOver('lock', 'holder_gone')
   if (freed.length > 0) log.info({ leases: freed }, 'leases of a process that is gone released')
   const recovered = await ingest.recover()
   if (recovered.failed.length + recovered.resumed.length > 0) log.info(recovered, 'submissions recovered after a restart')
   await removeOrphanStaging(stagingRoot, catalogue)
 
-  const app = await buildApp({ catalogue, ingest, reader, fixity, revalidation, logger: log, projectCodePattern: config.projectCodePattern })
+  const app = await buildApp({ catalogue, ingest, reader, fixity, revalidation, logger: log, store, metrics, projectCodePattern: config.projectCodePattern })
   await app.ready()
   if (options.listen !== false) {
     try {

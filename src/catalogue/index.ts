@@ -16,7 +16,7 @@ export type { Database } from '../db/open.js'
 export type { Clock, Page, PageQuery } from './sql.js'
 export { AccessLog, type AccessCompletion, type AccessEntry, type AccessOutcome, type AccessQuery, type FinalOutcome, type NewAccessEntry, type OpenAccessEntry } from './access-log.js'
 export { EventRepository, type Event, type EventObjectType, type EventOutcome, type EventQuery, type NewEvent } from './event-repository.js'
-export { JobRepository, type Job, type JobState } from './job-repository.js'
+export { JobRepository, type ClaimedJob, type Job, type JobCount, type JobState } from './job-repository.js'
 export { LockRepository, type LockLease } from './lock-repository.js'
 export {
   SealDecisionRepository, type PaperOutcomeName, type SealDecision, type SealDecisionInput, type SealDecisionQuery, type SealDecisionSummary

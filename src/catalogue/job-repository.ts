@@ -58,6 +58,12 @@ export const toJob = (r: JobRow): Job => ({
   updatedAt: r.updated_at
 })
 
+/** A claimed job; `takenOverFrom` names the holder whose lease ran out, when it was one. */
+export interface ClaimedJob extends Job { takenOverFrom: string | null }
+
+/** Jobs of one kind in one state, counted. */
+export interface JobCount { kind: string, state: JobState, count: number }
+
 const checkLease = (leaseMs: number): void => {
   if (!Number.isSafeInteger(leaseMs) || leaseMs < 1) throw new LantaiError('CATALOGUE_ARGUMENT_INVALID', `leaseMs must be a positive integer, got ${leaseMs}`)
 }
@@ -68,6 +74,9 @@ export class JobRepository {
   readonly #insert: Statement<Record<string, unknown>, JobRow>
   readonly #get: Statement<[string], JobRow>
   readonly #claim: Statement<Record<string, unknown>, JobRow>
+  readonly #claimable: Statement<Record<string, unknown>, Pick<JobRow, 'id' | 'state' | 'lease_owner'>>
+  readonly #claimTx: (args: Record<string, unknown>) => { row: JobRow | undefined, from: string | null }
+  readonly #counts: Statement<[], { kind: string, state: string, n: number }>
   readonly #heartbeat: Statement<Record<string, unknown>, JobRow>
   readonly #finish: Statement<Record<string, unknown>, JobRow>
   readonly #park: Statement<Record<string, unknown>, JobRow>
@@ -81,15 +90,26 @@ export class JobRepository {
       INSERT INTO jobs (id, kind, state, subject_id, payload, created_at, updated_at)
       VALUES (@id, @kind, 'queued', @subjectId, @payload, @now, @now) RETURNING *`)
     this.#get = db.prepare('SELECT * FROM jobs WHERE id = ?')
+    const CLAIMABLE = `
+        SELECT id, state, lease_owner FROM jobs
+        WHERE kind = @kind AND (state = 'queued' OR (state = 'running' AND lease_until < @now))
+        ORDER BY id LIMIT 1`
+    this.#claimable = db.prepare(CLAIMABLE)
     // One statement, so claiming is atomic: SQLite serialises writers, and two connections can never
     // take the same row. (PostgreSQL: the subselect becomes … FOR UPDATE SKIP LOCKED.)
     this.#claim = db.prepare(`
       UPDATE jobs SET state = 'running', lease_owner = @owner, lease_until = @until, attempts = attempts + 1, updated_at = @now
-      WHERE id = (
-        SELECT id FROM jobs
-        WHERE kind = @kind AND (state = 'queued' OR (state = 'running' AND lease_until < @now))
-        ORDER BY id LIMIT 1)
+      WHERE id = (SELECT id FROM (${CLAIMABLE}))
       RETURNING *`)
+    // RETURNING shows the row after the update only; the holder whose lease ran out is read first, in
+    // the same write transaction, so no other writer can claim between the two (a takeover counter).
+    const claimTx = db.transaction((args: Record<string, unknown>) => {
+      const before = this.#claimable.get(args)
+      const row = this.#claim.get(args)
+      return { row, from: before !== undefined && before.state === 'running' && before.id === row?.id ? before.lease_owner : null }
+    })
+    this.#claimTx = args => claimTx.immediate(args)
+    this.#counts = db.prepare('SELECT kind, state, count(*) AS n FROM jobs GROUP BY kind, state ORDER BY kind, state')
     // Only the owner renews; a lease that ran out but was not yet claimed by another may still be renewed.
     this.#heartbeat = db.prepare(`
       UPDATE jobs SET lease_until = @until, progress = coalesce(@progress, progress), updated_at = @now
@@ -121,11 +141,16 @@ export class JobRepository {
   }
 
   /** The oldest queued job of `kind`, or a running one whose lease ran out; null when there is none. */
-  claim (kind: string, owner: string, leaseMs: number): Job | null {
+  claim (kind: string, owner: string, leaseMs: number): ClaimedJob | null {
     checkLease(leaseMs)
     const now = this.#clock()
-    const row = this.#claim.get({ kind, owner, now: now.toISOString(), until: addMs(now, leaseMs) })
-    return row === undefined ? null : toJob(row)
+    const { row, from } = this.#claimTx({ kind, owner, now: now.toISOString(), until: addMs(now, leaseMs) })
+    return row === undefined ? null : { ...toJob(row), takenOverFrom: from }
+  }
+
+  /** Every kind and state that has jobs, counted (read at each metrics scrape). */
+  counts (): JobCount[] {
+    return this.#counts.all().map(r => ({ kind: r.kind, state: r.state as JobState, count: r.n }))
   }
 
   /** Renews the lease (and records progress). Throws STATE_CONFLICT when the lease was lost. */

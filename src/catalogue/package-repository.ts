@@ -232,6 +232,7 @@ export class PackageRepository {
   readonly #content: Statement<[string, string], ContentRow>
   readonly #due: Statement<[string, number], ContentRow>
   readonly #dueIn: Statement<[string, string, number], ContentRow>
+  readonly #dueCount: Statement<[string], { n: number }>
   readonly #setFixity: Statement<Record<string, unknown>, void>
   readonly #setState: Statement<Record<string, unknown>, void>
   readonly #summary: Statement<{ since: string }, SummaryRow>
@@ -263,6 +264,7 @@ export class PackageRepository {
     this.#fileHistory = db.prepare(`${FILE_SELECT} WHERE f.package_id = ? AND f.logical_path = ? ORDER BY f.version`)
     this.#content = db.prepare('SELECT * FROM contents WHERE package_id = ? AND content_path = ?')
     this.#due = db.prepare('SELECT * FROM contents WHERE next_check_at <= ? ORDER BY next_check_at, package_id, content_path LIMIT ?')
+    this.#dueCount = db.prepare('SELECT count(*) AS n FROM contents WHERE next_check_at <= ?')
     this.#dueIn = db.prepare('SELECT * FROM contents WHERE package_id = ? AND next_check_at <= ? ORDER BY next_check_at, content_path LIMIT ?')
     this.#setFixity = db.prepare(`
       UPDATE contents SET last_checked_at = @checkedAt, last_outcome = @outcome, next_check_at = @nextCheckAt
@@ -551,6 +553,11 @@ export class PackageRepository {
   dueForFixity (now: Date | string, limit: number, packageId?: string): Content[] {
     const at = typeof now === 'string' ? now : now.toISOString()
     return (packageId === undefined ? this.#due.all(at, limit) : this.#dueIn.all(packageId, at, limit)).map(toContent)
+  }
+
+  /** How many content files are due for a check now (the backlog a monitoring gauge shows). */
+  countDueForFixity (now: Date = this.#clock()): number {
+    return this.#dueCount.get(now.toISOString())?.n ?? 0
   }
 
   /** Stores one check's outcome and the next due time, and appends a `fixity.check` event. Throws CONTENT_NOT_FOUND. */

@@ -3,6 +3,7 @@ import { eachConcurrently } from '../concurrent.js'
 import type { HashPool } from '../bagit/index.js'
 import type { Catalogue, Content, DamagedContent, FixityRecord, Job } from '../catalogue/index.js'
 import type { Logger } from '../logger.js'
+import type { Metrics } from '../metrics.js'
 import type { Inventory, OcflObjectReader } from '../ocfl/index.js'
 import { checkContent, Throttle, type CheckResult } from './check.js'
 import type { FixityPolicy } from './policy.js'
@@ -25,6 +26,8 @@ export interface FixityDeps {
   pool: HashPool
   policy: FixityPolicy
   log: Logger
+  /** Files checked and found damaged (default: none). */
+  metrics?: Metrics
   clock?: () => Date
 }
 
@@ -132,7 +135,9 @@ export class FixityService {
           else progress.mismatches++
           // Bit damage or a lost file makes the content and its package damaged as the page is recorded
           // (recordFixityMany); metadata drift is reported, not damage.
-          if (result.outcome === 'missing' || (result.outcome === 'mismatch' && result.kind === 'damage')) {
+          const isDamage = result.outcome === 'missing' || (result.outcome === 'mismatch' && result.kind === 'damage')
+          this.deps.metrics?.fixityChecked(result.outcome, content.size, isDamage)
+          if (isDamage) {
             damaged.add(content.packageId)
             found.push({ packageId: content.packageId, contentPath: content.contentPath, outcome: result.outcome, detail: detailOf(result) })
           }

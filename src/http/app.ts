@@ -7,9 +7,12 @@ import type { FixityService } from '../fixity/index.js'
 import type { Ingest } from '../ingest/ingest.js'
 import type { Logger } from '../logger.js'
 import type { OcflObjectReader } from '../ocfl/index.js'
+import { PrometheusMetrics } from '../service/prometheus.js'
+import type { BlobStore } from '../storage/index.js'
 import { auth, recordRefused, refuseBeforeRouting } from './plugins/auth.js'
 import { errorDocs } from './plugins/error-docs.js'
 import { input } from './plugins/input.js'
+import { metricsPlugin } from './plugins/metrics.js'
 import { openapi } from './plugins/openapi.js'
 import { problemDetails } from './plugins/problem-details.js'
 import { auditRoutes } from './routes/audit.js'
@@ -34,6 +37,10 @@ export interface AppDeps {
   fixity: FixityService
   revalidation: Revalidation
   logger: Logger
+  /** The OCFL storage root's store, for /readyz. */
+  store: BlobStore
+  /** The service's metrics registry (main.ts shares it with the domain); a fresh one when absent. */
+  metrics?: PrometheusMetrics
   /** LANTAI_PROJECT_CODE_PATTERN; null or absent: the unified project code (统一项目代码). */
   projectCodePattern?: string | null
 }
@@ -67,7 +74,8 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(auth, { catalogue: deps.catalogue })
   await app.register(openapi)
   await app.register(errorDocs)
-  await app.register(healthRoutes)
+  await app.register(metricsPlugin, { metrics: deps.metrics ?? new PrometheusMetrics(deps.catalogue) })
+  await app.register(healthRoutes, { catalogue: deps.catalogue, store: deps.store })
   await app.register(projectRoutes, { prefix: '/v1', catalogue: deps.catalogue, codePattern: deps.projectCodePattern ?? null })
   await app.register(submissionRoutes, { prefix: '/v1', catalogue: deps.catalogue, ingest: deps.ingest })
   await app.register(packageRoutes, { prefix: '/v1', catalogue: deps.catalogue, reader: deps.reader })

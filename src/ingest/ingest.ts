@@ -13,6 +13,7 @@ import { checkSeals, readSealReport, sealDecisionOf, type SealStageResult } from
 import { holderName, withLease } from '../jobs/lease.js'
 import { laps } from './laps.js'
 import { collectGarbage } from '../memory.js'
+import type { Metrics } from '../metrics.js'
 import type { SealVerifier, TrustStore } from '../seals/index.js'
 
 // Ingest as stages: receive → check → decide → transfer. Each stage starts from what the catalogue and
@@ -53,6 +54,8 @@ export interface IngestDeps {
   lease?: { ttlMs?: number, pollMs?: number }
   /** Called after a submission is queued for checking, so a runner can pick it up at once. */
   onQueued?: () => void
+  /** Bytes and files in, lease takeovers (default: none). */
+  metrics?: Metrics
   clock?: () => Date
 }
 
@@ -158,6 +161,7 @@ export class Ingest {
         bytesReceived: received.bytes, sha256: received.packageSha256, progress: 40, stage: 'received'
       })
       lap('record')
+      this.deps.metrics?.ingested('received', received.bytes, received.digests.size)
       log.info({ bytes: received.bytes, files: received.digests.size, ms }, 'package received')
       stageDone(received.digests.size)
     } catch (err) {
@@ -356,7 +360,7 @@ export class Ingest {
     const mine = before.catch(() => {}).then(async () => await withLease(
       this.deps.catalogue.locks, `ocfl:${objectId}`, holderName(sub.id),
       async leased => await this.#transfer(this.get(sub.id), leased, progress),
-      { signal, ...this.deps.lease }
+      { signal, ...this.deps.lease, onTakeover: () => this.deps.metrics?.leaseTakenOver('lock', 'expired') }
     ))
     this.#objectLocks.set(sub.projectCode, mine)
     try {
@@ -457,6 +461,7 @@ export class Ingest {
     if (seals !== null) catalogue.sealDecisions.record(stored.id, versionNumber, seals.files.map(sealDecisionOf))
     const done = catalogue.submissions.transition(sub.id, 'transferring', 'stored', { packageId: stored.id, version: versionNumber, progress: 100, stage: 'stored' })
     lap('seals')
+    this.deps.metrics?.ingested('stored', checked.files.reduce((n, f) => n + f.size, 0), checked.files.length)
     this.deps.log.info({ submission: sub.id, package: stored.id, version: versionNumber, files: files.length, removed: plan.removed.length, repaired: repaired.length, ms }, 'package stored')
     stageDone(files.length)
     return done

@@ -13,6 +13,8 @@ export interface LeaseOptions {
   /** Pause between attempts while someone else holds it. Default 250 ms. */
   pollMs?: number
   signal?: AbortSignal
+  /** Called when the lease was taken from a holder whose lease had run out (a metrics counter). */
+  onTakeover?: (from: string) => void
 }
 
 /** A holder name unique to this process and piece of work, readable in the locks table. */
@@ -53,6 +55,8 @@ function isAlive (pid: number): boolean {
 export async function withLease<T> (locks: LockRepository, name: string, holder: string, work: (signal: AbortSignal) => Promise<T>, options: LeaseOptions = {}): Promise<T> {
   const ttl = options.ttlMs ?? 60_000
   const poll = options.pollMs ?? 250
+  // Who held it just before: tryAcquire takes another holder's lease only once it has run out.
+  let previous = locks.get(name)?.holder
   while (!locks.tryAcquire(name, holder, ttl)) {
     options.signal?.throwIfAborted()
     try {
@@ -61,7 +65,9 @@ export async function withLease<T> (locks: LockRepository, name: string, holder:
       options.signal?.throwIfAborted() // the caller's reason, not the timer's AbortError
       throw err
     }
+    previous = locks.get(name)?.holder
   }
+  if (previous !== undefined && previous !== holder) options.onTakeover?.(previous)
   const lost = new AbortController()
   const renewal = setInterval(() => {
     if (!locks.renew(name, holder, ttl)) lost.abort(new LantaiError('LOCK_LOST', `${name} was taken over by ${locks.get(name)?.holder ?? 'nobody'}`))

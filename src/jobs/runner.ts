@@ -3,6 +3,7 @@ import { hostname } from 'node:os'
 import type { Job, JobRepository } from '../catalogue/index.js'
 import { isLantaiError } from '../errors.js'
 import type { Logger } from '../logger.js'
+import type { Metrics } from '../metrics.js'
 
 // Runs jobs of one kind from the catalogue's job table: claims with a lease, heartbeats while working,
 // and on shutdown aborts and parks what it holds, so another worker (or this one after a restart)
@@ -17,6 +18,8 @@ export interface JobRunnerOptions {
   /** Attempts before a transient failure stops being retried (default 3). */
   maxAttempts?: number
   idleMs?: number
+  /** Counts lease takeovers (default: none). */
+  metrics?: Metrics
 }
 
 export class JobRunner {
@@ -49,6 +52,7 @@ export class JobRunner {
       const owner = job.leaseOwner
       if (owner === null || !ownerIsGone(owner, this.owner)) continue
       this.#safe(() => this.jobs.fail(job.id, owner, { code: 'ABORTED', message: `its worker ${owner} is gone` }, { retry: true }))
+      this.options.metrics?.leaseTakenOver('job', 'holder_gone')
       this.log.info({ job: job.id, subject: job.subjectId, owner }, 'job of a dead worker queued again')
     }
   }
@@ -61,6 +65,10 @@ export class JobRunner {
       while (!this.#stopped && this.#running.size < this.options.concurrency) {
         const job = this.jobs.claim(this.options.kind, this.owner, this.leaseMs)
         if (job === null) break
+        if (job.takenOverFrom !== null) {
+          this.options.metrics?.leaseTakenOver('job', 'expired')
+          this.log.warn({ job: job.id, kind: job.kind, from: job.takenOverFrom }, 'job taken over: its lease ran out')
+        }
         this.#execute(job)
       }
       await new Promise<void>(resolve => {

@@ -76,6 +76,28 @@ t.test('an expired lease is reclaimed by another owner, and the first owner has 
   t.match(thrown(() => c.jobs.heartbeat('job_NOPE', 'w2', 1000)), { code: 'JOB_NOT_FOUND' })
 })
 
+t.test('a claim names the owner whose lease ran out, and a queued job was taken from nobody', async t => {
+  const { c, clock } = makeCatalogue(t)
+  c.jobs.enqueue('ingest', 'sub_A', {})
+  t.match(c.jobs.claim('ingest', 'w1', 10_000), { leaseOwner: 'w1', takenOverFrom: null })
+  clock.advance(10_001)
+  t.match(c.jobs.claim('ingest', 'w2', 10_000), { leaseOwner: 'w2', takenOverFrom: 'w1' })
+})
+
+t.test('counts gives the number of jobs of each kind in each state that has any', async t => {
+  const { c } = makeCatalogue(t)
+  c.jobs.enqueue('ingest', 'sub_A', {})
+  c.jobs.enqueue('ingest', 'sub_B', {})
+  c.jobs.enqueue('fixity', '*', {})
+  const claimed = c.jobs.claim('ingest', 'w1', 10_000)
+  if (claimed !== null) c.jobs.complete(claimed.id, 'w1')
+  t.same(c.jobs.counts(), [
+    { kind: 'fixity', state: 'queued', count: 1 },
+    { kind: 'ingest', state: 'done', count: 1 },
+    { kind: 'ingest', state: 'queued', count: 1 }
+  ])
+})
+
 t.test('park returns a job to the queue without counting the attempt', async t => {
   const { c } = makeCatalogue(t)
   const job = c.jobs.enqueue('ingest', 'sub_A', {})

@@ -47,6 +47,16 @@ t.test('a lease lost to another holder aborts the work\'s signal with LOCK_LOST'
   t.match(c.locks.get('obj'), { holder: 'w2' }, 'releasing does not take the new holder\'s lease away')
 })
 
+t.test('taking a lease that ran out tells onTakeover whose it was; a free lease is no takeover', async t => {
+  const { c, clock } = makeCatalogue(t)
+  const from: string[] = []
+  await withLease(c.locks, 'free', 'w2', async () => {}, { onTakeover: h => from.push(h) })
+  t.ok(c.locks.tryAcquire('obj', 'w1', 60), 'w1 holds it, then stalls')
+  clock.advance(100)
+  await withLease(c.locks, 'obj', 'w2', async () => {}, { ttlMs: 60_000, onTakeover: h => from.push(h) })
+  t.same(from, ['w1'])
+})
+
 t.test('at start, leases of this host\'s dead processes are released; live ones and other hosts\' stay', async t => {
   const { c } = makeCatalogue(t)
   const host = hostname()
