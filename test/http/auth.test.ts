@@ -3,7 +3,7 @@ import { buildTestApp } from '../fixtures/service.js'
 
 // Every route needs a token and a role allowed for it, except health and the docs (BRIEF §4).
 
-t.test('every registered route but /healthz and /docs answers 401 problem+json without a token', async t => {
+t.test('every registered route but /healthz, /readyz and /docs answers 401 problem+json without a token', async t => {
   const s = await buildTestApp(t)
   const routes = s.app.routeTable.filter(r => !r.public)
   t.ok(routes.length >= 12, `${routes.length} protected routes`)
