@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { HashPool } from '../bagit/index.js'
+import { HashPool } from '../hashing/index.js'
 import { LocalBlobStore, readAll, type BlobStore } from '../storage/index.js'
 import { OBJECT_DECLARATION, OBJECT_DECLARATION_TEXT, sidecarDigest } from './inventory.js'
 import { LAYOUT_FILE, STORAGE_DECLARATION, STORAGE_DECLARATION_TEXT } from './layout.js'

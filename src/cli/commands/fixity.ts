@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { HashPool } from '../../bagit/index.js'
+import { HashPool } from '../../hashing/index.js'
 import { loadConfig } from '../../config.js'
 import { openDataCatalogue } from '../data-dir.js'
 import { FixityService, loadFixityPolicy } from '../../fixity/index.js'
