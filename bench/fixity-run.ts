@@ -7,7 +7,7 @@
 // files, as a signal stops a manual run) and `checked` < `total` says it did not finish.
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { HashPool } from '../src/bagit/index.js'
+import { HashPool } from '../src/hashing/index.js'
 import { openCatalogue } from '../src/catalogue/index.js'
 import { loadConfig } from '../src/config.js'
 import { FixityService, loadFixityPolicy } from '../src/fixity/index.js'

@@ -3,7 +3,7 @@
 // Usage: node --import tsx bench/validate-bag.ts <bag-dir>
 // Prints one JSON line: { valid, errors, ms, maxRssMB }.
 import { performance } from 'node:perf_hooks'
-import { HashPool } from '../src/bagit/hash.js'
+import { HashPool } from '../src/hashing/hash.js'
 import { validateBag } from '../src/bagit/validate.js'
 
 const dir = process.argv[2]

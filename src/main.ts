@@ -1,8 +1,8 @@
-import { mkdir, readdir, rm } from 'node:fs/promises'
+import { readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import { HashPool, loadProfile } from './bagit/index.js'
-import { openCatalogue, type Catalogue } from './catalogue/index.js'
+import { loadProfile } from './bagit/index.js'
+import type { Catalogue } from './catalogue/index.js'
 import type { Config } from './config.js'
 import { FixityService, loadFixityPolicy } from './fixity/index.js'
 import { buildApp } from './http/app.js'
@@ -10,17 +10,16 @@ import { Ingest, INGEST_JOB } from './ingest/ingest.js'
 import { releaseDeadHolders } from './jobs/lease.js'
 import { JobRunner } from './jobs/runner.js'
 import { createLogger, type Logger } from './logger.js'
-import { initStorageRoot, OcflObjectReader, OcflObjectWriter } from './ocfl/index.js'
-import { LocalBlobStore } from './storage/index.js'
-import { loadTrustDir, SealVerifierPool, type TrustStore } from './seals/index.js'
 import { REVALIDATE_JOB, Revalidation } from './preservation/revalidate.js'
+import { openRuntime } from './runtime.js'
 import { acquireDataLock, type DataLock } from './service/data-lock.js'
 import { PrometheusMetrics } from './service/prometheus.js'
 import { ensureFirstAdmin } from './service/first-admin.js'
 import { LantaiError } from './errors.js'
+import type { TrustStore } from './seals/index.js'
 
-// The composition root: config → catalogue → storage → domain → HTTP → listen. Nothing below it builds
-// its own dependencies; everything is handed in (STYLE.md "Plugin and route").
+// The composition root: config → runtime (catalogue, storage, pools: src/runtime.ts) → domain → HTTP →
+// listen. Nothing below it builds its own dependencies; everything is handed in (STYLE.md "Plugin and route").
 
 export interface Service {
   readonly app: FastifyInstance
@@ -61,24 +60,11 @@ export async function startService (config: Config, options: StartOptions = {}):
 }
 
 async function openService (config: Config, options: StartOptions, log: Logger, lock: DataLock): Promise<Service> {
-  const stagingRoot = join(config.dataDir, 'staging')
-  await mkdir(stagingRoot, { recursive: true })
-  await mkdir(join(config.dataDir, 'store'), { recursive: true })
-
-  const catalogue = openCatalogue(join(config.dataDir, 'catalogue.sqlite'))
+  const runtime = await openRuntime(config, { mode: 'serve', log })
+  const { catalogue, store, writer, reader, pool, sealVerifier, stagingRoot, scratchRoot } = runtime
+  const loadTrust = async (): Promise<TrustStore> => await runtime.loadTrust()
   const metrics = new PrometheusMetrics(catalogue)
-
-  const store = new LocalBlobStore(join(config.dataDir, 'store'))
-  // Half-written files of a crashed put; safe to remove only now, with the lock held and nothing started.
-  const leftovers = await store.removeStagingLeftovers()
-  if (leftovers > 0) log.info({ removed: leftovers, dir: join(store.root, '.staging') }, 'leftover store staging files removed')
-  await initStorageRoot(store)
-  const writer = new OcflObjectWriter(store)
-  const reader = new OcflObjectReader(store)
-  const pool = new HashPool()
-  const sealVerifier = new SealVerifierPool()
   const profile = config.bagitProfile === null ? null : await loadProfile(config.bagitProfile)
-  const loadTrust = async (): Promise<TrustStore> => await loadTrustDir(config.trustDir)
   const trust = await loadTrust()
   if (trust.anchors.length === 0) log.warn({ trustDir: config.trustDir }, 'no trusted roots: every seal will be INDETERMINATE and no paper will be waived')
 
@@ -99,7 +85,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   fixity.onQueued = () => fixityRunner.poke()
   runners.push(fixityRunner)
 
-  const revalidation = new Revalidation({ catalogue, reader, loadTrust, sealVerifier, scratchRoot: join(config.dataDir, 'scratch'), log: log.child({ part: 'seals' }) })
+  const revalidation = new Revalidation({ catalogue, reader, loadTrust, sealVerifier, scratchRoot, log: log.child({ part: 'seals' }) })
   runners.push(new JobRunner(catalogue.jobs, revalidation.runJob, { kind: REVALIDATE_JOB, concurrency: 1, metrics }, log.child({ part: 'jobs' })))
   // New roots, CRLs or OCSP responses in certs/ since the last start: the review queue (rule R4) runs again.
   const queued = revalidation.noteTrustLoaded(trust)
@@ -120,8 +106,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
       await app.listen({ host: config.host, port: config.port })
     } catch (err) {
       await app.close()
-      await pool.close()
-      catalogue.close()
+      await runtime.close()
       throw listenError(err, config)
     }
   }
@@ -137,9 +122,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
       cron?.stop()
       await app.close()
       await Promise.all(runners.map(r => r.stop()))
-      await pool.close()
-      await sealVerifier.close()
-      catalogue.close()
+      await runtime.close()
       await lock.release()
     })()
     return closing

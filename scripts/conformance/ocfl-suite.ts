@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { HashPool } from '../../src/bagit/index.js'
+import { HashPool } from '../../src/hashing/index.js'
 import { specCode, validateObject, type OcflReport } from '../../src/ocfl/index.js'
 import { LocalBlobStore } from '../../src/storage/index.js'
 

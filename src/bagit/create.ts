@@ -3,8 +3,7 @@ import { chmod, lstat, mkdir, mkdtemp, opendir, rename, rm, stat, writeFile } fr
 import { basename, dirname, join, resolve } from 'node:path'
 import { eachConcurrently } from '../concurrent.js'
 import { LantaiError } from '../errors.js'
-import { isSupportedAlgorithm, normalizeAlgorithmName, type Digests } from './algorithms.js'
-import { HashPool, type FileDigests } from './hash.js'
+import { HashPool, isSupportedAlgorithm, normalizeAlgorithmName, type Digests, type FileDigests } from '../hashing/index.js'
 import type { BagitProfile } from './profile.js'
 import { validateBag, type BagReport } from './validate.js'
 

@@ -1,6 +1,6 @@
 import type { VersionRules } from './declaration.js'
 import type { Findings } from './findings.js'
-import { hexLength } from './algorithms.js'
+import { hexLength } from '../hashing/index.js'
 import { checkBagPath, isUnderPayload, pathKey, percentDecode } from './paths.js'
 import { readLines } from './text.js'
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LantaiError } from '../errors.js'
-import { detectArchiveKind, unpackArchive, type ArchiveKind } from './archive/index.js'
+import { detectArchiveKind, unpackArchive, type ArchiveKind } from '../archive/index.js'
 import { finding, type Finding } from './findings.js'
 import { validateBag, type BagReport, type ValidateOptions } from './validate.js'
 

@@ -1,7 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { Value, type ValueError } from '@sinclair/typebox/value'
 import picomatch from 'picomatch'
-import { normalizeAlgorithmName } from './algorithms.js'
+import { normalizeAlgorithmName } from '../hashing/index.js'
 
 // The JSON form of a BagIt Profile, as BagIt Profiles 1.4.0 defines it. Field semantics are cited where
 // they are applied (profile.ts); this file only says what a well-formed profile looks like (P1).

@@ -1,5 +1,6 @@
 import type { Database, Statement, Transaction } from 'better-sqlite3'
 import { LantaiError } from '../errors.js'
+import { STORED_ALGORITHMS, type StoredAlgorithm } from '../hashing/index.js'
 import type { EventRepository } from './event-repository.js'
 import type { IdFactory } from './ids.js'
 import { checkPage, fromJson, isConstraint, isoBound, likeAnywhere, type Clock, type Page, type PageQuery } from './sql.js'
@@ -46,7 +47,7 @@ export interface Version {
   bytes: number
 }
 
-export interface Digests { size: number, sha512: string, sha256: string, md5: string, sm3: string }
+export interface Digests extends Record<StoredAlgorithm, string> { size: number }
 
 export interface PackageFile extends Digests {
   packageId: string
@@ -198,7 +199,7 @@ export const toContent = (r: ContentRow): Content => ({
   damagedBy: r.damaged_by
 })
 
-const DIGEST_KEYS = ['size', 'sha512', 'sha256', 'md5', 'sm3'] as const
+const DIGEST_KEYS = ['size', ...STORED_ALGORITHMS] as const
 const differs = (a: Digests, b: Partial<Digests>): keyof Digests | undefined => DIGEST_KEYS.find(k => b[k] !== undefined && b[k] !== a[k])
 
 const SEARCH_WHERE = `

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Digests, HashPool } from '../bagit/index.js'
+import { STORED_ALGORITHMS, type Digests, type HashPool, type StoredAlgorithm } from '../hashing/index.js'
 import { isLantaiError, LantaiError } from '../errors.js'
 import type { OcflObjectReader } from '../ocfl/index.js'
 
@@ -8,14 +8,12 @@ import type { OcflObjectReader } from '../ocfl/index.js'
 // Bit damage is the bytes disagreeing with the inventory; the catalogue disagreeing with an inventory
 // that the bytes still match is metadata drift, reported apart, and does not damage the package.
 
-export const FIXITY_ALGORITHMS = ['sha512', 'sha256', 'md5', 'sm3'] as const
-
 export interface ContentToCheck {
   objectId: string
   contentPath: string
   size: number
   /** What the catalogue recorded at ingest. */
-  catalogue: { sha512: string, sha256: string, md5: string, sm3: string }
+  catalogue: Record<StoredAlgorithm, string>
 }
 
 export type CheckResult =
@@ -49,13 +47,13 @@ export async function computeDigests (reader: OcflObjectReader, pool: HashPool, 
   if (local !== null) {
     if (size !== undefined) await throttle.take(size, signal)
     try {
-      return await pool.hashFile(local, FIXITY_ALGORITHMS, signal === undefined ? {} : { signal })
+      return await pool.hashFile(local, STORED_ALGORITHMS, signal === undefined ? {} : { signal })
     } catch (err) {
       if (GONE.has((err as NodeJS.ErrnoException).code ?? '')) throw new LantaiError('STORAGE_NOT_FOUND', `${objectId} ${contentPath}`, { objectId, contentPath }, { cause: err })
       throw err
     }
   }
-  const hasher = pool.createHasher(FIXITY_ALGORITHMS)
+  const hasher = pool.createHasher(STORED_ALGORITHMS)
   try {
     const stream = await reader.openContent(objectId, contentPath)
     for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -97,7 +95,7 @@ export function inventoryDigests (inventory: InventoryLike, contentPath: string)
 export function compareThree (catalogue: ContentToCheck['catalogue'], inventory: Digests, computed: Digests): CheckResult {
   const damage: string[] = []
   const drift: string[] = []
-  for (const alg of FIXITY_ALGORITHMS) {
+  for (const alg of STORED_ALGORITHMS) {
     const now = computed[alg]
     const inv = inventory[alg]
     const cat = catalogue[alg]

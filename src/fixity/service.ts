@@ -1,6 +1,6 @@
 import cron from 'node-cron'
 import { eachConcurrently } from '../concurrent.js'
-import type { HashPool } from '../bagit/index.js'
+import type { HashPool } from '../hashing/index.js'
 import type { Catalogue, Content, DamagedContent, FixityRecord, Job } from '../catalogue/index.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'

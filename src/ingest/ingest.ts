@@ -2,13 +2,14 @@ import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
 import type { Readable } from 'node:stream'
 import type { Principal } from '../auth/roles.js'
-import { archiveOnlyReport, bagReportJson, validateBag, withArchiveFindings, type BagitProfile, type BagLimits, type BagReportJson, type Digests, type HashPool, type PackageReport } from '../bagit/index.js'
+import { archiveOnlyReport, bagReportJson, validateBag, withArchiveFindings, type BagitProfile, type BagLimits, type BagReportJson, type PackageReport } from '../bagit/index.js'
+import { STORED_ALGORITHMS, type Digests, type HashPool } from '../hashing/index.js'
 import type { Catalogue, Job, Submission, SubmissionMode } from '../catalogue/index.js'
 import { LantaiError, isLantaiError } from '../errors.js'
 import { writeFileDurably } from '../fs/durable.js'
 import type { Logger } from '../logger.js'
 import { projectObjectId, type NewVersionFile, type OcflObjectReader, type OcflObjectWriter } from '../ocfl/index.js'
-import { CONTENT_TYPES, INGEST_ALGORITHMS, receivePackage, type FileDigestsRecord } from './receive.js'
+import { CONTENT_TYPES, receivePackage, type FileDigestsRecord } from './receive.js'
 import { checkSeals, readSealReport, sealDecisionOf, type SealStageResult } from './seals-stage.js'
 import { holderName, withLease } from '../jobs/lease.js'
 import { laps } from './laps.js'
@@ -232,7 +233,7 @@ export class Ingest {
         serialization: kindOf(sub.contentType),
         limits: this.deps.limits,
         signal,
-        extraAlgorithms: INGEST_ALGORITHMS,
+        extraAlgorithms: STORED_ALGORITHMS,
         precomputed: path => inFlight.get(path),
         onFile: (path, size, digests) => files.push({ path, size, digests }),
         onProgress: p => {
@@ -495,7 +496,7 @@ export class Ingest {
       if (!d.isFile()) continue
       const abs = join(d.parentPath, d.name)
       const rel = relative(sealDir, abs).split(sep).join('/')
-      const { size, digests } = await this.deps.pool.hashFile(abs, INGEST_ALGORITHMS)
+      const { size, digests } = await this.deps.pool.hashFile(abs, STORED_ALGORITHMS)
       out.push({ logicalPath: `submissions/${id}/seals/${rel}`, localPath: abs, size, digests: pick(digests) })
     }
     return out
@@ -511,7 +512,7 @@ export class Ingest {
         if (rel === '' && d.name === 'data') continue
         if (d.isDirectory()) await walk(path)
         else if (d.isFile()) {
-          const { size, digests } = await this.deps.pool.hashFile(join(root, path), INGEST_ALGORITHMS)
+          const { size, digests } = await this.deps.pool.hashFile(join(root, path), STORED_ALGORITHMS)
           out.push({ logicalPath: `submissions/${id}/${path}`, localPath: join(root, path), size, digests: pick(digests) })
         }
       }

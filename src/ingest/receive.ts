@@ -6,15 +6,14 @@ import { Readable, Transform, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { LantaiError, isLantaiError } from '../errors.js'
 import { sealFormatOf, SNIFF_BYTES, type FileSealReport } from '../seals/index.js'
-import { ARCHIVE_SNIFF_BYTES, sniffArchiveKind, unpackArchive, type ArchiveKind, type BagLimits, type Digests, type EntryFile, type Finding, type HashPool } from '../bagit/index.js'
+import { ARCHIVE_SNIFF_BYTES, sniffArchiveKind, unpackArchive, type ArchiveKind, type EntryFile } from '../archive/index.js'
+import type { BagLimits, Finding } from '../bagit/index.js'
+import { STORED_ALGORITHMS, type Digests, type HashPool } from '../hashing/index.js'
 
 // Stage 1, receive: the body goes to staging in one pass. Tar and tar.gz are unpacked as they stream in,
-// every file hashed in flight with the ingest algorithms (sha512 for OCFL, sha256, md5 and SM3 for
-// fixity) and written by the same hash worker, so the main thread only parses; a zip needs its central
+// every file hashed in flight with the stored digest set (STORED_ALGORITHMS: sha512 for OCFL, sha256,
+// md5 and SM3 for fixity) and written by the same hash worker, so the main thread only parses; a zip needs its central
 // directory, so it is spooled to a file first and unpacked from there.
-
-/** Digests every stored file gets: sha512 addresses OCFL content, the rest are fixity values. */
-export const INGEST_ALGORITHMS = ['sha512', 'sha256', 'md5', 'sm3'] as const
 
 type SealFormat = FileSealReport['format']
 
@@ -164,7 +163,7 @@ export async function receivePackage (input: ReceiveInput, pool: HashPool): Prom
   // The unpacker lets each file finish on a worker while it reads the next ones (a bounded window) and
   // waits for them all before it returns.
   const onFile = (name: string, target: string, declaredSize?: number): EntryFile => {
-    const hasher = pool.createHasher(INGEST_ALGORITHMS, declaredSize === undefined ? { writeTo: target } : { writeTo: target, size: declaredSize })
+    const hasher = pool.createHasher(STORED_ALGORITHMS, declaredSize === undefined ? { writeTo: target } : { writeTo: target, size: declaredSize })
     const head = new Uint8Array(SNIFF_BYTES)
     let headBytes = 0
     return {

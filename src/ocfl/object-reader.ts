@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { LantaiError } from '../errors.js'
-import { LocalBlobStore, readAll, type BlobStore, type ByteRange } from '../storage/index.js'
+import { readAll, type BlobStore, type ByteRange } from '../storage/index.js'
 import { INVENTORY, OBJECT_DECLARATION, parseInventory, sidecarDigest, type Inventory } from './inventory.js'
 import { objectRootOf } from './layout.js'
 import { readSm3Logs } from './sm3-log.js'
@@ -118,8 +118,7 @@ export class OcflObjectReader {
    * sidecar read per call: the caller holds the inventory it checks the path against (fixity).
    */
   async localFile (objectId: string, contentPath: string): Promise<string | null> {
-    if (!(this.#store instanceof LocalBlobStore)) return null
-    return await this.#store.localFile(`${objectRootOf(objectId)}/${contentPath}`)
+    return await this.#store.localPath?.(`${objectRootOf(objectId)}/${contentPath}`) ?? null
   }
 
   /** Where a logical path of a version (default: head) is stored, and every digest known for it. */

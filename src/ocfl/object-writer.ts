@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { isLantaiError, LantaiError } from '../errors.js'
-import { LocalBlobStore, readAll, type BlobStore } from '../storage/index.js'
+import { readAll, type BlobStore } from '../storage/index.js'
 import {
   CONTENT_DIRECTORY, DIGEST_ALGORITHM, INVENTORY, INVENTORY_TYPE, OBJECT_DECLARATION, OBJECT_DECLARATION_TEXT, SIDECAR,
   parseInventory, serializeInventory, sidecarDigest, sidecarText, stateByPath, versionName, versionNumber,
@@ -243,17 +243,17 @@ export class OcflObjectWriter {
   /** Anything at the key, a link or a directory included: it is what a repair moves aside. */
   async #present (key: string): Promise<boolean> {
     const store = this.#store
-    if (store instanceof LocalBlobStore) return await lstat(store.pathOf(key)).then(() => true, () => false)
+    if (store.localPath !== undefined) return await lstat(await store.localPath(key, { confine: false })).then(() => true, () => false)
     return await store.stat(key) !== null
   }
 
   /** Moves the bytes at `from` to `to` in the store: a rename where the store is a directory. */
   async #moveAside (from: string, to: string): Promise<void> {
     const store = this.#store
-    if (store instanceof LocalBlobStore) {
-      const target = await store.localFile(to)
+    if (store.localPath !== undefined) {
+      const target = await store.localPath(to)
       await mkdir(dirname(target), { recursive: true })
-      await rename(await store.localFile(from), target)
+      await rename(await store.localPath(from), target)
       return
     }
     const dir = await mkdtemp(join(tmpdir(), 'lantai-quarantine-'))

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
-import { HashPool } from '../bagit/index.js'
-import { LocalBlobStore, readAll, type BlobStore } from '../storage/index.js'
+import { HashPool } from '../hashing/index.js'
+import { readAll, type BlobStore } from '../storage/index.js'
 import { OBJECT_DECLARATION, OBJECT_DECLARATION_TEXT, sidecarDigest } from './inventory.js'
 import { LAYOUT_FILE, STORAGE_DECLARATION, STORAGE_DECLARATION_TEXT } from './layout.js'
 import { conflictingPaths } from './paths.js'
@@ -502,7 +502,7 @@ function compareVersions (inv: Checked, prior: Checked, where: string, sink: Sin
 const contentPathsOf = (c: Checked, digest: string): string[] => [...c.manifest].filter(([, d]) => d === digest).map(([p]) => p)
 
 async function digestOf (store: BlobStore, key: string, algs: string[], pool: HashPool, signal?: AbortSignal): Promise<Record<string, string>> {
-  if (store instanceof LocalBlobStore) return (await pool.hashFile(store.pathOf(key), algs, { signal })).digests
+  if (store.localPath !== undefined) return (await pool.hashFile(await store.localPath(key, { confine: false }), algs, { signal })).digests
   const hasher = pool.createHasher(algs)
   try {
     for await (const chunk of await store.get(key)) {

@@ -54,7 +54,7 @@ interface PoolWorker {
   gone: boolean
 }
 
-// Tests and benches run the .ts sources under tsx; the service runs dist/*.js (as src/bagit/hash.ts).
+// Tests and benches run the .ts sources under tsx; the service runs dist/*.js (as src/hashing/hash.ts).
 const OWN_EXTENSION = extname(fileURLToPath(import.meta.url))
 const WORKER_URL = new URL('./verify-worker' + OWN_EXTENSION, import.meta.url)
 const startVerifyWorker = (maxHeapMb: number): Worker => startWorker(WORKER_URL, { resourceLimits: { maxOldGenerationSizeMb: maxHeapMb } })

@@ -1,4 +1,5 @@
 import type { Catalogue } from '../catalogue/index.js'
+import { issueToken } from './tokens.js'
 
 // A fresh catalogue has no token, so nobody could call the API. The first start makes one admin token
 // and `lantai serve` prints its secret once. It is made only once the port is open: a start that fails
@@ -7,7 +8,5 @@ import type { Catalogue } from '../catalogue/index.js'
 /** The secret of the admin token made now, or null when the catalogue already has a token. */
 export function ensureFirstAdmin (catalogue: Catalogue): string | null {
   if (catalogue.tokens.count() > 0) return null
-  const { token, secret } = catalogue.tokens.create({ role: 'admin', label: 'first admin (created at first start)' })
-  catalogue.events.append({ type: 'token.created', outcome: 'success', agent: 'system', objectType: 'token', objectId: token.id, detail: { role: 'admin', first: true } })
-  return secret
+  return issueToken(catalogue, { role: 'admin', label: 'first admin (created at first start)', agent: 'system', first: true }).secret
 }

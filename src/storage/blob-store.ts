@@ -15,6 +15,15 @@ export interface ByteRange {
 
 export interface PutFileOptions { move?: boolean, link?: boolean }
 
+export interface LocalPathOptions {
+  /**
+   * Resolve the key's directories first and refuse one that leads outside the store through a symbolic
+   * link (STORAGE_NOT_FOUND), as get() does. Default true. false only for a caller that merely lstats the
+   * path, or hands it to a hash worker that opens it with O_NOFOLLOW (the OCFL validator).
+   */
+  confine?: boolean
+}
+
 export interface PutItem {
   key: string
   localPath: string
@@ -66,6 +75,12 @@ export interface BlobStore {
   delete (key: string): Promise<void>
   /** Removes every key under the prefix (used to drop an uncommitted OCFL version). */
   deletePrefix (prefix: string): Promise<void>
+  /**
+   * The local file behind `key`, for the fast paths that need one (a hash worker reading it in place, a
+   * rename, a hard link); absent on a store whose objects are not local files (S3), and callers then go
+   * through get() and putFile(). The file need not exist.
+   */
+  localPath? (key: string, options?: LocalPathOptions): Promise<string>
 }
 
 /**

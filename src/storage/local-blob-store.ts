@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks'
 import { pipeline } from 'node:stream/promises'
 import { LantaiError } from '../errors.js'
 import { fsyncDir, fsyncEach, syncFilesystem } from '../fs/durable.js'
-import { checkKey, checkPrefix, checkSource, putEach, type BlobStat, type BlobStore, type ByteRange, type PutFileOptions, type PutItem } from './blob-store.js'
+import { checkKey, checkPrefix, checkSource, putEach, type BlobStat, type BlobStore, type ByteRange, type LocalPathOptions, type PutFileOptions, type PutItem } from './blob-store.js'
 
 /** Reserved directory for half-written files; on the store's own filesystem, so rename is atomic. */
 const STAGING = '.staging'
@@ -40,7 +40,7 @@ export class LocalBlobStore implements BlobStore {
     this.description = `local:${this.root}`
   }
 
-  /** The file behind a key, for local fast paths (HashPool.hashFile); not part of BlobStore. */
+  /** The file behind a key, unchecked (localPath with confine: false). */
   pathOf (key: string): string {
     const segments = checkKey(key)
     if (segments[0] === STAGING) throw new LantaiError('STORAGE_KEY_INVALID', `${STAGING} is reserved`, { key })
@@ -58,6 +58,10 @@ export class LocalBlobStore implements BlobStore {
     const path = this.pathOf(key)
     await this.#checkInside(dirname(path), key)
     return path
+  }
+
+  async localPath (key: string, options: LocalPathOptions = {}): Promise<string> {
+    return options.confine === false ? this.pathOf(key) : await this.localFile(key)
   }
 
   async putFile (key: string, localPath: string, options: PutFileOptions = {}): Promise<void> {

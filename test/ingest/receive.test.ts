@@ -1,7 +1,7 @@
 import t from 'tap'
 import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
-import type { Digests } from '../../src/bagit/index.js'
+import type { Digests } from '../../src/hashing/index.js'
 import { describeHead, packageSha256, sniffUpload } from '../../src/ingest/receive.js'
 
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex')

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { LocalBlobStore } from '../../src/storage/index.js'
+import { LocalBlobStore, type BlobStore } from '../../src/storage/index.js'
 import { blobStoreContract } from './contract.js'
 
 t.test('LocalBlobStore meets the BlobStore contract', async t => {
@@ -72,4 +72,16 @@ t.test('putFiles refuses a source that is not the regular file of the size its c
   }
   await store.putFiles([{ key: 'c', localPath: join(dir, 'src', 'f.txt'), size: 5 }], { link: true })
   t.equal(String((await store.stat('c'))?.size), '5')
+})
+
+t.test('a local store names the file behind a key for fast paths, and refuses one behind a linked directory unless told not to confine', async t => {
+  const dir = t.testdir({ store: { real: { 'in.txt': 'inside' } }, outside: { 'secret.txt': 'outside' } })
+  const root = join(dir, 'store')
+  await symlink(join(dir, 'outside'), join(root, 'linkdir'))
+  const store: BlobStore = new LocalBlobStore(root)
+  t.equal(await store.localPath?.('real/in.txt'), join(root, 'real', 'in.txt'))
+  t.equal(await store.localPath?.('not/yet/there'), join(root, 'not', 'yet', 'there'), 'a key not yet written has a path too')
+  await t.rejects(async () => await store.localPath?.('linkdir/secret.txt'), { code: 'STORAGE_NOT_FOUND' })
+  t.equal(await store.localPath?.('linkdir/secret.txt', { confine: false }), join(root, 'linkdir', 'secret.txt'), 'unconfined: the path as it stands, for lstat or an O_NOFOLLOW open')
+  await t.rejects(async () => await store.localPath?.('../escape'), { code: 'STORAGE_KEY_INVALID' })
 })

@@ -1,11 +1,7 @@
-import { join } from 'node:path'
-import { HashPool } from '../../bagit/index.js'
 import { loadConfig } from '../../config.js'
-import { openDataCatalogue } from '../data-dir.js'
 import { FixityService, loadFixityPolicy } from '../../fixity/index.js'
 import { createLogger } from '../../logger.js'
-import { OcflObjectReader } from '../../ocfl/index.js'
-import { LocalBlobStore } from '../../storage/index.js'
+import { openRuntime } from '../../runtime.js'
 import { intOption, parse, UsageError, type Command } from '../command.js'
 import { formatBytes, progressLine, rate } from '../progress.js'
 
@@ -39,13 +35,13 @@ export const fixityCommand: Command = {
     const grace = intOption(values.grace, 'grace')
     if (positionals[0] !== 'run' || positionals.length !== 1) throw new UsageError('the only subcommand is: fixity run [--package ID]', '唯一的子命令是：fixity run [--package 数据包编号]')
     const config = loadConfig()
-    const catalogue = openDataCatalogue(config)
-    const pool = new HashPool()
+    const runtime = await openRuntime(config, { mode: 'existing' })
+    const { catalogue } = runtime
     try {
       if (values.package !== undefined && catalogue.packages.get(values.package) === null) throw new UsageError(`no package ${values.package}`, `没有数据包 ${values.package}`)
       const policy = await loadFixityPolicy(config.policiesDir)
       const fixity = new FixityService({
-        catalogue, pool, reader: new OcflObjectReader(new LocalBlobStore(join(config.dataDir, 'store'))),
+        catalogue, pool: runtime.pool, reader: runtime.reader,
         policy: { ...policy, ...(grace === undefined ? {} : { graceSeconds: grace }) }, log: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel)
       })
       const bar = progressLine()
@@ -68,8 +64,7 @@ export const fixityCommand: Command = {
       }
       return result.mismatches + result.missing === 0 ? 0 : 1
     } finally {
-      await pool.close()
-      catalogue.close()
+      await runtime.close()
     }
   }
 }

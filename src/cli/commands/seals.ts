@@ -1,12 +1,10 @@
 import { join, resolve } from 'node:path'
 import { loadConfig } from '../../config.js'
-import { openDataCatalogue } from '../data-dir.js'
 import { createLogger } from '../../logger.js'
-import { OcflObjectReader } from '../../ocfl/index.js'
 import { Revalidation } from '../../preservation/revalidate.js'
-import { LocalBlobStore } from '../../storage/index.js'
+import { openRuntime } from '../../runtime.js'
 import {
-  addToTrustDir, emptyTrustStore, loadTrustDir, loadTrustStore, readCertificateFile, SealVerifierPool, verifyFile, type FileSealReport
+  addToTrustDir, emptyTrustStore, loadTrustStore, readCertificateFile, verifyFile, type FileSealReport
 } from '../../seals/index.js'
 import { parse, UsageError, type Command } from '../command.js'
 
@@ -86,16 +84,16 @@ export const sealsCommand: Command = {
 async function revalidate (ids: string[], json: boolean, review: boolean): Promise<number> {
   if (review === (ids.length === 1) || ids.length > 1) throw new UsageError('usage: lantai seals revalidate <package-id> | lantai seals revalidate --review', '用法：lantai seals revalidate <数据包编号> | lantai seals revalidate --review')
   const config = loadConfig()
-  const catalogue = openDataCatalogue(config)
-  // a package may hold thousands of signed files: checked on worker threads as in the service
-  const sealVerifier = new SealVerifierPool()
+  const runtime = await openRuntime(config, { mode: 'existing' })
+  const { catalogue } = runtime
   try {
     const revalidation = new Revalidation({
       catalogue,
-      sealVerifier,
-      reader: new OcflObjectReader(new LocalBlobStore(join(config.dataDir, 'store'))),
-      loadTrust: async () => await loadTrustDir(config.trustDir),
-      scratchRoot: join(config.dataDir, 'scratch'),
+      // a package may hold thousands of signed files: checked on worker threads as in the service
+      sealVerifier: runtime.sealVerifier,
+      reader: runtime.reader,
+      loadTrust: async () => await runtime.loadTrust(),
+      scratchRoot: runtime.scratchRoot,
       log: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel)
     })
     const targets = review ? catalogue.sealDecisions.packagesAwaitingReview() : ids
@@ -113,8 +111,7 @@ async function revalidate (ids: string[], json: boolean, review: boolean): Promi
     }
     return results.some(r => r.summary.integrityAlerts.length > 0) ? 1 : 0
   } finally {
-    await sealVerifier.close()
-    catalogue.close()
+    await runtime.close()
   }
 }
 

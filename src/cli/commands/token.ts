@@ -1,6 +1,7 @@
 import { isRole, ROLES } from '../../auth/roles.js'
 import { loadConfig } from '../../config.js'
-import { openDataCatalogue } from '../data-dir.js'
+import { openRuntime } from '../../runtime.js'
+import { issueToken } from '../../service/tokens.js'
 import { parse, UsageError, type Command } from '../command.js'
 
 const help = `usage: lantai token create --role ROLE [--label TEXT]
@@ -24,15 +25,14 @@ export const tokenCommand: Command = {
     if (positionals[0] !== 'create' || positionals.length !== 1) throw new UsageError('the only subcommand is: token create --role ROLE', '唯一的子命令是：token create --role 角色')
     if (values.role === undefined || !isRole(values.role)) throw new UsageError(`--role is one of ${ROLES.join(', ')}`, `--role 须为以下之一：${ROLES.join('、')}`)
     const config = loadConfig()
-    const catalogue = openDataCatalogue(config, { create: true })
+    const runtime = await openRuntime(config, { mode: 'create-catalogue' })
     try {
-      const { token, secret } = catalogue.tokens.create({ role: values.role, label: values.label ?? `created by lantai token create`, clearance: values.clearance ?? null })
-      catalogue.events.append({ type: 'token.created', outcome: 'success', agent: 'cli', objectType: 'token', objectId: token.id, detail: { role: token.role, label: token.label } })
+      const { token, secret } = issueToken(runtime.catalogue, { role: values.role, label: values.label ?? `created by lantai token create`, clearance: values.clearance ?? null, agent: 'cli' })
       process.stdout.write(`${secret}\n`)
       process.stderr.write(`token ${token.id} (${token.role}) created; the secret above is shown once\n令牌 ${token.id}（${token.role}）已创建；上面的密钥只显示这一次\n`)
       return 0
     } finally {
-      catalogue.close()
+      await runtime.close()
     }
   }
 }

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { Catalogue } from '../../catalogue/index.js'
 import { ROLES } from '../../auth/roles.js'
+import { issueToken } from '../../service/tokens.js'
 import { ProblemResponses } from '../schemas/common.js'
 
 export interface TokenRoutesOptions { catalogue: Catalogue }
@@ -20,8 +21,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<TokenRoutesOptions> = async 
       response: { 201: Type.Composite([TokenView, Type.Object({ secret: Type.String({ description: 'the bearer token; store it now, it cannot be shown again' }) })]), ...ProblemResponses }
     }
   }, async (req, reply) => {
-    const { token, secret } = catalogue.tokens.create({ role: req.body.role, label: req.body.label })
-    catalogue.events.append({ type: 'token.created', outcome: 'success', agent: req.principal?.tokenId ?? 'system', objectType: 'token', objectId: token.id, detail: { role: token.role, label: token.label } })
+    const { token, secret } = issueToken(catalogue, { role: req.body.role, label: req.body.label, agent: req.principal?.tokenId ?? 'system' })
     return reply.code(201).send({ ...token, secret })
   })
 

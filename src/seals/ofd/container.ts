@@ -1,13 +1,13 @@
 // The OFD package is a zip (GB/T 33190 §7.1). It is read in place, never unpacked: the central
 // directory is listed once and checked as a whole (entry count, declared sizes, names), and a single
 // bad name refuses the package, because a seal over a package with a hidden or escaping member
-// cannot be said to cover "the document". Ideas from src/bagit/archive, not its code.
+// cannot be said to cover "the document". Ideas from src/archive, not its code.
 import { createHash } from 'node:crypto'
 import { stat } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
 import iconv from 'iconv-lite'
 import yauzl, { type Entry, type ZipFile } from 'yauzl'
-import { nextZipEntry as nextEntry } from '../../bagit/index.js'
+import { nextZipEntry as nextEntry } from '../../archive/index.js'
 
 export class ContainerError extends Error {
   constructor (message: string) {
@@ -146,7 +146,7 @@ function decodeName (entry: Entry): string {
   }
 }
 
-/** Why a member name is refused, or null: the checks of src/bagit/archive/entry-name.ts, for zip. */
+/** Why a member name is refused, or null: the checks of src/archive/entry-name.ts, for zip. */
 export function checkName (raw: string): string | null {
   if (raw.length === 0) return 'empty name'
   if (CONTROL.test(raw)) return 'control character in name'

@@ -3,9 +3,9 @@ import { readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import t from 'tap'
-import { unpackArchive } from '../../../src/bagit/archive/index.js'
-import { RATIO_ALLOWANCE_BYTES } from '../../../src/bagit/limits.js'
-import { assertConfined, deflatedZeros, fileEntries, place, smallBag, tarGzBomb, treeBytes, writeTar, writeZip, zipEntries } from '../../fixtures/archives.js'
+import { unpackArchive } from '../../src/archive/index.js'
+import { RATIO_ALLOWANCE_BYTES } from '../../src/bagit/limits.js'
+import { assertConfined, deflatedZeros, fileEntries, place, smallBag, tarGzBomb, treeBytes, writeTar, writeZip, zipEntries } from '../fixtures/archives.js'
 
 const MiB = 1024 * 1024
 // 64 MiB of zeros compresses to about 64 KiB: a thousandfold bomb that is quick to build.

@@ -3,8 +3,8 @@ import { access, readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import iconv from 'iconv-lite'
 import t from 'tap'
-import { unpackArchive } from '../../../src/bagit/archive/index.js'
-import { assertConfined, cut, place, smallBag, tree, writeZip, zipEntries } from '../../fixtures/archives.js'
+import { unpackArchive } from '../../src/archive/index.js'
+import { assertConfined, cut, place, smallBag, tree, writeZip, zipEntries } from '../fixtures/archives.js'
 
 const codes = (r: { findings: ReadonlyArray<{ code: string }> }): string[] => r.findings.map(f => f.code)
 

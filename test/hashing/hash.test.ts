@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { HashPool } from '../../src/bagit/hash.js'
-import { nodeHashName } from '../../src/bagit/algorithms.js'
+import { HashPool } from '../../src/hashing/hash.js'
+import { nodeHashName } from '../../src/hashing/algorithms.js'
 
 const KiB = 1024
 
@@ -292,7 +292,7 @@ t.test('close() rejects pending work, then every later call; calling it twice is
 
 t.test('a process with an idle pool exits without close()', async t => {
   const dir = t.testdir({ 'a.txt': 'abc' })
-  const script = `import { HashPool } from ${JSON.stringify(new URL('../../src/bagit/hash.ts', import.meta.url).href)}
+  const script = `import { HashPool } from ${JSON.stringify(new URL('../../src/hashing/hash.ts', import.meta.url).href)}
 const r = await new HashPool({ workers: 2 }).hashFile(${JSON.stringify(join(dir, 'a.txt'))}, ['sha256', 'sha512'])
 process.stdout.write(r.digests.sha256)`
   const out = execFileSync(process.execPath, ['--import=tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 })
@@ -301,7 +301,7 @@ process.stdout.write(r.digests.sha256)`
 
 t.test('a process started with a heap size or --expose-gc still gets its workers (those flags are the process\'s, not theirs)', async t => {
   const file = join(t.testdir({ 'a.txt': 'abc' }), 'a.txt')
-  const hashUrl = new URL('../../src/bagit/hash.ts', import.meta.url).href
+  const hashUrl = new URL('../../src/hashing/hash.ts', import.meta.url).href
   const script = `const { HashPool } = await import(${JSON.stringify(hashUrl)}); const p = new HashPool({ workers: 2 });
     const r = await p.hashFile(${JSON.stringify(file)}, ['sha256', 'md5']); await p.close(); console.log(r.digests.sha256)`
   const out = execFileSync(process.execPath, ['--max-old-space-size=128', '--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' })

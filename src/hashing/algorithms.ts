@@ -48,5 +48,13 @@ export const normalizeAlgorithmName = (name: string): string => name.toLowerCase
 /** md5 and sha1 alone do not protect a payload against deliberate change. */
 export const WEAK_ALGORITHMS: ReadonlySet<string> = new Set(['md5', 'sha1'])
 
+/**
+ * The digests kept for every stored file, declared once for ingest, the catalogue and fixity: sha512
+ * addresses OCFL content; sha256, md5 and SM3 (GB/T 32905) are the fixity values checked beside it.
+ */
+export const STORED_ALGORITHMS = ['sha512', 'sha256', 'md5', 'sm3'] as const
+
+export type StoredAlgorithm = typeof STORED_ALGORITHMS[number]
+
 /** Algorithm → lowercase hex digest. */
 export type Digests = Record<string, string>

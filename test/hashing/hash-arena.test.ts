@@ -1,5 +1,5 @@
 import t from 'tap'
-import { ByteRing, type Region } from '../../src/bagit/hash-arena.js'
+import { ByteRing, type Region } from '../../src/hashing/hash-arena.js'
 
 // The arena's ring: regions are handed out in order, given back in any order, and a region's space is
 // reused only once every region before it is back.

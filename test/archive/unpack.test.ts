@@ -3,8 +3,8 @@ import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import t from 'tap'
-import { unpackArchive, type EntryFile, type Progress } from '../../../src/bagit/archive/index.js'
-import { assertConfined, cut, fileEntries, place, smallBag, tree, writeTar, writeZip, zipEntries } from '../../fixtures/archives.js'
+import { unpackArchive, type EntryFile, type Progress } from '../../src/archive/index.js'
+import { assertConfined, cut, fileEntries, place, smallBag, tree, writeTar, writeZip, zipEntries } from '../fixtures/archives.js'
 
 const codes = (r: { findings: ReadonlyArray<{ code: string }> }): string[] => r.findings.map(f => f.code)
 

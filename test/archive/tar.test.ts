@@ -4,8 +4,8 @@ import { access, readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import t from 'tap'
-import { unpackArchive } from '../../../src/bagit/archive/index.js'
-import { assertConfined, cut, fileEntries, place, smallBag, tree, writeTar } from '../../fixtures/archives.js'
+import { unpackArchive } from '../../src/archive/index.js'
+import { assertConfined, cut, fileEntries, place, smallBag, tree, writeTar } from '../fixtures/archives.js'
 
 const codes = (r: { findings: ReadonlyArray<{ code: string }> }): string[] => r.findings.map(f => f.code)
 

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
-import { detectArchiveKind, sniffArchiveKind } from '../../../src/bagit/archive/index.js'
-import { fileEntries, smallBag, writeTar, writeZip } from '../../fixtures/archives.js'
+import { detectArchiveKind, sniffArchiveKind } from '../../src/archive/index.js'
+import { fileEntries, smallBag, writeTar, writeZip } from '../fixtures/archives.js'
 
 t.test('detectArchiveKind knows tar, tar.gz and zip by their first bytes, whatever the file is called', async t => {
   const dir = t.testdir()

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import t from 'tap'
-import { validatePackage } from '../../../src/bagit/index.js'
-import { bagFiles, fileEntries, writeTar, writeZip, zipEntries } from '../../fixtures/archives.js'
+import { validatePackage } from '../../src/bagit/index.js'
+import { bagFiles, fileEntries, writeTar, writeZip, zipEntries } from '../fixtures/archives.js'
 
 // A serialized bag holds what a directory bag holds: names with CR, LF or "%" (RFC 8493 §2.1.3
 // percent-encodes them in manifests) and paths nested as deep as a real project nests them.

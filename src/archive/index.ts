@@ -1,12 +1,13 @@
-// Serialized bags (tar, tar.gz, zip) unpacked as streams into an empty staging directory. A bad
-// archive is a list of findings; only the environment (disk, cancellation) makes this throw.
+// Serialized bags (tar, tar.gz, zip) unpacked as streams into an empty staging directory: the archive half of
+// the byte engine (ARCHITECTURE.md §6) and its public face. A bad archive is a list of findings; only the
+// environment (disk, cancellation) makes this throw.
 import { createReadStream } from 'node:fs'
 import { readdir, realpath, statfs } from 'node:fs/promises'
 import { Readable, addAbortSignal } from 'node:stream'
 import iconv from 'iconv-lite'
-import type { Finding } from '../findings.js'
-import { defaultStagingReserve, resolveLimits, type BagLimits } from '../limits.js'
-import { LantaiError } from '../../errors.js'
+import type { Finding } from '../bagit/findings.js'
+import { defaultStagingReserve, resolveLimits, type BagLimits } from '../bagit/limits.js'
+import { LantaiError } from '../errors.js'
 import { detectArchiveKind, sniffArchiveKind, SNIFF_BYTES, type ArchiveKind } from './detect.js'
 import { findBagRoot } from './layout.js'
 import { StagingWriter, type EntryFile, type Progress, type StagingSpace } from './staging-writer.js'
@@ -15,6 +16,7 @@ import { unpackZip } from './zip.js'
 
 export { detectArchiveKind, sniffArchiveKind, SNIFF_BYTES as ARCHIVE_SNIFF_BYTES, type ArchiveKind }
 export { checkEntryName } from './entry-name.js'
+export { nextEntry as nextZipEntry } from './zip.js'
 export type { EntryFile, Progress }
 
 export interface UnpackOptions {

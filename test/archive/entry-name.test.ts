@@ -1,5 +1,5 @@
 import t from 'tap'
-import { checkEntryName } from '../../../src/bagit/archive/index.js'
+import { checkEntryName } from '../../src/archive/index.js'
 
 t.test('unsafe entry names are refused with the reason', async t => {
   const cases: Array<[string, RegExp]> = [

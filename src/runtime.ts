@@ -1,0 +1,140 @@
+import { statSync, type Stats } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { openCatalogue, type Catalogue } from './catalogue/index.js'
+import type { Config } from './config.js'
+import { isLantaiError, LantaiError } from './errors.js'
+import { HashPool } from './hashing/index.js'
+import type { Logger } from './logger.js'
+import { initStorageRoot, OcflObjectReader, OcflObjectWriter } from './ocfl/index.js'
+import { loadTrustDir, SealVerifierPool, type TrustStore } from './seals/index.js'
+import { LocalBlobStore } from './storage/index.js'
+
+// One runtime for the service and every CLI command (ARCHITECTURE.md §2): the catalogue, the store and
+// its OCFL reader and writer, the worker pools and the trust store of a data directory are opened here
+// and nowhere else, so a second backend (PostgreSQL, S3) changes this file, not every command.
+
+export type RuntimeMode =
+  /** `lantai serve`, holding the data-directory lock: the directory's folders and catalogue are made, the store prepared. */
+  | 'serve'
+  /** A command beside the service: the data directory and its catalogue must exist (DATA_DIR_MISSING, DATA_DIR_UNUSABLE). */
+  | 'existing'
+  /** `lantai token create`: an existing directory, whose catalogue may be made now (before the first start). */
+  | 'create-catalogue'
+
+export interface RuntimeOptions {
+  mode: RuntimeMode
+  /** For what 'serve' finds on opening (leftover store staging files). */
+  log?: Logger
+}
+
+export interface Runtime {
+  readonly config: Config
+  readonly catalogue: Catalogue
+  readonly store: LocalBlobStore
+  readonly reader: OcflObjectReader
+  readonly writer: OcflObjectWriter
+  /** Made on first use; its workers start with the first file hashed. */
+  readonly pool: HashPool
+  /** Made on first use; its workers start with the first file verified. */
+  readonly sealVerifier: SealVerifierPool
+  /** Where uploads are received and unpacked, one directory per submission. */
+  readonly stagingRoot: string
+  /** Where re-validation unpacks a package's files for a while. */
+  readonly scratchRoot: string
+  /** The trust store as LANTAI_TRUST holds it now (read again on every call: roots, CRLs and OCSP responses change). */
+  loadTrust (): Promise<TrustStore>
+  /** Stops the pools that were started and closes the catalogue. Idempotent. */
+  close (): Promise<void>
+}
+
+export async function openRuntime (config: Config, options: RuntimeOptions): Promise<Runtime> {
+  const storeRoot = join(config.dataDir, 'store')
+  const stagingRoot = join(config.dataDir, 'staging')
+  let catalogue: Catalogue
+  if (options.mode === 'serve') {
+    await mkdir(stagingRoot, { recursive: true })
+    await mkdir(storeRoot, { recursive: true })
+    catalogue = openCatalogue(join(config.dataDir, 'catalogue.sqlite'))
+  } else {
+    catalogue = openDataCatalogue(config, options.mode === 'create-catalogue')
+  }
+  const store = new LocalBlobStore(storeRoot)
+  if (options.mode === 'serve') {
+    try {
+      // Half-written files of a crashed put; safe to remove only in the service, with the lock held and nothing started.
+      const leftovers = await store.removeStagingLeftovers()
+      if (leftovers > 0) options.log?.info({ removed: leftovers, dir: join(store.root, '.staging') }, 'leftover store staging files removed')
+      await initStorageRoot(store)
+    } catch (err) {
+      catalogue.close()
+      throw err
+    }
+  }
+  return new OpenRuntime(config, catalogue, store, stagingRoot)
+}
+
+class OpenRuntime implements Runtime {
+  readonly reader: OcflObjectReader
+  readonly writer: OcflObjectWriter
+  readonly scratchRoot: string
+  #pool: HashPool | undefined
+  #sealVerifier: SealVerifierPool | undefined
+  #closing: Promise<void> | undefined
+
+  constructor (readonly config: Config, readonly catalogue: Catalogue, readonly store: LocalBlobStore, readonly stagingRoot: string) {
+    this.reader = new OcflObjectReader(store)
+    this.writer = new OcflObjectWriter(store)
+    this.scratchRoot = join(config.dataDir, 'scratch')
+  }
+
+  get pool (): HashPool {
+    this.#pool ??= new HashPool()
+    return this.#pool
+  }
+
+  get sealVerifier (): SealVerifierPool {
+    this.#sealVerifier ??= new SealVerifierPool()
+    return this.#sealVerifier
+  }
+
+  async loadTrust (): Promise<TrustStore> {
+    return await loadTrustDir(this.config.trustDir)
+  }
+
+  async close (): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#pool?.close()
+      await this.#sealVerifier?.close()
+      this.catalogue.close()
+    })()
+    return await this.#closing
+  }
+}
+
+// Commands other than `serve` work on a data directory the service made. Run from another folder, the
+// default ./var is not there: that is a setting to fix (exit 2, naming LANTAI_DATA), never a stack
+// trace and exit 1, which a cron monitor of `lantai fixity run` would read as damage.
+
+/** The catalogue of LANTAI_DATA; DATA_DIR_MISSING or DATA_DIR_UNUSABLE naming the directory otherwise. */
+function openDataCatalogue (config: Pick<Config, 'dataDir'>, create: boolean): Catalogue {
+  const dir = config.dataDir
+  const about = { variable: 'LANTAI_DATA', dataDir: dir }
+  const st = statOrNull(dir)
+  if (st === null) throw new LantaiError('DATA_DIR_MISSING', `LANTAI_DATA=${dir}`, about)
+  if (!st.isDirectory()) throw new LantaiError('DATA_DIR_UNUSABLE', `LANTAI_DATA=${dir} is not a directory`, about)
+  const file = join(dir, 'catalogue.sqlite')
+  if (!create && statOrNull(file) === null) {
+    throw new LantaiError('DATA_DIR_UNUSABLE', `LANTAI_DATA=${dir} has no catalogue.sqlite (start \`lantai serve\` with it once)`, about)
+  }
+  try {
+    return openCatalogue(file)
+  } catch (err) {
+    if (isLantaiError(err)) throw err
+    throw new LantaiError('DATA_DIR_UNUSABLE', `LANTAI_DATA=${dir}: ${(err as Error).message}`, about, { cause: err })
+  }
+}
+
+function statOrNull (path: string): Stats | null {
+  try { return statSync(path) } catch { return null }
+}
