@@ -1,5 +1,4 @@
 import t from 'tap'
-import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -7,6 +6,7 @@ import { loadConfig } from '../../src/config.js'
 import { createLogger } from '../../src/logger.js'
 import { startService } from '../../src/main.js'
 import { scratch } from '../fixtures/bags.js'
+import { runProcess, type CliResult } from '../fixtures/cli.js'
 
 // The README's walkthrough, run as it is written: the shell block under "## Walkthrough" in a fresh,
 // empty folder (nothing from ../shared), against a real service on a real port. Only what the reader
@@ -24,18 +24,7 @@ function walkthroughBlock (): string {
   return m[1] ?? ''
 }
 
-async function bash (script: string, cwd: string): Promise<{ code: number | null, stdout: string, stderr: string }> {
-  return await new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd, env: { ...process.env } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d })
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d })
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000)
-    child.on('error', reject)
-    child.on('close', code => { clearTimeout(timer); resolve({ code, stdout, stderr }) })
-  })
-}
+const bash = async (script: string, cwd: string): Promise<CliResult> => await runProcess('bash', ['-euo', 'pipefail', '-c', script], { cwd })
 
 t.test('the README walkthrough runs word for word in an empty folder: a folder is bagged, stored, and a file comes back', async t => {
   const block = walkthroughBlock()

@@ -2,20 +2,19 @@ import t, { type Test } from 'tap'
 import { request, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { AccessEntry } from '../../src/catalogue/index.js'
 import { loadConfig } from '../../src/config.js'
 import { createLogger } from '../../src/logger.js'
 import { startService, type Service } from '../../src/main.js'
 import { makeBag, scratch } from '../fixtures/bags.js'
 import { tarOf } from '../fixtures/service.js'
+import { until } from '../fixtures/wait.js'
 
 // Issue 11 item 1, over real sockets on 127.0.0.1 (inject cannot cut a connection): every request that
 // can reach data has an access-log row from the moment it is authorized, and the row is completed
 // however the request ends. Waits are bounded polls for the row to turn final, never sleeps as asserts.
 
 const PROJECT = '2026-310104-47-01-000404'
-const WAIT_MS = 20_000
 const BIG = 24 * 1024 * 1024 // more than loopback socket buffers hold, so a download cannot finish unread
 
 interface Listening { service: Service, port: number, token: string }
@@ -26,16 +25,6 @@ async function listen (t: Test): Promise<Listening> {
   t.teardown(() => service.close())
   service.catalogue.projects.create({ code: PROJECT, name: '滨江花园二期', unit: null })
   return { service, port: (service.app.server.address() as AddressInfo).port, token: service.firstAdminSecret ?? '' }
-}
-
-async function until<T> (what: string, probe: () => T | undefined): Promise<T> {
-  const end = Date.now() + WAIT_MS
-  for (;;) {
-    const found = probe()
-    if (found !== undefined) return found
-    if (Date.now() > end) throw new Error(`${what}: not within ${WAIT_MS} ms`)
-    await sleep(20)
-  }
 }
 
 /** The request's row once it is no longer pending. */

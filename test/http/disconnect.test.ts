@@ -11,12 +11,12 @@ import { startService, type Service } from '../../src/main.js'
 import { makeBag, scratch } from '../fixtures/bags.js'
 import { tarOf } from '../fixtures/service.js'
 import { freePort } from '../fixtures/service-process.js'
+import { until, WAIT_MS } from '../fixtures/wait.js'
 
 // Uploads over real HTTP on 127.0.0.1 (inject cannot cut a socket or hold a body back): the service
 // listens on a free port in this process, and clients misbehave on purpose.
 
 const PROJECT = 'P-2026-0404'
-const WAIT_MS = 20_000
 
 interface Listening { service: Service, port: number, dataDir: string, token: string }
 
@@ -48,16 +48,6 @@ function post (s: Listening, headers: Record<string, string>): ClientRequest {
     host: '127.0.0.1', port: s.port, method: 'POST', path: `/v1/submissions?project=${PROJECT}`,
     headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/x-tar', ...headers }
   })
-}
-
-async function until<T> (what: string, probe: () => T | undefined): Promise<T> {
-  const end = Date.now() + WAIT_MS
-  for (;;) {
-    const found = probe()
-    if (found !== undefined) return found
-    if (Date.now() > end) throw new Error(`${what}: not within ${WAIT_MS} ms`)
-    await sleep(20)
-  }
 }
 
 const final = (sub: Submission | null): Submission | undefined => sub !== null && ['stored', 'rejected', 'failed'].includes(sub.state) ? sub : undefined
