@@ -9,7 +9,7 @@ import { LantaiError, isLantaiError } from '../errors.js'
 import { writeFileDurably } from '../fs/durable.js'
 import type { Logger } from '../logger.js'
 import { projectObjectId, type NewVersionFile, type OcflObjectReader, type OcflObjectWriter } from '../ocfl/index.js'
-import { CONTENT_TYPES, receivePackage, type FileDigestsRecord } from './receive.js'
+import { CONTENT_TYPE_OF, CONTENT_TYPES, describeHead, receivePackage, sniffUpload, type FileDigestsRecord } from './receive.js'
 import { checkSeals, readSealReport, sealDecisionOf, type SealStageResult } from './seals-stage.js'
 import { holderName, withLease } from '../jobs/lease.js'
 import { laps } from './laps.js'
@@ -62,6 +62,7 @@ export interface IngestDeps {
 
 export interface SubmitInput {
   projectCode: string
+  /** The type the client declared: only named in messages, since the body's first bytes decide. */
   contentType: string
   /** 'supplement' (the default) adds or replaces the files it carries; 'replace' states the whole payload. */
   mode?: SubmissionMode
@@ -123,20 +124,32 @@ export class Ingest {
   /** Stage 1 in the request: creates the submission, streams the body into staging, queues the check. */
   async submit (input: SubmitInput): Promise<Submission> {
     const { catalogue } = this.deps
-    const kind = CONTENT_TYPES[input.contentType.split(';')[0]?.trim().toLowerCase() ?? '']
-    if (kind === undefined) throw new LantaiError('UNSUPPORTED_MEDIA_TYPE', `got ${input.contentType}`)
     if (catalogue.projects.get(input.projectCode) === null) throw new LantaiError('PROJECT_NOT_FOUND', input.projectCode)
     if (input.expectedBytes !== undefined && input.expectedBytes > this.deps.maxUploadBytes) {
       throw new LantaiError('PAYLOAD_TOO_LARGE', `${input.expectedBytes} bytes announced, the limit is ${this.deps.maxUploadBytes}`)
     }
-    const sub = catalogue.submissions.create({ projectCode: input.projectCode, contentType: input.contentType, mode: input.mode ?? 'supplement', createdBy: input.principal?.tokenId ?? null })
+    // Builders' tools send archives as application/octet-stream or under a wrong type: the first bytes
+    // are what the unpacker will read, so they decide, and the submission records the matching type.
+    const declared = input.contentType === '' ? '(none)' : input.contentType
+    const gone = (cause?: unknown): LantaiError => new LantaiError('UPLOAD_INCOMPLETE', 'the client disconnected', {}, cause === undefined ? undefined : { cause })
+    const sniffed = await sniffUpload(input.body).catch((err: unknown) => { throw gone(err) })
+    // A client that left within the first bytes sent no package, whatever those bytes look like.
+    if (input.body.destroyed && !input.body.readableEnded) throw gone()
+    if (sniffed.head.length === 0) throw new LantaiError('UPLOAD_EMPTY', `the body has 0 bytes (content type ${declared})`)
+    if (sniffed.kind === null) {
+      sniffed.body.resume() // the rest is not read; discarded, so the connection can close cleanly
+      throw new LantaiError('UPLOAD_NOT_AN_ARCHIVE', `${describeHead(sniffed.head)} (content type ${declared})`)
+    }
+    const kind = sniffed.kind
+    const contentType = CONTENT_TYPE_OF[kind]
+    const sub = catalogue.submissions.create({ projectCode: input.projectCode, contentType, mode: input.mode ?? 'supplement', createdBy: input.principal?.tokenId ?? null })
     const dir = this.stagingDir(sub.id)
     const log = this.deps.log.child({ submission: sub.id, project: input.projectCode })
     let lastProgress = 0
     const { lap, ms } = laps()
     try {
       const received = await receivePackage({
-        body: input.body,
+        body: sniffed.body,
         kind,
         stagingDir: dir,
         maxBytes: this.deps.maxUploadBytes,
