@@ -44,6 +44,8 @@ export interface Catalogue {
   tokens: TokenRepository
   locks: LockRepository
   sealDecisions: SealDecisionRepository
+  /** One trivial query: the catalogue answers (readiness probes); throws when it does not. */
+  ping (): void
   close (): void
 }
 
@@ -66,6 +68,7 @@ export function openCatalogue (file: string, clock: Clock = () => new Date()): C
     tokens: new TokenRepository(db, events, clock, newId),
     locks: new LockRepository(db, clock),
     sealDecisions: new SealDecisionRepository(db, clock),
+    ping () { db.prepare('SELECT 1').get() },
     close () { if (db.open) db.close() }
   }
 }

@@ -35,7 +35,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
   }, async (req, reply) => {
     const failures: string[] = []
     const checks = {
-      catalogue: attempt(() => { catalogue.jobs.get('job_readiness-probe') }, 'catalogue', failures),
+      catalogue: attempt(() => { catalogue.ping() }, 'catalogue', failures),
       store: await attemptAsync(async () => {
         const text = (await readAll(store, STORAGE_DECLARATION)).toString('utf8')
         if (text.trim() !== STORAGE_DECLARATION.slice(2)) throw new Error(`${STORAGE_DECLARATION} reads ${JSON.stringify(text)}`)
