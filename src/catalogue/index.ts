@@ -31,7 +31,7 @@ export {
   SUBMISSION_MODES, SUBMISSION_STATES, SUBMISSION_TRANSITIONS, SubmissionRepository, type NewSubmission, type Submission, type SubmissionError, type SubmissionMode,
   type SubmissionPatch, type SubmissionQuery, type SubmissionState, type TransitionOptions
 } from './submission-repository.js'
-export { ROLES, TOKEN_PREFIX, TokenRepository, type NewToken, type Role, type Token } from './token-repository.js'
+export { ROLES, TOKEN_PREFIX, TokenRepository, type NewToken, type Role, type Token, type TokenAudit } from './token-repository.js'
 
 export interface Catalogue {
   readonly db: Database

@@ -60,6 +60,9 @@ export const toToken = (r: TokenRow): Token => ({
 
 const hashSecret = (secret: string): string => createHash('sha256').update(secret, 'utf8').digest('hex')
 
+/** Who made a token, for its `token.created` event; the detail defaults to its role and label. */
+export interface TokenAudit { agent: string, detail?: Record<string, unknown> }
+
 export class TokenRepository {
   readonly #clock: Clock
   readonly #newId: IdFactory
@@ -68,15 +71,20 @@ export class TokenRepository {
   readonly #touch: Statement<Record<string, unknown>, void>
   readonly #list: Statement<[], TokenRow>
   readonly #count: Statement<[], { n: number }>
-  readonly #insert: Statement<TokenRow, void>
+  readonly #insert: Transaction<(row: TokenRow, audit: TokenAudit) => void>
   readonly #revoke: Transaction<(id: string, agent: string) => TokenRow>
 
   constructor (db: Database, events: EventRepository, clock: Clock, newId: IdFactory) {
     this.#clock = clock
     this.#newId = newId
-    this.#insert = db.prepare(`
+    const insert = db.prepare<TokenRow>(`
       INSERT INTO tokens (id, secret_sha256, role, clearance, label, created_at, last_used_at, revoked_at)
       VALUES (@id, @secret_sha256, @role, @clearance, @label, @created_at, NULL, NULL)`)
+    // The token and its token.created event go in together, as a revocation and its event do.
+    this.#insert = db.transaction((row: TokenRow, audit: TokenAudit) => {
+      insert.run(row)
+      events.append({ at: row.created_at, type: 'token.created', outcome: 'success', agent: audit.agent, objectType: 'token', objectId: row.id, detail: audit.detail ?? { role: row.role, label: row.label } })
+    })
     const setRevoked = db.prepare<Record<string, unknown>>('UPDATE tokens SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL')
     this.#get = db.prepare('SELECT * FROM tokens WHERE id = ?')
     this.#byHash = db.prepare('SELECT * FROM tokens WHERE secret_sha256 = ?')
@@ -96,10 +104,10 @@ export class TokenRepository {
   }
 
   /**
-   * The secret is returned here once and can never be recovered. Appends no event: the caller records
-   * `token.created` with its agent (and must never put the secret in it).
+   * The secret is returned here once and can never be recovered. The `token.created` event (agent and
+   * detail from `audit`, never the secret) is written in the same transaction.
    */
-  create (input: NewToken): { token: Token, secret: string } {
+  create (input: NewToken, audit: TokenAudit = { agent: 'system' }): { token: Token, secret: string } {
     if (!ROLES.includes(input.role)) throw new LantaiError('CATALOGUE_ARGUMENT_INVALID', `unknown role ${String(input.role)}`, { role: input.role })
     const at = this.#clock()
     const secret = TOKEN_PREFIX + randomBytes(32).toString('base64url')
@@ -113,7 +121,7 @@ export class TokenRepository {
       last_used_at: null,
       revoked_at: null
     }
-    this.#insert.run(row)
+    this.#insert(row, audit)
     return { token: toToken(row), secret }
   }
 

@@ -11,11 +11,8 @@ export interface IssueTokenInput extends NewToken {
   first?: boolean
 }
 
-/** A new token and its secret, shown once; its `token.created` event is appended. */
+/** A new token and its secret, shown once; the repository writes its `token.created` event with it. */
 export function issueToken (catalogue: Catalogue, input: IssueTokenInput): { token: Token, secret: string } {
   const { agent, first, ...fields } = input
-  const { token, secret } = catalogue.tokens.create(fields)
-  const detail = first === true ? { role: token.role, first: true } : { role: token.role, label: token.label }
-  catalogue.events.append({ type: 'token.created', outcome: 'success', agent, objectType: 'token', objectId: token.id, detail })
-  return { token, secret }
+  return catalogue.tokens.create(fields, { agent, detail: first === true ? { role: fields.role, first: true } : undefined })
 }
