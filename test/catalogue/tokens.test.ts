@@ -32,7 +32,7 @@ t.test('authenticate rejects unknown, malformed and revoked secrets; revoke is i
   t.equal(c.tokens.authenticate(secret), null, 'revoked')
   clock.advance(1000)
   t.match(c.tokens.revoke(token.id), { revokedAt: '2024-05-01T00:00:01.000Z' }, 'the first revocation time stays')
-  t.match(c.events.list({ objectType: 'token', objectId: token.id, limit: 10, offset: 0 }), { total: 1, items: [{ type: 'token.revoked', agent: 'tok_ADMIN' }] })
+  t.match(c.events.list({ type: 'token.revoked', objectType: 'token', objectId: token.id, limit: 10, offset: 0 }), { total: 1, items: [{ type: 'token.revoked', agent: 'tok_ADMIN' }] })
   t.match(thrown(() => c.tokens.revoke('tok_NOPE')), { code: 'TOKEN_NOT_FOUND' })
   t.match(thrown(() => c.tokens.create({ role: 'root' as never, label: 'x' })), { code: 'CATALOGUE_ARGUMENT_INVALID' })
 })
