@@ -561,7 +561,12 @@ export class Ingest {
       }
     }
     for (const sub of catalogue.submissions.listByStates(['received', 'checking', 'checked', 'transferring'])) {
-      if (catalogue.jobs.activeFor(INGEST_JOB, sub.id) === null) catalogue.jobs.enqueue(INGEST_JOB, sub.id, { resumed: true })
+      try {
+        if (catalogue.jobs.activeFor(INGEST_JOB, sub.id) === null) await catalogue.jobs.enqueue(INGEST_JOB, sub.id, { resumed: true })
+      } catch (err) {
+        // A peer starting at the same moment (a shared catalogue) queued it first.
+        if (!isLantaiError(err) || err.code !== 'JOB_ACTIVE') throw err
+      }
       resumed.push(sub.id)
     }
     return { failed, resumed }
