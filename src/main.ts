@@ -88,11 +88,11 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   const revalidation = new Revalidation({ catalogue, reader, loadTrust, sealVerifier, scratchRoot, log: log.child({ part: 'seals' }) })
   runners.push(new JobRunner(catalogue.jobs, revalidation.runJob, { kind: REVALIDATE_JOB, concurrency: 1, metrics }, log.child({ part: 'jobs' })))
   // New roots, CRLs or OCSP responses in certs/ since the last start: the review queue (rule R4) runs again.
-  const queued = revalidation.noteTrustLoaded(trust)
+  const queued = await revalidation.noteTrustLoaded(trust)
   if (queued.length > 0) log.info({ packages: queued.length }, 'trust store changed: provisional seal decisions queued for re-validation')
 
   // A crash leaves uploads cut off (failed now) and checks or transfers half done (queued again).
-  const freed = releaseDeadHolders(catalogue.locks)
+  const freed = await releaseDeadHolders(catalogue.locks)
   for (const _ of freed) metrics.leaseTakenOver('lock', 'holder_gone')
   if (freed.length > 0) log.info({ leases: freed }, 'leases of a process that is gone released')
   const recovered = await ingest.recover()
@@ -110,9 +110,9 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
       throw listenError(err, config)
     }
   }
-  for (const r of runners) r.start()
+  for (const r of runners) await r.start()
   const cron = options.schedule === false ? null : fixity.schedule(config.fixitySchedule ?? policy.schedule)
-  const firstAdminSecret = ensureFirstAdmin(catalogue)
+  const firstAdminSecret = await ensureFirstAdmin(catalogue)
   const address = app.server.address()
   const port = address !== null && typeof address === 'object' ? address.port : config.port
 
@@ -140,7 +140,7 @@ function listenError (err: unknown, config: Config): LantaiError {
 
 /** Staging directories no live submission owns (left by a crash) are removed at start. */
 async function removeOrphanStaging (stagingRoot: string, catalogue: Catalogue): Promise<void> {
-  const live = new Set(catalogue.submissions.listByStates(['received', 'checking', 'checked', 'transferring']).map(s => s.id))
+  const live = new Set((await catalogue.submissions.listByStates(['received', 'checking', 'checked', 'transferring'])).map(s => s.id))
   for (const name of await readdir(stagingRoot)) {
     if (!live.has(name)) await rm(join(stagingRoot, name), { recursive: true, force: true })
   }

@@ -33,7 +33,31 @@ export {
 } from './submission-repository.js'
 export { ROLES, TOKEN_PREFIX, TokenRepository, type NewToken, type Role, type Token, type TokenAudit } from './token-repository.js'
 
+/**
+ * TEMPORARY (issue 12): the async shape the callers are written against while the repositories are still
+ * synchronous better-sqlite3 code. Replaced, with everything down to `openSyncCatalogue`, by the real async
+ * repositories when that branch lands.
+ */
+export type Async<T> = { [K in keyof T]: T[K] extends (...a: infer A) => infer R ? (...a: A) => Promise<Awaited<R>> : T[K] }
+
 export interface Catalogue {
+  readonly db: Database
+  projects: Async<ProjectRepository>
+  submissions: Async<SubmissionRepository>
+  packages: Async<PackageRepository>
+  events: Async<EventRepository>
+  access: Async<AccessLog>
+  jobs: Async<JobRepository>
+  tokens: Async<TokenRepository>
+  locks: Async<LockRepository>
+  sealDecisions: Async<SealDecisionRepository>
+  /** One trivial query: the catalogue answers (readiness probes); rejects when it does not. */
+  ping (): Promise<void>
+  close (): Promise<void>
+}
+
+/** TEMPORARY (issue 12): the synchronous catalogue, kept only for test/catalogue until the async repositories land. */
+export interface SyncCatalogue {
   readonly db: Database
   projects: ProjectRepository
   submissions: SubmissionRepository
@@ -44,16 +68,49 @@ export interface Catalogue {
   tokens: TokenRepository
   locks: LockRepository
   sealDecisions: SealDecisionRepository
-  /** One trivial query: the catalogue answers (readiness probes); throws when it does not. */
   ping (): void
   close (): void
 }
 
 /**
  * Opens (creating and migrating if need be) the catalogue file. `clock` is for tests; every timestamp
- * and id comes from it. Throws CATALOGUE_TOO_NEW for a file written by a newer Lantai.
+ * and id comes from it. Rejects with CATALOGUE_TOO_NEW for a file written by a newer Lantai.
  */
-export function openCatalogue (file: string, clock: Clock = () => new Date()): Catalogue {
+export async function openCatalogue (file: string, clock: Clock = () => new Date()): Promise<Catalogue> {
+  const sync = openSyncCatalogue(file, clock)
+  return {
+    db: sync.db,
+    projects: promised(sync.projects),
+    submissions: promised(sync.submissions),
+    packages: promised(sync.packages),
+    events: promised(sync.events),
+    access: promised(sync.access),
+    jobs: promised(sync.jobs),
+    tokens: promised(sync.tokens),
+    locks: promised(sync.locks),
+    sealDecisions: promised(sync.sealDecisions),
+    ping: async () => { sync.ping() },
+    close: async () => { sync.close() }
+  }
+}
+
+/**
+ * TEMPORARY (issue 12): every method of `repo` answered as a promise, a synchronous throw as a rejection.
+ * The result settles in a later microtask, as a real database answer would, so callers that forget an
+ * await see the difference in tests now rather than after the merge.
+ */
+function promised<T extends object> (repo: T): Async<T> {
+  return new Proxy(repo, {
+    get (target, key, receiver) {
+      const value: unknown = Reflect.get(target, key, receiver)
+      if (typeof value !== 'function') return value
+      return async (...args: unknown[]) => await (value as (...a: unknown[]) => unknown).apply(target, args)
+    }
+  }) as unknown as Async<T>
+}
+
+/** TEMPORARY (issue 12): the synchronous catalogue behind the async façade; see `openCatalogue`. */
+export function openSyncCatalogue (file: string, clock: Clock = () => new Date()): SyncCatalogue {
   const db = openDatabase(file)
   const newId = createIdFactory()
   const events = new EventRepository(db, clock)

@@ -1,4 +1,4 @@
-import { openCatalogue } from '../../src/catalogue/index.js'
+import { openSyncCatalogue as openCatalogue } from '../../src/catalogue/index.js'
 
 // A job worker in its own process with its own connection to the catalogue file (jobs.test.ts):
 // on 'go' it claims until the queue is empty, completes each job, and reports the ids it got.

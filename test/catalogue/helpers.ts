@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
-import { openCatalogue, type Catalogue, type ContentInput, type Digests } from '../../src/catalogue/index.js'
+import { openSyncCatalogue as openCatalogue, type SyncCatalogue as Catalogue, type ContentInput, type Digests } from '../../src/catalogue/index.js'
 import { scratch, type TestLike } from '../fixtures/bags.js'
 
 // Shared by the catalogue tests: a real catalogue file in the test's testdir, a clock the test moves,

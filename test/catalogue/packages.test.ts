@@ -1,5 +1,5 @@
 import t from 'tap'
-import type { Catalogue, PackageFileInput } from '../../src/catalogue/index.js'
+import type { SyncCatalogue as Catalogue, PackageFileInput } from '../../src/catalogue/index.js'
 import { contentOf, digestsOf, makeCatalogue, thrown, transferringSubmission } from './helpers.js'
 
 const file = (logicalPath: string, contentPath: string, data: string, format: string | null = null): PackageFileInput =>
