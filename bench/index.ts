@@ -3,7 +3,8 @@
 // Builds a synthetic 1 GiB BagIt 1.0 bag in a temp dir, then measures, each against what an archivist
 // would otherwise run (see README.md for targets and how to read the tables):
 //   1. validate: our validator (child process, honest peak RSS) vs `sha256sum -c` then `sha512sum -c`;
-//   2. ingest: the bag's tar POSTed to `lantai serve` until `stored` vs `tar -xf` + `sha256sum -c`;
+//   2. ingest: the bag's tar POSTed to `lantai serve` until `stored` vs `tar -xf` + `sha256sum -c`, on
+//      SQLite and, given a PostgreSQL admin URL, on PostgreSQL too (PostgreSQL/SQLite ratio);
 //   3. fixity: a full pass over the stored package vs `sha512sum` over the same content files;
 //   4. latency: API p50/p95/p99 with fixity idle and with a fixity run going in the service;
 //   5. seals: checkSeals over 1,000 signed PDFs (child process) vs `openssl cms -verify` per signature;
@@ -17,7 +18,7 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { benchCatalogue, CATALOGUE_P99_TARGET_MS, catalogueBuildRows, catalogueFailed, catalogueQueryRows } from './catalogue.js'
 import { benchFixity, fixityRows } from './fixity.js'
-import { benchIngest, canKeepRuns, ingestRows, INGEST_RATIO_TARGET, INGEST_RSS_TARGET_MB } from './ingest.js'
+import { benchIngest, canKeepRuns, engineRatioNote, ingestRows, INGEST_RATIO_TARGET, INGEST_RSS_TARGET_MB, type IngestOutcome } from './ingest.js'
 import { benchLatency, fixityInServiceNote, latencyRows } from './latency.js'
 import { dropAllScratch, isPostgresUrl } from './postgres.js'
 import { benchSeals, SEAL_FILES, sealsRows, sealsWrong } from './seals.js'
@@ -144,14 +145,28 @@ if (ingesting && tarFile !== null) {
   await ensureBuilt()
   const tarBytes = fmtBytes((await stat(tarFile)).size)
   const ingestRuns = parts.has('ingest') ? runs : 1
-  const keep = await canKeepRuns(root, (await stat(tarFile)).size, ingestRuns)
+  // PostgreSQL's ingest only when the part is asked for: fixity and latency read the SQLite side's data directory.
+  const onPostgres = parts.has('ingest') && postgresUrl !== null
+  const keep = await canKeepRuns(root, (await stat(tarFile)).size, ingestRuns * (onPostgres ? 2 : 1))
   if (!keep) console.log('(too little free disk to keep every run until the end: each run starts after the last one\'s files were deleted, which slows both sides here)')
   const ingest = await benchIngest(root, tarFile, ingestRuns, keep)
   if (ingest.runs.some(r => r.state !== 'stored')) failed = true
-  section(`2. ingest over HTTP (POST start → stored): median of ${ingestRuns} runs; peer = tar -xf bag.tar + sha256sum -c manifest-sha256.txt`, [
-    ['tar', 'ingest ms', 'of which upload→202 ms', 'peer ms', `ingest/peer (≤${INGEST_RATIO_TARGET})`, `service peak RSS MB (<${INGEST_RSS_TARGET_MB})`, 'state'],
-    ...ingestRows(ingest, tarBytes)
-  ])
+  let pgIngest: IngestOutcome | null = null
+  let pgError: string | null = null
+  if (onPostgres) {
+    try {
+      pgIngest = await benchIngest(root, tarFile, ingestRuns, keep, postgresUrl)
+      if (pgIngest.runs.some(r => r.state !== 'stored')) failed = true
+    } catch (err) {
+      failed = true
+      pgError = err instanceof Error ? err.message : String(err)
+    }
+  }
+  section(`2. ingest over HTTP (POST start → stored): median of ${ingestRuns} runs per engine; peer = tar -xf bag.tar + sha256sum -c manifest-sha256.txt`, [
+    ['engine', 'tar', 'ingest ms', 'of which upload→202 ms', 'peer ms', `ingest/peer (≤${INGEST_RATIO_TARGET})`, `service peak RSS MB (<${INGEST_RSS_TARGET_MB})`, 'state'],
+    ...ingestRows(ingest, tarBytes),
+    ...(pgIngest === null ? [] : ingestRows(pgIngest, tarBytes))
+  ], pgIngest !== null ? engineRatioNote(ingest, pgIngest) : pgError !== null ? `postgres: FAILED: ${pgError}` : undefined)
   await rm(tarFile, { force: true })
   if (parts.has('fixity')) {
     const fixity = await benchFixity(ingest.dataDir, runs, fixitySeconds)
