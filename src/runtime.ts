@@ -55,9 +55,9 @@ export async function openRuntime (config: Config, options: RuntimeOptions): Pro
   if (options.mode === 'serve') {
     await mkdir(stagingRoot, { recursive: true })
     await mkdir(storeRoot, { recursive: true })
-    catalogue = openCatalogue(join(config.dataDir, 'catalogue.sqlite'))
+    catalogue = await openCatalogue(join(config.dataDir, 'catalogue.sqlite'))
   } else {
-    catalogue = openDataCatalogue(config, options.mode === 'create-catalogue')
+    catalogue = await openDataCatalogue(config, options.mode === 'create-catalogue')
   }
   const store = new LocalBlobStore(storeRoot)
   if (options.mode === 'serve') {
@@ -67,7 +67,7 @@ export async function openRuntime (config: Config, options: RuntimeOptions): Pro
       if (leftovers > 0) options.log?.info({ removed: leftovers, dir: join(store.root, '.staging') }, 'leftover store staging files removed')
       await initStorageRoot(store)
     } catch (err) {
-      catalogue.close()
+      await catalogue.close()
       throw err
     }
   }
@@ -106,7 +106,7 @@ class OpenRuntime implements Runtime {
     this.#closing ??= (async () => {
       await this.#pool?.close()
       await this.#sealVerifier?.close()
-      this.catalogue.close()
+      await this.catalogue.close()
     })()
     return await this.#closing
   }
@@ -117,7 +117,7 @@ class OpenRuntime implements Runtime {
 // trace and exit 1, which a cron monitor of `lantai fixity run` would read as damage.
 
 /** The catalogue of LANTAI_DATA; DATA_DIR_MISSING or DATA_DIR_UNUSABLE naming the directory otherwise. */
-function openDataCatalogue (config: Pick<Config, 'dataDir'>, create: boolean): Catalogue {
+async function openDataCatalogue (config: Pick<Config, 'dataDir'>, create: boolean): Promise<Catalogue> {
   const dir = config.dataDir
   const about = { variable: 'LANTAI_DATA', dataDir: dir }
   const st = statOrNull(dir)
@@ -128,7 +128,7 @@ function openDataCatalogue (config: Pick<Config, 'dataDir'>, create: boolean): C
     throw new LantaiError('DATA_DIR_UNUSABLE', `LANTAI_DATA=${dir} has no catalogue.sqlite (start \`lantai serve\` with it once)`, about)
   }
   try {
-    return openCatalogue(file)
+    return await openCatalogue(file)
   } catch (err) {
     if (isLantaiError(err)) throw err
     throw new LantaiError('DATA_DIR_UNUSABLE', `LANTAI_DATA=${dir}: ${(err as Error).message}`, about, { cause: err })
