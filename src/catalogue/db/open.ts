@@ -1,5 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3'
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type PostgresPool, type PostgresPoolClient, type SqliteDialectConfig } from 'kysely'
+import { resolve } from 'node:path'
 import pg from 'pg'
 import { connectError, lostError } from './connection-errors.js'
 import { migrate, MIGRATIONS, type Migration, type MigrationTarget } from './migrate.js'
@@ -68,10 +69,46 @@ export function sqliteMigrationTarget (db: SqliteDatabase): MigrationTarget {
   }
 }
 
+// Several catalogues on one file in one process (a command beside the service in tests, a second
+// connection) take turns here: better-sqlite3 waits for SQLite's lock synchronously, so a connection
+// waiting on another connection's open transaction would block the event loop that transaction needs
+// to finish, and both would fail after the busy timeout.
+const fileTurns = new Map<string, Promise<void>>()
+
+async function takeTurn (key: string): Promise<() => void> {
+  const previous = fileTurns.get(key) ?? Promise.resolve()
+  let done!: () => void
+  const mine = new Promise<void>(resolve => { done = resolve })
+  const tail = previous.then(async () => await mine)
+  fileTurns.set(key, tail)
+  await previous
+  return () => {
+    done()
+    if (fileTurns.get(key) === tail) fileTurns.delete(key)
+  }
+}
+
 // Writers take SQLite's write lock at BEGIN, as better-sqlite3's .immediate() did: a deferred transaction
 // that reads and then writes fails with SQLITE_BUSY when another process wrote in between, and a
 // read-then-update such as a job claim must not be split by another writer.
 class ImmediateSqliteDriver extends SqliteDriver {
+  readonly #key: string
+  #endTurn: (() => void) | undefined
+  constructor (config: SqliteDialectConfig, key: string) { super(config); this.#key = key }
+
+  override async acquireConnection (): Promise<DatabaseConnection> {
+    const connection = await super.acquireConnection()
+    this.#endTurn = await takeTurn(this.#key)
+    return connection
+  }
+
+  override async releaseConnection (): Promise<void> {
+    const end = this.#endTurn
+    this.#endTurn = undefined
+    end?.()
+    await super.releaseConnection()
+  }
+
   override async beginTransaction (connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'))
   }
@@ -79,8 +116,9 @@ class ImmediateSqliteDriver extends SqliteDriver {
 
 class CatalogueSqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig
-  constructor (config: SqliteDialectConfig) { super(config); this.#config = config }
-  override createDriver (): SqliteDriver { return new ImmediateSqliteDriver(this.#config) }
+  readonly #key: string
+  constructor (config: SqliteDialectConfig, key: string) { super(config); this.#config = config; this.#key = key }
+  override createDriver (): SqliteDriver { return new ImmediateSqliteDriver(this.#config, this.#key) }
 }
 
 async function openSqlite (file: string, options: OpenOptions): Promise<CatalogueDatabase> {
@@ -92,7 +130,7 @@ async function openSqlite (file: string, options: OpenOptions): Promise<Catalogu
     raw.close()
     throw err
   }
-  const db = new Kysely<Schema>({ dialect: new CatalogueSqliteDialect({ database: raw }) })
+  const db = new Kysely<Schema>({ dialect: new CatalogueSqliteDialect({ database: raw }, resolve(file)) })
   let closing: Promise<void> | undefined
   return {
     engine: 'sqlite',
