@@ -451,7 +451,11 @@ export class PackageRepository {
       // What each check finds before it: its content row (whether known damaged) and its package's state.
       const rows = new Map<string, ContentRow>()
       const byPackage = new Map<string, string[]>()
-      for (const i of items) byPackage.set(i.packageId, [...(byPackage.get(i.packageId) ?? []), i.contentPath])
+      for (const i of items) {
+        const paths = byPackage.get(i.packageId)
+        if (paths === undefined) byPackage.set(i.packageId, [i.contentPath])
+        else paths.push(i.contentPath)
+      }
       for (const [packageId, paths] of byPackage) for (const [path, row] of await this.#contents(tx, packageId, paths)) rows.set(`${packageId}\u0000${path}`, row)
       const states = new Map<string, string>()
       for (const id of byPackage.keys()) { const p = await this.#getRow(tx, id); if (p !== undefined) states.set(id, p.state) }
