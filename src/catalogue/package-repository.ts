@@ -301,7 +301,10 @@ export class PackageRepository {
           }).returningAll().executeTakeFirstOrThrow(),
           (v, err) => v.kind === 'foreign-key'
             ? new LantaiError('PROJECT_NOT_FOUND', input.projectCode, { code: input.projectCode }, { cause: err })
-            : v.kind === 'unique' ? new LantaiError('PACKAGE_VERSION_CONFLICT', `OCFL id ${input.ocflId} belongs to another project`, { ocflId: input.ocflId }, { cause: err }) : undefined)
+            : v.kind === 'unique' && v.constraint.includes('project_code')
+              // another writer created this project's package since the read above (PostgreSQL, no row to lock yet)
+              ? new LantaiError('PACKAGE_VERSION_CONFLICT', `${input.projectCode} got its first version meanwhile`, { projectCode: input.projectCode, number }, { cause: err })
+              : v.kind === 'unique' ? new LantaiError('PACKAGE_VERSION_CONFLICT', `OCFL id ${input.ocflId} belongs to another project`, { ocflId: input.ocflId }, { cause: err }) : undefined)
       }
       const packageId = existing.id
       await mapViolation(

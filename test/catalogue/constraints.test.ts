@@ -34,3 +34,14 @@ eachEngine(t, 'repositories answer constraint errors with the codes of the domai
   t.match(await thrown(async () => await c.packages.recordVersion(version('P-2', 1))), { code: 'PACKAGE_VERSION_CONFLICT', details: { submissionId: sub } }, 'one submission, one version')
   t.match(await thrown(async () => await c.packages.recordVersion({ ...version('NOPE', 1), ocflId: 'urn:nope' })), { code: 'PROJECT_NOT_FOUND' })
 })
+
+eachEngine(t, 'two first versions of one project recorded at once: one package, the other refused with PACKAGE_VERSION_CONFLICT', async (t, target) => {
+  const { c } = await makeCatalogue(t, target)
+  const [a, b] = [await transferringSubmission(c, 'P-1'), await transferringSubmission(c, 'P-1')]
+  const first = (submissionId: string): Parameters<typeof c.packages.recordVersion>[0] =>
+    ({ projectCode: 'P-1', ocflId: 'urn:p1', version: { number: 1, submissionId, message: 'm' }, files: [], contents: [] })
+  const results = await Promise.allSettled([c.packages.recordVersion(first(a)), c.packages.recordVersion(first(b))])
+  t.equal(results.filter(r => r.status === 'fulfilled').length, 1, 'one wins')
+  t.match(results.find(r => r.status === 'rejected'), { reason: { code: 'PACKAGE_VERSION_CONFLICT' } })
+  t.equal((await c.packages.versions((await c.packages.getByProject('P-1'))?.id ?? '')).length, 1)
+})
