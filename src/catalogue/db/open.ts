@@ -189,6 +189,8 @@ function postgresMigrationTarget (client: pg.PoolClient): MigrationTarget {
   }
 }
 
+const ignore = (): void => {}
+
 /** The pool as Kysely sees it: every query's lost-connection error becomes DB_UNAVAILABLE here, once. */
 function mappedPool (pool: pg.Pool): PostgresPool {
   const wrapped = new WeakMap<pg.PoolClient, PostgresPoolClient>()
@@ -199,6 +201,9 @@ function mappedPool (pool: pg.Pool): PostgresPool {
       let w = wrapped.get(client)
       if (w === undefined) {
         const c = client
+        // The pool listens for errors only while a client is idle; one lost under a query also emits
+        // 'error', which with no listener would end the process. The query's own promise carries it.
+        c.on('error', ignore)
         w = {
           query: (async (...args: Parameters<pg.PoolClient['query']>) => {
             try { return await (c.query as (...a: unknown[]) => Promise<unknown>)(...args) } catch (err) { throw lostError(err) }
@@ -216,7 +221,7 @@ function mappedPool (pool: pg.Pool): PostgresPool {
 async function openPostgres (target: string, options: OpenOptions): Promise<CatalogueDatabase> {
   const pool = new pg.Pool({ connectionString: target, types, connectionTimeoutMillis: 5000, max: 10 })
   // A client lost while idle in the pool is dropped by the pool; without a listener it would end the process.
-  pool.on('error', () => {})
+  pool.on('error', ignore)
   let client: pg.PoolClient
   try {
     client = await pool.connect()
@@ -224,6 +229,7 @@ async function openPostgres (target: string, options: OpenOptions): Promise<Cata
     await pool.end().catch(() => {})
     throw connectError(err, target)
   }
+  client.on('error', ignore)
   try {
     const migrations = options.migrations ?? MIGRATIONS
     if (migrations !== false) await migrate(postgresMigrationTarget(client), migrations)
