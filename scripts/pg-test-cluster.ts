@@ -72,7 +72,9 @@ function ensureBinaries (): string {
     const installed = findBinDir()
     if (installed !== null) return installed
   }
-  throw new Unavailable(`PostgreSQL binaries not found under ${PG_ROOT}; tests will run on SQLite only (install Debian postgresql, or run with CI=true as root)`)
+  throw new Unavailable(isCi()
+    ? `PostgreSQL binaries not found under ${PG_ROOT}, and CI=true needs them: run as root where apt-get can install Debian postgresql`
+    : `PostgreSQL binaries not found under ${PG_ROOT}; tests will run on SQLite only (install Debian postgresql, or run with CI=true as root)`)
 }
 
 /** Runs a PostgreSQL program as the postgres user when we are root (initdb and postgres refuse root). */

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { readState, startCluster, stopCluster, Unavailable, isRunning } from './pg-test-cluster.js'
 
@@ -73,7 +74,9 @@ async function main (): Promise<number> {
     }
     if (files.length === 0 && postgres !== null && interrupted === null) {
       process.stdout.write('\nthe HTTP tests again, the service on PostgreSQL (LANTAI_TEST_ENGINE=postgres)\n')
-      if (await tap(['test/http'], { ...process.env, LANTAI_TEST_ENGINE: 'postgres' }) !== 0) failed.push('test/http on PostgreSQL')
+      // tap takes files, not a folder, once package.json sets its include pattern.
+      const http = readdirSync(join(ROOT, 'test', 'http'), { recursive: true, encoding: 'utf8' }).filter(f => f.endsWith('.test.ts')).sort().map(f => join('test', 'http', f))
+      if (await tap(http, { ...process.env, LANTAI_TEST_ENGINE: 'postgres' }) !== 0) failed.push('test/http on PostgreSQL')
     }
   } finally {
     if (postgres?.ours === true) await stopCluster().catch((err: unknown) => { process.stderr.write(`test PostgreSQL did not stop: ${(err as Error).message}\n`) })
