@@ -55,7 +55,7 @@ export async function openRuntime (config: Config, options: RuntimeOptions): Pro
   if (options.mode === 'serve') {
     await mkdir(stagingRoot, { recursive: true })
     await mkdir(storeRoot, { recursive: true })
-    catalogue = await openCatalogue(join(config.dataDir, 'catalogue.sqlite'))
+    catalogue = await openCatalogue(catalogueTarget(config))
   } else {
     catalogue = await openDataCatalogue(config, options.mode === 'create-catalogue')
   }
@@ -112,17 +112,31 @@ class OpenRuntime implements Runtime {
   }
 }
 
+/**
+ * What openCatalogue opens: the PostgreSQL database of LANTAI_DATABASE_URL, else the SQLite file in
+ * LANTAI_DATA (the embedded default).
+ */
+export function catalogueTarget (config: Pick<Config, 'dataDir' | 'databaseUrl'>): string {
+  return config.databaseUrl ?? join(config.dataDir, 'catalogue.sqlite')
+}
+
 // Commands other than `serve` work on a data directory the service made. Run from another folder, the
 // default ./var is not there: that is a setting to fix (exit 2, naming LANTAI_DATA), never a stack
 // trace and exit 1, which a cron monitor of `lantai fixity run` would read as damage.
 
-/** The catalogue of LANTAI_DATA; DATA_DIR_MISSING or DATA_DIR_UNUSABLE naming the directory otherwise. */
-async function openDataCatalogue (config: Pick<Config, 'dataDir'>, create: boolean): Promise<Catalogue> {
+/**
+ * The catalogue of LANTAI_DATA (or LANTAI_DATABASE_URL); DATA_DIR_MISSING or DATA_DIR_UNUSABLE naming
+ * the directory otherwise. The directory must exist either way: the store and staging live there.
+ */
+async function openDataCatalogue (config: Pick<Config, 'dataDir' | 'databaseUrl'>, create: boolean): Promise<Catalogue> {
   const dir = config.dataDir
   const about = { variable: 'LANTAI_DATA', dataDir: dir }
   const st = statOrNull(dir)
   if (st === null) throw new LantaiError('DATA_DIR_MISSING', `LANTAI_DATA=${dir}`, about)
   if (!st.isDirectory()) throw new LantaiError('DATA_DIR_UNUSABLE', `LANTAI_DATA=${dir} is not a directory`, about)
+  // A PostgreSQL catalogue is not in the directory; whether its database exists, is reachable and at a
+  // migration the code knows is openCatalogue's to say (DB_* or CONFIG_INVALID naming LANTAI_DATABASE_URL).
+  if (config.databaseUrl !== null) return await openCatalogue(config.databaseUrl)
   const file = join(dir, 'catalogue.sqlite')
   if (!create && statOrNull(file) === null) {
     throw new LantaiError('DATA_DIR_UNUSABLE', `LANTAI_DATA=${dir} has no catalogue.sqlite (start \`lantai serve\` with it once)`, about)

@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config.js'
 import { createLogger } from '../../src/logger.js'
 import { startService, type Service } from '../../src/main.js'
 import { makeBag, scratch } from '../fixtures/bags.js'
+import { engineEnv } from '../fixtures/databases.js'
 import { tarOf } from '../fixtures/service.js'
 import { until } from '../fixtures/wait.js'
 
@@ -20,7 +21,7 @@ const BIG = 24 * 1024 * 1024 // more than loopback socket buffers hold, so a dow
 interface Listening { service: Service, port: number, token: string }
 
 async function listen (t: Test): Promise<Listening> {
-  const config = loadConfig({ LANTAI_DATA: scratch(t), LANTAI_HOST: '127.0.0.1', LANTAI_PORT: '0', LANTAI_FIXITY_CRON: 'off' }, join(import.meta.dirname, '../..'))
+  const config = loadConfig({ LANTAI_DATA: scratch(t), LANTAI_HOST: '127.0.0.1', LANTAI_PORT: '0', LANTAI_FIXITY_CRON: 'off', ...await engineEnv(t) }, join(import.meta.dirname, '../..'))
   const service = await startService(config, { listen: true, schedule: false, logger: createLogger('silent') })
   t.teardown(() => service.close())
   await service.catalogue.projects.create({ code: PROJECT, name: '滨江花园二期', unit: null })

@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config.js'
 import { createLogger } from '../../src/logger.js'
 import { startService, type Service } from '../../src/main.js'
 import { makeBag, scratch } from '../fixtures/bags.js'
+import { engineEnv } from '../fixtures/databases.js'
 import { tarOf } from '../fixtures/service.js'
 import { freePort } from '../fixtures/service-process.js'
 import { until, WAIT_MS } from '../fixtures/wait.js'
@@ -23,7 +24,7 @@ interface Listening { service: Service, port: number, dataDir: string, token: st
 async function listen (t: Test, env: Record<string, string> = {}): Promise<Listening> {
   const dataDir = scratch(t)
   const port = await freePort()
-  const config = loadConfig({ LANTAI_DATA: dataDir, LANTAI_HOST: '127.0.0.1', LANTAI_PORT: String(port), LANTAI_FIXITY_CRON: 'off', ...env }, join(import.meta.dirname, '../..'))
+  const config = loadConfig({ LANTAI_DATA: dataDir, LANTAI_HOST: '127.0.0.1', LANTAI_PORT: String(port), LANTAI_FIXITY_CRON: 'off', ...await engineEnv(t), ...env }, join(import.meta.dirname, '../..'))
   const service = await startService(config, { listen: true, schedule: false, logger: createLogger('silent') })
   t.teardown(() => service.close())
   const token = service.firstAdminSecret ?? ''

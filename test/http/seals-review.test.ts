@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config.js'
 import { createLogger } from '../../src/logger.js'
 import { startService } from '../../src/main.js'
 import { scratch, makeBag } from '../fixtures/bags.js'
+import { engineEnv } from '../fixtures/databases.js'
 import { flipByte, makeSm2Pki, minimalOfd, sealOfd, writeOfd, writeSm2TrustDir } from '../fixtures/ofd.js'
 import { buildTestApp, tarOf, type TestService } from '../fixtures/service.js'
 
@@ -116,7 +117,8 @@ t.test('a start with a changed trust store runs the review queue by itself', asy
   const dataDir = scratch(t)
   const certs = join(scratch(t), 'certs')
   mkdirSync(certs)
-  const start = async () => await startService(loadConfig({ LANTAI_DATA: dataDir, LANTAI_FIXITY_CRON: 'off', LANTAI_TRUST: certs }, join(import.meta.dirname, '../..')),
+  const engine = await engineEnv(t) // one catalogue for both starts: the second is a restart
+  const start = async () => await startService(loadConfig({ LANTAI_DATA: dataDir, LANTAI_FIXITY_CRON: 'off', LANTAI_TRUST: certs, ...engine }, join(import.meta.dirname, '../..')),
     { listen: false, schedule: false, logger: createLogger('silent') })
 
   const first = await start()
