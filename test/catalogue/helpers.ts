@@ -1,43 +1,20 @@
 import BetterSqlite3 from 'better-sqlite3'
-import { createHash, randomBytes } from 'node:crypto'
-import { join } from 'node:path'
+import { createHash } from 'node:crypto'
 import pg from 'pg'
 import type { Test } from 'tap'
 import { openCatalogue, type Catalogue, type ContentInput, type Digests, type Engine } from '../../src/catalogue/index.js'
-import { scratch, type TestLike } from '../fixtures/bags.js'
+import type { TestLike } from '../fixtures/bags.js'
 
 // Shared by the catalogue tests: a real catalogue on each engine (a SQLite file in the test's testdir, a
-// fresh PostgreSQL database when LANTAI_TEST_PG_URL names a server), a clock the test moves, raw SQL
+// fresh PostgreSQL database on the test cluster), a clock the test moves, raw SQL
 // sessions beside the catalogue, and content digests computed from strings.
 
 export interface TeardownLike extends TestLike { teardown (fn: () => unknown): void }
 
-export interface CatalogueTarget { engine: Engine, target: string }
-
-/**
- * Where the contract tests run: always a SQLite file; and a fresh database, dropped at teardown, on the
- * PostgreSQL server whose admin URL is LANTAI_TEST_PG_URL, when it is set.
- */
-export async function catalogueTargets (t: TeardownLike): Promise<CatalogueTarget[]> {
-  const targets: CatalogueTarget[] = [{ engine: 'sqlite', target: join(scratch(t), 'catalogue.sqlite') }]
-  const admin = process.env.LANTAI_TEST_PG_URL
-  if (admin !== undefined && admin !== '') {
-    const name = `lantai_test_${randomBytes(6).toString('hex')}`
-    await adminQuery(admin, `CREATE DATABASE ${name}`)
-    t.teardown(async () => { await adminQuery(admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) })
-    const url = new URL(admin)
-    url.pathname = `/${name}`
-    targets.push({ engine: 'postgres', target: url.toString() })
-  }
-  return targets
-}
-
-async function adminQuery (url: string, text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try { await client.query(text) } finally { await client.end() }
-}
-
+// Where the contract tests run (a SQLite file always; a fresh database on the test cluster whenever it
+// runs, always in CI) is the shared fixture's to say.
+import { catalogueTargets, type CatalogueTarget } from '../fixtures/databases.js'
+export { catalogueTargets, type CatalogueTarget }
 
 /** One test, run as a subtest on each engine catalogueTargets gives. */
 export function eachEngine (t: Test, name: string, fn: (t: Test, target: CatalogueTarget) => Promise<void>): void {
