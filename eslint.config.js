@@ -16,6 +16,22 @@ export default tseslint.config(
     }
   },
   {
+    // Issue 12: the catalogue answers asynchronously, so a forgotten await is a lost write or an
+    // unhandled rejection. These rules need type information, hence the project service.
+    files: ['src/**/*.ts', 'bench/**/*.ts', 'test/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': ['error', {
+        // tap queues subtests and assertions itself; awaiting each `t.test` would only serialise the file
+        allowForKnownSafeCalls: [
+          { from: 'package', package: '@tapjs/test', name: ['test', 'todo', 'skip', 'only'] },
+          { from: 'package', package: '@tapjs/asserts', name: ['rejects', 'resolves', 'resolveMatch', 'resolveMatchSnapshot'] }
+        ]
+      }],
+      '@typescript-eslint/no-misused-promises': 'error'
+    }
+  },
+  {
     // A capability is plain TypeScript: HTTP lives in src/http only (STYLE.md "Layout"), and it counts
     // through src/metrics.ts, never a metrics library (service/prometheus.ts implements it).
     files: ['src/**/*.ts'],

@@ -25,7 +25,7 @@ if (dataDir === undefined || process.argv.length > 4 || !(maxSeconds > 0)) {
 
 const config = loadConfig({ LANTAI_DATA: dataDir }, REPO)
 const policy = { ...await loadFixityPolicy(config.policiesDir), rateBytesPerSecond: Number.MAX_SAFE_INTEGER, graceSeconds: 0 }
-const catalogue = openCatalogue(join(config.dataDir, 'catalogue.sqlite'))
+const catalogue = await openCatalogue(join(config.dataDir, 'catalogue.sqlite'))
 // Timed from before the pool exists, as `lantai fixity run` pays for starting its workers too.
 const started = performance.now()
 const pool = new HashPool()
@@ -33,7 +33,7 @@ try {
   const fixity = new FixityService({
     catalogue, pool, policy, reader: new OcflObjectReader(new LocalBlobStore(join(config.dataDir, 'store'))), log: createLogger('warn')
   })
-  const total = catalogue.packages.fixitySummary().contents
+  const total = (await catalogue.packages.fixitySummary()).contents
   const deadline = new AbortController()
   const timer = Number.isFinite(maxSeconds) ? setTimeout(() => { deadline.abort() }, maxSeconds * 1000) : undefined
   const result = await fixity.run({ mode: 'all', agent: 'bench', signal: deadline.signal })
@@ -45,5 +45,5 @@ try {
   console.log(JSON.stringify({ checked, total, bytes, ok, mismatches, missing, ms, maxRssMB }))
 } finally {
   await pool.close()
-  catalogue.close()
+  await catalogue.close()
 }

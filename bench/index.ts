@@ -1,28 +1,33 @@
-// npm run bench [-- --big] [-- --runs=N] [-- --parts=validate,ingest,fixity,latency,seals] [-- --requests=N --concurrency=C]
-//   [-- --fixity-seconds=S]
+// npm run bench [-- --big] [-- --runs=N] [-- --parts=validate,ingest,fixity,latency,seals,catalogue] [-- --requests=N --concurrency=C]
+//   [-- --fixity-seconds=S] [-- --database-url=postgres://…] [-- --catalogue-packages=P --catalogue-files=F --samples=N --seed=S]
 // Builds a synthetic 1 GiB BagIt 1.0 bag in a temp dir, then measures, each against what an archivist
 // would otherwise run (see README.md for targets and how to read the tables):
 //   1. validate: our validator (child process, honest peak RSS) vs `sha256sum -c` then `sha512sum -c`;
-//   2. ingest: the bag's tar POSTed to `lantai serve` until `stored` vs `tar -xf` + `sha256sum -c`;
+//   2. ingest: the bag's tar POSTed to `lantai serve` until `stored` vs `tar -xf` + `sha256sum -c`, on
+//      SQLite and, given a PostgreSQL admin URL, on PostgreSQL too (PostgreSQL/SQLite ratio);
 //   3. fixity: a full pass over the stored package vs `sha512sum` over the same content files;
 //   4. latency: API p50/p95/p99 with fixity idle and with a fixity run going in the service;
-//   5. seals: checkSeals over 1,000 signed PDFs (child process) vs `openssl cms -verify` per signature.
+//   5. seals: checkSeals over 1,000 signed PDFs (child process) vs `openssl cms -verify` per signature;
+//   6. catalogue: 1,000,000 files in 1,000 packages built through the repositories, then package lookups,
+//      file pages and searches timed (p99 < 20 ms), per engine (no bag needed).
 import { createHash, randomFillSync, type Hash } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import { mkdir, mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { benchCatalogue, CATALOGUE_P99_TARGET_MS, catalogueBuildRows, catalogueFailed, catalogueQueryRows } from './catalogue.js'
 import { benchFixity, fixityRows } from './fixity.js'
-import { benchIngest, canKeepRuns, ingestRows, INGEST_RATIO_TARGET, INGEST_RSS_TARGET_MB } from './ingest.js'
+import { benchIngest, canKeepRuns, engineRatioNote, ingestRows, INGEST_RATIO_TARGET, INGEST_RSS_TARGET_MB, type IngestOutcome } from './ingest.js'
 import { benchLatency, fixityInServiceNote, latencyRows } from './latency.js'
+import { dropAllScratch, isPostgresUrl } from './postgres.js'
 import { benchSeals, SEAL_FILES, sealsRows, sealsWrong } from './seals.js'
 import { ensureBuilt } from './service.js'
 import { fmtBytes, killAll, median, MiB, printTable, progress, REPO, run, warm } from './util.js'
 
 const RATIO_TARGET = 1.5
 const RSS_TARGET_MB = 256
-const PARTS = ['validate', 'ingest', 'fixity', 'latency', 'seals'] as const
+const PARTS = ['validate', 'ingest', 'fixity', 'latency', 'seals', 'catalogue'] as const
 type Part = typeof PARTS[number]
 
 interface BagSpec {
@@ -50,9 +55,18 @@ const requests = Number(option('requests', '2000'))
 const concurrency = Number(option('concurrency', '8'))
 const fixitySeconds = Number(option('fixity-seconds', '120'))
 const parts = new Set(option('parts', PARTS.join(',')).split(',') as Part[])
+// An admin URL (CREATE DATABASE allowed): every PostgreSQL side gets a fresh database of its own, dropped
+// after. Not LANTAI_DATABASE_URL: the bench must never build its catalogue in an operator's database.
+const postgresUrl = option('database-url', process.env.LANTAI_BENCH_PG_URL ?? '') || null
+const cataloguePackages = Number(option('catalogue-packages', '1000'))
+const catalogueFiles = Number(option('catalogue-files', '1000'))
+const samples = Number(option('samples', '2000'))
+const seed = Number(option('seed', '1'))
 const unknown = [...parts].filter(p => !PARTS.includes(p))
-if (unknown.length > 0 || !(runs >= 1) || !(requests >= 1) || !(concurrency >= 1) || !(fixitySeconds > 0)) {
-  console.error(`usage: npm run bench -- [--big] [--runs=N] [--parts=${PARTS.join(',')}] [--requests=N] [--concurrency=C] [--fixity-seconds=S]`)
+if (unknown.length > 0 || !(runs >= 1) || !(requests >= 1) || !(concurrency >= 1) || !(fixitySeconds > 0) ||
+  (postgresUrl !== null && !isPostgresUrl(postgresUrl)) || !(cataloguePackages >= 1) || !(catalogueFiles >= 100) || !(samples >= 1) || !Number.isInteger(seed)) {
+  console.error(`usage: npm run bench -- [--big] [--runs=N] [--parts=${PARTS.join(',')}] [--requests=N] [--concurrency=C] [--fixity-seconds=S]\n` +
+    '  [--database-url=postgres://user@host:port/db (or LANTAI_BENCH_PG_URL)] [--catalogue-packages=P] [--catalogue-files=F (≥ 100)] [--samples=N] [--seed=S]')
   process.exit(2)
 }
 // Fixity and latency need a finished ingest's data directory.
@@ -67,8 +81,9 @@ const cleanUp = (): void => {
   rmSync(root, { recursive: true, force: true })
 }
 process.on('exit', cleanUp)
-process.on('SIGINT', () => { process.exit(130) })
-process.on('SIGTERM', () => { process.exit(143) })
+// Scratch databases need a connection to drop, which the synchronous exit handler cannot make.
+process.on('SIGINT', () => { void dropAllScratch().finally(() => process.exit(130)) })
+process.on('SIGTERM', () => { void dropAllScratch().finally(() => process.exit(143)) })
 
 const benchStarted = performance.now()
 const fmtLoad = (l: readonly number[]): string => l.map(x => x.toFixed(2)).join(' ')
@@ -130,14 +145,28 @@ if (ingesting && tarFile !== null) {
   await ensureBuilt()
   const tarBytes = fmtBytes((await stat(tarFile)).size)
   const ingestRuns = parts.has('ingest') ? runs : 1
-  const keep = await canKeepRuns(root, (await stat(tarFile)).size, ingestRuns)
+  // PostgreSQL's ingest only when the part is asked for: fixity and latency read the SQLite side's data directory.
+  const onPostgres = parts.has('ingest') && postgresUrl !== null
+  const keep = await canKeepRuns(root, (await stat(tarFile)).size, ingestRuns * (onPostgres ? 2 : 1))
   if (!keep) console.log('(too little free disk to keep every run until the end: each run starts after the last one\'s files were deleted, which slows both sides here)')
   const ingest = await benchIngest(root, tarFile, ingestRuns, keep)
   if (ingest.runs.some(r => r.state !== 'stored')) failed = true
-  section(`2. ingest over HTTP (POST start → stored): median of ${ingestRuns} runs; peer = tar -xf bag.tar + sha256sum -c manifest-sha256.txt`, [
-    ['tar', 'ingest ms', 'of which upload→202 ms', 'peer ms', `ingest/peer (≤${INGEST_RATIO_TARGET})`, `service peak RSS MB (<${INGEST_RSS_TARGET_MB})`, 'state'],
-    ...ingestRows(ingest, tarBytes)
-  ])
+  let pgIngest: IngestOutcome | null = null
+  let pgError: string | null = null
+  if (onPostgres) {
+    try {
+      pgIngest = await benchIngest(root, tarFile, ingestRuns, keep, postgresUrl)
+      if (pgIngest.runs.some(r => r.state !== 'stored')) failed = true
+    } catch (err) {
+      failed = true
+      pgError = err instanceof Error ? err.message : String(err)
+    }
+  }
+  section(`2. ingest over HTTP (POST start → stored): median of ${ingestRuns} runs per engine; peer = tar -xf bag.tar + sha256sum -c manifest-sha256.txt`, [
+    ['engine', 'tar', 'ingest ms', 'of which upload→202 ms', 'peer ms', `ingest/peer (≤${INGEST_RATIO_TARGET})`, `service peak RSS MB (<${INGEST_RSS_TARGET_MB})`, 'state'],
+    ...ingestRows(ingest, tarBytes),
+    ...(pgIngest === null ? [] : ingestRows(pgIngest, tarBytes))
+  ], pgIngest !== null ? engineRatioNote(ingest, pgIngest) : pgError !== null ? `postgres: FAILED: ${pgError}` : undefined)
   await rm(tarFile, { force: true })
   if (parts.has('fixity')) {
     const fixity = await benchFixity(ingest.dataDir, runs, fixitySeconds)
@@ -159,6 +188,16 @@ if (parts.has('seals')) {
   section(`5. seals: checkSeals over ${seals.files} signed PDFs (${fmtBytes(seals.bytes)}, ${seals.signatures} signatures, ${seals.timestamped} PAdES-T), child process: median of ${seals.runs.length} runs; peer = openssl cms -verify once per signature`,
     [['side', 'ms', 'child wall ms', 'seals/s', 'files/s', 'peak RSS MB', 'time vs checkSeals', 'outcome'], ...sealsRows(seals)],
     `(PKI and PDFs made in ${(seals.buildMs / 1000).toFixed(0)} s, not timed)`)
+}
+if (parts.has('catalogue')) {
+  // Independent of the bag and the service: a catalogue per engine, built and queried by a child.
+  const catalogue = await benchCatalogue(root, { packages: cataloguePackages, filesPerPackage: catalogueFiles, samples, seed, postgresUrl })
+  if (catalogueFailed(catalogue)) failed = true
+  section(`6. catalogue: ${(cataloguePackages * catalogueFiles).toLocaleString('en')} files in ${cataloguePackages.toLocaleString('en')} packages written through the repositories (one version per package), child process`,
+    [['engine', 'files', 'build s', 'files/s', 'peak RSS MB (build / end)', 'catalogue size'], ...catalogueBuildRows(catalogue)],
+    postgresUrl === null ? '(SQLite only: give --database-url=postgres://… or LANTAI_BENCH_PG_URL for PostgreSQL)' : undefined)
+  section(`   queries, one at a time after ${Math.ceil(samples / 10)} warm-up calls each, seeded choices (--seed=${seed}); ms`,
+    [['engine', 'query', 'samples', 'errors', 'p50', 'p95', `p99 (<${CATALOGUE_P99_TARGET_MS})`, 'max'], ...catalogueQueryRows(catalogue)])
 }
 process.stderr.write('\r\x1b[K')
 console.log(`\nload average ${fmtLoad(loadavg())} at end; ${Math.round((performance.now() - benchStarted) / 1000)} s in all`)

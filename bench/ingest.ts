@@ -1,14 +1,18 @@
 // Part 2 of `npm run bench`: ingest over HTTP, end to end. The service runs as `lantai serve` in a child
 // on a fresh data directory; the clock starts when the POST of the tar starts and stops when GET
 // /v1/submissions/:id says `stored` (upload, unpack, check, OCFL transfer, catalogue). The peer does what
-// an archivist would by hand with the same tar: unpack it, then `sha256sum -c`.
+// an archivist would by hand with the same tar: unpack it, then `sha256sum -c`. Given a PostgreSQL admin
+// URL, each run gets a fresh database (LANTAI_DATABASE_URL) instead of the data directory's SQLite file.
 import { mkdir, rm, statfs } from 'node:fs/promises'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { createScratchDatabase, type ScratchDatabase } from './postgres.js'
 import { settle, startServiceChild, upload } from './service.js'
 import { median, progress, sh } from './util.js'
 
 export const INGEST_RATIO_TARGET = 1.3
+/** Issue 12 item 5: ingest on PostgreSQL within 1.2× of the SQLite figure of the same bench run. */
+export const INGEST_ENGINE_RATIO_TARGET = 1.2
 export const INGEST_RSS_TARGET_MB = 256
 export const PROJECT = '2026-310104-47-01-009999'
 
@@ -23,6 +27,7 @@ export interface IngestRun {
 }
 
 export interface IngestOutcome {
+  engine: 'sqlite' | 'postgres'
   runs: IngestRun[]
   /** The data directory of the last run, kept for the fixity and latency parts, with its admin token. */
   dataDir: string
@@ -42,23 +47,35 @@ export async function canKeepRuns (root: string, tarBytes: number, runs: number)
   return fs.bavail * fs.bsize > (2 * runs + 1) * tarBytes
 }
 
-export async function benchIngest (root: string, tarFile: string, runs: number, keep: boolean): Promise<IngestOutcome> {
+/**
+ * `runs` ingests and peers on one engine: SQLite when `postgresUrl` is null, else PostgreSQL, a fresh
+ * database per run made on that server and dropped after the run (the data directory is kept as for
+ * SQLite: the store and staging live there on both engines).
+ */
+export async function benchIngest (root: string, tarFile: string, runs: number, keep: boolean, postgresUrl: string | null = null): Promise<IngestOutcome> {
+  const engine = postgresUrl === null ? 'sqlite' : 'postgres'
+  const tag = postgresUrl === null ? '' : 'pg-'
   const results: IngestRun[] = []
   let last: { dataDir: string, token: string, submissionId: string } | null = null
   for (let r = 1; r <= runs; r++) {
-    progress(`ingest: run ${r} of ${runs}`)
+    progress(`ingest (${engine}): run ${r} of ${runs}`)
     if (last !== null && !keep) await rm(last.dataDir, { recursive: true, force: true })
-    const dataDir = join(root, `data-ingest-${r}`)
+    const dataDir = join(root, `data-ingest-${tag}${r}`)
     await mkdir(dataDir)
-    await settleDisk(root, tarFile)
-    const { run, submissionId, token } = await ingestOnce(dataDir, tarFile)
-    last = { dataDir, token, submissionId }
-    await settleDisk(root, tarFile)
-    run.peerMs = await peerIngest(root, tarFile, keep ? `x${r}` : 'x')
-    results.push(run)
+    const db = postgresUrl === null ? null : await createScratchDatabase(postgresUrl, 'ingest')
+    try {
+      await settleDisk(root, tarFile)
+      const { run, submissionId, token } = await ingestOnce(dataDir, tarFile, db)
+      last = { dataDir, token, submissionId }
+      await settleDisk(root, tarFile)
+      run.peerMs = await peerIngest(root, tarFile, keep ? `x${tag}${r}` : 'x')
+      results.push(run)
+    } finally {
+      await db?.drop()
+    }
   }
   if (last === null) throw new Error('ingest: no runs')
-  return { runs: results, ...last }
+  return { engine, runs: results, ...last }
 }
 
 /**
@@ -69,8 +86,8 @@ async function settleDisk (root: string, tarFile: string): Promise<void> {
   await sh(`cat '${tarFile}' > /dev/null && sync`, root)
 }
 
-async function ingestOnce (dataDir: string, tarFile: string): Promise<{ run: IngestRun, submissionId: string, token: string }> {
-  const service = await startServiceChild({ dataDir })
+async function ingestOnce (dataDir: string, tarFile: string, db: ScratchDatabase | null): Promise<{ run: IngestRun, submissionId: string, token: string }> {
+  const service = await startServiceChild(db === null ? { dataDir } : { dataDir, databaseUrl: db.url })
   try {
     const project = await service.api('POST', '/v1/projects', { code: PROJECT, name: 'bench project', unit: 'bench' })
     if (project.status !== 201) throw new Error(`POST /v1/projects: ${project.status} ${JSON.stringify(project.body)}`)
@@ -84,10 +101,21 @@ async function ingestOnce (dataDir: string, tarFile: string): Promise<{ run: Ing
     if (sub.state !== 'stored') process.stderr.write(`\ningest: submission ${id} ended ${sub.state}: ${JSON.stringify(sub.error ?? sub.report ?? null).slice(0, 2000)}\n`)
     // Read just before stopping: VmHWM is the process's high-water mark, worker threads included.
     const peakRssMB = await service.peakRssMB()
+    if (db !== null) await checkRecordedIn(db, id)
     return { run: { ms, receivedMs, peerMs: 0, peakRssMB, state: sub.state }, submissionId: id, token: service.token }
   } finally {
     await service.stop()
   }
+}
+
+/**
+ * A service that does not know LANTAI_DATABASE_URL would ingest into a SQLite file and be timed as
+ * PostgreSQL: the submission must be in the scratch database.
+ */
+async function checkRecordedIn (db: ScratchDatabase, submissionId: string): Promise<void> {
+  const rows = await db.query<{ state: string }>('SELECT state FROM submissions WHERE id = $1', [submissionId])
+    .catch((err: unknown) => { throw new Error(`the service did not use PostgreSQL (LANTAI_DATABASE_URL): ${err instanceof Error ? err.message : String(err)}`) })
+  if (rows.length !== 1) throw new Error(`the service did not record submission ${submissionId} in PostgreSQL database ${db.name}`)
 }
 
 /** `mkdir x && tar -xf bag.tar -C x && (cd x && sha256sum -c manifest-sha256.txt)`, timed together. */
@@ -108,9 +136,15 @@ export function ingestRows (outcome: IngestOutcome, tarBytes: string): string[][
   const rss = Math.max(...runs.map(r => r.peakRssMB))
   const ratio = ms / peerMs
   return [[
-    tarBytes, String(ms), String(median(runs.map(r => r.receivedMs))), String(peerMs),
+    outcome.engine, tarBytes, String(ms), String(median(runs.map(r => r.receivedMs))), String(peerMs),
     `${ratio.toFixed(2)} ${ratio <= INGEST_RATIO_TARGET ? 'PASS' : 'FAIL'}`,
     `${rss} ${rss < INGEST_RSS_TARGET_MB ? 'PASS' : 'FAIL'}`,
     runs.every(r => r.state === 'stored') ? 'stored' : runs.map(r => r.state).join(',')
   ]]
+}
+
+/** PostgreSQL's median ingest against SQLite's, both from this bench run. */
+export function engineRatioNote (sqlite: IngestOutcome, postgres: IngestOutcome): string {
+  const ratio = median(postgres.runs.map(r => r.ms)) / median(sqlite.runs.map(r => r.ms))
+  return `PostgreSQL/SQLite ingest ms: ${ratio.toFixed(2)} ${ratio <= INGEST_ENGINE_RATIO_TARGET ? 'PASS' : 'FAIL'} (≤${INGEST_ENGINE_RATIO_TARGET})`
 }

@@ -30,6 +30,8 @@ export interface ServiceOptions {
   policiesDir?: string
   /** An admin token of this data directory; without it the directory must be fresh (first start prints one). */
   token?: string
+  /** A PostgreSQL catalogue (LANTAI_DATABASE_URL); without it the catalogue is the SQLite file in dataDir. */
+  databaseUrl?: string
 }
 
 /** `npm run build` when dist/ is missing or older than any file of src/: bin/lantai.js runs dist/. */
@@ -56,6 +58,9 @@ export async function startServiceChild (options: ServiceOptions): Promise<Servi
     LANTAI_MAX_UPLOAD_BYTES: String(1024 ** 4)
   }
   if (options.policiesDir !== undefined) env.LANTAI_POLICIES = options.policiesDir
+  // Set or removed: a LANTAI_DATABASE_URL in the bench's own environment must not turn a SQLite side into PostgreSQL.
+  if (options.databaseUrl !== undefined) env.LANTAI_DATABASE_URL = options.databaseUrl
+  else delete env.LANTAI_DATABASE_URL
   const child = track(spawn(process.execPath, [join(REPO, 'bin', 'lantai.js'), 'serve'], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'inherit'] }))
   const pid = child.pid
   if (pid === undefined) throw new Error('could not start lantai serve')

@@ -5,6 +5,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import cron from 'node-cron'
 import { DEFAULT_LIMITS } from './bagit/limits.js'
+import { isPostgresUrl, redactDatabaseUrl } from './database-url.js'
 import { LantaiError } from './errors.js'
 
 // STYLE.md "Config": only LANTAI_* variables, defaults applied, the result checked by a schema, and
@@ -14,6 +15,7 @@ const Port = Type.Integer({ minimum: 0, maximum: 65535 })
 
 export const ConfigSchema = Type.Object({
   dataDir: Type.String({ minLength: 1, description: 'LANTAI_DATA: catalogue, store and staging live here' }),
+  databaseUrl: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_DATABASE_URL: a PostgreSQL catalogue (postgres://user:password@host:port/database); null: SQLite in LANTAI_DATA' }),
   host: Type.String({ minLength: 1, description: 'LANTAI_HOST' }),
   port: Port,
   logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(l => Type.Literal(l))),
@@ -34,6 +36,7 @@ const int = (raw: string | undefined, fallback: number): number => raw === undef
 /** The variable behind each field, and what it allows: a bad value is reported with both. */
 const VARIABLES: Record<keyof Config, { name: string, allowed: string }> = {
   dataDir: { name: 'LANTAI_DATA', allowed: 'a directory path' },
+  databaseUrl: { name: 'LANTAI_DATABASE_URL', allowed: 'a postgres:// or postgresql:// URL (postgres://user:password@host:5432/database), or empty for SQLite in LANTAI_DATA' },
   host: { name: 'LANTAI_HOST', allowed: 'a host name or IP address to listen on' },
   port: { name: 'LANTAI_PORT', allowed: 'a whole number from 0 to 65535 (0: any free port)' },
   logLevel: { name: 'LANTAI_LOG_LEVEL', allowed: 'fatal, error, warn, info, debug, trace or silent' },
@@ -68,6 +71,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
   const v = (name: string): string | undefined => env[name] === '' ? undefined : env[name]
   const config = {
     dataDir: resolve(cwd, v('LANTAI_DATA') ?? 'var'),
+    databaseUrl: v('LANTAI_DATABASE_URL') ?? null,
     host: v('LANTAI_HOST') ?? '127.0.0.1',
     port: int(v('LANTAI_PORT'), 7480),
     logLevel: v('LANTAI_LOG_LEVEL') ?? 'info',
@@ -87,11 +91,14 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
   if (config.fixitySchedule !== null && config.fixitySchedule !== 'off' && !cron.validate(config.fixitySchedule)) bad.add('fixitySchedule')
   if (!isDirectory(config.policiesDir)) bad.add('policiesDir')
   if (config.trustDir !== null && v('LANTAI_TRUST') !== undefined && !isDirectory(config.trustDir)) bad.add('trustDir')
+  if (config.databaseUrl !== null && !isPostgresUrl(config.databaseUrl)) bad.add('databaseUrl')
   try { if (config.projectCodePattern !== null) new RegExp(config.projectCodePattern, 'u') } catch { bad.add('projectCodePattern') }
   // notice (六) for operators too: every bad value at once, each with its variable, value and what is allowed.
   const problems = [...bad].filter(k => k in VARIABLES).map(k => {
     const { name, allowed } = VARIABLES[k]
-    return { variable: name, value: env[name] ?? '', allowed }
+    // The database URL carries a password: no error text or log line may show it.
+    const value = env[name] ?? ''
+    return { variable: name, value: k === 'databaseUrl' ? redactDatabaseUrl(value) : value, allowed }
   })
   if (problems.length > 0) {
     const text = problems.map(p => `${p.variable}=${JSON.stringify(p.value)} (allowed: ${p.allowed})`).join('; ')

@@ -43,6 +43,12 @@ export const ERROR_CODES = {
   CATALOGUE_TOO_NEW: { transient: false, en: 'the catalogue database was written by a newer Lantai; upgrade before opening it', zh: '目录数据库由更新版本的兰台写入；请先升级再打开' },
   CATALOGUE_MIGRATION_FAILED: { transient: false, en: 'a catalogue migration failed and was rolled back', zh: '目录迁移失败，已回滚' },
   CATALOGUE_ARGUMENT_INVALID: { transient: false, en: 'a catalogue call was given a malformed argument', zh: '目录调用的参数格式错误' },
+  // catalogue database connection (issue 12): opening fails with one of the first three, a connection
+  // lost mid-query is DB_UNAVAILABLE, transient, so HTTP answers 503 and a client can retry
+  DB_UNREACHABLE: { transient: true, en: 'the catalogue database does not answer at the host and port of LANTAI_DATABASE_URL', zh: '目录数据库在 LANTAI_DATABASE_URL 指定的主机和端口上无响应' },
+  DB_AUTH_FAILED: { transient: false, en: 'the catalogue database refused the user or password of LANTAI_DATABASE_URL', zh: '目录数据库拒绝了 LANTAI_DATABASE_URL 中的用户名或密码' },
+  DB_NOT_FOUND: { transient: false, en: 'the database named in LANTAI_DATABASE_URL does not exist on the server', zh: 'LANTAI_DATABASE_URL 中指定的数据库在服务器上不存在' },
+  DB_UNAVAILABLE: { transient: true, en: 'the connection to the catalogue database was lost; try again', zh: '与目录数据库的连接已断开，请重试' },
   PROJECT_CODE_INVALID: { transient: false, en: 'the project code does not have the required format', zh: '项目代码不符合规定的格式' },
   PROJECT_EXISTS: { transient: false, en: 'a project with this code already exists', zh: '已有项目使用该代码' },
   PROJECT_NOT_FOUND: { transient: false, en: 'no project has this code', zh: '没有项目使用该代码' },

@@ -50,7 +50,7 @@ export interface StartOptions {
 export async function startService (config: Config, options: StartOptions = {}): Promise<Service> {
   const log = options.logger ?? createLogger(config.logLevel)
   checkRole(config, options.role ?? 'all')
-  // Peers sharing the catalogue coordinate through it (leases), never through this lock (processes.md).
+  // Peers sharing the catalogue coordinate through it (leases), never through this lock (docs/decisions/0005-processes.md).
   if (sharesCatalogue(config)) return await openService(config, options, log, null)
   // First of all: everything after it (recovery, staging clean-up) assumes no other process writes here.
   const lock = await acquireDataLock(config.dataDir, log).catch((err: unknown) => {
@@ -99,14 +99,14 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   const revalidation = new Revalidation({ catalogue, reader, loadTrust, sealVerifier, scratchRoot, log: log.child({ part: 'seals' }) })
   runners.push(new JobRunner(catalogue.jobs, revalidation.runJob, { kind: REVALIDATE_JOB, concurrency: 1, metrics, ...sweep }, log.child({ part: 'jobs' })))
   // New roots, CRLs or OCSP responses in certs/ since the last start: the review queue (rule R4) runs again.
-  const queued = revalidation.noteTrustLoaded(trust)
+  const queued = await revalidation.noteTrustLoaded(trust)
   if (queued.length > 0) log.info({ packages: queued.length }, 'trust store changed: provisional seal decisions queued for re-validation')
 
   // A crash leaves uploads cut off (failed now) and checks or transfers half done (queued again). Uploads
   // first: a dead receiver's lease names it, and releasing dead holders' leases removes that name.
   const recovered = await ingest.recover({ shared })
   if (recovered.failed.length + recovered.resumed.length > 0) log.info(recovered, 'submissions recovered after a restart')
-  const freed = releaseDeadHolders(catalogue.locks)
+  const freed = await releaseDeadHolders(catalogue.locks)
   for (const _ of freed) metrics.leaseTakenOver('lock', 'holder_gone')
   if (freed.length > 0) log.info({ leases: freed }, 'leases of a process that is gone released')
   await removeOrphanStaging(stagingRoot, catalogue)
@@ -123,11 +123,11 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
     }
   }
   // An API-only process queues jobs for the workers; the schedule queues them where they run.
-  if (role !== 'api') for (const r of runners) r.start()
+  if (role !== 'api') for (const r of runners) await r.start()
   const cron = options.schedule === false || role === 'api' ? null : fixity.schedule(config.fixitySchedule ?? policy.schedule)
   const peers = shared ? startPeerSweep({ catalogue, ingest, metrics, log: log.child({ part: 'peers' }) }) : null
   // A worker has no port to show a token on: the first API process makes it.
-  const firstAdminSecret = role === 'worker' ? null : ensureFirstAdmin(catalogue)
+  const firstAdminSecret = role === 'worker' ? null : await ensureFirstAdmin(catalogue)
   const address = app.server.address()
   const port = address !== null && typeof address === 'object' ? address.port : config.port
 
@@ -161,7 +161,7 @@ function listenError (err: unknown, config: Config): LantaiError {
  */
 async function removeOrphanStaging (stagingRoot: string, catalogue: Catalogue): Promise<void> {
   const names = await readdir(stagingRoot)
-  const live = new Set(catalogue.submissions.listByStates(['receiving', 'received', 'checking', 'checked', 'transferring']).map(s => s.id))
+  const live = new Set((await catalogue.submissions.listByStates(['receiving', 'received', 'checking', 'checked', 'transferring'])).map(s => s.id))
   for (const name of names) {
     if (!live.has(name)) await rm(join(stagingRoot, name), { recursive: true, force: true })
   }

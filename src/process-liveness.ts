@@ -1,6 +1,6 @@
 import { hostname } from 'node:os'
 
-// Several Lantai processes share one catalogue and one data directory (docs/decisions/processes.md).
+// Several Lantai processes share one catalogue and one data directory (docs/decisions/0005-processes.md).
 // Whatever one of them leaves behind (a lease, a staging file, an upload) names its writer as host and
 // pid, so a peer can tell a crashed writer's leftovers from a live writer's work. Only a writer on this
 // host can be judged at once: another host's pids are not visible here, so its leftovers wait for their

@@ -56,20 +56,20 @@ export async function openRuntime (config: Config, options: RuntimeOptions): Pro
   if (options.mode === 'serve') {
     await mkdir(stagingRoot, { recursive: true })
     await mkdir(storeRoot, { recursive: true })
-    catalogue = openCatalogue(join(config.dataDir, 'catalogue.sqlite'))
+    catalogue = await openCatalogue(catalogueTarget(config))
   } else {
-    catalogue = openDataCatalogue(config, options.mode === 'create-catalogue')
+    catalogue = await openDataCatalogue(config, options.mode === 'create-catalogue')
   }
   const store = new LocalBlobStore(storeRoot)
   if (options.mode === 'serve') {
     try {
       // Half-written files of a crashed put, removed before this process puts anything: all of them with
-      // the data lock held; with peers sharing the store, only those of dead writers (processes.md).
+      // the data lock held; with peers sharing the store, only those of dead writers (docs/decisions/0005-processes.md).
       const leftovers = await store.removeStagingLeftovers({ shared: sharesCatalogue(config) })
       if (leftovers > 0) options.log?.info({ removed: leftovers, dir: join(store.root, '.staging') }, 'leftover store staging files removed')
       await initStorageRoot(store)
     } catch (err) {
-      catalogue.close()
+      await catalogue.close()
       throw err
     }
   }
@@ -108,29 +108,43 @@ class OpenRuntime implements Runtime {
     this.#closing ??= (async () => {
       await this.#pool?.close()
       await this.#sealVerifier?.close()
-      this.catalogue.close()
+      await this.catalogue.close()
     })()
     return await this.#closing
   }
+}
+
+/**
+ * What openCatalogue opens: the PostgreSQL database of LANTAI_DATABASE_URL, else the SQLite file in
+ * LANTAI_DATA (the embedded default).
+ */
+export function catalogueTarget (config: Pick<Config, 'dataDir' | 'databaseUrl'>): string {
+  return config.databaseUrl ?? join(config.dataDir, 'catalogue.sqlite')
 }
 
 // Commands other than `serve` work on a data directory the service made. Run from another folder, the
 // default ./var is not there: that is a setting to fix (exit 2, naming LANTAI_DATA), never a stack
 // trace and exit 1, which a cron monitor of `lantai fixity run` would read as damage.
 
-/** The catalogue of LANTAI_DATA; DATA_DIR_MISSING or DATA_DIR_UNUSABLE naming the directory otherwise. */
-function openDataCatalogue (config: Pick<Config, 'dataDir'>, create: boolean): Catalogue {
+/**
+ * The catalogue of LANTAI_DATA (or LANTAI_DATABASE_URL); DATA_DIR_MISSING or DATA_DIR_UNUSABLE naming
+ * the directory otherwise. The directory must exist either way: the store and staging live there.
+ */
+async function openDataCatalogue (config: Pick<Config, 'dataDir' | 'databaseUrl'>, create: boolean): Promise<Catalogue> {
   const dir = config.dataDir
   const about = { variable: 'LANTAI_DATA', dataDir: dir }
   const st = statOrNull(dir)
   if (st === null) throw new LantaiError('DATA_DIR_MISSING', `LANTAI_DATA=${dir}`, about)
   if (!st.isDirectory()) throw new LantaiError('DATA_DIR_UNUSABLE', `LANTAI_DATA=${dir} is not a directory`, about)
+  // A PostgreSQL catalogue is not in the directory; whether its database exists, is reachable and at a
+  // migration the code knows is openCatalogue's to say (DB_* or CONFIG_INVALID naming LANTAI_DATABASE_URL).
+  if (config.databaseUrl !== null) return await openCatalogue(config.databaseUrl)
   const file = join(dir, 'catalogue.sqlite')
   if (!create && statOrNull(file) === null) {
     throw new LantaiError('DATA_DIR_UNUSABLE', `LANTAI_DATA=${dir} has no catalogue.sqlite (start \`lantai serve\` with it once)`, about)
   }
   try {
-    return openCatalogue(file)
+    return await openCatalogue(file)
   } catch (err) {
     if (isLantaiError(err)) throw err
     throw new LantaiError('DATA_DIR_UNUSABLE', `LANTAI_DATA=${dir}: ${(err as Error).message}`, about, { cause: err })

@@ -1,5 +1,7 @@
-import type { Database, Statement } from 'better-sqlite3'
+import type { Selectable } from 'kysely'
 import { LantaiError } from '../errors.js'
+import type { CatalogueDatabase } from './db/open.js'
+import type { AccessLogTable } from './db/schema.js'
 import { checkPage, type Clock, type Page, type PageQuery } from './sql.js'
 
 // Every read and every change through the API: who, what, when, from where, with what outcome
@@ -43,21 +45,7 @@ export interface AccessQuery extends PageQuery {
   order?: 'asc' | 'desc'
 }
 
-interface AccessRow {
-  id: number
-  at: string
-  token_id: string | null
-  role: string | null
-  method: string
-  route: string
-  url: string
-  object_id: string | null
-  ip: string
-  status: number | null
-  outcome: string
-  request_id: string
-  ended_at: string | null
-}
+type AccessRow = Selectable<AccessLogTable>
 
 export const toAccessEntry = (row: AccessRow): AccessEntry => ({
   id: row.id,
@@ -76,70 +64,68 @@ export const toAccessEntry = (row: AccessRow): AccessEntry => ({
 })
 
 export class AccessLog {
+  readonly #db: CatalogueDatabase
   readonly #clock: Clock
-  readonly #insert: Statement<Record<string, unknown>, AccessRow>
-  readonly #complete: Statement<Record<string, unknown>, AccessRow>
-  readonly #byRequest: Statement<[string], AccessRow>
-  readonly #list = new Map<string, Statement<Record<string, unknown>, AccessRow>>()
-  readonly #count = new Map<string, Statement<Record<string, unknown>, { n: number }>>()
 
-  constructor (db: Database, clock: Clock) {
+  constructor (db: CatalogueDatabase, clock: Clock) {
+    this.#db = db
     this.#clock = clock
-    this.#insert = db.prepare(`
-      INSERT INTO access_log (at, token_id, role, method, route, url, object_id, ip, status, outcome, request_id, ended_at)
-      VALUES (@at, @tokenId, @role, @method, @route, @url, @objectId, @ip, @status, @outcome, @requestId, @endedAt) RETURNING *`)
-    this.#complete = db.prepare(`
-      UPDATE access_log SET status = @status, outcome = @outcome, ended_at = @endedAt
-      WHERE id = @id AND outcome = 'pending' RETURNING *`)
-    this.#byRequest = db.prepare('SELECT * FROM access_log WHERE request_id = ? ORDER BY id DESC LIMIT 1')
-    for (const byToken of [false, true]) {
-      const where = byToken ? 'WHERE token_id = @tokenId' : ''
-      for (const order of ['asc', 'desc']) {
-        this.#list.set(`${byToken}:${order}`, db.prepare(`SELECT * FROM access_log ${where} ORDER BY id ${order} LIMIT @limit OFFSET @offset`))
-      }
-      this.#count.set(String(byToken), db.prepare(`SELECT count(*) AS n FROM access_log ${where}`))
-    }
   }
 
   /** The row of a request just authorized (or refused by auth), outcome pending until `complete`. */
-  open (e: OpenAccessEntry): AccessEntry {
-    return this.#add({ ...e, status: null, outcome: 'pending', endedAt: null })
+  async open (e: OpenAccessEntry): Promise<AccessEntry> {
+    return await this.#add({ ...e, status: null, outcome: 'pending', endedAt: null })
   }
 
   /** Ends a pending row, once. Throws EVENT_IMMUTABLE for a row already final (or none). */
-  complete (id: number, { status, outcome }: AccessCompletion): AccessEntry {
+  async complete (id: number, { status, outcome }: AccessCompletion): Promise<AccessEntry> {
     if ((outcome as AccessOutcome) === 'pending') throw new LantaiError('CATALOGUE_ARGUMENT_INVALID', 'a completion needs a final outcome')
-    const row = this.#complete.get({ id, status, outcome, endedAt: this.#clock().toISOString() })
+    const row = await this.#db.db.updateTable('access_log').set({ status, outcome, ended_at: this.#clock().toISOString() })
+      .where('id', '=', id).where('outcome', '=', 'pending').returningAll().executeTakeFirst()
     if (row === undefined) throw new LantaiError('EVENT_IMMUTABLE', `access-log row ${id} is not pending`, { id })
     return toAccessEntry(row)
   }
 
   /** A request recorded whole, already final. */
-  append (e: NewAccessEntry): AccessEntry {
+  async append (e: NewAccessEntry): Promise<AccessEntry> {
     const at = e.at ?? this.#clock().toISOString()
-    return this.#add({ ...e, at, endedAt: e.endedAt ?? at })
+    return await this.#add({ ...e, at, endedAt: e.endedAt ?? at })
   }
 
-  #add (e: Record<string, unknown>): AccessEntry {
-    const row = this.#insert.get({ ...e, at: e.at ?? this.#clock().toISOString() })
-    if (row === undefined) throw new Error('INSERT … RETURNING gave no row')
+  async #add (e: OpenAccessEntry & { status: number | null, outcome: AccessOutcome, endedAt: string | null }): Promise<AccessEntry> {
+    const row = await this.#db.db.insertInto('access_log').values({
+      at: e.at ?? this.#clock().toISOString(),
+      token_id: e.tokenId,
+      role: e.role,
+      method: e.method,
+      route: e.route,
+      url: e.url,
+      object_id: e.objectId,
+      ip: e.ip,
+      status: e.status,
+      outcome: e.outcome,
+      request_id: e.requestId,
+      ended_at: e.endedAt
+    }).returningAll().executeTakeFirstOrThrow()
     return toAccessEntry(row)
   }
 
   /** The row of one request, by its request id (the x-request-id header); the newest if an id was reused. */
-  byRequestId (requestId: string): AccessEntry | null {
-    const row = this.#byRequest.get(requestId)
+  async byRequestId (requestId: string): Promise<AccessEntry | null> {
+    const row = await this.#db.db.selectFrom('access_log').selectAll().where('request_id', '=', requestId).orderBy('id', 'desc').limit(1).executeTakeFirst()
     return row === undefined ? null : toAccessEntry(row)
   }
 
   /** Newest first unless `order: 'asc'`. */
-  list (query: AccessQuery): Page<AccessEntry> {
+  async list (query: AccessQuery): Promise<Page<AccessEntry>> {
     checkPage(query)
-    const byToken = query.tokenId !== undefined
-    const list = this.#list.get(`${byToken}:${query.order ?? 'desc'}`)
-    const count = this.#count.get(String(byToken))
-    if (list === undefined || count === undefined) throw new LantaiError('CATALOGUE_ARGUMENT_INVALID', `order must be asc or desc, got ${String(query.order)}`)
-    const filters = byToken ? { tokenId: query.tokenId } : {}
-    return { items: list.all({ ...filters, limit: query.limit, offset: query.offset }).map(toAccessEntry), total: count.get(filters)?.n ?? 0 }
+    const order = query.order ?? 'desc'
+    if (order !== 'asc' && order !== 'desc') throw new LantaiError('CATALOGUE_ARGUMENT_INVALID', `order must be asc or desc, got ${String(query.order)}`)
+    const filtered = this.#db.db.selectFrom('access_log').$if(query.tokenId !== undefined, q => q.where('token_id', '=', query.tokenId ?? ''))
+    const [rows, count] = await Promise.all([
+      filtered.selectAll().orderBy('id', order).limit(query.limit).offset(query.offset).execute(),
+      filtered.select(eb => eb.fn.countAll<number>().as('n')).executeTakeFirst()
+    ])
+    return { items: rows.map(toAccessEntry), total: count?.n ?? 0 }
   }
 }

@@ -1,6 +1,8 @@
-import type { Database, Statement } from 'better-sqlite3'
+import type { Insertable, Selectable } from 'kysely'
 import { LantaiError } from '../errors.js'
-import { checkPage, fromJson, toJson, type Clock, type Page, type PageQuery } from './sql.js'
+import type { CatalogueDatabase } from './db/open.js'
+import type { EventsTable, Executor } from './db/schema.js'
+import { checkPage, fromJson, insertMany, toJson, type Clock, type Page, type PageQuery } from './sql.js'
 
 // PREMIS-style events: what happened (type), to what (object), by whom (agent), with what outcome.
 // Insert-only: there is no update or delete here, and triggers refuse them from any SQL session.
@@ -29,16 +31,7 @@ export interface EventQuery extends PageQuery {
   order?: 'asc' | 'desc'
 }
 
-interface EventRow {
-  id: number
-  at: string
-  type: string
-  outcome: string
-  agent: string
-  object_type: string
-  object_id: string
-  detail: string | null
-}
+type EventRow = Selectable<EventsTable>
 
 export const toEvent = (row: EventRow): Event => ({
   id: row.id,
@@ -51,58 +44,58 @@ export const toEvent = (row: EventRow): Event => ({
   detail: fromJson(row.detail)
 })
 
-const FILTERS = [['objectType', 'object_type'], ['objectId', 'object_id'], ['type', 'type']] as const
+const EVENT_COLUMNS = ['at', 'type', 'outcome', 'agent', 'object_type', 'object_id', 'detail'] as const
 
 export class EventRepository {
+  readonly #db: CatalogueDatabase
   readonly #clock: Clock
-  readonly #insert: Statement<Record<string, unknown>, EventRow>
-  // one statement per combination of filters, so each can use its index (an `@x IS NULL OR …`
-  // statement is planned once, without knowing which filters are set, and scans the table)
-  readonly #list = new Map<string, Statement<Record<string, unknown>, EventRow>>()
-  readonly #count = new Map<string, Statement<Record<string, unknown>, { n: number }>>()
 
-  constructor (db: Database, clock: Clock) {
+  constructor (db: CatalogueDatabase, clock: Clock) {
+    this.#db = db
     this.#clock = clock
-    this.#insert = db.prepare(`
-      INSERT INTO events (at, type, outcome, agent, object_type, object_id, detail)
-      VALUES (@at, @type, @outcome, @agent, @objectType, @objectId, @detail) RETURNING *`)
-    for (let mask = 0; mask < 1 << FILTERS.length; mask++) {
-      const where = FILTERS.filter((_, i) => (mask & (1 << i)) !== 0).map(([p, c]) => `${c} = @${p}`)
-      const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''
-      for (const order of ['asc', 'desc'] as const) {
-        this.#list.set(`${mask}:${order}`, db.prepare(`SELECT * FROM events ${clause} ORDER BY id ${order} LIMIT @limit OFFSET @offset`))
-      }
-      this.#count.set(String(mask), db.prepare(`SELECT count(*) AS n FROM events ${clause}`))
-    }
   }
 
-  /** Appends one event; callers inside another repository's transaction get it in that transaction. */
-  append (e: NewEvent): Event {
-    const row = this.#insert.get({
+  /** Appends one event; another repository passes its transaction so the event commits with its change. */
+  async append (e: NewEvent, tx: Executor = this.#db.db): Promise<Event> {
+    const row = await tx.insertInto('events').values(this.#row(e)).returningAll().executeTakeFirstOrThrow()
+    return toEvent(row)
+  }
+
+  /** Appends events in order with multi-row inserts (a fixity batch); returns them with their ids, in order. */
+  async appendMany (events: readonly NewEvent[], tx: Executor = this.#db.db): Promise<Event[]> {
+    if (events.length === 0) return []
+    const rows = events.map(e => { const r = this.#row(e); return EVENT_COLUMNS.map(c => r[c]) })
+    const { engine, maxParams } = this.#db
+    const out = await insertMany<EventRow>(tx, engine, maxParams, 'events', EVENT_COLUMNS, rows, 'RETURNING *')
+    // ids are given in insertion order; RETURNING's row order is not promised, the ids are
+    return out.sort((a, b) => a.id - b.id).map(toEvent)
+  }
+
+  #row (e: NewEvent): Insertable<EventsTable> & Record<(typeof EVENT_COLUMNS)[number], string | null> {
+    return {
       at: e.at ?? this.#clock().toISOString(),
       type: e.type,
       outcome: e.outcome,
       agent: e.agent,
-      objectType: e.objectType,
-      objectId: e.objectId,
+      object_type: e.objectType,
+      object_id: e.objectId,
       detail: toJson(e.detail)
-    })
-    if (row === undefined) throw new Error('INSERT … RETURNING gave no row')
-    return toEvent(row)
+    }
   }
 
-  list (query: EventQuery): Page<Event> {
+  async list (query: EventQuery): Promise<Page<Event>> {
     checkPage(query)
-    let mask = 0
-    const params: Record<string, unknown> = { limit: query.limit, offset: query.offset }
-    FILTERS.forEach(([p], i) => {
-      const v = query[p]
-      if (v !== undefined) { mask |= 1 << i; params[p] = v }
-    })
-    const list = this.#list.get(`${mask}:${query.order ?? 'asc'}`)
-    const count = this.#count.get(String(mask))
-    if (list === undefined || count === undefined) throw new LantaiError('CATALOGUE_ARGUMENT_INVALID', `order must be asc or desc, got ${String(query.order)}`)
-    const { limit: _l, offset: _o, ...filters } = params
-    return { items: list.all(params).map(toEvent), total: count.get(filters)?.n ?? 0 }
+    const order = query.order ?? 'asc'
+    if (order !== 'asc' && order !== 'desc') throw new LantaiError('CATALOGUE_ARGUMENT_INVALID', `order must be asc or desc, got ${String(query.order)}`)
+    // only the filters given go into the statement, so each combination can use its index
+    const filtered = this.#db.db.selectFrom('events')
+      .$if(query.objectType !== undefined, q => q.where('object_type', '=', query.objectType ?? ''))
+      .$if(query.objectId !== undefined, q => q.where('object_id', '=', query.objectId ?? ''))
+      .$if(query.type !== undefined, q => q.where('type', '=', query.type ?? ''))
+    const [rows, count] = await Promise.all([
+      filtered.selectAll().orderBy('id', order).limit(query.limit).offset(query.offset).execute(),
+      filtered.select(eb => eb.fn.countAll<number>().as('n')).executeTakeFirst()
+    ])
+    return { items: rows.map(toEvent), total: count?.n ?? 0 }
   }
 }

@@ -1,5 +1,6 @@
 // The public face of the catalogue; other capabilities import from here only.
-import { openDatabase, type Database } from '../db/open.js'
+import { sql } from 'kysely'
+import { openDatabase } from './db/open.js'
 import { AccessLog } from './access-log.js'
 import { EventRepository } from './event-repository.js'
 import { createIdFactory } from './ids.js'
@@ -8,11 +9,12 @@ import { LockRepository } from './lock-repository.js'
 import { PackageRepository } from './package-repository.js'
 import { ProjectRepository } from './project-repository.js'
 import { SealDecisionRepository } from './seal-decision-repository.js'
+import type { Engine } from './db/schema.js'
 import type { Clock } from './sql.js'
 import { SubmissionRepository } from './submission-repository.js'
 import { TokenRepository } from './token-repository.js'
 
-export type { Database } from '../db/open.js'
+export type { Engine } from './db/schema.js'
 export type { Clock, Page, PageQuery } from './sql.js'
 export { AccessLog, type AccessCompletion, type AccessEntry, type AccessOutcome, type AccessQuery, type FinalOutcome, type NewAccessEntry, type OpenAccessEntry } from './access-log.js'
 export { EventRepository, type Event, type EventObjectType, type EventOutcome, type EventQuery, type NewEvent } from './event-repository.js'
@@ -34,7 +36,8 @@ export {
 export { ROLES, TOKEN_PREFIX, TokenRepository, type NewToken, type Role, type Token, type TokenAudit } from './token-repository.js'
 
 export interface Catalogue {
-  readonly db: Database
+  /** Which engine holds the catalogue: 'sqlite' (a file, the default) or 'postgres' (LANTAI_DATABASE_URL). */
+  readonly engine: Engine
   projects: ProjectRepository
   submissions: SubmissionRepository
   packages: PackageRepository
@@ -44,31 +47,34 @@ export interface Catalogue {
   tokens: TokenRepository
   locks: LockRepository
   sealDecisions: SealDecisionRepository
-  /** One trivial query: the catalogue answers (readiness probes); throws when it does not. */
-  ping (): void
-  close (): void
+  /** One trivial query: the catalogue answers (readiness probes); rejects when it does not. */
+  ping (): Promise<void>
+  /** Idempotent. */
+  close (): Promise<void>
 }
 
 /**
- * Opens (creating and migrating if need be) the catalogue file. `clock` is for tests; every timestamp
- * and id comes from it. Throws CATALOGUE_TOO_NEW for a file written by a newer Lantai.
+ * Opens (creating and migrating if need be) the catalogue: a postgres:// or postgresql:// URL is a
+ * PostgreSQL database, anything else a SQLite file path. `clock` is for tests; every timestamp and id
+ * comes from it. Throws CATALOGUE_TOO_NEW for a database written by a newer Lantai, and for PostgreSQL
+ * DB_UNREACHABLE, DB_AUTH_FAILED or DB_NOT_FOUND.
  */
-export function openCatalogue (file: string, clock: Clock = () => new Date()): Catalogue {
-  const db = openDatabase(file)
+export async function openCatalogue (target: string, clock: Clock = () => new Date()): Promise<Catalogue> {
+  const database = await openDatabase(target)
   const newId = createIdFactory()
-  const events = new EventRepository(db, clock)
+  const events = new EventRepository(database, clock)
   return {
-    db,
-    projects: new ProjectRepository(db, clock),
-    submissions: new SubmissionRepository(db, events, clock, newId),
-    packages: new PackageRepository(db, events, clock, newId),
+    engine: database.engine,
+    projects: new ProjectRepository(database, clock),
+    submissions: new SubmissionRepository(database, events, clock, newId),
+    packages: new PackageRepository(database, events, clock, newId),
     events,
-    access: new AccessLog(db, clock),
-    jobs: new JobRepository(db, clock, newId),
-    tokens: new TokenRepository(db, events, clock, newId),
-    locks: new LockRepository(db, clock),
-    sealDecisions: new SealDecisionRepository(db, clock),
-    ping () { db.prepare('SELECT 1').get() },
-    close () { if (db.open) db.close() }
+    access: new AccessLog(database, clock),
+    jobs: new JobRepository(database, clock, newId),
+    tokens: new TokenRepository(database, events, clock, newId),
+    locks: new LockRepository(database, clock),
+    sealDecisions: new SealDecisionRepository(database, clock),
+    async ping () { await sql`SELECT 1`.execute(database.db) },
+    close: database.close
   }
 }

@@ -1,7 +1,9 @@
-import type { Database, Statement } from 'better-sqlite3'
+import type { Selectable } from 'kysely'
 import { LantaiError } from '../errors.js'
 import type { IdFactory } from './ids.js'
-import { addMs, fromJson, isConstraint, toJson, type Clock } from './sql.js'
+import type { CatalogueDatabase } from './db/open.js'
+import type { JobsTable } from './db/schema.js'
+import { addMs, fromJson, mapViolation, toJson, type Clock } from './sql.js'
 
 // Job state lives in the catalogue, not in process memory, so a crash loses no work and several
 // workers can share one database: a worker leases a job, renews the lease while it works, and a job
@@ -28,20 +30,7 @@ export interface Job {
   updatedAt: string
 }
 
-interface JobRow {
-  id: string
-  kind: string
-  state: string
-  subject_id: string | null
-  payload: string
-  progress: number
-  lease_owner: string | null
-  lease_until: string | null
-  attempts: number
-  error: string | null
-  created_at: string
-  updated_at: string
-}
+type JobRow = Selectable<JobsTable>
 
 export const toJob = (r: JobRow): Job => ({
   id: r.id,
@@ -69,131 +58,126 @@ const checkLease = (leaseMs: number): void => {
 }
 
 export class JobRepository {
+  readonly #db: CatalogueDatabase
   readonly #clock: Clock
   readonly #newId: IdFactory
-  readonly #insert: Statement<Record<string, unknown>, JobRow>
-  readonly #get: Statement<[string], JobRow>
-  readonly #claim: Statement<Record<string, unknown>, JobRow>
-  readonly #claimable: Statement<Record<string, unknown>, Pick<JobRow, 'id' | 'state' | 'lease_owner'>>
-  readonly #claimTx: (args: Record<string, unknown>) => { row: JobRow | undefined, from: string | null }
-  readonly #counts: Statement<[], { kind: string, state: string, n: number }>
-  readonly #heartbeat: Statement<Record<string, unknown>, JobRow>
-  readonly #finish: Statement<Record<string, unknown>, JobRow>
-  readonly #park: Statement<Record<string, unknown>, JobRow>
-  readonly #active: Statement<[string, string], JobRow>
-  readonly #running: Statement<[string], JobRow>
 
-  constructor (db: Database, clock: Clock, newId: IdFactory) {
+  constructor (db: CatalogueDatabase, clock: Clock, newId: IdFactory) {
+    this.#db = db
     this.#clock = clock
     this.#newId = newId
-    this.#insert = db.prepare(`
-      INSERT INTO jobs (id, kind, state, subject_id, payload, created_at, updated_at)
-      VALUES (@id, @kind, 'queued', @subjectId, @payload, @now, @now) RETURNING *`)
-    this.#get = db.prepare('SELECT * FROM jobs WHERE id = ?')
-    const CLAIMABLE = `
-        SELECT id, state, lease_owner FROM jobs
-        WHERE kind = @kind AND (state = 'queued' OR (state = 'running' AND lease_until < @now))
-        ORDER BY id LIMIT 1`
-    this.#claimable = db.prepare(CLAIMABLE)
-    // One statement, so claiming is atomic: SQLite serialises writers, and two connections can never
-    // take the same row. (PostgreSQL: the subselect becomes … FOR UPDATE SKIP LOCKED.)
-    this.#claim = db.prepare(`
-      UPDATE jobs SET state = 'running', lease_owner = @owner, lease_until = @until, attempts = attempts + 1, updated_at = @now
-      WHERE id = (SELECT id FROM (${CLAIMABLE}))
-      RETURNING *`)
-    // RETURNING shows the row after the update only; the holder whose lease ran out is read first, in
-    // the same write transaction, so no other writer can claim between the two (a takeover counter).
-    const claimTx = db.transaction((args: Record<string, unknown>) => {
-      const before = this.#claimable.get(args)
-      const row = this.#claim.get(args)
-      return { row, from: before !== undefined && before.state === 'running' && before.id === row?.id ? before.lease_owner : null }
-    })
-    this.#claimTx = args => claimTx.immediate(args)
-    this.#counts = db.prepare('SELECT kind, state, count(*) AS n FROM jobs GROUP BY kind, state ORDER BY kind, state')
-    // Only the owner renews; a lease that ran out but was not yet claimed by another may still be renewed.
-    this.#heartbeat = db.prepare(`
-      UPDATE jobs SET lease_until = @until, progress = coalesce(@progress, progress), updated_at = @now
-      WHERE id = @id AND state = 'running' AND lease_owner = @owner RETURNING *`)
-    this.#finish = db.prepare(`
-      UPDATE jobs SET state = @state, error = @error, progress = CASE WHEN @state = 'done' THEN 100 ELSE progress END,
-        lease_owner = NULL, lease_until = NULL, updated_at = @now
-      WHERE id = @id AND state = 'running' AND lease_owner = @owner RETURNING *`)
-    this.#park = db.prepare(`
-      UPDATE jobs SET state = 'queued', attempts = max(attempts - 1, 0), lease_owner = NULL, lease_until = NULL, updated_at = @now
-      WHERE id = @id AND state = 'running' AND lease_owner = @owner RETURNING *`)
-    this.#active = db.prepare("SELECT * FROM jobs WHERE kind = ? AND subject_id = ? AND state IN ('queued', 'running', 'parked')")
-    this.#running = db.prepare("SELECT * FROM jobs WHERE kind = ? AND state = 'running' ORDER BY id")
   }
 
   /** Throws JOB_ACTIVE when a job of this kind is already queued or running for the subject. */
-  enqueue (kind: string, subjectId: string | null, payload: unknown = null): Job {
+  async enqueue (kind: string, subjectId: string | null, payload: unknown = null): Promise<Job> {
     const at = this.#clock()
-    try {
-      const row = this.#insert.get({ id: this.#newId('job', at), kind, subjectId, payload: JSON.stringify(payload ?? null), now: at.toISOString() })
-      if (row === undefined) throw new Error('INSERT … RETURNING gave no row')
-      return toJob(row)
-    } catch (err) {
-      if (isConstraint(err, 'SQLITE_CONSTRAINT_UNIQUE')) {
-        throw new LantaiError('JOB_ACTIVE', `${kind} for ${String(subjectId)}`, { kind, subjectId, jobId: this.activeFor(kind, subjectId ?? '')?.id }, { cause: err })
-      }
-      throw err
-    }
+    const now = at.toISOString()
+    // the partial unique index jobs_active_subject decides a race between two enqueuers, not a lookup first
+    const row = await mapViolation(
+      async () => await this.#db.db.insertInto('jobs').values({
+        id: this.#newId('job', at), kind, state: 'queued', subject_id: subjectId, payload: JSON.stringify(payload ?? null), created_at: now, updated_at: now
+      }).returningAll().executeTakeFirstOrThrow(),
+      (v, err) => v.kind === 'unique' ? new LantaiError('JOB_ACTIVE', `${kind} for ${String(subjectId)}`, { kind, subjectId }, { cause: err }) : undefined)
+      .catch(async (err: unknown) => {
+        if (err instanceof LantaiError && err.code === 'JOB_ACTIVE') err.details.jobId = (await this.activeFor(kind, subjectId ?? ''))?.id
+        throw err
+      })
+    return toJob(row)
   }
 
   /** The oldest queued job of `kind`, or a running one whose lease ran out; null when there is none. */
-  claim (kind: string, owner: string, leaseMs: number): ClaimedJob | null {
+  async claim (kind: string, owner: string, leaseMs: number): Promise<ClaimedJob | null> {
     checkLease(leaseMs)
     const now = this.#clock()
-    const { row, from } = this.#claimTx({ kind, owner, now: now.toISOString(), until: addMs(now, leaseMs) })
-    return row === undefined ? null : { ...toJob(row), takenOverFrom: from }
+    const at = now.toISOString()
+    const postgres = this.#db.engine === 'postgres'
+    // Read, then update, in one transaction. PostgreSQL: the row is locked as it is read and rows other
+    // claimers hold are skipped, so concurrent claimers each get another job without waiting. SQLite:
+    // the transaction began IMMEDIATE, holding the one write lock, so no other claim runs in between.
+    // The holder whose lease ran out is read before the update (RETURNING shows only the new owner).
+    return await this.#db.db.transaction().execute(async tx => {
+      const before = await tx.selectFrom('jobs').select(['id', 'state', 'lease_owner'])
+        .where('kind', '=', kind)
+        .where(eb => eb.or([eb('state', '=', 'queued'), eb.and([eb('state', '=', 'running'), eb('lease_until', '<', at)])]))
+        .orderBy('id').limit(1)
+        .$if(postgres, q => q.forUpdate().skipLocked())
+        .executeTakeFirst()
+      if (before === undefined) return null
+      const row = await tx.updateTable('jobs')
+        .set(eb => ({ state: 'running', lease_owner: owner, lease_until: addMs(now, leaseMs), attempts: eb('attempts', '+', 1), updated_at: at }))
+        .where('id', '=', before.id).returningAll().executeTakeFirstOrThrow()
+      return { ...toJob(row), takenOverFrom: before.state === 'running' ? before.lease_owner : null }
+    })
   }
 
   /** Every kind and state that has jobs, counted (read at each metrics scrape). */
-  counts (): JobCount[] {
-    return this.#counts.all().map(r => ({ kind: r.kind, state: r.state as JobState, count: r.n }))
+  async counts (): Promise<JobCount[]> {
+    const rows = await this.#db.db.selectFrom('jobs').select(eb => ['kind', 'state', eb.fn.countAll<number>().as('n')])
+      .groupBy(['kind', 'state']).orderBy('kind').orderBy('state').execute()
+    return rows.map(r => ({ kind: r.kind, state: r.state as JobState, count: r.n }))
   }
 
   /** Renews the lease (and records progress). Throws STATE_CONFLICT when the lease was lost. */
-  heartbeat (id: string, owner: string, leaseMs: number, progress?: number): Job {
+  async heartbeat (id: string, owner: string, leaseMs: number, progress?: number): Promise<Job> {
     checkLease(leaseMs)
     const now = this.#clock()
-    return this.#owned(id, owner, 'heartbeat', this.#heartbeat.get({ id, owner, now: now.toISOString(), until: addMs(now, leaseMs), progress: progress ?? null }))
+    // Only the owner renews; a lease that ran out but was not yet claimed by another may still be renewed.
+    const row = await this.#db.db.updateTable('jobs')
+      .set(eb => ({ lease_until: addMs(now, leaseMs), progress: progress ?? eb.ref('progress'), updated_at: now.toISOString() }))
+      .where('id', '=', id).where('state', '=', 'running').where('lease_owner', '=', owner).returningAll().executeTakeFirst()
+    return await this.#owned(id, owner, 'heartbeat', row)
   }
 
-  complete (id: string, owner: string): Job {
-    return this.#owned(id, owner, 'complete', this.#finish.get({ id, owner, state: 'done', error: null, now: this.#clock().toISOString() }))
+  async complete (id: string, owner: string): Promise<Job> {
+    return await this.#finish(id, owner, 'done', null, 'complete')
   }
 
   /** Fails the job; `retry` puts it back in the queue (the attempt still counts). */
-  fail (id: string, owner: string, error: unknown, opts: { retry?: boolean } = {}): Job {
-    const state = opts.retry === true ? 'queued' : 'failed'
-    return this.#owned(id, owner, 'fail', this.#finish.get({ id, owner, state, error: toJson(error), now: this.#clock().toISOString() }))
+  async fail (id: string, owner: string, error: unknown, opts: { retry?: boolean } = {}): Promise<Job> {
+    return await this.#finish(id, owner, opts.retry === true ? 'queued' : 'failed', toJson(error), 'fail')
+  }
+
+  async #finish (id: string, owner: string, state: JobState, error: string | null, action: string): Promise<Job> {
+    const row = await this.#db.db.updateTable('jobs')
+      .set(eb => ({ state, error, progress: state === 'done' ? 100 : eb.ref('progress'), lease_owner: null, lease_until: null, updated_at: this.#clock().toISOString() }))
+      .where('id', '=', id).where('state', '=', 'running').where('lease_owner', '=', owner).returningAll().executeTakeFirst()
+    return await this.#owned(id, owner, action, row)
   }
 
   /** Graceful shutdown: back to the queue, and the attempt does not count. */
-  park (id: string, owner: string): Job {
-    return this.#owned(id, owner, 'park', this.#park.get({ id, owner, now: this.#clock().toISOString() }))
+  async park (id: string, owner: string): Promise<Job> {
+    const row = await this.#db.db.updateTable('jobs')
+      .set(eb => ({
+        state: 'queued',
+        attempts: eb.case().when('attempts', '>', 0).then(eb('attempts', '-', 1)).else(0).end(),
+        lease_owner: null,
+        lease_until: null,
+        updated_at: this.#clock().toISOString()
+      }))
+      .where('id', '=', id).where('state', '=', 'running').where('lease_owner', '=', owner).returningAll().executeTakeFirst()
+    return await this.#owned(id, owner, 'park', row)
   }
 
-  get (id: string): Job | null {
-    const row = this.#get.get(id)
+  async get (id: string): Promise<Job | null> {
+    const row = await this.#db.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst()
     return row === undefined ? null : toJob(row)
   }
 
   /** The unfinished (queued, running or parked) job of this kind for this subject. */
-  activeFor (kind: string, subjectId: string): Job | null {
-    const row = this.#active.get(kind, subjectId)
+  async activeFor (kind: string, subjectId: string): Promise<Job | null> {
+    const row = await this.#db.db.selectFrom('jobs').selectAll().where('kind', '=', kind).where('subject_id', '=', subjectId)
+      .where('state', 'in', ['queued', 'running', 'parked']).executeTakeFirst()
     return row === undefined ? null : toJob(row)
   }
 
   /** Every running job of `kind`, whoever holds the lease (a starting runner looks for dead owners). */
-  running (kind: string): Job[] {
-    return this.#running.all(kind).map(toJob)
+  async running (kind: string): Promise<Job[]> {
+    return (await this.#db.db.selectFrom('jobs').selectAll().where('kind', '=', kind).where('state', '=', 'running').orderBy('id').execute()).map(toJob)
   }
 
-  #owned (id: string, owner: string, action: string, row: JobRow | undefined): Job {
+  async #owned (id: string, owner: string, action: string, row: JobRow | undefined): Promise<Job> {
     if (row !== undefined) return toJob(row)
-    const current = this.#get.get(id)
+    const current = await this.#db.db.selectFrom('jobs').select(['state', 'lease_owner']).where('id', '=', id).executeTakeFirst()
     if (current === undefined) throw new LantaiError('JOB_NOT_FOUND', id, { id })
     throw new LantaiError('STATE_CONFLICT', `cannot ${action} job ${id}: it is ${current.state}${current.lease_owner === null ? '' : ` leased by ${current.lease_owner}`}, not running under ${owner}`,
       { id, owner, state: current.state, leaseOwner: current.lease_owner })

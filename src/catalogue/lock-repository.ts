@@ -1,4 +1,4 @@
-import type { Database, Statement } from 'better-sqlite3'
+import type { CatalogueDatabase } from './db/open.js'
 import { addMs, type Clock } from './sql.js'
 
 // Named leases in the catalogue. A process-local mutex cannot stop a second worker on another machine
@@ -8,47 +8,43 @@ import { addMs, type Clock } from './sql.js'
 export interface LockLease { name: string, holder: string, expiresAt: string }
 
 export class LockRepository {
+  readonly #db: CatalogueDatabase
   readonly #clock: Clock
-  readonly #take: Statement
-  readonly #renew: Statement
-  readonly #release: Statement
-  readonly #get: Statement
-  readonly #all: Statement
 
-  constructor (db: Database, clock: Clock) {
+  constructor (db: CatalogueDatabase, clock: Clock) {
+    this.#db = db
     this.#clock = clock
-    // One statement: free, expired or already ours is taken; anyone else's live lease is left alone.
-    this.#take = db.prepare(`
-      INSERT INTO locks (name, holder, acquired_at, expires_at) VALUES (@name, @holder, @now, @until)
-      ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at
-        WHERE locks.expires_at <= @now OR locks.holder = excluded.holder`)
-    this.#renew = db.prepare('UPDATE locks SET expires_at = @until WHERE name = @name AND holder = @holder')
-    this.#release = db.prepare('DELETE FROM locks WHERE name = ? AND holder = ?')
-    this.#get = db.prepare('SELECT name, holder, expires_at AS expiresAt FROM locks WHERE name = ?')
-    this.#all = db.prepare('SELECT name, holder, expires_at AS expiresAt FROM locks ORDER BY name')
   }
 
   /** True when `holder` now holds `name` for `ttlMs`. */
-  tryAcquire (name: string, holder: string, ttlMs: number): boolean {
+  async tryAcquire (name: string, holder: string, ttlMs: number): Promise<boolean> {
     const now = this.#clock()
-    return this.#take.run({ name, holder, now: now.toISOString(), until: addMs(now, ttlMs) }).changes === 1
+    const at = now.toISOString()
+    // One statement: free, expired or already ours is taken; anyone else's live lease is left alone.
+    const r = await this.#db.db.insertInto('locks').values({ name, holder, acquired_at: at, expires_at: addMs(now, ttlMs) })
+      .onConflict(oc => oc.column('name').doUpdateSet(eb => ({
+        holder: eb.ref('excluded.holder'), acquired_at: eb.ref('excluded.acquired_at'), expires_at: eb.ref('excluded.expires_at')
+      })).where(eb => eb.or([eb('locks.expires_at', '<=', at), eb('locks.holder', '=', eb.ref('excluded.holder'))])))
+      .executeTakeFirst()
+    return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1
   }
 
   /** False when the lease was lost (it ran out and someone else took it). */
-  renew (name: string, holder: string, ttlMs: number): boolean {
-    return this.#renew.run({ name, holder, until: addMs(this.#clock(), ttlMs) }).changes === 1
+  async renew (name: string, holder: string, ttlMs: number): Promise<boolean> {
+    const r = await this.#db.db.updateTable('locks').set({ expires_at: addMs(this.#clock(), ttlMs) }).where('name', '=', name).where('holder', '=', holder).executeTakeFirst()
+    return Number(r.numUpdatedRows) === 1
   }
 
-  release (name: string, holder: string): void {
-    this.#release.run(name, holder)
+  async release (name: string, holder: string): Promise<void> {
+    await this.#db.db.deleteFrom('locks').where('name', '=', name).where('holder', '=', holder).execute()
   }
 
   /** Every lease, live or run out (a handful: one per object being written). */
-  all (): LockLease[] {
-    return this.#all.all() as LockLease[]
+  async all (): Promise<LockLease[]> {
+    return await this.#db.db.selectFrom('locks').select(['name', 'holder', 'expires_at as expiresAt']).orderBy('name').execute()
   }
 
-  get (name: string): LockLease | null {
-    return (this.#get.get(name) as LockLease | undefined) ?? null
+  async get (name: string): Promise<LockLease | null> {
+    return await this.#db.db.selectFrom('locks').select(['name', 'holder', 'expires_at as expiresAt']).where('name', '=', name).executeTakeFirst() ?? null
   }
 }

@@ -1,9 +1,11 @@
-import type { Database, Statement, Transaction } from 'better-sqlite3'
+import type { Selectable } from 'kysely'
+import type { CatalogueDatabase } from './db/open.js'
+import type { ContentsTable, Executor, PackagesTable, VersionsTable } from './db/schema.js'
 import { LantaiError } from '../errors.js'
 import { STORED_ALGORITHMS, type StoredAlgorithm } from '../hashing/index.js'
-import type { EventRepository } from './event-repository.js'
+import type { EventRepository, NewEvent } from './event-repository.js'
 import type { IdFactory } from './ids.js'
-import { checkPage, fromJson, isConstraint, isoBound, likeAnywhere, type Clock, type Page, type PageQuery } from './sql.js'
+import { checkPage, fromJson, insertMany, isoBound, likeAnywhere, mapViolation, matches, type Clock, type Page, type PageQuery } from './sql.js'
 
 // One OCFL object per project: its versions, the logical files of each version and the stored content
 // files, which are the unit of fixity (research-preservation.md §10 lessons 4 and 5).
@@ -141,32 +143,12 @@ export interface FixitySummary {
   oldestCheckAt: string | null
 }
 
-interface PackageRow {
-  id: string
-  project_code: string
-  ocfl_id: string
-  head_version: number
-  state: string
-  file_count: number
-  bytes: number
-  content_count: number
-  stored_bytes: number
-  created_at: string
-  updated_at: string
-}
+type PackageRow = Selectable<PackagesTable>
 interface PackageSummaryRow extends PackageRow { project_name: string, project_unit: string | null }
-interface VersionRow { package_id: string, number: number, submission_id: string, message: string, file_count: number, bytes: number, created_at: string }
+type VersionRow = Selectable<VersionsTable>
 interface DigestRow { size: number, sha512: string, sha256: string, md5: string, sm3: string }
 interface FileRow extends DigestRow { package_id: string, version: number, logical_path: string, content_path: string, format: string | null }
-interface ContentRow extends DigestRow {
-  package_id: string
-  content_path: string
-  last_checked_at: string | null
-  last_outcome: string | null
-  next_check_at: string
-  damaged_by: number | null
-}
-interface SummaryRow { contents: number, checked: number, never: number, mismatches: number, missing: number, oldest: string | null }
+type ContentRow = Selectable<ContentsTable>
 
 export const toPackage = (r: PackageRow): Package => ({
   id: r.id,
@@ -202,294 +184,78 @@ export const toContent = (r: ContentRow): Content => ({
 const DIGEST_KEYS = ['size', ...STORED_ALGORITHMS] as const
 const differs = (a: Digests, b: Partial<Digests>): keyof Digests | undefined => DIGEST_KEYS.find(k => b[k] !== undefined && b[k] !== a[k])
 
-const SEARCH_WHERE = `
-  WHERE (@q IS NULL OR p.project_code LIKE @q ESCAPE '\\' OR j.name LIKE @q ESCAPE '\\' OR p.ocfl_id LIKE @q ESCAPE '\\')
-    AND (@projectCode IS NULL OR p.project_code = @projectCode)
-    AND (@unit IS NULL OR j.unit = @unit)
-    AND (@from IS NULL OR p.created_at >= @from)
-    AND (@to IS NULL OR p.created_at < @to)`
-
-const FILE_SELECT = `
-  SELECT f.package_id, f.version, f.logical_path, f.content_path, f.format, c.size, c.sha512, c.sha256, c.md5, c.sm3
-  FROM package_files f JOIN contents c ON c.package_id = f.package_id AND c.content_path = f.content_path`
+const DIGEST_COLUMNS = ['c.size', 'c.sha512', 'c.sha256', 'c.md5', 'c.sm3'] as const
+const CONTENT_COLUMNS = ['package_id', 'content_path', 'size', 'sha512', 'sha256', 'md5', 'sm3', 'next_check_at']
+const FILE_COLUMNS = ['package_id', 'version', 'logical_path', 'content_path', 'format']
+/** Content paths looked up per statement (IN lists). */
+const LOOKUP_CHUNK = 500
 
 const DAY_MS = 24 * 60 * 60 * 1000
 
 const isDamage = (r: { outcome: FixityOutcome, detail?: Record<string, unknown>, damage?: boolean }): boolean =>
   r.damage ?? (r.outcome === 'missing' || (r.outcome === 'mismatch' && r.detail?.kind !== 'drift'))
 
+interface FixityItem { packageId: string, contentPath: string, outcome: FixityOutcome, checkedAt: string, nextCheckAt: string, agent: string, detail: Record<string, unknown>, damage: boolean }
+
 export class PackageRepository {
+  readonly #db: CatalogueDatabase
+  readonly #events: EventRepository
   readonly #clock: Clock
   readonly #newId: IdFactory
-  readonly #get: Statement<[string], PackageRow>
-  readonly #byProject: Statement<[string], PackageRow>
-  readonly #search: Statement<Record<string, unknown>, PackageSummaryRow>
-  readonly #searchCount: Statement<Record<string, unknown>, { n: number }>
-  readonly #versions: Statement<[string], VersionRow>
-  readonly #files: Statement<Record<string, unknown>, FileRow>
-  readonly #fileCount: Statement<Record<string, unknown>, { n: number }>
-  readonly #file: Statement<Record<string, unknown>, FileRow>
-  readonly #fileHistory: Statement<[string, string], FileRow>
-  readonly #content: Statement<[string, string], ContentRow>
-  readonly #due: Statement<[string, number], ContentRow>
-  readonly #dueIn: Statement<[string, string, number], ContentRow>
-  readonly #dueCount: Statement<[string], { n: number }>
-  readonly #setFixity: Statement<Record<string, unknown>, void>
-  readonly #setState: Statement<Record<string, unknown>, void>
-  readonly #summary: Statement<{ since: string }, SummaryRow>
-  readonly #damaged: Statement<[], { n: number }>
-  readonly #recordVersion: Transaction<(input: RecordVersionInput) => Package>
-  readonly #recordFixityMany: Transaction<(items: readonly FixityRecord[]) => void>
-  readonly #recordFixity: Transaction<(packageId: string, contentPath: string, outcome: FixityOutcome, checkedAt: string, nextCheckAt: string, agent: string, detail: Record<string, unknown>, damage: boolean) => void>
-  readonly #recordDamage: Transaction<(packageId: string, contentPath: string, input: DamageInput) => { eventId: number, created: boolean }>
-  readonly #repair: Transaction<(packageId: string, contentPath: string, submissionId: string, quarantineKey: string | null, agent: string) => void>
-  readonly #damagedIn: Statement<[string], ContentRow & { at: string, detail: string | null }>
-  readonly #damagedAll: Statement<[], ContentRow & { at: string, detail: string | null }>
-  readonly #logicalPaths: Statement<[string, string], { logical_path: string }>
-  readonly #changeState: Transaction<(packageId: string, state: PackageState, detail: unknown, agent: string) => Package>
 
-  constructor (db: Database, events: EventRepository, clock: Clock, newId: IdFactory) {
+  constructor (db: CatalogueDatabase, events: EventRepository, clock: Clock, newId: IdFactory) {
+    this.#db = db
+    this.#events = events
     this.#clock = clock
     this.#newId = newId
-    this.#get = db.prepare('SELECT * FROM packages WHERE id = ?')
-    this.#byProject = db.prepare('SELECT * FROM packages WHERE project_code = ?')
-    this.#search = db.prepare(`
-      SELECT p.*, j.name AS project_name, j.unit AS project_unit
-      FROM packages p JOIN projects j ON j.code = p.project_code ${SEARCH_WHERE}
-      ORDER BY p.created_at DESC, p.id DESC LIMIT @limit OFFSET @offset`)
-    this.#searchCount = db.prepare(`SELECT count(*) AS n FROM packages p JOIN projects j ON j.code = p.project_code ${SEARCH_WHERE}`)
-    this.#versions = db.prepare('SELECT * FROM versions WHERE package_id = ? ORDER BY number')
-    this.#files = db.prepare(`${FILE_SELECT} WHERE f.package_id = @packageId AND f.version = @version ORDER BY f.logical_path LIMIT @limit OFFSET @offset`)
-    this.#fileCount = db.prepare('SELECT count(*) AS n FROM package_files WHERE package_id = @packageId AND version = @version')
-    this.#file = db.prepare(`${FILE_SELECT} WHERE f.package_id = @packageId AND f.logical_path = @logicalPath AND f.version = @version`)
-    this.#fileHistory = db.prepare(`${FILE_SELECT} WHERE f.package_id = ? AND f.logical_path = ? ORDER BY f.version`)
-    this.#content = db.prepare('SELECT * FROM contents WHERE package_id = ? AND content_path = ?')
-    this.#due = db.prepare('SELECT * FROM contents WHERE next_check_at <= ? ORDER BY next_check_at, package_id, content_path LIMIT ?')
-    this.#dueCount = db.prepare('SELECT count(*) AS n FROM contents WHERE next_check_at <= ?')
-    this.#dueIn = db.prepare('SELECT * FROM contents WHERE package_id = ? AND next_check_at <= ? ORDER BY next_check_at, content_path LIMIT ?')
-    this.#setFixity = db.prepare(`
-      UPDATE contents SET last_checked_at = @checkedAt, last_outcome = @outcome, next_check_at = @nextCheckAt
-      WHERE package_id = @packageId AND content_path = @contentPath`)
-    this.#setState = db.prepare('UPDATE packages SET state = @state, updated_at = @now WHERE id = @id')
-    this.#summary = db.prepare(`
-      SELECT count(*) AS contents,
-        count(*) FILTER (WHERE last_checked_at >= @since) AS checked,
-        count(*) FILTER (WHERE last_checked_at IS NULL) AS never,
-        count(*) FILTER (WHERE last_outcome = 'mismatch') AS mismatches,
-        count(*) FILTER (WHERE last_outcome = 'missing') AS missing,
-        min(last_checked_at) AS oldest
-      FROM contents`)
-    this.#damaged = db.prepare("SELECT count(*) AS n FROM packages WHERE state = 'damaged'")
-    const DAMAGED = `SELECT c.*, e.at, e.detail FROM contents c JOIN events e ON e.id = c.damaged_by WHERE c.damaged_by IS NOT NULL`
-    this.#damagedIn = db.prepare(`${DAMAGED} AND c.package_id = ? ORDER BY c.content_path`)
-    this.#damagedAll = db.prepare(`${DAMAGED} ORDER BY c.package_id, c.content_path`)
-    this.#logicalPaths = db.prepare('SELECT DISTINCT logical_path FROM package_files WHERE package_id = ? AND content_path = ? ORDER BY logical_path')
-    const setDamagedBy = db.prepare<[number | null, string, string]>('UPDATE contents SET damaged_by = ? WHERE package_id = ? AND content_path = ?')
-    const countDamaged = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM contents WHERE package_id = ? AND damaged_by IS NOT NULL')
-    const recheckSoon = db.prepare<[string, string, string]>('UPDATE contents SET next_check_at = ? WHERE package_id = ? AND content_path = ?')
-
-    const insertPackage = db.prepare<Record<string, unknown>>(`
-      INSERT INTO packages (id, project_code, ocfl_id, head_version, state, file_count, bytes, content_count, stored_bytes, created_at, updated_at)
-      VALUES (@id, @projectCode, @ocflId, 1, 'active', 0, 0, 0, 0, @now, @now)`)
-    const getVersion = db.prepare<[string, number], VersionRow>('SELECT * FROM versions WHERE package_id = ? AND number = ?')
-    const insertVersion = db.prepare<Record<string, unknown>>(`
-      INSERT INTO versions (package_id, number, submission_id, message, file_count, bytes, created_at)
-      VALUES (@packageId, @number, @submissionId, @message, 0, 0, @now)`)
-    const finishVersion = db.prepare<Record<string, unknown>>(
-      'UPDATE versions SET file_count = @fileCount, bytes = @bytes WHERE package_id = @packageId AND number = @number')
-    // Positional parameters and ON CONFLICT: a version of 10,000 files runs these 20,000 times, and a
-    // lookup before every insert (or an object of named parameters each) was a third of the transaction.
-    const insertContent = db.prepare<[string, string, number, string, string, string, string, string]>(`
-      INSERT INTO contents (package_id, content_path, size, sha512, sha256, md5, sm3, next_check_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (package_id, content_path) DO NOTHING`)
-    const insertFile = db.prepare<[string, number, string, string, string | null]>(`
-      INSERT INTO package_files (package_id, version, logical_path, content_path, format)
-      VALUES (?, ?, ?, ?, ?)`)
-    const setHead = db.prepare<Record<string, unknown>>(`
-      UPDATE packages SET head_version = @number, file_count = @fileCount, bytes = @bytes,
-        content_count = content_count + @newContents, stored_bytes = stored_bytes + @newBytes, updated_at = @now
-      WHERE id = @id`)
-
-    this.#recordVersion = db.transaction((input: RecordVersionInput): Package => {
-      const now = this.#clock().toISOString()
-      const { number, submissionId, message, mode, removed, repaired } = input.version
-      let existing = this.#byProject.get(input.projectCode)
-      if (existing === undefined && number !== 1) {
-        throw new LantaiError('PACKAGE_VERSION_CONFLICT', `${input.projectCode} has no package, so its first version must be 1, not ${number}`, { projectCode: input.projectCode, number })
-      }
-      if (existing !== undefined && existing.ocfl_id === input.ocflId && number <= existing.head_version &&
-        getVersion.get(existing.id, number)?.submission_id === submissionId) {
-        // already recorded: a worker that crashed after this commit but before the submission's own
-        // transition records the version again on resume, and that must not fail it
-        return toPackage(existing)
-      }
-      if (existing !== undefined && (number !== existing.head_version + 1 || existing.ocfl_id !== input.ocflId)) {
-        throw new LantaiError('PACKAGE_VERSION_CONFLICT', `${input.projectCode} is ${existing.ocfl_id} at v${existing.head_version}; got ${input.ocflId} v${number}`,
-          { projectCode: input.projectCode, ocflId: input.ocflId, head: existing.head_version, number })
-      }
-      const created = existing === undefined
-      if (existing === undefined) {
-        const id = this.#newId('pkg', this.#clock())
-        try {
-          insertPackage.run({ id, projectCode: input.projectCode, ocflId: input.ocflId, now })
-        } catch (err) {
-          if (isConstraint(err, 'SQLITE_CONSTRAINT_FOREIGNKEY')) throw new LantaiError('PROJECT_NOT_FOUND', input.projectCode, { code: input.projectCode }, { cause: err })
-          if (isConstraint(err, 'SQLITE_CONSTRAINT_UNIQUE')) throw new LantaiError('PACKAGE_VERSION_CONFLICT', `OCFL id ${input.ocflId} belongs to another project`, { ocflId: input.ocflId }, { cause: err })
-          throw err
-        }
-        existing = this.#get.get(id)
-        if (existing === undefined) throw new Error('the package just inserted is not there')
-      }
-      const packageId = existing.id
-      try {
-        insertVersion.run({ packageId, number, submissionId, message, now })
-      } catch (err) {
-        if (isConstraint(err, 'SQLITE_CONSTRAINT_FOREIGNKEY')) throw new LantaiError('SUBMISSION_NOT_FOUND', submissionId, { id: submissionId }, { cause: err })
-        throw err
-      }
-
-      // contents before files: each file row references its content row
-      const fresh = new Map<string, Digests>()
-      let newBytes = 0
-      for (const c of input.contents) {
-        if (insertContent.run(packageId, c.contentPath, c.size, c.sha512, c.sha256, c.md5, c.sm3, c.nextCheckAt ?? now).changes === 1) {
-          fresh.set(c.contentPath, c)
-          newBytes += c.size
-          continue
-        }
-        // Recorded before (an earlier version, or this one listed twice): it must be the same content.
-        const old = this.#content.get(packageId, c.contentPath)
-        const key = old === undefined ? undefined : differs(toDigests(old), c)
-        if (old !== undefined && key !== undefined) throw new LantaiError('CONTENT_CONFLICT', `${c.contentPath}: ${key} ${String(old[key])} recorded, ${String(c[key])} given`, { contentPath: c.contentPath, field: key })
-      }
-      let fileCount = 0
-      let bytes = 0
-      for (const f of input.files) {
-        const content = fresh.get(f.contentPath) ?? (r => r === undefined ? undefined : toDigests(r))(this.#content.get(packageId, f.contentPath))
-        if (content === undefined) throw new LantaiError('CONTENT_NOT_FOUND', `${f.logicalPath} → ${f.contentPath}`, { logicalPath: f.logicalPath, contentPath: f.contentPath })
-        const key = differs(content, f)
-        if (key !== undefined) throw new LantaiError('CONTENT_CONFLICT', `${f.logicalPath}: ${key} ${String(content[key])} recorded for ${f.contentPath}, ${String(f[key])} given`, { logicalPath: f.logicalPath, field: key })
-        insertFile.run(packageId, number, f.logicalPath, f.contentPath, f.format ?? null)
-        fileCount++
-        bytes += content.size
-      }
-      finishVersion.run({ packageId, number, fileCount, bytes })
-      setHead.run({ id: packageId, number, fileCount, bytes, newContents: fresh.size, newBytes, now })
-      events.append({
-        at: now, type: 'package.version', outcome: 'success', agent: input.agent ?? 'system', objectType: 'package', objectId: packageId,
-        detail: {
-          projectCode: input.projectCode, ocflId: input.ocflId, version: number, submissionId, created, fileCount, bytes, newContents: fresh.size, newBytes,
-          ...(mode === undefined ? {} : { mode }), ...(removed === undefined ? {} : { removed }), ...(repaired === undefined ? {} : { repaired })
-        }
-      })
-      const pkg = this.#get.get(packageId)
-      if (pkg === undefined) throw new Error('the package just updated is not there')
-      return toPackage(pkg)
-    })
-
-    // Damage is kept per content file: the first finding appends a `content.damaged` event to the package
-    // (so archivists read it in the package's events), marks the content, and the package if it was active.
-    const damage = (packageId: string, contentPath: string, input: DamageInput): { eventId: number, created: boolean } => {
-      const row = this.#content.get(packageId, contentPath)
-      if (row === undefined) throw new LantaiError('CONTENT_NOT_FOUND', `${packageId} ${contentPath}`, { packageId, contentPath })
-      if (row.damaged_by !== null) return { eventId: row.damaged_by, created: false }
-      const at = input.at ?? this.#clock().toISOString()
-      const agent = input.agent ?? 'system'
-      const logicalPaths = this.#logicalPaths.all(packageId, contentPath).map(r => r.logical_path)
-      const found = events.append({
-        at, type: 'content.damaged', outcome: 'failure', agent, objectType: 'package', objectId: packageId,
-        detail: { contentPath, logicalPaths, sha512: row.sha512, outcome: input.outcome, source: input.source, ...input.detail }
-      })
-      setDamagedBy.run(found.id, packageId, contentPath)
-      if (this.#get.get(packageId)?.state === 'active') {
-        this.#setState.run({ id: packageId, state: 'damaged', now: at })
-        events.append({ at, type: 'package.damaged', outcome: 'failure', agent, objectType: 'package', objectId: packageId, detail: { contentPath, logicalPaths, event: found.id, ...input.detail } })
-      }
-      return { eventId: found.id, created: true }
-    }
-    this.#recordDamage = db.transaction(damage)
-
-    // A damaged package is active again once none of its content is known damaged and a check has just
-    // read some of it whole: a repair alone does not make it so (the issue's "after a fixity re-check").
-    const intact = (packageId: string, contentPath: string, at: string, agent: string, fixityEvent: number): void => {
-      const row = this.#content.get(packageId, contentPath)
-      if (row !== undefined && row.damaged_by !== null) {
-        setDamagedBy.run(null, packageId, contentPath)
-        events.append({ at, type: 'content.intact', outcome: 'success', agent, objectType: 'package', objectId: packageId, detail: { contentPath, damagedBy: row.damaged_by, fixityEvent } })
-      }
-      if (this.#get.get(packageId)?.state === 'damaged' && (countDamaged.get(packageId)?.n ?? 0) === 0) {
-        this.#setState.run({ id: packageId, state: 'active', now: at })
-        events.append({ at, type: 'package.active', outcome: 'success', agent, objectType: 'package', objectId: packageId, detail: { reason: 'a fixity check found no content of the package damaged', fixityEvent } })
-      }
-    }
-
-    this.#recordFixity = db.transaction((packageId, contentPath, outcome, checkedAt, nextCheckAt, agent, detail, isDamage) => {
-      const { changes } = this.#setFixity.run({ packageId, contentPath, outcome, checkedAt, nextCheckAt })
-      if (changes === 0) throw new LantaiError('CONTENT_NOT_FOUND', `${packageId} ${contentPath}`, { packageId, contentPath })
-      // §10 lesson 4: fixity results are events
-      const check = events.append({
-        at: checkedAt, type: 'fixity.check', outcome: outcome === 'ok' ? 'success' : 'failure', agent,
-        objectType: 'content', objectId: `${packageId}/${contentPath}`, detail: { ...detail, packageId, contentPath, outcome }
-      })
-      if (isDamage && outcome !== 'ok') damage(packageId, contentPath, { source: 'fixity', outcome, detail: { ...detail, fixityEvent: check.id }, at: checkedAt, agent })
-      else if (outcome === 'ok') intact(packageId, contentPath, checkedAt, agent, check.id)
-    })
-
-    this.#repair = db.transaction((packageId, contentPath, submissionId, quarantineKey, agent) => {
-      const row = this.#content.get(packageId, contentPath)
-      if (row === undefined) throw new LantaiError('CONTENT_NOT_FOUND', `${packageId} ${contentPath}`, { packageId, contentPath })
-      if (row.damaged_by === null) return
-      const now = this.#clock().toISOString()
-      if (quarantineKey !== null) {
-        events.append({ at: now, type: 'content.quarantined', outcome: 'info', agent, objectType: 'package', objectId: packageId, detail: { contentPath, quarantineKey, damagedBy: row.damaged_by, submissionId } })
-      }
-      events.append({ at: now, type: 'content.repaired', outcome: 'success', agent, objectType: 'package', objectId: packageId, detail: { contentPath, sha512: row.sha512, damagedBy: row.damaged_by, submissionId } })
-      setDamagedBy.run(null, packageId, contentPath)
-      recheckSoon.run(now, packageId, contentPath)
-    })
-
-    // A nested transaction is a savepoint in better-sqlite3: one commit (one fsync) for the whole batch.
-    this.#recordFixityMany = db.transaction((items: readonly FixityRecord[]) => {
-      for (const i of items) this.#recordFixity(i.packageId, i.contentPath, i.outcome, i.checkedAt, i.nextCheckAt, i.agent ?? 'system', i.detail ?? {}, isDamage(i))
-    })
-
-    this.#changeState = db.transaction((packageId: string, state: PackageState, detail: unknown, agent: string) => {
-      const now = this.#clock().toISOString()
-      const { changes } = this.#setState.run({ id: packageId, state, now })
-      if (changes === 0) throw new LantaiError('PACKAGE_NOT_FOUND', packageId, { id: packageId })
-      events.append({
-        at: now, type: `package.${state}`, outcome: state === 'damaged' ? 'failure' : 'success', agent, objectType: 'package', objectId: packageId, detail
-      })
-      const row = this.#get.get(packageId)
-      if (row === undefined) throw new Error('the package just updated is not there')
-      return toPackage(row)
-    })
   }
 
-  getByProject (code: string): Package | null {
-    const row = this.#byProject.get(code)
+  async getByProject (code: string): Promise<Package | null> {
+    const row = await this.#db.db.selectFrom('packages').selectAll().where('project_code', '=', code).executeTakeFirst()
     return row === undefined ? null : toPackage(row)
   }
 
-  get (id: string): Package | null {
-    const row = this.#get.get(id)
+  async get (id: string): Promise<Package | null> {
+    const row = await this.#getRow(this.#db.db, id)
     return row === undefined ? null : toPackage(row)
+  }
+
+  async #getRow (tx: Executor, id: string): Promise<PackageRow | undefined> {
+    return await tx.selectFrom('packages').selectAll().where('id', '=', id).executeTakeFirst()
   }
 
   /** Newest first, with the project's name and 建设单位. */
-  search (query: PackageQuery): Page<PackageSummary> {
+  async search (query: PackageQuery): Promise<Page<PackageSummary>> {
     checkPage(query)
-    const filters = {
-      q: likeAnywhere(query.q),
-      projectCode: query.projectCode ?? null,
-      unit: query.unit ?? null,
-      from: isoBound('createdFrom', query.createdFrom),
-      to: isoBound('createdTo', query.createdTo)
+    const q = likeAnywhere(query.q)
+    const from = isoBound('createdFrom', query.createdFrom)
+    const to = isoBound('createdTo', query.createdTo)
+    const { engine } = this.#db
+    const filtered = this.#db.db.selectFrom('packages as p').innerJoin('projects as j', 'j.code', 'p.project_code')
+      .$if(q !== null, b => b.where(eb => eb.or([
+        matches(engine, eb.ref('p.project_code'), q ?? ''), matches(engine, eb.ref('j.name'), q ?? ''), matches(engine, eb.ref('p.ocfl_id'), q ?? '')
+      ])))
+      .$if(query.projectCode !== undefined, b => b.where('p.project_code', '=', query.projectCode ?? ''))
+      .$if(query.unit !== undefined, b => b.where('j.unit', '=', query.unit ?? ''))
+      .$if(from !== null, b => b.where('p.created_at', '>=', from ?? ''))
+      .$if(to !== null, b => b.where('p.created_at', '<', to ?? ''))
+    const [rows, count] = await Promise.all([
+      filtered.selectAll('p').select(['j.name as project_name', 'j.unit as project_unit'])
+        .orderBy('p.created_at', 'desc').orderBy('p.id', 'desc').limit(query.limit).offset(query.offset).execute(),
+      filtered.select(eb => eb.fn.countAll<number>().as('n')).executeTakeFirst()
+    ])
+    return { items: rows.map(toPackageSummary), total: count?.n ?? 0 }
+  }
+
+  /** The content rows of these paths of one package, looked up a chunk at a time. */
+  async #contents (tx: Executor, packageId: string, paths: Iterable<string>): Promise<Map<string, ContentRow>> {
+    const all = [...new Set(paths)]
+    const found = new Map<string, ContentRow>()
+    for (let i = 0; i < all.length; i += LOOKUP_CHUNK) {
+      const rows = await tx.selectFrom('contents').selectAll().where('package_id', '=', packageId).where('content_path', 'in', all.slice(i, i + LOOKUP_CHUNK)).execute()
+      for (const r of rows) found.set(r.content_path, r)
     }
-    return {
-      items: this.#search.all({ ...filters, limit: query.limit, offset: query.offset }).map(toPackageSummary),
-      total: this.#searchCount.get(filters)?.n ?? 0
-    }
+    return found
   }
 
   /**
@@ -502,29 +268,129 @@ export class PackageRepository {
    * another OCFL id, or a submission that already made another version),
    * CONTENT_NOT_FOUND (a file naming unknown content), CONTENT_CONFLICT (digests disagree).
    */
-  recordVersion (input: RecordVersionInput): Package {
-    try {
-      return this.#recordVersion.immediate(input)
-    } catch (err) {
-      if (isConstraint(err, 'SQLITE_CONSTRAINT_UNIQUE') && String(err).includes('versions.submission_id')) {
-        throw new LantaiError('PACKAGE_VERSION_CONFLICT', `submission ${input.version.submissionId} already made a version`, { submissionId: input.version.submissionId }, { cause: err })
+  async recordVersion (input: RecordVersionInput): Promise<Package> {
+    const contents = [...input.contents]
+    const files = [...input.files]
+    const { engine, maxParams } = this.#db
+    return await this.#db.db.transaction().execute(async tx => {
+      const now = this.#clock().toISOString()
+      const { number, submissionId, message, mode, removed, repaired } = input.version
+      // PostgreSQL: the package row is locked, so two writers of one project's next version queue here
+      // (SQLite: the IMMEDIATE transaction already holds the write lock)
+      let existing = await tx.selectFrom('packages').selectAll().where('project_code', '=', input.projectCode)
+        .$if(engine === 'postgres', q => q.forUpdate()).executeTakeFirst()
+      if (existing === undefined && number !== 1) {
+        throw new LantaiError('PACKAGE_VERSION_CONFLICT', `${input.projectCode} has no package, so its first version must be 1, not ${number}`, { projectCode: input.projectCode, number })
       }
-      throw err
-    }
+      if (existing !== undefined && existing.ocfl_id === input.ocflId && number <= existing.head_version) {
+        const recorded = await tx.selectFrom('versions').select('submission_id').where('package_id', '=', existing.id).where('number', '=', number).executeTakeFirst()
+        // already recorded: a worker that crashed after this commit but before the submission's own
+        // transition records the version again on resume, and that must not fail it
+        if (recorded?.submission_id === submissionId) return toPackage(existing)
+      }
+      if (existing !== undefined && (number !== existing.head_version + 1 || existing.ocfl_id !== input.ocflId)) {
+        throw new LantaiError('PACKAGE_VERSION_CONFLICT', `${input.projectCode} is ${existing.ocfl_id} at v${existing.head_version}; got ${input.ocflId} v${number}`,
+          { projectCode: input.projectCode, ocflId: input.ocflId, head: existing.head_version, number })
+      }
+      const created = existing === undefined
+      if (existing === undefined) {
+        const id = this.#newId('pkg', this.#clock())
+        existing = await mapViolation(
+          async () => await tx.insertInto('packages').values({
+            id, project_code: input.projectCode, ocfl_id: input.ocflId, head_version: 1, state: 'active', file_count: 0, bytes: 0, content_count: 0, stored_bytes: 0, created_at: now, updated_at: now
+          }).returningAll().executeTakeFirstOrThrow(),
+          (v, err) => v.kind === 'foreign-key'
+            ? new LantaiError('PROJECT_NOT_FOUND', input.projectCode, { code: input.projectCode }, { cause: err })
+            : v.kind === 'unique' && v.constraint.includes('project_code')
+              // another writer created this project's package since the read above (PostgreSQL, no row to lock yet)
+              ? new LantaiError('PACKAGE_VERSION_CONFLICT', `${input.projectCode} got its first version meanwhile`, { projectCode: input.projectCode, number }, { cause: err })
+              : v.kind === 'unique' ? new LantaiError('PACKAGE_VERSION_CONFLICT', `OCFL id ${input.ocflId} belongs to another project`, { ocflId: input.ocflId }, { cause: err }) : undefined)
+      }
+      const packageId = existing.id
+      await mapViolation(
+        async () => await tx.insertInto('versions').values({ package_id: packageId, number, submission_id: submissionId, message, file_count: 0, bytes: 0, created_at: now }).execute(),
+        (v, err) => v.kind === 'foreign-key'
+          ? new LantaiError('SUBMISSION_NOT_FOUND', submissionId, { id: submissionId }, { cause: err })
+          : v.kind === 'unique' && v.constraint.includes('submission_id')
+            ? new LantaiError('PACKAGE_VERSION_CONFLICT', `submission ${submissionId} already made a version`, { submissionId }, { cause: err })
+            : v.kind === 'unique' ? new LantaiError('PACKAGE_VERSION_CONFLICT', `${input.projectCode} v${number} was recorded meanwhile`, { projectCode: input.projectCode, number }, { cause: err }) : undefined)
+
+      // contents before files: each file row references its content row. ON CONFLICT DO NOTHING
+      // RETURNING names the rows this version added; the others were recorded before and must agree.
+      const inserted = await insertMany<{ content_path: string }>(tx, engine, maxParams, 'contents', CONTENT_COLUMNS,
+        contents.map(c => [packageId, c.contentPath, c.size, c.sha512, c.sha256, c.md5, c.sm3, c.nextCheckAt ?? now]),
+        'ON CONFLICT (package_id, content_path) DO NOTHING RETURNING content_path')
+      const insertedPaths = new Set(inserted.map(r => r.content_path))
+      const fresh = new Map<string, Digests>()
+      let newBytes = 0
+      const again: ContentInput[] = []
+      for (const c of contents) {
+        if (insertedPaths.has(c.contentPath) && !fresh.has(c.contentPath)) {
+          fresh.set(c.contentPath, c)
+          newBytes += c.size
+        } else {
+          again.push(c)
+        }
+      }
+      // Recorded before (an earlier version, or this one listed twice): it must be the same content.
+      const known = await this.#contents(tx, packageId, [
+        ...again.filter(c => !fresh.has(c.contentPath)).map(c => c.contentPath),
+        ...files.filter(f => !fresh.has(f.contentPath)).map(f => f.contentPath)
+      ])
+      const digestsAt = (path: string): Digests | undefined => fresh.get(path) ?? (r => r === undefined ? undefined : toDigests(r))(known.get(path))
+      for (const c of again) {
+        const old = digestsAt(c.contentPath)
+        const key = old === undefined ? undefined : differs(old, c)
+        if (old !== undefined && key !== undefined) throw new LantaiError('CONTENT_CONFLICT', `${c.contentPath}: ${key} ${String(old[key])} recorded, ${String(c[key])} given`, { contentPath: c.contentPath, field: key })
+      }
+      let bytes = 0
+      const fileRows: unknown[][] = []
+      for (const f of files) {
+        const content = digestsAt(f.contentPath)
+        if (content === undefined) throw new LantaiError('CONTENT_NOT_FOUND', `${f.logicalPath} → ${f.contentPath}`, { logicalPath: f.logicalPath, contentPath: f.contentPath })
+        const key = differs(content, f)
+        if (key !== undefined) throw new LantaiError('CONTENT_CONFLICT', `${f.logicalPath}: ${key} ${String(content[key])} recorded for ${f.contentPath}, ${String(f[key])} given`, { logicalPath: f.logicalPath, field: key })
+        fileRows.push([packageId, number, f.logicalPath, f.contentPath, f.format ?? null])
+        bytes += content.size
+      }
+      await insertMany(tx, engine, maxParams, 'package_files', FILE_COLUMNS, fileRows)
+      const fileCount = fileRows.length
+      await tx.updateTable('versions').set({ file_count: fileCount, bytes }).where('package_id', '=', packageId).where('number', '=', number).execute()
+      const pkg = await tx.updateTable('packages')
+        .set(eb => ({
+          head_version: number, file_count: fileCount, bytes, content_count: eb('content_count', '+', fresh.size), stored_bytes: eb('stored_bytes', '+', newBytes), updated_at: now
+        }))
+        .where('id', '=', packageId).returningAll().executeTakeFirstOrThrow()
+      await this.#events.append({
+        at: now, type: 'package.version', outcome: 'success', agent: input.agent ?? 'system', objectType: 'package', objectId: packageId,
+        detail: {
+          projectCode: input.projectCode, ocflId: input.ocflId, version: number, submissionId, created, fileCount, bytes, newContents: fresh.size, newBytes,
+          ...(mode === undefined ? {} : { mode }), ...(removed === undefined ? {} : { removed }), ...(repaired === undefined ? {} : { repaired })
+        }
+      }, tx)
+      return toPackage(pkg)
+    })
   }
 
-  versions (packageId: string): Version[] {
-    return this.#versions.all(packageId).map(toVersion)
+  async versions (packageId: string): Promise<Version[]> {
+    return (await this.#db.db.selectFrom('versions').selectAll().where('package_id', '=', packageId).orderBy('number').execute()).map(toVersion)
+  }
+
+  #fileSelect () {
+    return this.#db.db.selectFrom('package_files as f')
+      .innerJoin('contents as c', join => join.onRef('c.package_id', '=', 'f.package_id').onRef('c.content_path', '=', 'f.content_path'))
+      .select(['f.package_id', 'f.version', 'f.logical_path', 'f.content_path', 'f.format', ...DIGEST_COLUMNS])
   }
 
   /** The logical files of one version (the head by default), by logical path. */
-  files (packageId: string, query: PageQuery & { version?: number }): Page<PackageFile> {
+  async files (packageId: string, query: PageQuery & { version?: number }): Promise<Page<PackageFile>> {
     checkPage(query)
-    const version = query.version ?? this.get(packageId)?.headVersion ?? 0
-    return {
-      items: this.#files.all({ packageId, version, limit: query.limit, offset: query.offset }).map(toPackageFile),
-      total: this.#fileCount.get({ packageId, version })?.n ?? 0
-    }
+    const version = query.version ?? (await this.get(packageId))?.headVersion ?? 0
+    const [rows, count] = await Promise.all([
+      this.#fileSelect().where('f.package_id', '=', packageId).where('f.version', '=', version).orderBy('f.logical_path').limit(query.limit).offset(query.offset).execute(),
+      this.#db.db.selectFrom('package_files').select(eb => eb.fn.countAll<number>().as('n')).where('package_id', '=', packageId).where('version', '=', version).executeTakeFirst()
+    ])
+    return { items: rows.map(toPackageFile), total: count?.n ?? 0 }
   }
 
   /**
@@ -532,48 +398,162 @@ export class PackageRepository {
    * Every version holds its full state, so the latest version ≤ `version` is that version itself, and a
    * path deleted in it is null rather than resurrected from an older version.
    */
-  file (packageId: string, logicalPath: string, version?: number): PackageFile | null {
-    const head = this.get(packageId)?.headVersion
+  async file (packageId: string, logicalPath: string, version?: number): Promise<PackageFile | null> {
+    const head = (await this.get(packageId))?.headVersion
     if (head === undefined) return null
     if (version !== undefined && version > head) return null
-    const row = this.#file.get({ packageId, logicalPath, version: version ?? head })
+    const row = await this.#fileSelect().where('f.package_id', '=', packageId).where('f.logical_path', '=', logicalPath).where('f.version', '=', version ?? head).executeTakeFirst()
     return row === undefined ? null : toPackageFile(row)
   }
 
   /** Every version in which `logicalPath` exists, oldest first. */
-  fileHistory (packageId: string, logicalPath: string): PackageFile[] {
-    return this.#fileHistory.all(packageId, logicalPath).map(toPackageFile)
+  async fileHistory (packageId: string, logicalPath: string): Promise<PackageFile[]> {
+    return (await this.#fileSelect().where('f.package_id', '=', packageId).where('f.logical_path', '=', logicalPath).orderBy('f.version').execute()).map(toPackageFile)
   }
 
-  content (packageId: string, contentPath: string): Content | null {
-    const row = this.#content.get(packageId, contentPath)
+  async content (packageId: string, contentPath: string): Promise<Content | null> {
+    const row = await this.#content(this.#db.db, packageId, contentPath)
     return row === undefined ? null : toContent(row)
   }
 
+  async #content (tx: Executor, packageId: string, contentPath: string, lock = false): Promise<ContentRow | undefined> {
+    return await tx.selectFrom('contents').selectAll().where('package_id', '=', packageId).where('content_path', '=', contentPath)
+      .$if(lock && this.#db.engine === 'postgres', q => q.forUpdate()).executeTakeFirst()
+  }
+
   /** Content files whose nextCheckAt ≤ now (of one package, if given), most overdue first. */
-  dueForFixity (now: Date | string, limit: number, packageId?: string): Content[] {
+  async dueForFixity (now: Date | string, limit: number, packageId?: string): Promise<Content[]> {
     const at = typeof now === 'string' ? now : now.toISOString()
-    return (packageId === undefined ? this.#due.all(at, limit) : this.#dueIn.all(packageId, at, limit)).map(toContent)
+    const rows = await this.#db.db.selectFrom('contents').selectAll().where('next_check_at', '<=', at)
+      .$if(packageId !== undefined, q => q.where('package_id', '=', packageId ?? '').orderBy('next_check_at').orderBy('content_path'))
+      .$if(packageId === undefined, q => q.orderBy('next_check_at').orderBy('package_id').orderBy('content_path'))
+      .limit(limit).execute()
+    return rows.map(toContent)
   }
 
   /** How many content files are due for a check now (the backlog a monitoring gauge shows). */
-  countDueForFixity (now: Date = this.#clock()): number {
-    return this.#dueCount.get(now.toISOString())?.n ?? 0
+  async countDueForFixity (now: Date = this.#clock()): Promise<number> {
+    return (await this.#db.db.selectFrom('contents').select(eb => eb.fn.countAll<number>().as('n')).where('next_check_at', '<=', now.toISOString()).executeTakeFirst())?.n ?? 0
   }
 
   /** Stores one check's outcome and the next due time, and appends a `fixity.check` event. Throws CONTENT_NOT_FOUND. */
-  recordFixity (packageId: string, contentPath: string, outcome: FixityOutcome, checkedAt: string, nextCheckAt: string,
-    opts: { agent?: string, detail?: Record<string, unknown> } = {}): void {
-    const detail = opts.detail ?? {}
-    this.#recordFixity.immediate(packageId, contentPath, outcome, checkedAt, nextCheckAt, opts.agent ?? 'system', detail, isDamage({ outcome, detail }))
+  async recordFixity (packageId: string, contentPath: string, outcome: FixityOutcome, checkedAt: string, nextCheckAt: string,
+    opts: { agent?: string, detail?: Record<string, unknown> } = {}): Promise<void> {
+    await this.recordFixityMany([{ packageId, contentPath, outcome, checkedAt, nextCheckAt, ...opts }])
   }
 
   /**
    * Several checks' outcomes in one transaction: with synchronous=FULL every commit is an fsync, and a
    * commit per file capped a fixity pass at a few dozen files a second. All or none are recorded.
    */
-  recordFixityMany (items: readonly FixityRecord[]): void {
-    if (items.length > 0) this.#recordFixityMany.immediate(items)
+  async recordFixityMany (records: readonly FixityRecord[]): Promise<void> {
+    if (records.length === 0) return
+    const items: FixityItem[] = records.map(i => ({ ...i, agent: i.agent ?? 'system', detail: i.detail ?? {}, damage: isDamage(i) }))
+    const { engine, maxParams } = this.#db
+    await this.#db.db.transaction().execute(async tx => {
+      // What each check finds before it: its content row (whether known damaged) and its package's state.
+      const rows = new Map<string, ContentRow>()
+      const byPackage = new Map<string, string[]>()
+      for (const i of items) {
+        const paths = byPackage.get(i.packageId)
+        if (paths === undefined) byPackage.set(i.packageId, [i.contentPath])
+        else paths.push(i.contentPath)
+      }
+      for (const [packageId, paths] of byPackage) for (const [path, row] of await this.#contents(tx, packageId, paths)) rows.set(`${packageId}\u0000${path}`, row)
+      const states = new Map<string, string>()
+      for (const id of byPackage.keys()) { const p = await this.#getRow(tx, id); if (p !== undefined) states.set(id, p.state) }
+      const missing = items.find(i => !rows.has(`${i.packageId}\u0000${i.contentPath}`))
+      if (missing !== undefined) throw new LantaiError('CONTENT_NOT_FOUND', `${missing.packageId} ${missing.contentPath}`, { packageId: missing.packageId, contentPath: missing.contentPath })
+
+      // The common case, a check that changes nothing but the content's dates, goes in multi-row
+      // statements; a check that marks or clears damage runs alone, in order, with its events.
+      let run: FixityItem[] = []
+      const flush = async (): Promise<void> => {
+        if (run.length === 0) return
+        const batch = run
+        run = []
+        await insertMany(tx, engine, maxParams, 'contents', [...CONTENT_COLUMNS, 'last_checked_at', 'last_outcome'], batch.map(i => {
+          const r = rows.get(`${i.packageId}\u0000${i.contentPath}`) as ContentRow
+          return [r.package_id, r.content_path, r.size, r.sha512, r.sha256, r.md5, r.sm3, i.nextCheckAt, i.checkedAt, i.outcome]
+        }), `ON CONFLICT (package_id, content_path) DO UPDATE SET
+          last_checked_at = excluded.last_checked_at, last_outcome = excluded.last_outcome, next_check_at = excluded.next_check_at`)
+        await this.#events.appendMany(batch.map(fixityEvent), tx)
+      }
+      const inRun = new Set<string>()
+      const touched = new Set<string>()
+      for (const i of items) {
+        const key = `${i.packageId}\u0000${i.contentPath}`
+        const row = rows.get(key) as ContentRow
+        const plain = !touched.has(i.packageId) && (i.outcome === 'ok'
+          ? row.damaged_by === null && states.get(i.packageId) === 'active'
+          : !i.damage)
+        if (plain && !inRun.has(key)) {
+          run.push(i)
+          inRun.add(key)
+          continue
+        }
+        await flush()
+        inRun.clear()
+        if (plain) { run.push(i); inRun.add(key); continue }
+        touched.add(i.packageId)
+        await this.#recordOne(tx, i)
+      }
+      await flush()
+    })
+  }
+
+  async #recordOne (tx: Executor, i: FixityItem): Promise<void> {
+    await tx.updateTable('contents').set({ last_checked_at: i.checkedAt, last_outcome: i.outcome, next_check_at: i.nextCheckAt })
+      .where('package_id', '=', i.packageId).where('content_path', '=', i.contentPath).execute()
+    // §10 lesson 4: fixity results are events
+    const check = await this.#events.append(fixityEvent(i), tx)
+    if (i.damage && i.outcome !== 'ok') {
+      await this.#damage(tx, i.packageId, i.contentPath, { source: 'fixity', outcome: i.outcome, detail: { ...i.detail, fixityEvent: check.id }, at: i.checkedAt, agent: i.agent })
+    } else if (i.outcome === 'ok') {
+      await this.#intact(tx, i.packageId, i.contentPath, i.checkedAt, i.agent, check.id)
+    }
+  }
+
+  // Damage is kept per content file: the first finding appends a `content.damaged` event to the package
+  // (so archivists read it in the package's events), marks the content, and the package if it was active.
+  async #damage (tx: Executor, packageId: string, contentPath: string, input: DamageInput): Promise<{ eventId: number, created: boolean }> {
+    const row = await this.#content(tx, packageId, contentPath, true)
+    if (row === undefined) throw new LantaiError('CONTENT_NOT_FOUND', `${packageId} ${contentPath}`, { packageId, contentPath })
+    if (row.damaged_by !== null) return { eventId: row.damaged_by, created: false }
+    const at = input.at ?? this.#clock().toISOString()
+    const agent = input.agent ?? 'system'
+    const logicalPaths = await this.#logicalPaths(tx, packageId, contentPath)
+    const found = await this.#events.append({
+      at, type: 'content.damaged', outcome: 'failure', agent, objectType: 'package', objectId: packageId,
+      detail: { contentPath, logicalPaths, sha512: row.sha512, outcome: input.outcome, source: input.source, ...input.detail }
+    }, tx)
+    await tx.updateTable('contents').set({ damaged_by: found.id }).where('package_id', '=', packageId).where('content_path', '=', contentPath).execute()
+    const changed = await tx.updateTable('packages').set({ state: 'damaged', updated_at: at }).where('id', '=', packageId).where('state', '=', 'active').executeTakeFirst()
+    if (Number(changed.numUpdatedRows) > 0) {
+      await this.#events.append({ at, type: 'package.damaged', outcome: 'failure', agent, objectType: 'package', objectId: packageId, detail: { contentPath, logicalPaths, event: found.id, ...input.detail } }, tx)
+    }
+    return { eventId: found.id, created: true }
+  }
+
+  // A damaged package is active again once none of its content is known damaged and a check has just
+  // read some of it whole: a repair alone does not make it so (the issue's "after a fixity re-check").
+  async #intact (tx: Executor, packageId: string, contentPath: string, at: string, agent: string, fixityEvent: number): Promise<void> {
+    const row = await this.#content(tx, packageId, contentPath, true)
+    if (row !== undefined && row.damaged_by !== null) {
+      await tx.updateTable('contents').set({ damaged_by: null }).where('package_id', '=', packageId).where('content_path', '=', contentPath).execute()
+      await this.#events.append({ at, type: 'content.intact', outcome: 'success', agent, objectType: 'package', objectId: packageId, detail: { contentPath, damagedBy: row.damaged_by, fixityEvent } }, tx)
+    }
+    if ((await this.#getRow(tx, packageId))?.state !== 'damaged') return
+    const left = await tx.selectFrom('contents').select(eb => eb.fn.countAll<number>().as('n')).where('package_id', '=', packageId).where('damaged_by', 'is not', null).executeTakeFirst()
+    if ((left?.n ?? 0) === 0) {
+      await tx.updateTable('packages').set({ state: 'active', updated_at: at }).where('id', '=', packageId).execute()
+      await this.#events.append({ at, type: 'package.active', outcome: 'success', agent, objectType: 'package', objectId: packageId, detail: { reason: 'a fixity check found no content of the package damaged', fixityEvent } }, tx)
+    }
+  }
+
+  async #logicalPaths (tx: Executor, packageId: string, contentPath: string): Promise<string[]> {
+    const rows = await tx.selectFrom('package_files').select('logical_path').distinct().where('package_id', '=', packageId).where('content_path', '=', contentPath).orderBy('logical_path').execute()
+    return rows.map(r => r.logical_path)
   }
 
   /**
@@ -581,8 +561,8 @@ export class PackageRepository {
    * a `content.damaged` event of the package, the content marked, the package damaged. A content
    * already known damaged keeps its first event. Throws CONTENT_NOT_FOUND.
    */
-  recordDamage (packageId: string, contentPath: string, input: DamageInput): { eventId: number, created: boolean } {
-    return this.#recordDamage.immediate(packageId, contentPath, input)
+  async recordDamage (packageId: string, contentPath: string, input: DamageInput): Promise<{ eventId: number, created: boolean }> {
+    return await this.#db.db.transaction().execute(async tx => await this.#damage(tx, packageId, contentPath, input))
   }
 
   /**
@@ -591,49 +571,93 @@ export class PackageRepository {
    * the mark cleared, and the content due for a fixity check now. The package stays damaged until that
    * check. Nothing happens to content not marked damaged. Throws CONTENT_NOT_FOUND.
    */
-  recordRepair (packageId: string, contentPath: string, opts: { submissionId: string, quarantineKey: string | null, agent?: string }): void {
-    this.#repair.immediate(packageId, contentPath, opts.submissionId, opts.quarantineKey, opts.agent ?? 'system')
+  async recordRepair (packageId: string, contentPath: string, opts: { submissionId: string, quarantineKey: string | null, agent?: string }): Promise<void> {
+    const agent = opts.agent ?? 'system'
+    await this.#db.db.transaction().execute(async tx => {
+      const row = await this.#content(tx, packageId, contentPath, true)
+      if (row === undefined) throw new LantaiError('CONTENT_NOT_FOUND', `${packageId} ${contentPath}`, { packageId, contentPath })
+      if (row.damaged_by === null) return
+      const now = this.#clock().toISOString()
+      if (opts.quarantineKey !== null) {
+        await this.#events.append({ at: now, type: 'content.quarantined', outcome: 'info', agent, objectType: 'package', objectId: packageId, detail: { contentPath, quarantineKey: opts.quarantineKey, damagedBy: row.damaged_by, submissionId: opts.submissionId } }, tx)
+      }
+      await this.#events.append({ at: now, type: 'content.repaired', outcome: 'success', agent, objectType: 'package', objectId: packageId, detail: { contentPath, sha512: row.sha512, damagedBy: row.damaged_by, submissionId: opts.submissionId } }, tx)
+      await tx.updateTable('contents').set({ damaged_by: null, next_check_at: now }).where('package_id', '=', packageId).where('content_path', '=', contentPath).execute()
+    })
   }
 
   /** Content known damaged, of one package or all, by package and content path. */
-  damagedContents (packageId?: string): DamagedContent[] {
-    const rows = packageId === undefined ? this.#damagedAll.all() : this.#damagedIn.all(packageId)
-    return rows.map(r => {
+  async damagedContents (packageId?: string): Promise<DamagedContent[]> {
+    const rows = await this.#db.db.selectFrom('contents as c').innerJoin('events as e', 'e.id', 'c.damaged_by')
+      .selectAll('c').select(['e.at', 'e.detail'])
+      .where('c.damaged_by', 'is not', null)
+      .$if(packageId !== undefined, q => q.where('c.package_id', '=', packageId ?? ''))
+      .orderBy('c.package_id').orderBy('c.content_path').execute()
+    const out: DamagedContent[] = []
+    for (const r of rows) {
       const detail = fromJson(r.detail) as { source?: string, outcome?: FixityOutcome } | null
-      return {
+      out.push({
         packageId: r.package_id,
         contentPath: r.content_path,
         sha512: r.sha512,
-        logicalPaths: this.#logicalPaths.all(r.package_id, r.content_path).map(p => p.logical_path),
+        logicalPaths: await this.#logicalPaths(this.#db.db, r.package_id, r.content_path),
         eventId: r.damaged_by ?? 0,
         at: r.at,
         outcome: detail?.outcome ?? (r.last_outcome as FixityOutcome | null) ?? 'mismatch',
         source: detail?.source ?? 'fixity'
-      }
-    })
+      })
+    }
+    return out
   }
 
   /** Throws PACKAGE_NOT_FOUND. Appends `package.damaged`. */
-  markDamaged (packageId: string, detail: unknown, agent = 'system'): Package {
-    return this.#changeState.immediate(packageId, 'damaged', detail, agent)
+  async markDamaged (packageId: string, detail: unknown, agent = 'system'): Promise<Package> {
+    return await this.#changeState(packageId, 'damaged', detail, agent)
   }
 
   /** After a repair. Throws PACKAGE_NOT_FOUND. Appends `package.active`. */
-  markActive (packageId: string, detail: unknown = null, agent = 'system'): Package {
-    return this.#changeState.immediate(packageId, 'active', detail, agent)
+  async markActive (packageId: string, detail: unknown = null, agent = 'system'): Promise<Package> {
+    return await this.#changeState(packageId, 'active', detail, agent)
   }
 
-  fixitySummary (now: Date = this.#clock()): FixitySummary {
+  async #changeState (packageId: string, state: PackageState, detail: unknown, agent: string): Promise<Package> {
+    return await this.#db.db.transaction().execute(async tx => {
+      const now = this.#clock().toISOString()
+      const row = await tx.updateTable('packages').set({ state, updated_at: now }).where('id', '=', packageId).returningAll().executeTakeFirst()
+      if (row === undefined) throw new LantaiError('PACKAGE_NOT_FOUND', packageId, { id: packageId })
+      await this.#events.append({
+        at: now, type: `package.${state}`, outcome: state === 'damaged' ? 'failure' : 'success', agent, objectType: 'package', objectId: packageId, detail
+      }, tx)
+      return toPackage(row)
+    })
+  }
+
+  async fixitySummary (now: Date = this.#clock()): Promise<FixitySummary> {
     const since = new Date(now.getTime() - 90 * DAY_MS).toISOString()
-    const s = this.#summary.get({ since })
+    const [s, damaged] = await Promise.all([
+      this.#db.db.selectFrom('contents').select(eb => [
+        eb.fn.countAll<number>().as('contents'),
+        eb.fn.countAll<number>().filterWhere('last_checked_at', '>=', since).as('checked'),
+        eb.fn.countAll<number>().filterWhere('last_checked_at', 'is', null).as('never'),
+        eb.fn.countAll<number>().filterWhere('last_outcome', '=', 'mismatch').as('mismatches'),
+        eb.fn.countAll<number>().filterWhere('last_outcome', '=', 'missing').as('missing'),
+        eb.fn.min('last_checked_at').as('oldest')
+      ]).executeTakeFirst(),
+      this.#db.db.selectFrom('packages').select(eb => eb.fn.countAll<number>().as('n')).where('state', '=', 'damaged').executeTakeFirst()
+    ])
     return {
       contents: s?.contents ?? 0,
       checkedLast90Days: s?.checked ?? 0,
       neverChecked: s?.never ?? 0,
       mismatches: s?.mismatches ?? 0,
       missing: s?.missing ?? 0,
-      damagedPackages: this.#damaged.get()?.n ?? 0,
+      damagedPackages: damaged?.n ?? 0,
       oldestCheckAt: s?.oldest ?? null
     }
   }
 }
+
+const fixityEvent = (i: FixityItem): NewEvent => ({
+  at: i.checkedAt, type: 'fixity.check', outcome: i.outcome === 'ok' ? 'success' : 'failure', agent: i.agent,
+  objectType: 'content', objectId: `${i.packageId}/${i.contentPath}`, detail: { ...i.detail, packageId: i.packageId, contentPath: i.contentPath, outcome: i.outcome }
+})

@@ -1,6 +1,6 @@
-import type { Database, Statement } from 'better-sqlite3'
+import type { CatalogueDatabase } from './db/open.js'
 import { LantaiError } from '../errors.js'
-import { checkPage, isConstraint, isoBound, likeAnywhere, type Clock, type Page, type PageQuery } from './sql.js'
+import { checkPage, isoBound, likeAnywhere, mapViolation, matches, type Clock, type Page, type PageQuery } from './sql.js'
 
 export interface Project {
   /** 统一项目代码 (unified project code), the key across systems */
@@ -44,61 +44,49 @@ interface ProjectRow { code: string, name: string, unit: string | null, created_
 
 export const toProject = (row: ProjectRow): Project => ({ code: row.code, name: row.name, unit: row.unit, createdAt: row.created_at })
 
-// A project table stays in the thousands, so one statement with optional filters is enough here.
-const WHERE = `
-  WHERE (@q IS NULL OR code LIKE @q ESCAPE '\\' OR name LIKE @q ESCAPE '\\')
-    AND (@unit IS NULL OR unit = @unit)
-    AND (@from IS NULL OR created_at >= @from)
-    AND (@to IS NULL OR created_at < @to)`
-
 export class ProjectRepository {
+  readonly #db: CatalogueDatabase
   readonly #clock: Clock
-  readonly #insert: Statement<ProjectRow, void>
-  readonly #get: Statement<[string], ProjectRow>
-  readonly #search: Statement<Record<string, unknown>, ProjectRow>
-  readonly #count: Statement<Record<string, unknown>, { n: number }>
 
-  constructor (db: Database, clock: Clock) {
+  constructor (db: CatalogueDatabase, clock: Clock) {
+    this.#db = db
     this.#clock = clock
-    this.#insert = db.prepare('INSERT INTO projects (code, name, unit, created_at) VALUES (@code, @name, @unit, @created_at)')
-    this.#get = db.prepare('SELECT * FROM projects WHERE code = ?')
-    this.#search = db.prepare(`SELECT * FROM projects ${WHERE} ORDER BY created_at DESC, code LIMIT @limit OFFSET @offset`)
-    this.#count = db.prepare(`SELECT count(*) AS n FROM projects ${WHERE}`)
   }
 
   /** Throws PROJECT_CODE_INVALID, PROJECT_EXISTS. Appends no event: the caller records `project.created` with its agent. */
-  create (input: NewProject): Project {
+  async create (input: NewProject): Promise<Project> {
     if (!PROJECT_CODE.test(input.code)) {
       throw new LantaiError('PROJECT_CODE_INVALID', `${input.code}: 1 to 64 characters of A-Z, a-z, 0-9 and -`, { code: input.code, detailZh: `${input.code}：须为 1 至 64 个 A-Z、a-z、0-9 和 - 字符` })
     }
     if (input.name.trim() === '') throw new LantaiError('CATALOGUE_ARGUMENT_INVALID', 'a project needs a name', { code: input.code })
     const project: Project = { code: input.code, name: input.name, unit: input.unit ?? null, createdAt: this.#clock().toISOString() }
-    try {
-      this.#insert.run({ code: project.code, name: project.name, unit: project.unit, created_at: project.createdAt })
-    } catch (err) {
-      if (isConstraint(err, 'SQLITE_CONSTRAINT_PRIMARYKEY')) throw new LantaiError('PROJECT_EXISTS', input.code, { code: input.code }, { cause: err })
-      throw err
-    }
+    await mapViolation(
+      async () => await this.#db.db.insertInto('projects').values({ code: project.code, name: project.name, unit: project.unit, created_at: project.createdAt }).execute(),
+      (v, err) => v.kind === 'unique' ? new LantaiError('PROJECT_EXISTS', input.code, { code: input.code }, { cause: err }) : undefined)
     return project
   }
 
-  get (code: string): Project | null {
-    const row = this.#get.get(code)
+  async get (code: string): Promise<Project | null> {
+    const row = await this.#db.db.selectFrom('projects').selectAll().where('code', '=', code).executeTakeFirst()
     return row === undefined ? null : toProject(row)
   }
 
   /** Newest first. */
-  search (query: ProjectQuery): Page<Project> {
+  async search (query: ProjectQuery): Promise<Page<Project>> {
     checkPage(query)
-    const filters = {
-      q: likeAnywhere(query.q),
-      unit: query.unit ?? null,
-      from: isoBound('createdFrom', query.createdFrom),
-      to: isoBound('createdTo', query.createdTo)
-    }
-    return {
-      items: this.#search.all({ ...filters, limit: query.limit, offset: query.offset }).map(toProject),
-      total: this.#count.get(filters)?.n ?? 0
-    }
+    const q = likeAnywhere(query.q)
+    const from = isoBound('createdFrom', query.createdFrom)
+    const to = isoBound('createdTo', query.createdTo)
+    const { engine } = this.#db
+    const filtered = this.#db.db.selectFrom('projects')
+      .$if(q !== null, b => b.where(eb => eb.or([matches(engine, eb.ref('code'), q ?? ''), matches(engine, eb.ref('name'), q ?? '')])))
+      .$if(query.unit !== undefined, b => b.where('unit', '=', query.unit ?? ''))
+      .$if(from !== null, b => b.where('created_at', '>=', from ?? ''))
+      .$if(to !== null, b => b.where('created_at', '<', to ?? ''))
+    const [rows, count] = await Promise.all([
+      filtered.selectAll().orderBy('created_at', 'desc').orderBy('code').limit(query.limit).offset(query.offset).execute(),
+      filtered.select(eb => eb.fn.countAll<number>().as('n')).executeTakeFirst()
+    ])
+    return { items: rows.map(toProject), total: count?.n ?? 0 }
   }
 }

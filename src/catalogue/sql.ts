@@ -1,6 +1,9 @@
+import { CompiledQuery, sql, type Expression, type RawBuilder, type SqlBool } from 'kysely'
 import { LantaiError } from '../errors.js'
+import type { Engine, Executor } from './db/schema.js'
 
-// Small helpers shared by the repositories: JSON columns, LIKE patterns, paging and constraint errors.
+// Small helpers shared by the repositories: JSON columns, LIKE patterns, paging, constraint errors and
+// multi-row inserts.
 
 export type Clock = () => Date
 
@@ -16,6 +19,13 @@ export const fromJson = (text: string | null): unknown => text === null ? null :
 export const likeAnywhere = (q: string | undefined): string | null =>
   q === undefined || q === '' ? null : `%${q.replace(/[\\%_]/g, c => '\\' + c)}%`
 
+/**
+ * `column` matches a likeAnywhere pattern, ignoring ASCII case on both engines: SQLite's LIKE does,
+ * PostgreSQL's ILIKE does (its LIKE does not). Both escape with `\`.
+ */
+export const matches = (engine: Engine, column: Expression<unknown>, pattern: string): RawBuilder<SqlBool> =>
+  engine === 'postgres' ? sql<SqlBool>`${column} ILIKE ${pattern}` : sql<SqlBool>`${column} LIKE ${pattern} ESCAPE '\\'`
+
 /** A timestamp bound normalised to the stored form, so '2024-05-01' and '+08:00' offsets compare right. */
 export function isoBound (name: string, value: string | undefined): string | null {
   if (value === undefined || value === '') return null
@@ -29,8 +39,61 @@ export function checkPage ({ limit, offset }: PageQuery): void {
   if (!Number.isSafeInteger(offset) || offset < 0) throw new LantaiError('CATALOGUE_ARGUMENT_INVALID', `offset must be a non-negative integer, got ${offset}`)
 }
 
-/** better-sqlite3 reports constraint failures as SqliteError with an extended code. */
-export const isConstraint = (err: unknown, code: string): boolean =>
-  typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code
-
 export const addMs = (at: Date, ms: number): string => new Date(at.getTime() + ms).toISOString()
+
+/** A constraint a statement broke, the same on both engines; `constraint` names it (table.column on SQLite, the constraint on PostgreSQL). */
+export interface Violation { kind: 'unique' | 'foreign-key' | 'check', constraint: string }
+
+/**
+ * SQLite reports SQLITE_CONSTRAINT_UNIQUE / _PRIMARYKEY / _FOREIGNKEY / _CHECK with the columns in the
+ * message ("UNIQUE constraint failed: versions.submission_id"); PostgreSQL reports SQLSTATE 23505 / 23503
+ * / 23514 with the constraint's name ("versions_submission_id_key"). Null for any other error.
+ */
+export function violation (err: unknown): Violation | null {
+  if (typeof err !== 'object' || err === null) return null
+  const { code, message, constraint } = err as { code?: unknown, message?: unknown, constraint?: unknown }
+  const kind = code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505'
+    ? 'unique'
+    : code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503' ? 'foreign-key' : code === 'SQLITE_CONSTRAINT_CHECK' || code === '23514' ? 'check' : null
+  if (kind === null) return null
+  const name = typeof constraint === 'string' ? constraint : String(message ?? '').replace(/^.*constraint failed: ?/i, '')
+  return { kind, constraint: name }
+}
+
+/** Runs `work`; a constraint it breaks is given to `map`, whose LantaiError (if any) is thrown instead. */
+export async function mapViolation<T> (work: () => Promise<T>, map: (v: Violation, err: unknown) => LantaiError | undefined): Promise<T> {
+  try {
+    return await work()
+  } catch (err) {
+    const v = violation(err)
+    const mapped = v === null ? undefined : map(v, err)
+    throw mapped ?? err
+  }
+}
+
+/**
+ * Inserts rows many to a statement, as many as the engine's parameter limit allows: a version of
+ * 100,000 files is a few dozen statements, not 100,000 round trips. The statement text is built here,
+ * not by the query builder, which would build and walk a tree of every value. `suffix` follows VALUES
+ * (ON CONFLICT …, RETURNING …); the rows each statement returns are concatenated.
+ */
+export async function insertMany<R = unknown> (
+  db: Executor, engine: Engine, maxParams: number, table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>, suffix = ''
+): Promise<R[]> {
+  const per = Math.max(1, Math.floor(maxParams / columns.length))
+  const out: R[] = []
+  for (let start = 0; start < rows.length; start += per) {
+    const chunk = rows.slice(start, start + per)
+    const params: unknown[] = []
+    const tuples: string[] = []
+    for (const row of chunk) {
+      const marks: string[] = []
+      for (const v of row) { params.push(v); marks.push(engine === 'postgres' ? `$${params.length}` : '?') }
+      tuples.push(`(${marks.join(', ')})`)
+    }
+    const text = `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples.join(', ')} ${suffix}`
+    const result = await db.executeQuery<R>(CompiledQuery.raw(text, params))
+    out.push(...result.rows)
+  }
+  return out
+}

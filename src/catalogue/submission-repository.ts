@@ -1,8 +1,10 @@
-import type { Database, Statement, Transaction } from 'better-sqlite3'
+import type { Selectable, Updateable } from 'kysely'
+import type { CatalogueDatabase } from './db/open.js'
+import type { SubmissionsTable } from './db/schema.js'
 import { LantaiError } from '../errors.js'
 import type { EventOutcome, EventRepository } from './event-repository.js'
 import type { IdFactory } from './ids.js'
-import { checkPage, fromJson, isConstraint, toJson, type Clock, type Page, type PageQuery } from './sql.js'
+import { checkPage, fromJson, mapViolation, toJson, type Clock, type Page, type PageQuery } from './sql.js'
 
 // A submission is one upload of a package and its way through ingest: a resumable state machine whose
 // every step is a compare-and-set on `state` plus an event, in one transaction
@@ -86,26 +88,7 @@ export interface SubmissionQuery extends PageQuery {
   state?: SubmissionState
 }
 
-interface SubmissionRow {
-  id: string
-  project_code: string
-  state: string
-  content_type: string
-  mode: string
-  bytes_received: number
-  sha256: string | null
-  progress: number
-  stage: string | null
-  report: string | null
-  package_id: string | null
-  version: number | null
-  error_code: string | null
-  error_message: string | null
-  duplicate_of: string | null
-  created_by: string | null
-  created_at: string
-  updated_at: string
-}
+type SubmissionRow = Selectable<SubmissionsTable>
 
 export const toSubmission = (row: SubmissionRow): Submission => ({
   id: row.id,
@@ -127,13 +110,6 @@ export const toSubmission = (row: SubmissionRow): Submission => ({
   updatedAt: row.updated_at
 })
 
-// Each patchable column is set only when its flag is 1, so a patch can also set a column to NULL.
-const PATCH_COLUMNS = [
-  ['bytesReceived', 'bytes_received'], ['sha256', 'sha256'], ['progress', 'progress'], ['stage', 'stage'],
-  ['report', 'report'], ['packageId', 'package_id'], ['version', 'version'], ['error', 'error_code'],
-  ['error', 'error_message'], ['duplicateOf', 'duplicate_of']
-] as const
-
 const EVENT_FIELDS = ['bytesReceived', 'sha256', 'packageId', 'version', 'error', 'duplicateOf'] as const
 
 const checkProgress = (progress: number): void => {
@@ -141,97 +117,20 @@ const checkProgress = (progress: number): void => {
 }
 
 export class SubmissionRepository {
+  readonly #db: CatalogueDatabase
+  readonly #events: EventRepository
   readonly #clock: Clock
   readonly #newId: IdFactory
-  readonly #get: Statement<[string], SubmissionRow>
-  readonly #update: Statement<Record<string, unknown>, SubmissionRow>
-  readonly #progress: Statement<Record<string, unknown>, void>
-  readonly #stored: Statement<[string, string], SubmissionRow>
-  readonly #byStates: Statement<[string], SubmissionRow>
-  readonly #list = new Map<string, Statement<Record<string, unknown>, SubmissionRow>>()
-  readonly #count = new Map<string, Statement<Record<string, unknown>, { n: number }>>()
-  readonly #create: Transaction<(s: Submission) => void>
-  readonly #transition: Transaction<(id: string, from: readonly SubmissionState[], to: SubmissionState, patch: SubmissionPatch, opts: TransitionOptions) => SubmissionRow>
 
-  constructor (db: Database, events: EventRepository, clock: Clock, newId: IdFactory) {
+  constructor (db: CatalogueDatabase, events: EventRepository, clock: Clock, newId: IdFactory) {
+    this.#db = db
+    this.#events = events
     this.#clock = clock
     this.#newId = newId
-    const insert = db.prepare<Record<string, unknown>>(`
-      INSERT INTO submissions (id, project_code, state, content_type, mode, created_by, created_at, updated_at)
-      VALUES (@id, @projectCode, 'receiving', @contentType, @mode, @createdBy, @createdAt, @createdAt)`)
-    this.#get = db.prepare('SELECT * FROM submissions WHERE id = ?')
-    const sets = PATCH_COLUMNS.map(([, c]) => `${c} = CASE WHEN @has_${c} THEN @${c} ELSE ${c} END`).join(',\n        ')
-    // `state = @from` keeps this a compare-and-set even without the IMMEDIATE lock (PostgreSQL).
-    this.#update = db.prepare(`
-      UPDATE submissions SET state = @to, updated_at = @now,
-        ${sets}
-      WHERE id = @id AND state = @from RETURNING *`)
-    this.#progress = db.prepare(`
-      UPDATE submissions SET progress = @progress, stage = @stage,
-        bytes_received = coalesce(@bytesReceived, bytes_received), updated_at = @now
-      WHERE id = @id`)
-    this.#stored = db.prepare(`
-      SELECT * FROM submissions
-      WHERE project_code = ? AND sha256 = ? AND state = 'stored' AND duplicate_of IS NULL
-      ORDER BY id LIMIT 1`)
-    this.#byStates = db.prepare('SELECT * FROM submissions WHERE state IN (SELECT value FROM json_each(?)) ORDER BY id')
-    for (const byProject of [false, true]) {
-      for (const byState of [false, true]) {
-        const where = [byProject ? 'project_code = @projectCode' : '', byState ? 'state = @state' : ''].filter(Boolean)
-        const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''
-        this.#list.set(`${byProject}:${byState}`, db.prepare(`SELECT * FROM submissions ${clause} ORDER BY id DESC LIMIT @limit OFFSET @offset`))
-        this.#count.set(`${byProject}:${byState}`, db.prepare(`SELECT count(*) AS n FROM submissions ${clause}`))
-      }
-    }
-
-    this.#create = db.transaction((s: Submission) => {
-      insert.run({ id: s.id, projectCode: s.projectCode, contentType: s.contentType, mode: s.mode, createdBy: s.createdBy, createdAt: s.createdAt })
-      events.append({
-        at: s.createdAt, type: 'submission.receiving', outcome: 'info', agent: s.createdBy ?? 'system',
-        objectType: 'submission', objectId: s.id, detail: { projectCode: s.projectCode, contentType: s.contentType, mode: s.mode }
-      })
-    })
-
-    this.#transition = db.transaction((id, from, to, patch, opts) => {
-      const current = this.#get.get(id)
-      if (current === undefined) throw new LantaiError('SUBMISSION_NOT_FOUND', id, { id })
-      if (!from.includes(current.state as SubmissionState)) {
-        throw new LantaiError('STATE_CONFLICT', `submission ${id} is ${current.state}, expected ${from.join(' or ')} to move to ${to}`,
-          { id, expected: from, actual: current.state, to })
-      }
-      // the edge is checked from the actual state, so `from` may list candidates (any non-final state → failed)
-      if (!SUBMISSION_TRANSITIONS[current.state as SubmissionState].includes(to)) {
-        throw new LantaiError('SUBMISSION_TRANSITION_INVALID', `${current.state} → ${to}`, { id, from: current.state, to })
-      }
-      const now = this.#clock().toISOString()
-      const params: Record<string, unknown> = { id, from: current.state, to, now }
-      for (const [key, col] of PATCH_COLUMNS) {
-        const has = patch[key] !== undefined
-        params[`has_${col}`] = has ? 1 : 0
-        params[col] = !has
-          ? null
-          : key === 'error' ? (col === 'error_code' ? patch.error?.code ?? null : patch.error?.message ?? null)
-            : key === 'report' ? toJson(patch.report) : patch[key]
-      }
-      const row = this.#update.get(params)
-      if (row === undefined) throw new LantaiError('STATE_CONFLICT', `submission ${id} changed under us`, { id, expected: from, to })
-      const detail: Record<string, unknown> = { from: current.state, to }
-      for (const key of EVENT_FIELDS) if (patch[key] !== undefined) detail[key] = patch[key]
-      events.append({
-        at: now,
-        type: `submission.${to}`,
-        outcome: opts.outcome ?? (to === 'rejected' || to === 'failed' ? 'failure' : 'success'),
-        agent: opts.agent ?? 'system',
-        objectType: 'submission',
-        objectId: id,
-        detail: { ...detail, ...opts.detail }
-      })
-      return row
-    })
   }
 
   /** A new submission in state 'receiving'. Throws PROJECT_NOT_FOUND, CATALOGUE_ARGUMENT_INVALID (mode). */
-  create (input: NewSubmission): Submission {
+  async create (input: NewSubmission): Promise<Submission> {
     if (input.mode !== undefined && !SUBMISSION_MODES.includes(input.mode)) throw new LantaiError('CATALOGUE_ARGUMENT_INVALID', `mode must be supplement or replace, got ${String(input.mode)}`)
     const at = this.#clock()
     const s: Submission = {
@@ -253,32 +152,36 @@ export class SubmissionRepository {
       createdAt: at.toISOString(),
       updatedAt: at.toISOString()
     }
-    try {
-      this.#create.immediate(s)
-    } catch (err) {
-      if (isConstraint(err, 'SQLITE_CONSTRAINT_FOREIGNKEY')) throw new LantaiError('PROJECT_NOT_FOUND', input.projectCode, { code: input.projectCode }, { cause: err })
-      throw err
-    }
+    await mapViolation(async () => {
+      await this.#db.db.transaction().execute(async tx => {
+        await tx.insertInto('submissions').values({
+          id: s.id, project_code: s.projectCode, state: 'receiving', content_type: s.contentType, mode: s.mode, created_by: s.createdBy, created_at: s.createdAt, updated_at: s.createdAt
+        }).execute()
+        await this.#events.append({
+          at: s.createdAt, type: 'submission.receiving', outcome: 'info', agent: s.createdBy ?? 'system',
+          objectType: 'submission', objectId: s.id, detail: { projectCode: s.projectCode, contentType: s.contentType, mode: s.mode }
+        }, tx)
+      })
+    }, (v, err) => v.kind === 'foreign-key' ? new LantaiError('PROJECT_NOT_FOUND', input.projectCode, { code: input.projectCode }, { cause: err }) : undefined)
     return s
   }
 
-  get (id: string): Submission | null {
-    const row = this.#get.get(id)
+  async get (id: string): Promise<Submission | null> {
+    const row = await this.#db.db.selectFrom('submissions').selectAll().where('id', '=', id).executeTakeFirst()
     return row === undefined ? null : toSubmission(row)
   }
 
   /** Newest first. */
-  list (query: SubmissionQuery): Page<Submission> {
+  async list (query: SubmissionQuery): Promise<Page<Submission>> {
     checkPage(query)
-    const key = `${query.projectCode !== undefined}:${query.state !== undefined}`
-    const filters = { projectCode: query.projectCode, state: query.state }
-    const list = this.#list.get(key)
-    const count = this.#count.get(key)
-    if (list === undefined || count === undefined) throw new Error('unreachable: every filter combination is prepared')
-    return {
-      items: list.all({ ...filters, limit: query.limit, offset: query.offset }).map(toSubmission),
-      total: count.get(filters)?.n ?? 0
-    }
+    const filtered = this.#db.db.selectFrom('submissions')
+      .$if(query.projectCode !== undefined, q => q.where('project_code', '=', query.projectCode ?? ''))
+      .$if(query.state !== undefined, q => q.where('state', '=', query.state ?? ''))
+    const [rows, count] = await Promise.all([
+      filtered.selectAll().orderBy('id', 'desc').limit(query.limit).offset(query.offset).execute(),
+      filtered.select(eb => eb.fn.countAll<number>().as('n')).executeTakeFirst()
+    ])
+    return { items: rows.map(toSubmission), total: count?.n ?? 0 }
   }
 
   /**
@@ -287,30 +190,72 @@ export class SubmissionRepository {
    * actual and expected states) or SUBMISSION_TRANSITION_INVALID (the edge from the actual state is not
    * in SUBMISSION_TRANSITIONS).
    */
-  transition (id: string, from: SubmissionState | readonly SubmissionState[], to: SubmissionState, patch: SubmissionPatch = {}, opts: TransitionOptions = {}): Submission {
+  async transition (id: string, from: SubmissionState | readonly SubmissionState[], to: SubmissionState, patch: SubmissionPatch = {}, opts: TransitionOptions = {}): Promise<Submission> {
     const froms = typeof from === 'string' ? [from] : from
     if (patch.progress !== undefined) checkProgress(patch.progress)
-    return toSubmission(this.#transition.immediate(id, froms, to, patch, opts))
+    return await this.#db.db.transaction().execute(async tx => {
+      const current = await tx.selectFrom('submissions').selectAll().where('id', '=', id).executeTakeFirst()
+      if (current === undefined) throw new LantaiError('SUBMISSION_NOT_FOUND', id, { id })
+      if (!froms.includes(current.state as SubmissionState)) {
+        throw new LantaiError('STATE_CONFLICT', `submission ${id} is ${current.state}, expected ${froms.join(' or ')} to move to ${to}`,
+          { id, expected: froms, actual: current.state, to })
+      }
+      // the edge is checked from the actual state, so `from` may list candidates (any non-final state → failed)
+      if (!SUBMISSION_TRANSITIONS[current.state as SubmissionState].includes(to)) {
+        throw new LantaiError('SUBMISSION_TRANSITION_INVALID', `${current.state} → ${to}`, { id, from: current.state, to })
+      }
+      const now = this.#clock().toISOString()
+      const set: Updateable<SubmissionsTable> = { state: to, updated_at: now }
+      if (patch.bytesReceived !== undefined) set.bytes_received = patch.bytesReceived
+      if (patch.sha256 !== undefined) set.sha256 = patch.sha256
+      if (patch.progress !== undefined) set.progress = patch.progress
+      if (patch.stage !== undefined) set.stage = patch.stage
+      if (patch.report !== undefined) set.report = toJson(patch.report)
+      if (patch.packageId !== undefined) set.package_id = patch.packageId
+      if (patch.version !== undefined) set.version = patch.version
+      if (patch.error !== undefined) { set.error_code = patch.error?.code ?? null; set.error_message = patch.error?.message ?? null }
+      if (patch.duplicateOf !== undefined) set.duplicate_of = patch.duplicateOf
+      // `state = from` keeps this a compare-and-set: on PostgreSQL another transaction may have moved it since the read
+      const row = await tx.updateTable('submissions').set(set).where('id', '=', id).where('state', '=', current.state).returningAll().executeTakeFirst()
+      if (row === undefined) throw new LantaiError('STATE_CONFLICT', `submission ${id} changed under us`, { id, expected: froms, to })
+      const detail: Record<string, unknown> = { from: current.state, to }
+      for (const key of EVENT_FIELDS) if (patch[key] !== undefined) detail[key] = patch[key]
+      await this.#events.append({
+        at: now,
+        type: `submission.${to}`,
+        outcome: opts.outcome ?? (to === 'rejected' || to === 'failed' ? 'failure' : 'success'),
+        agent: opts.agent ?? 'system',
+        objectType: 'submission',
+        objectId: id,
+        detail: { ...detail, ...opts.detail }
+      }, tx)
+      return toSubmission(row)
+    })
   }
 
   /**
    * Progress within a state; no event (it would flood the log). Each call is a durable commit
    * (synchronous=FULL), so callers should report a few times a second at most.
    */
-  progress (id: string, progress: number, stage: string | null, bytesReceived?: number): void {
+  async progress (id: string, progress: number, stage: string | null, bytesReceived?: number): Promise<void> {
     checkProgress(progress)
-    const { changes } = this.#progress.run({ id, progress, stage, bytesReceived: bytesReceived ?? null, now: this.#clock().toISOString() })
-    if (changes === 0) throw new LantaiError('SUBMISSION_NOT_FOUND', id, { id })
+    const r = await this.#db.db.updateTable('submissions')
+      .set(eb => ({ progress, stage, bytes_received: bytesReceived ?? eb.ref('bytes_received'), updated_at: this.#clock().toISOString() }))
+      .where('id', '=', id).executeTakeFirst()
+    if (Number(r.numUpdatedRows) === 0) throw new LantaiError('SUBMISSION_NOT_FOUND', id, { id })
   }
 
   /** The first stored submission of this project with this body digest (a duplicate's original). */
-  findStoredBySha256 (projectCode: string, sha256: string): Submission | null {
-    const row = this.#stored.get(projectCode, sha256)
+  async findStoredBySha256 (projectCode: string, sha256: string): Promise<Submission | null> {
+    const row = await this.#db.db.selectFrom('submissions').selectAll()
+      .where('project_code', '=', projectCode).where('sha256', '=', sha256).where('state', '=', 'stored').where('duplicate_of', 'is', null)
+      .orderBy('id').limit(1).executeTakeFirst()
     return row === undefined ? null : toSubmission(row)
   }
 
   /** For crash recovery at start: every submission in one of `states`, oldest first. */
-  listByStates (states: readonly SubmissionState[]): Submission[] {
-    return this.#byStates.all(JSON.stringify(states)).map(toSubmission)
+  async listByStates (states: readonly SubmissionState[]): Promise<Submission[]> {
+    if (states.length === 0) return []
+    return (await this.#db.db.selectFrom('submissions').selectAll().where('state', 'in', states).orderBy('id').execute()).map(toSubmission)
   }
 }

@@ -1,7 +1,7 @@
 import cron from 'node-cron'
 import { eachConcurrently } from '../concurrent.js'
 import type { HashPool } from '../hashing/index.js'
-import type { Catalogue, Content, DamagedContent, FixityRecord, Job } from '../catalogue/index.js'
+import type { Catalogue, Content, DamagedContent, FixityRecord, FixitySummary, Job } from '../catalogue/index.js'
 import { isLantaiError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
@@ -69,12 +69,12 @@ export class FixityService {
   get #now (): Date { return (this.deps.clock ?? (() => new Date()))() }
 
   /** Queues a run unless one is already queued or running (a tick never piles up). */
-  enqueue (mode: 'due' | 'all', packageId?: string): Job | null {
+  async enqueue (mode: 'due' | 'all', packageId?: string): Promise<Job | null> {
     const subject = packageId ?? '*'
-    if (this.deps.catalogue.jobs.activeFor(FIXITY_JOB, subject) !== null) return null
+    if (await this.deps.catalogue.jobs.activeFor(FIXITY_JOB, subject) !== null) return null
     let job: Job
     try {
-      job = this.deps.catalogue.jobs.enqueue(FIXITY_JOB, subject, { mode, packageId: packageId ?? null })
+      job = await this.deps.catalogue.jobs.enqueue(FIXITY_JOB, subject, { mode, packageId: packageId ?? null })
     } catch (err) {
       // Processes sharing the catalogue run the same schedule: one queues the batch, the others find it queued.
       if (isLantaiError(err) && err.code === 'JOB_ACTIVE') return null
@@ -86,14 +86,17 @@ export class FixityService {
 
   schedule (expression: string): { stop (): void } | null {
     if (expression === 'off') return null
-    const task = cron.schedule(expression, () => { this.enqueue('due') }, { name: 'lantai-fixity', noOverlap: true })
+    // The tick's promise goes to node-cron (noOverlap waits for it); a failed enqueue is logged, the next tick tries again.
+    const task = cron.schedule(expression, async () => {
+      try { await this.enqueue('due') } catch (err) { this.deps.log.error({ err }, 'scheduled fixity run not queued') }
+    }, { name: 'lantai-fixity', noOverlap: true })
     return { stop: () => { void task.stop() } }
   }
 
   readonly runJob = async (job: Job, signal: AbortSignal, progress: (p: number) => void): Promise<void> => {
     const payload = job.payload as { mode?: 'due' | 'all', packageId?: string | null } | null
     const mode = payload?.mode ?? 'due'
-    const total = mode === 'due' ? this.deps.policy.batch.files : Math.max(1, this.deps.catalogue.packages.fixitySummary().contents)
+    const total = mode === 'due' ? this.deps.policy.batch.files : Math.max(1, (await this.deps.catalogue.packages.fixitySummary()).contents)
     const result = await this.run({
       mode, packageId: payload?.packageId ?? undefined, signal,
       onProgress: p => progress(Math.min(99, Math.floor(100 * p.checked / total)))
@@ -118,11 +121,11 @@ export class FixityService {
     const full = (): boolean => options.mode === 'due' && (begun.files >= policy.batch.files || begun.bytes >= policy.batch.bytes)
     for (;;) {
       if (isAborted(options.signal) || full()) break
-      const batch = catalogue.packages.dueForFixity(horizon, 100, options.packageId)
+      const batch = await catalogue.packages.dueForFixity(horizon, 100, options.packageId)
       if (batch.length === 0) break
       // Outcomes are recorded a page at a time (one commit), before the next page is asked for.
       const records: FixityRecord[] = []
-      const flush = (): void => { catalogue.packages.recordFixityMany(records.splice(0)) }
+      const flush = async (): Promise<void> => { await catalogue.packages.recordFixityMany(records.splice(0)) }
       try {
         await eachConcurrently(batch, CONCURRENCY, async content => {
           if (isAborted(options.signal) || full()) return
@@ -152,33 +155,28 @@ export class FixityService {
           options.onProgress?.({ ...progress })
         })
       } finally {
-        flush() // an interrupted page keeps the checks it finished
+        await flush() // an interrupted page keeps the checks it finished
       }
     }
-    return { ...progress, damagedPackages: [...damaged], damaged: this.#named(found), ms: this.#now.getTime() - started.getTime() }
+    return { ...progress, damagedPackages: [...damaged], damaged: await this.#named(found), ms: this.#now.getTime() - started.getTime() }
   }
 
   /** Each damaged file with its logical paths and its damage event, as the catalogue now has them. */
-  #named (found: Array<Omit<DamagedFile, 'logicalPaths' | 'eventId'>>): DamagedFile[] {
+  async #named (found: Array<Omit<DamagedFile, 'logicalPaths' | 'eventId'>>): Promise<DamagedFile[]> {
     const known = new Map<string, Map<string, DamagedContent>>()
-    const of = (packageId: string): Map<string, DamagedContent> => {
-      let m = known.get(packageId)
-      if (m === undefined) {
-        m = new Map(this.deps.catalogue.packages.damagedContents(packageId).map(d => [d.contentPath, d]))
-        known.set(packageId, m)
-      }
-      return m
+    for (const f of found) {
+      if (!known.has(f.packageId)) known.set(f.packageId, new Map((await this.deps.catalogue.packages.damagedContents(f.packageId)).map(d => [d.contentPath, d])))
     }
     return found
       .map(f => {
-        const d = of(f.packageId).get(f.contentPath)
+        const d = known.get(f.packageId)?.get(f.contentPath)
         return { ...f, logicalPaths: d?.logicalPaths ?? [], eventId: d?.eventId ?? null }
       })
       .sort((a, b) => a.packageId === b.packageId ? (a.contentPath < b.contentPath ? -1 : 1) : a.packageId < b.packageId ? -1 : 1)
   }
 
   async #checkOne (content: Content, inventories: Map<string, Promise<Inventory>>, throttle: Throttle, signal?: AbortSignal): Promise<CheckResult> {
-    const pkg = this.deps.catalogue.packages.get(content.packageId)
+    const pkg = await this.deps.catalogue.packages.get(content.packageId)
     if (pkg === null) return { outcome: 'missing', detail: `package ${content.packageId} is not in the catalogue` }
     let loading = inventories.get(pkg.ocflId)
     if (loading === undefined) {
@@ -197,8 +195,9 @@ export class FixityService {
   }
 
   /** The catalogue's counts, every file known damaged or missing now, and the policy. */
-  summary (): ReturnType<Catalogue['packages']['fixitySummary']> & { damagedFiles: DamagedContent[], policy: FixityPolicy } {
-    return { ...this.deps.catalogue.packages.fixitySummary(this.#now), damagedFiles: this.deps.catalogue.packages.damagedContents(), policy: this.deps.policy }
+  async summary (): Promise<FixitySummary & { damagedFiles: DamagedContent[], policy: FixityPolicy }> {
+    const now = this.#now
+    return { ...await this.deps.catalogue.packages.fixitySummary(now), damagedFiles: await this.deps.catalogue.packages.damagedContents(), policy: this.deps.policy }
   }
 }
 

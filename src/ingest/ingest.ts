@@ -16,6 +16,7 @@ import { laps } from './laps.js'
 import { parseHolder, writerGone } from '../process-liveness.js'
 import { collectGarbage } from '../memory.js'
 import type { Metrics } from '../metrics.js'
+import { ProgressWriter } from './progress-writer.js'
 import type { SealVerifier, TrustStore } from '../seals/index.js'
 
 // Ingest as stages: receive → check → decide → transfer. Each stage starts from what the catalogue and
@@ -125,7 +126,7 @@ export class Ingest {
   /** Stage 1 in the request: creates the submission, streams the body into staging, queues the check. */
   async submit (input: SubmitInput): Promise<Submission> {
     const { catalogue } = this.deps
-    if (catalogue.projects.get(input.projectCode) === null) throw new LantaiError('PROJECT_NOT_FOUND', input.projectCode)
+    if (await catalogue.projects.get(input.projectCode) === null) throw new LantaiError('PROJECT_NOT_FOUND', input.projectCode)
     if (input.expectedBytes !== undefined && input.expectedBytes > this.deps.maxUploadBytes) {
       throw new LantaiError('PAYLOAD_TOO_LARGE', `${input.expectedBytes} bytes announced, the limit is ${this.deps.maxUploadBytes}`)
     }
@@ -143,12 +144,13 @@ export class Ingest {
     }
     const kind = sniffed.kind
     const contentType = CONTENT_TYPE_OF[kind]
-    const sub = catalogue.submissions.create({ projectCode: input.projectCode, contentType, mode: input.mode ?? 'supplement', createdBy: input.principal?.tokenId ?? null })
+    const sub = await catalogue.submissions.create({ projectCode: input.projectCode, contentType, mode: input.mode ?? 'supplement', createdBy: input.principal?.tokenId ?? null })
     const dir = this.stagingDir(sub.id)
     const log = this.deps.log.child({ submission: sub.id, project: input.projectCode })
     // Held while the body streams in: a peer's recovery fails only uploads whose receiver is gone.
     const lease = await holdLease(catalogue.locks, receiveLease(sub.id), holderName(receiveLease(sub.id)), { ...this.deps.lease, signal: input.signal })
     let lastProgress = 0
+    const progressWriter = new ProgressWriter(log)
     const { lap, ms } = laps()
     try {
       const received = await receivePackage({
@@ -165,7 +167,7 @@ export class Ingest {
           if (now - lastProgress < 500) return
           lastProgress = now
           const pct = input.expectedBytes === undefined || input.expectedBytes === 0 ? 0 : Math.floor(40 * bytes / input.expectedBytes)
-          catalogue.submissions.progress(sub.id, pct, 'receiving', bytes)
+          progressWriter.note(async () => { await catalogue.submissions.progress(sub.id, pct, 'receiving', bytes) })
         }
       }, this.deps.pool)
       lap('unpack')
@@ -174,7 +176,8 @@ export class Ingest {
       this.#handOver(sub.id, { received: record })
       // Whether it is a duplicate is decided against the head after the check (and again at transfer), not
       // by the package digest: the same bytes may repair damage, or follow a replacement that dropped them.
-      catalogue.submissions.transition(sub.id, 'receiving', 'received', {
+      await progressWriter.settled()
+      await catalogue.submissions.transition(sub.id, 'receiving', 'received', {
         bytesReceived: received.bytes, sha256: received.packageSha256, progress: 40, stage: 'received'
       })
       lap('record')
@@ -184,8 +187,9 @@ export class Ingest {
     } catch (err) {
       this.#handoff.delete(sub.id)
       const error = { code: isLantaiError(err) ? err.code : 'INTERNAL', message: (err as Error).message }
+      await progressWriter.settled()
       try {
-        catalogue.submissions.transition(sub.id, 'receiving', 'failed', { error, stage: 'receive' })
+        await catalogue.submissions.transition(sub.id, 'receiving', 'failed', { error, stage: 'receive' })
       } catch (e) {
         // A peer judged this receiver gone (its lease lost) and failed the submission first.
         if (!isLantaiError(e) || e.code !== 'STATE_CONFLICT') throw e
@@ -198,11 +202,11 @@ export class Ingest {
       log.warn({ err }, 'receive failed; nothing kept')
       throw err
     } finally {
-      lease.release()
+      await lease.release()
     }
-    catalogue.jobs.enqueue(INGEST_JOB, sub.id, {})
+    await catalogue.jobs.enqueue(INGEST_JOB, sub.id, {})
     this.deps.onQueued?.()
-    return catalogue.submissions.get(sub.id) ?? sub
+    return await catalogue.submissions.get(sub.id) ?? sub
   }
 
   /** Stages 2–4 for one submission, resumed from whatever state the catalogue says it is in. */
@@ -211,7 +215,7 @@ export class Ingest {
     if (id === null) throw new LantaiError('STATE_CONFLICT', `job ${job.id} names no submission`)
     const log = this.deps.log.child({ submission: id })
     try {
-      let sub = this.get(id)
+      let sub = await this.get(id)
       if (sub.state === 'received' || sub.state === 'checking') sub = await this.check(sub, signal, progress)
       if (sub.state === 'checked' || sub.state === 'transferring') sub = await this.transfer(sub, signal, progress)
       if (sub.state === 'stored' || sub.state === 'rejected') await rm(this.stagingDir(id), { recursive: true, force: true })
@@ -220,17 +224,17 @@ export class Ingest {
       if (signal.aborted) throw err
       // A transient failure is retried by the runner a few times; after that the submission fails.
       if (isLantaiError(err) && err.transient && job.attempts < MAX_ATTEMPTS) throw err
-      const sub = this.deps.catalogue.submissions.get(id)
+      const sub = await this.deps.catalogue.submissions.get(id)
       if (sub !== null && !['stored', 'rejected', 'failed'].includes(sub.state)) {
-        this.deps.catalogue.submissions.transition(id, sub.state, 'failed', { error: { code: isLantaiError(err) ? err.code : 'INTERNAL', message: (err as Error).message } })
+        await this.deps.catalogue.submissions.transition(id, sub.state, 'failed', { error: { code: isLantaiError(err) ? err.code : 'INTERNAL', message: (err as Error).message } })
       }
       log.error({ err }, 'ingest failed')
       throw err
     }
   }
 
-  get (id: string): Submission {
-    const sub = this.deps.catalogue.submissions.get(id)
+  async get (id: string): Promise<Submission> {
+    const sub = await this.deps.catalogue.submissions.get(id)
     if (sub === null) throw new LantaiError('SUBMISSION_NOT_FOUND', id)
     return sub
   }
@@ -239,7 +243,7 @@ export class Ingest {
   async check (sub: Submission, signal: AbortSignal, progress: (p: number) => void): Promise<Submission> {
     const { catalogue } = this.deps
     const { lap, ms } = laps()
-    if (sub.state === 'received') catalogue.submissions.transition(sub.id, 'received', 'checking', { stage: 'checking' })
+    if (sub.state === 'received') await catalogue.submissions.transition(sub.id, 'received', 'checking', { stage: 'checking' })
     const dir = this.stagingDir(sub.id)
     const received = this.#handoff.get(sub.id)?.received ?? JSON.parse(await readFile(join(dir, 'received.json'), 'utf8')) as ReceivedRecord
     this.#handoff.delete(sub.id)
@@ -248,6 +252,7 @@ export class Ingest {
     const inFlight = new Map(received.digests)
     const files: CheckedRecord['files'] = []
     let lastProgress = 0
+    const progressWriter = new ProgressWriter(this.deps.log.child({ submission: sub.id }))
     const report: PackageReport = received.root === null
       ? archiveOnlyReport(received.archiveFindings, kindOf(sub.contentType))
       : withArchiveFindings(received.archiveFindings, await validateBag(received.root, {
@@ -263,9 +268,10 @@ export class Ingest {
           const pct = 40 + Math.floor(50 * (p.bytesTotal !== null && p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : p.filesTotal !== null && p.filesTotal > 0 ? p.filesDone / p.filesTotal : 0))
           progress(pct)
           const now = Date.now()
-          if (now - lastProgress > 500) { lastProgress = now; catalogue.submissions.progress(sub.id, Math.min(pct, 90), 'checking') }
+          if (now - lastProgress > 500) { lastProgress = now; progressWriter.note(async () => { await catalogue.submissions.progress(sub.id, Math.min(pct, 90), 'checking') }) }
         }
       }), kindOf(sub.contentType))
+    await progressWriter.settled()
     if (signal.aborted) throw new LantaiError('ABORTED', 'check interrupted')
     lap('bagit')
     const json: BagReportJson & { seals?: unknown } = bagReportJson(report)
@@ -278,23 +284,23 @@ export class Ingest {
       // The submission report carries the summary and every signed or doubtful file; the full per-file
       // table goes into the version with the evidence.
       json.seals = { summary: seals.summary, files: seals.files.filter(f => f.signatures.length > 0 || f.decision.provisional || f.decision.integrityAlert) }
-      this.recordSealEvents(sub.id, seals)
+      await this.recordSealEvents(sub.id, seals)
     }
     // Stage 3, decide. Until acceptance (验收) arrives as its own issue, a valid package is accepted.
     const removals = received.root === null || !report.valid ? undefined : await readRemovalList(received.root)
-    const decision = this.decide(sub, json, files, removals)
+    const decision = await this.decide(sub, json, files, removals)
     const log = this.deps.log.child({ submission: sub.id })
     if (decision.accept) {
       const record: CheckedRecord = { root: received.root ?? undefined, files, ...(removals === undefined ? {} : { removals }) }
       await writeFileDurably(join(dir, 'checked.json'), JSON.stringify(record))
       this.#handOver(sub.id, { checked: record, ...(sealReport === undefined ? {} : { seals: sealReport }) })
-      const checked = catalogue.submissions.transition(sub.id, 'checking', 'checked', { report: json, progress: 90, stage: 'checked' })
+      const checked = await catalogue.submissions.transition(sub.id, 'checking', 'checked', { report: json, progress: 90, stage: 'checked' })
       lap('record')
       log.info({ files: files.length, ms }, 'package checked')
       stageDone(files.length)
       return checked
     }
-    const rejected = catalogue.submissions.transition(sub.id, 'checking', 'rejected', { report: json, progress: 100, stage: 'rejected', error: decision.error, duplicateOf: decision.duplicateOf ?? sub.duplicateOf })
+    const rejected = await catalogue.submissions.transition(sub.id, 'checking', 'rejected', { report: json, progress: 100, stage: 'rejected', error: decision.error, duplicateOf: decision.duplicateOf ?? sub.duplicateOf })
     lap('record')
     log.info({ files: files.length, errors: json.errors.length, ms }, 'package rejected')
     stageDone(files.length)
@@ -302,12 +308,12 @@ export class Ingest {
   }
 
   /** The decision between check and transfer. */
-  decide (sub: Submission, report: BagReportJson, files: CheckedRecord['files'], removals?: readonly string[]): { accept: true } | { accept: false, error: { code: string, message: string }, duplicateOf?: string } {
+  async decide (sub: Submission, report: BagReportJson, files: CheckedRecord['files'], removals?: readonly string[]): Promise<{ accept: true } | { accept: false, error: { code: string, message: string }, duplicateOf?: string }> {
     if (!report.valid) return { accept: false, error: { code: 'PACKAGE_INVALID', message: `${report.errors.length} errors; see the report` } }
     if (sub.mode === 'replace' && removals !== undefined) {
       return { accept: false, error: { code: 'REMOVAL_INVALID', message: `a replacement states its whole payload; ${REMOVAL_LIST} belongs to a supplement` } }
     }
-    const plan = this.plan(sub, files, removals)
+    const plan = await this.plan(sub, files, removals)
     if (plan.badRemovals.length > 0) {
       return { accept: false, error: { code: 'REMOVAL_INVALID', message: `${REMOVAL_LIST} names paths the head does not have or the bag also carries: ${plan.badRemovals.join(', ')}` } }
     }
@@ -320,17 +326,17 @@ export class Ingest {
    * duplicate when the resulting payload (data/…) equals the head's and it repairs nothing; the
    * submission's own tag files are provenance, not payload, so they do not count.
    */
-  plan (sub: Submission, files: CheckedRecord['files'], removals: readonly string[] = []): Plan {
+  async plan (sub: Submission, files: CheckedRecord['files'], removals: readonly string[] = []): Promise<Plan> {
     const { packages } = this.deps.catalogue
-    const pkg = packages.getByProject(sub.projectCode)
-    const head = pkg === null ? new Map<string, { sha512: string, contentPath: string }>() : this.headState(pkg.id, pkg.headVersion)
+    const pkg = await packages.getByProject(sub.projectCode)
+    const head = pkg === null ? new Map<string, { sha512: string, contentPath: string }>() : await this.headState(pkg.id, pkg.headVersion)
     const carried = new Set(files.map(f => f.path))
     const badRemovals = removals.filter(p => !head.has(p) || carried.has(p) || !p.startsWith('data/'))
     const removed = sub.mode === 'replace'
       ? [...head.keys()].filter(p => p.startsWith('data/') && !carried.has(p))
       : removals.filter(p => head.has(p) && !carried.has(p) && p.startsWith('data/'))
     // Damaged content is never reused as it is: bytes that digest to it repair it first (transfer).
-    const damaged = new Map((pkg === null ? [] : packages.damagedContents(pkg.id)).map(d => [d.sha512, d.contentPath]))
+    const damaged = new Map((pkg === null ? [] : await packages.damagedContents(pkg.id)).map(d => [d.sha512, d.contentPath]))
     const repairs: Plan['repairs'] = []
     for (const f of files) {
       const contentPath = damaged.get(f.digests.sha512 ?? '')
@@ -339,15 +345,15 @@ export class Ingest {
       repairs.push({ contentPath, file: f })
     }
     const duplicate = pkg !== null && removed.length === 0 && repairs.length === 0 && files.every(f => head.get(f.path)?.sha512 === f.digests.sha512)
-    const headSubmission = pkg === null ? null : packages.versions(pkg.id).find(v => v.number === pkg.headVersion)?.submissionId ?? null
+    const headSubmission = pkg === null ? null : (await packages.versions(pkg.id)).find(v => v.number === pkg.headVersion)?.submissionId ?? null
     return { removed, repairs, duplicate, headSubmission, badRemovals }
   }
 
   /** Every logical path of a version with its sha512 and content path, a page at a time. */
-  headState (packageId: string, version: number): Map<string, { sha512: string, contentPath: string }> {
+  async headState (packageId: string, version: number): Promise<Map<string, { sha512: string, contentPath: string }>> {
     const state = new Map<string, { sha512: string, contentPath: string }>()
     for (let offset = 0; ; offset += 1000) {
-      const page = this.deps.catalogue.packages.files(packageId, { version, limit: 1000, offset })
+      const page = await this.deps.catalogue.packages.files(packageId, { version, limit: 1000, offset })
       for (const f of page.items) state.set(f.logicalPath, { sha512: f.sha512, contentPath: f.contentPath })
       if (page.items.length < 1000) break
     }
@@ -379,13 +385,16 @@ export class Ingest {
   }
 
   async transfer (sub: Submission, signal: AbortSignal, progress: (p: number) => void): Promise<Submission> {
+    // No await between reading and setting #objectLocks: the queue of one project is decided in one tick.
     const before = this.#objectLocks.get(sub.projectCode) ?? Promise.resolve()
-    const objectId = this.deps.catalogue.packages.getByProject(sub.projectCode)?.ocflId ?? projectObjectId(sub.projectCode)
-    const mine = before.catch(() => {}).then(async () => await withLease(
-      this.deps.catalogue.locks, `ocfl:${objectId}`, holderName(sub.id),
-      async leased => await this.#transfer(this.get(sub.id), leased, progress),
-      { signal, ...this.deps.lease, onTakeover: () => this.deps.metrics?.leaseTakenOver('lock', 'expired') }
-    ))
+    const mine = before.catch(() => {}).then(async () => {
+      const objectId = (await this.deps.catalogue.packages.getByProject(sub.projectCode))?.ocflId ?? projectObjectId(sub.projectCode)
+      return await withLease(
+        this.deps.catalogue.locks, `ocfl:${objectId}`, holderName(sub.id),
+        async leased => await this.#transfer(await this.get(sub.id), leased, progress),
+        { signal, ...this.deps.lease, onTakeover: () => this.deps.metrics?.leaseTakenOver('lock', 'expired') }
+      )
+    })
     this.#objectLocks.set(sub.projectCode, mine)
     try {
       return await mine
@@ -410,21 +419,21 @@ export class Ingest {
     const root = checked.root ?? (JSON.parse(await readFile(join(dir, 'received.json'), 'utf8')) as ReceivedRecord).root
     if (root === null) throw new LantaiError('STATE_CONFLICT', 'no bag root in staging')
     const base = `submission ${sub.id}`
-    const pkg = catalogue.packages.getByProject(sub.projectCode)
+    const pkg = await catalogue.packages.getByProject(sub.projectCode)
     const objectId = pkg?.ocflId ?? projectObjectId(sub.projectCode)
 
     // A crash after the OCFL commit but before the catalogue's: the version is there, record it.
     await writer.recover(objectId)
     const inventory = await reader.readInventory(objectId).catch(() => null)
     const committed = inventory === null ? undefined : Object.entries(inventory.versions).find(([, v]) => v.message === base || v.message?.startsWith(`${base} (`) === true)
-    const plan = this.plan(sub, checked.files, checked.removals)
+    const plan = await this.plan(sub, checked.files, checked.removals)
     if (committed === undefined && plan.duplicate) {
       const { error, duplicateOf } = duplicateDecision(plan)
-      const rejected = catalogue.submissions.transition(sub.id, ['checked', 'transferring'], 'rejected', { progress: 100, stage: 'rejected', error, duplicateOf })
+      const rejected = await catalogue.submissions.transition(sub.id, ['checked', 'transferring'], 'rejected', { progress: 100, stage: 'rejected', error, duplicateOf })
       this.deps.log.info({ submission: sub.id, duplicateOf }, 'package rejected at transfer: a duplicate of the head')
       return rejected
     }
-    if (sub.state === 'checked') catalogue.submissions.transition(sub.id, 'checked', 'transferring', { stage: 'transferring' })
+    if (sub.state === 'checked') await catalogue.submissions.transition(sub.id, 'checked', 'transferring', { stage: 'transferring' })
     // Bag paths were checked by the validator (no '..', no absolute path): joined without normalizing.
     const files: NewVersionFile[] = checked.files.map(f => ({ logicalPath: f.path, localPath: root + sep + f.path, size: f.size, digests: pick(f.digests) }))
     for (const tag of await this.tagFiles(root, sub.id)) files.push(tag)
@@ -434,7 +443,7 @@ export class Ingest {
     for (const r of plan.repairs) {
       if (pkg === null) break
       const done = await writer.repairContent(objectId, r.contentPath, { localPath: root + sep + r.file.path, size: r.file.size, digests: pick(r.file.digests) }, sub.id)
-      catalogue.packages.recordRepair(pkg.id, r.contentPath, { submissionId: sub.id, quarantineKey: done.quarantineKey, agent: sub.createdBy ?? undefined })
+      await catalogue.packages.recordRepair(pkg.id, r.contentPath, { submissionId: sub.id, quarantineKey: done.quarantineKey, agent: sub.createdBy ?? undefined })
       this.deps.log.warn({ submission: sub.id, package: pkg.id, contentPath: r.contentPath, quarantine: done.quarantineKey }, 'damaged content repaired')
     }
     const repaired = plan.repairs.map(r => r.contentPath)
@@ -466,7 +475,7 @@ export class Ingest {
       if (path === undefined || path === '') throw new LantaiError('STATE_CONFLICT', `${logicalPath} is not in the inventory of ${objectId}`)
       return path
     }
-    const stored = catalogue.packages.recordVersion({
+    const stored = await catalogue.packages.recordVersion({
       projectCode: sub.projectCode,
       ocflId: objectId,
       version: { number: versionNumber, submissionId: sub.id, message, mode: sub.mode, removed: plan.removed, repaired },
@@ -482,8 +491,8 @@ export class Ingest {
     })
     lap('catalogue')
     const seals = handed?.checked === undefined ? await readSealReport(dir) : handed.seals ?? null
-    if (seals !== null) catalogue.sealDecisions.record(stored.id, versionNumber, seals.files.map(sealDecisionOf))
-    const done = catalogue.submissions.transition(sub.id, 'transferring', 'stored', { packageId: stored.id, version: versionNumber, progress: 100, stage: 'stored' })
+    if (seals !== null) await catalogue.sealDecisions.record(stored.id, versionNumber, seals.files.map(sealDecisionOf))
+    const done = await catalogue.submissions.transition(sub.id, 'transferring', 'stored', { packageId: stored.id, version: versionNumber, progress: 100, stage: 'stored' })
     lap('seals')
     this.deps.metrics?.ingested('stored', checked.files.reduce((n, f) => n + f.size, 0), checked.files.length)
     this.deps.log.info({ submission: sub.id, package: stored.id, version: versionNumber, files: files.length, removed: plan.removed.length, repaired: repaired.length, ms }, 'package stored')
@@ -500,12 +509,12 @@ export class Ingest {
     for (const [sha256, der] of seals.evidence) await writeFile(join(sealDir, 'evidence', `${sha256}.der`), der)
   }
 
-  recordSealEvents (id: string, seals: SealStageResult): void {
+  async recordSealEvents (id: string, seals: SealStageResult): Promise<void> {
     const { events } = this.deps.catalogue
-    events.append({ type: 'seals.checked', outcome: seals.summary.integrityAlerts.length > 0 ? 'warning' : 'success', agent: 'system', objectType: 'submission', objectId: id, detail: seals.summary })
+    await events.append({ type: 'seals.checked', outcome: seals.summary.integrityAlerts.length > 0 ? 'warning' : 'success', agent: 'system', objectType: 'submission', objectId: id, detail: seals.summary })
     for (const path of seals.summary.integrityAlerts) {
       const file = seals.files.find(f => f.path === path)
-      events.append({ type: 'seals.integrity-alert', outcome: 'failure', agent: 'system', objectType: 'submission', objectId: id, detail: { path, reason: file?.decision.reason } })
+      await events.append({ type: 'seals.integrity-alert', outcome: 'failure', agent: 'system', objectType: 'submission', objectId: id, detail: { path, reason: file?.decision.reason } })
     }
   }
 
@@ -554,15 +563,15 @@ export class Ingest {
     const resumed: string[] = []
     const failed = options.shared === true ? await this.failAbandonedUploads() : []
     if (options.shared !== true) {
-      for (const sub of catalogue.submissions.listByStates(['receiving'])) {
+      for (const sub of await catalogue.submissions.listByStates(['receiving'])) {
         await catalogue.submissions.transition(sub.id, 'receiving', 'failed', { error: { code: 'UPLOAD_INCOMPLETE', message: 'the service stopped while the package was arriving; send it again' } })
         await rm(this.stagingDir(sub.id), { recursive: true, force: true })
         failed.push(sub.id)
       }
     }
-    for (const sub of catalogue.submissions.listByStates(['received', 'checking', 'checked', 'transferring'])) {
+    for (const sub of await catalogue.submissions.listByStates(['received', 'checking', 'checked', 'transferring'])) {
       try {
-        if (catalogue.jobs.activeFor(INGEST_JOB, sub.id) === null) await catalogue.jobs.enqueue(INGEST_JOB, sub.id, { resumed: true })
+        if (await catalogue.jobs.activeFor(INGEST_JOB, sub.id) === null) await catalogue.jobs.enqueue(INGEST_JOB, sub.id, { resumed: true })
       } catch (err) {
         // A peer starting at the same moment (a shared catalogue) queued it first.
         if (!isLantaiError(err) || err.code !== 'JOB_ACTIVE') throw err

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { LockRepository } from '../catalogue/index.js'
+import type { Catalogue } from '../catalogue/index.js'
 import { LantaiError } from '../errors.js'
 import { pidAlive } from '../process-liveness.js'
 
@@ -28,14 +28,14 @@ export const holderName = (work: string): string => `${hostname()}:${process.pid
  * lease in this process's own pid is an earlier process's (a container restarted as pid 1); a peer's
  * periodic sweep (service/peer-sweep.ts) runs beside this process's own work and leaves it alone.
  */
-export function releaseDeadHolders (locks: LockRepository, alive: (pid: number) => boolean = pidAlive, atStart = true): string[] {
+export async function releaseDeadHolders (locks: Catalogue['locks'], alive: (pid: number) => boolean = pidAlive, atStart = true): Promise<string[]> {
   const released: string[] = []
   const host = hostname()
-  for (const lease of locks.all()) {
+  for (const lease of await locks.all()) {
     const [h, pid] = lease.holder.split(':')
     if (h !== host || pid === undefined || !/^\d+$/.test(pid)) continue
     if (Number(pid) === process.pid ? !atStart : alive(Number(pid))) continue
-    locks.release(lease.name, lease.holder)
+    await locks.release(lease.name, lease.holder)
     released.push(lease.name)
   }
   return released
@@ -45,19 +45,19 @@ export function releaseDeadHolders (locks: LockRepository, alive: (pid: number) 
 export interface HeldLease {
   readonly signal: AbortSignal
   /** Stops renewing and gives the lease up (if it is still ours). Idempotent. */
-  release (): void
+  release (): Promise<void>
 }
 
 /**
  * Waits for `name` (or the signal), then holds it: renewed every third of the ttl until released. For
  * work that spans more than one call (an upload, from its first byte to its record in the catalogue).
  */
-export async function holdLease (locks: LockRepository, name: string, holder: string, options: LeaseOptions = {}): Promise<HeldLease> {
+export async function holdLease (locks: Catalogue['locks'], name: string, holder: string, options: LeaseOptions = {}): Promise<HeldLease> {
   const ttl = options.ttlMs ?? 60_000
   const poll = options.pollMs ?? 250
   // Who held it just before: tryAcquire takes another holder's lease only once it has run out.
-  let previous = locks.get(name)?.holder
-  while (!locks.tryAcquire(name, holder, ttl)) {
+  let previous = (await locks.get(name))?.holder
+  while (!await locks.tryAcquire(name, holder, ttl)) {
     options.signal?.throwIfAborted()
     try {
       await sleep(poll, undefined, options.signal === undefined ? {} : { signal: options.signal })
@@ -65,22 +65,35 @@ export async function holdLease (locks: LockRepository, name: string, holder: st
       options.signal?.throwIfAborted() // the caller's reason, not the timer's AbortError
       throw err
     }
-    previous = locks.get(name)?.holder
+    previous = (await locks.get(name))?.holder
   }
   if (previous !== undefined && previous !== holder) options.onTakeover?.(previous)
   const lost = new AbortController()
+  // One renewal at a time: a slow catalogue must not stack renewals up. A renewal that fails outright
+  // cannot prove the lease is still ours, so the work stops as if it had been lost.
+  let renewing: Promise<void> | undefined
+  const renew = async (): Promise<void> => {
+    try {
+      if (!await locks.renew(name, holder, ttl)) lost.abort(new LantaiError('LOCK_LOST', `${name} was taken over by ${(await locks.get(name))?.holder ?? 'nobody'}`))
+    } catch (err) {
+      lost.abort(err)
+    }
+  }
   const renewal = setInterval(() => {
-    if (!locks.renew(name, holder, ttl)) lost.abort(new LantaiError('LOCK_LOST', `${name} was taken over by ${locks.get(name)?.holder ?? 'nobody'}`))
+    if (renewing !== undefined || lost.signal.aborted) return
+    renewing = renew().finally(() => { renewing = undefined })
   }, Math.max(1, Math.floor(ttl / 3)))
   renewal.unref()
-  let released = false
+  let released: Promise<void> | undefined
   return {
     signal: options.signal === undefined ? lost.signal : AbortSignal.any([options.signal, lost.signal]),
-    release: () => {
-      if (released) return
-      released = true
-      clearInterval(renewal)
-      locks.release(name, holder)
+    release: async () => {
+      released ??= (async () => {
+        clearInterval(renewal)
+        await renewing // settled, never rejects: a renewal in flight must not land after the release
+        await locks.release(name, holder)
+      })()
+      await released
     }
   }
 }
@@ -89,11 +102,11 @@ export async function holdLease (locks: LockRepository, name: string, holder: st
  * Runs `work` while holding `name`. Waits for the lease (or the signal); if a renewal finds the lease
  * lost, the signal handed to `work` aborts with LOCK_LOST, and whatever work wrote must not be committed.
  */
-export async function withLease<T> (locks: LockRepository, name: string, holder: string, work: (signal: AbortSignal) => Promise<T>, options: LeaseOptions = {}): Promise<T> {
+export async function withLease<T> (locks: Catalogue['locks'], name: string, holder: string, work: (signal: AbortSignal) => Promise<T>, options: LeaseOptions = {}): Promise<T> {
   const lease = await holdLease(locks, name, holder, options)
   try {
     return await work(lease.signal)
   } finally {
-    lease.release()
+    await lease.release()
   }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
-import type { Job, JobRepository } from '../catalogue/index.js'
+import type { Catalogue, Job } from '../catalogue/index.js'
 import { isLantaiError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
@@ -36,14 +36,15 @@ export class JobRunner {
   #wake: (() => void) | undefined
   #loop: Promise<void> | undefined
 
-  constructor (readonly jobs: JobRepository, readonly handler: JobHandler, readonly options: JobRunnerOptions, readonly log: Logger) {}
+  constructor (readonly jobs: Catalogue['jobs'], readonly handler: JobHandler, readonly options: JobRunnerOptions, readonly log: Logger) {}
 
   get leaseMs (): number { return this.options.leaseMs ?? 60_000 }
 
-  start (): void {
+  /** Requeues the jobs of dead workers, then starts claiming; resolves once the loop runs. */
+  async start (): Promise<void> {
     if (!this.#stopped) return
     this.#stopped = false
-    this.#requeueOrphans()
+    await this.#requeueOrphans()
     this.#loop = this.#run()
   }
 
@@ -53,12 +54,12 @@ export class JobRunner {
    * them. Jobs leased by a process of this host that is gone go back to the queue now; the crashed
    * attempt counts. Leases held on other hosts are left to expire: their liveness is not visible here.
    */
-  #requeueOrphans (): void {
-    for (const job of this.jobs.running(this.options.kind)) {
+  async #requeueOrphans (): Promise<void> {
+    for (const job of await this.jobs.running(this.options.kind)) {
       const owner = job.leaseOwner
       if (owner === null || !ownerIsGone(owner, this.owner)) continue
       try {
-        this.jobs.fail(job.id, owner, { code: 'ABORTED', message: `its worker ${owner} is gone` }, { retry: true })
+        await this.jobs.fail(job.id, owner, { code: 'ABORTED', message: `its worker ${owner} is gone` }, { retry: true })
       } catch (err) {
         // A peer on this host saw the same dead worker first (STATE_CONFLICT): the job is queued either way.
         this.log.debug({ err, job: job.id }, 'job of a dead worker already queued again')
@@ -78,17 +79,24 @@ export class JobRunner {
       const sweep = this.options.orphanSweepMs
       if (sweep !== undefined && Date.now() - swept >= sweep) {
         swept = Date.now()
-        this.#requeueOrphans()
+        // A catalogue that does not answer now is asked again at the next sweep; claiming goes on.
+        await this.#requeueOrphans().catch((err: unknown) => { this.log.warn({ err }, 'looking for jobs of dead workers failed') })
       }
       while (!this.#stopped && this.#running.size < this.options.concurrency) {
-        const job = this.jobs.claim(this.options.kind, this.owner, this.leaseMs)
+        const job = await this.jobs.claim(this.options.kind, this.owner, this.leaseMs)
         if (job === null) break
+        if (this.#stopped) {
+          // stop() came while the claim was in flight and no longer waits for new work: hand it back.
+          await this.#safe(async () => await this.jobs.park(job.id, this.owner))
+          break
+        }
         if (job.takenOverFrom !== null) {
           this.options.metrics?.leaseTakenOver('job', 'expired')
           this.log.warn({ job: job.id, kind: job.kind, from: job.takenOverFrom }, 'job taken over: its lease ran out')
         }
         this.#execute(job)
       }
+      if (this.#stopped) break
       await new Promise<void>(resolve => {
         this.#wake = resolve
         this.#timer = setTimeout(resolve, this.options.idleMs ?? 500)
@@ -101,27 +109,38 @@ export class JobRunner {
     const abort = new AbortController()
     const log = this.log.child({ job: job.id, kind: job.kind, subject: job.subjectId })
     let progress = job.progress
-    const beat = setInterval(() => {
-      try { this.jobs.heartbeat(job.id, this.owner, this.leaseMs, progress) } catch (err) {
+    // One heartbeat at a time; the job's bookkeeping below waits for the one in flight, so a late
+    // heartbeat never lands after complete/park/fail.
+    let beating: Promise<void> | undefined
+    const heartbeat = async (): Promise<void> => {
+      try { await this.jobs.heartbeat(job.id, this.owner, this.leaseMs, progress) } catch (err) {
         log.warn({ err }, 'lease lost; stopping the job')
         abort.abort(err)
       }
+    }
+    const beat = setInterval(() => {
+      if (beating !== undefined || abort.signal.aborted) return
+      beating = heartbeat().finally(() => { beating = undefined })
     }, Math.max(1000, this.leaseMs / 3))
     beat.unref()
     const done = (async () => {
       try {
         await this.handler(job, abort.signal, p => { progress = p })
-        if (abort.signal.aborted) this.jobs.park(job.id, this.owner)
-        else this.jobs.complete(job.id, this.owner)
+        clearInterval(beat)
+        await beating
+        if (abort.signal.aborted) await this.jobs.park(job.id, this.owner)
+        else await this.jobs.complete(job.id, this.owner)
       } catch (err) {
+        clearInterval(beat)
+        await beating
         if (abort.signal.aborted) {
           log.info('job parked for a later run')
-          this.#safe(() => this.jobs.park(job.id, this.owner))
+          await this.#safe(async () => await this.jobs.park(job.id, this.owner))
         } else {
           log.error({ err }, 'job failed')
           // Transient errors (a moved head, a full staging disk) go back to the queue a few times.
           const retry = isLantaiError(err) && err.transient && job.attempts < (this.options.maxAttempts ?? 3)
-          this.#safe(() => this.jobs.fail(job.id, this.owner, { code: isLantaiError(err) ? err.code : 'INTERNAL', message: (err as Error).message }, { retry }))
+          await this.#safe(async () => await this.jobs.fail(job.id, this.owner, { code: isLantaiError(err) ? err.code : 'INTERNAL', message: (err as Error).message }, { retry }))
         }
       } finally {
         clearInterval(beat)
@@ -132,8 +151,8 @@ export class JobRunner {
     this.#running.set(job.id, { abort, done })
   }
 
-  #safe (f: () => void): void {
-    try { f() } catch (err) { this.log.warn({ err }, 'job bookkeeping failed') }
+  async #safe (f: () => Promise<unknown>): Promise<void> {
+    try { await f() } catch (err) { this.log.warn({ err }, 'job bookkeeping failed') }
   }
 
   /** Stops claiming, aborts running jobs and waits for them to park. */

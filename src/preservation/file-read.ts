@@ -32,8 +32,8 @@ export class StoredFileReader {
   constructor (private readonly deps: { catalogue: Catalogue, reader: OcflObjectReader }) {}
 
   /** The package, or PACKAGE_NOT_FOUND. */
-  package (id: string): Package {
-    const pkg = this.deps.catalogue.packages.get(id)
+  async package (id: string): Promise<Package> {
+    const pkg = await this.deps.catalogue.packages.get(id)
     if (pkg === null) throw new LantaiError('PACKAGE_NOT_FOUND', id)
     return pkg
   }
@@ -46,13 +46,13 @@ export class StoredFileReader {
 
   async open (request: FileReadRequest): Promise<FileRead> {
     const { catalogue, reader } = this.deps
-    const pkg = this.package(request.packageId)
+    const pkg = await this.package(request.packageId)
     const version = this.version(pkg, request.version)
-    const file = catalogue.packages.file(pkg.id, request.logicalPath, version)
+    const file = await catalogue.packages.file(pkg.id, request.logicalPath, version)
     if (file === null) throw new LantaiError('FILE_NOT_FOUND', `${request.logicalPath} in ${pkg.id}${request.version === undefined ? '' : ` v${version}`}`)
     // Known damage is refused whole and in part: a part cannot be verified (below), so it would hand
     // out bytes known bad as if they were the file's.
-    const damagedBy = catalogue.packages.content(pkg.id, file.contentPath)?.damagedBy ?? null
+    const damagedBy = (await catalogue.packages.content(pkg.id, file.contentPath))?.damagedBy ?? null
     if (damagedBy !== null) return { kind: 'damaged', file, eventId: damagedBy }
     const span = request.range?.(file)
     const range = span === undefined || (span.start === 0 && span.end === file.size - 1) ? null : span
@@ -63,14 +63,14 @@ export class StoredFileReader {
       if (!isLantaiError(err) || !['STORAGE_NOT_FOUND', 'OCFL_CONTENT_NOT_FOUND'].includes(err.code)) throw err
       // The catalogue lists the file but its bytes are gone: damage, recorded as fixity would, and
       // reported without the store's keys.
-      const { eventId } = catalogue.packages.recordDamage(pkg.id, file.contentPath, { source: 'download', outcome: 'missing', agent: request.agent, detail: { logicalPath: file.logicalPath } })
+      const { eventId } = await catalogue.packages.recordDamage(pkg.id, file.contentPath, { source: 'download', outcome: 'missing', agent: request.agent, detail: { logicalPath: file.logicalPath } })
       throw new LantaiError('FILE_NOT_FOUND', `${file.logicalPath} of ${pkg.id}: its stored bytes are missing; recorded as damage (event ${eventId})`)
     }
     // A part of a file cannot be checked against the file's digest: it is sent as stored, and the
     // client verifies the whole against the digests once it has every part.
     if (range !== null) return { kind: 'bytes', file, stream, range }
-    const verified = pipeline(stream, verifying(file.sha512, found => {
-      const { eventId } = catalogue.packages.recordDamage(pkg.id, file.contentPath, {
+    const verified = pipeline(stream, verifying(file.sha512, async found => {
+      const { eventId } = await catalogue.packages.recordDamage(pkg.id, file.contentPath, {
         source: 'download', outcome: 'mismatch', agent: request.agent, detail: { logicalPath: file.logicalPath, disagreements: [`sha512: catalogue ${file.sha512}, read ${found}`] }
       })
       return new LantaiError('FILE_DAMAGED', `${file.logicalPath} of ${pkg.id}: the stored bytes do not match its sha512 (event ${eventId})`, { event: eventId })
@@ -84,7 +84,7 @@ export class StoredFileReader {
  * whole file's sha512 matched, so a reader never receives a complete body of bad bytes (the stream
  * errors with FILE_DAMAGED instead).
  */
-function verifying (sha512: string, onMismatch: (found: string) => Error): Transform {
+function verifying (sha512: string, onMismatch: (found: string) => Promise<Error>): Transform {
   const hash = createHash('sha512')
   let held: Buffer | null = null
   return new Transform({
@@ -96,7 +96,11 @@ function verifying (sha512: string, onMismatch: (found: string) => Error): Trans
     },
     flush (done) {
       const found = hash.digest('hex')
-      if (found !== sha512) { done(onMismatch(found)); return }
+      if (found !== sha512) {
+        // the damage is recorded before the stream fails, so the error can name its event
+        onMismatch(found).then(done, done)
+        return
+      }
       if (held !== null) this.push(held)
       done()
     }

@@ -47,20 +47,20 @@ export class Revalidation {
   constructor (readonly deps: RevalidationDeps) {}
 
   /** Queues a re-validation of one package; REVALIDATION_RUNNING when one is already queued or running. */
-  enqueue (packageId: string, reason: string): Job {
+  async enqueue (packageId: string, reason: string): Promise<Job> {
     const { catalogue } = this.deps
-    if (catalogue.packages.get(packageId) === null) throw new LantaiError('PACKAGE_NOT_FOUND', packageId)
-    if (catalogue.jobs.activeFor(REVALIDATE_JOB, packageId) !== null) throw new LantaiError('REVALIDATION_RUNNING', packageId)
-    return catalogue.jobs.enqueue(REVALIDATE_JOB, packageId, { reason })
+    if (await catalogue.packages.get(packageId) === null) throw new LantaiError('PACKAGE_NOT_FOUND', packageId)
+    if (await catalogue.jobs.activeFor(REVALIDATE_JOB, packageId) !== null) throw new LantaiError('REVALIDATION_RUNNING', packageId)
+    return await catalogue.jobs.enqueue(REVALIDATE_JOB, packageId, { reason })
   }
 
   /** The review queue: every package with a provisional decision, queued unless already queued. */
-  enqueueReviewQueue (reason: string): string[] {
+  async enqueueReviewQueue (reason: string): Promise<string[]> {
     const queued: string[] = []
-    for (const id of this.deps.catalogue.sealDecisions.packagesAwaitingReview()) {
-      if (this.deps.catalogue.jobs.activeFor(REVALIDATE_JOB, id) !== null) continue
+    for (const id of await this.deps.catalogue.sealDecisions.packagesAwaitingReview()) {
+      if (await this.deps.catalogue.jobs.activeFor(REVALIDATE_JOB, id) !== null) continue
       try {
-        this.deps.catalogue.jobs.enqueue(REVALIDATE_JOB, id, { reason })
+        await this.deps.catalogue.jobs.enqueue(REVALIDATE_JOB, id, { reason })
       } catch (err) {
         // A peer starting at the same moment (a shared catalogue) queued it first.
         if (isLantaiError(err) && err.code === 'JOB_ACTIVE') continue
@@ -76,16 +76,16 @@ export class Revalidation {
    * the last one recorded and, when an earlier one existed, queues the review queue (new roots, CRLs or
    * OCSP responses are what provisional decisions wait for). Returns the packages queued.
    */
-  noteTrustLoaded (trust: TrustStore): string[] {
+  async noteTrustLoaded (trust: TrustStore): Promise<string[]> {
     const { catalogue } = this.deps
     const fingerprint = trustFingerprint(trust)
-    const last = catalogue.events.list({ type: 'seals.trust-loaded', limit: 1, offset: 0, order: 'desc' }).items[0]
+    const last = (await catalogue.events.list({ type: 'seals.trust-loaded', limit: 1, offset: 0, order: 'desc' })).items[0]
     if ((last?.detail as { fingerprint?: string } | undefined)?.fingerprint === fingerprint) return []
-    catalogue.events.append({
+    await catalogue.events.append({
       type: 'seals.trust-loaded', outcome: 'success', agent: 'system', objectType: 'system', objectId: 'trust-store',
       detail: { fingerprint, anchors: trust.anchors.length, sealMakers: trust.sealMakers.length, crls: trust.crls.length, ocspResponses: trust.ocspResponses.length }
     })
-    return last === undefined ? [] : this.enqueueReviewQueue('the trust store changed')
+    return last === undefined ? [] : await this.enqueueReviewQueue('the trust store changed')
   }
 
   readonly runJob = async (job: Job, signal: AbortSignal, progress: (p: number) => void): Promise<void> => {
@@ -95,12 +95,12 @@ export class Revalidation {
 
   async run (packageId: string, options: { signal?: AbortSignal, progress?: (p: number) => void, agent?: string, jobId?: string } = {}): Promise<RevalidationResult> {
     const { catalogue, reader } = this.deps
-    const pkg = catalogue.packages.get(packageId)
+    const pkg = await catalogue.packages.get(packageId)
     if (pkg === null) throw new LantaiError('PACKAGE_NOT_FOUND', packageId)
     const version = pkg.headVersion
     const previous = new Map<string, SealDecision>()
     for (let offset = 0; ; offset += 1000) {
-      const page = catalogue.sealDecisions.list(packageId, { limit: 1000, offset })
+      const page = await catalogue.sealDecisions.list(packageId, { limit: 1000, offset })
       for (const d of page.items) previous.set(d.logicalPath, d)
       if (page.items.length < 1000) break
     }
@@ -110,7 +110,7 @@ export class Revalidation {
     const companions = new Map<string, string>()
     const payload = new Map<string, string>()
     for (let offset = 0; ; offset += 1000) {
-      const page = catalogue.packages.files(packageId, { version, limit: 1000, offset })
+      const page = await catalogue.packages.files(packageId, { version, limit: 1000, offset })
       for (const f of page.items) {
         if (!f.logicalPath.startsWith('data/')) continue
         payload.set(f.logicalPath, f.contentPath)
@@ -155,10 +155,10 @@ export class Revalidation {
       const now = describe(f.decision.outcome, f.decision.provisional)
       if (was !== now || (before?.integrityAlert ?? false) !== f.decision.integrityAlert) changed.push({ path: f.path, from: was, to: now, rule: f.decision.rule, reason: f.decision.reason })
     }
-    catalogue.sealDecisions.keepEvidence(result.evidence)
-    catalogue.sealDecisions.record(packageId, version, result.files.map(sealDecisionOf))
+    await catalogue.sealDecisions.keepEvidence(result.evidence)
+    await catalogue.sealDecisions.record(packageId, version, result.files.map(sealDecisionOf))
     const agent = options.agent ?? 'system'
-    catalogue.events.append({
+    await catalogue.events.append({
       type: 'seals.revalidated',
       outcome: result.summary.integrityAlerts.length > 0 ? 'warning' : 'success',
       agent,
@@ -171,7 +171,7 @@ export class Revalidation {
     for (const path of result.summary.integrityAlerts) {
       if (previous.get(path)?.integrityAlert === true) continue
       const file = result.files.find(f => f.path === path)
-      catalogue.events.append({ type: 'seals.integrity-alert', outcome: 'failure', agent, objectType: 'package', objectId: packageId, detail: { path, reason: file?.decision.reason } })
+      await catalogue.events.append({ type: 'seals.integrity-alert', outcome: 'failure', agent, objectType: 'package', objectId: packageId, detail: { path, reason: file?.decision.reason } })
     }
     this.deps.log.info({ packageId, checked: result.files.length, changed: changed.length }, 'seals re-validated')
     return { packageId, version, checked: result.files.length, changed, summary: result.summary }

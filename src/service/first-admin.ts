@@ -6,7 +6,8 @@ import { issueToken } from './tokens.js'
 // before (a busy port) must not use up the only showing of a secret nobody saw.
 
 /** The secret of the admin token made now, or null when the catalogue already has a token. */
-export function ensureFirstAdmin (catalogue: Catalogue): string | null {
-  if (catalogue.tokens.count() > 0) return null
-  return issueToken(catalogue, { role: 'admin', label: 'first admin (created at first start)', agent: 'system', first: true }).secret
+export async function ensureFirstAdmin (catalogue: Catalogue): Promise<string | null> {
+  // Check-then-create: not atomic once the catalogue is shared by several processes (issue 12).
+  if (await catalogue.tokens.count() > 0) return null
+  return (await issueToken(catalogue, { role: 'admin', label: 'first admin (created at first start)', agent: 'system', first: true })).secret
 }

@@ -30,7 +30,7 @@ export function startPeerSweep (deps: PeerSweepDeps): { stop (): Promise<void> }
       // Uploads first: their receive leases tell a dead receiver, and releasing dead holders removes them.
       const failed = await deps.ingest.failAbandonedUploads()
       if (failed.length > 0) deps.log.warn({ submissions: failed }, 'uploads of a receiver that is gone failed')
-      const freed = releaseDeadHolders(deps.catalogue.locks, pidAlive, false)
+      const freed = await releaseDeadHolders(deps.catalogue.locks, pidAlive, false)
       for (const _ of freed) deps.metrics?.leaseTakenOver('lock', 'holder_gone')
       if (freed.length > 0) deps.log.info({ leases: freed }, 'leases of a process that is gone released')
     } catch (err) {

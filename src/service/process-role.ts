@@ -1,7 +1,7 @@
 import type { Config } from '../config.js'
 import { LantaiError } from '../errors.js'
 
-// What one Lantai process does (docs/decisions/processes.md): `lantai serve` answers HTTP and runs the
+// What one Lantai process does (docs/decisions/0005-processes.md): `lantai serve` answers HTTP and runs the
 // job runners; `lantai serve --no-workers` only answers (it still queues jobs); `lantai worker` only runs
 // jobs. A split needs a catalogue the processes share: PostgreSQL. With SQLite one process owns the data
 // directory (service/data-lock.ts), so there is nobody to split the work with, and an API-only process
@@ -16,9 +16,8 @@ export const ROLE_COMMAND: Readonly<Record<ProcessRole, string>> = {
 }
 
 /** Whether this process shares its catalogue with peers (LANTAI_DATABASE_URL): then the database coordinates them, not the data lock. */
-export function sharesCatalogue (config: Config): boolean {
-  const url = (config as Config & { databaseUrl?: string | null }).databaseUrl
-  return url !== undefined && url !== null
+export function sharesCatalogue (config: Pick<Config, 'databaseUrl'>): boolean {
+  return config.databaseUrl !== null
 }
 
 /** CONFIG_INVALID when `role` needs a shared catalogue and this configuration has none. */

@@ -43,9 +43,10 @@ export class PrometheusMetrics implements Metrics {
       help: 'Jobs in the catalogue by kind and state',
       labelNames: ['kind', 'state'],
       registers,
-      collect () {
+      // prom-client awaits an async collect before it writes the scrape
+      async collect () {
+        const counts = await catalogue.jobs.counts()
         this.reset()
-        const counts = catalogue.jobs.counts()
         // Every state of every kind seen, so a state that empties shows 0 rather than vanishing.
         for (const kind of new Set(counts.map(c => c.kind))) for (const state of JOB_STATES) this.set({ kind, state }, 0)
         for (const c of counts) this.set({ kind: c.kind, state: c.state }, c.count)
@@ -55,7 +56,7 @@ export class PrometheusMetrics implements Metrics {
       name: 'lantai_fixity_files_due',
       help: 'Content files whose next fixity check is due now',
       registers,
-      collect () { this.set(catalogue.packages.countDueForFixity()) }
+      async collect () { this.set(await catalogue.packages.countDueForFixity()) }
     })
   }
 

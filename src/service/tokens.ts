@@ -12,7 +12,7 @@ export interface IssueTokenInput extends NewToken {
 }
 
 /** A new token and its secret, shown once; the repository writes its `token.created` event with it. */
-export function issueToken (catalogue: Catalogue, input: IssueTokenInput): { token: Token, secret: string } {
+export async function issueToken (catalogue: Catalogue, input: IssueTokenInput): Promise<{ token: Token, secret: string }> {
   const { agent, first, ...fields } = input
-  return catalogue.tokens.create(fields, { agent, detail: first === true ? { role: fields.role, first: true } : undefined })
+  return await catalogue.tokens.create(fields, { agent, detail: first === true ? { role: fields.role, first: true } : undefined })
 }

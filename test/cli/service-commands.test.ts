@@ -47,7 +47,7 @@ t.test('lantai ingest sends a directory, a tar.gz and a bad bag to a running ser
   const fixity = await lantaiAsync(['fixity', 'run', '--json', '--grace', '0'], { env })
   t.equal(fixity.code, 0, fixity.stderr)
   t.match(JSON.parse(fixity.stdout), { mismatches: 0, missing: 0 })
-  const pkg = service.catalogue.packages.getByProject('2026-310104-47-01-000302')
+  const pkg = await service.catalogue.packages.getByProject('2026-310104-47-01-000302')
   if (pkg === null) throw new Error('no package')
   writeFileSync(join(dataDir, 'store', objectRootOf(pkg.ocflId), 'v2/content/data/竣工图/图2.pdf'), 'tampered')
   const damaged = await lantaiAsync(['fixity', 'run', '--package', pkg.id, '--grace', '0'], { env })

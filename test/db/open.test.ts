@@ -1,13 +1,14 @@
 import t from 'tap'
+import BetterSqlite3 from 'better-sqlite3'
 import { join } from 'node:path'
-import { MIGRATIONS } from '../../src/db/migrate.js'
-import { openDatabase } from '../../src/db/open.js'
+import { MIGRATIONS } from '../../src/catalogue/db/migrate.js'
+import { openDatabase, openSqliteFile } from '../../src/catalogue/db/open.js'
 import { scratch, type TestLike } from '../fixtures/bags.js'
 
 const fileIn = (t: TestLike): string => join(scratch(t), 'catalogue.sqlite')
 
-t.test('openDatabase sets WAL, foreign keys, a busy timeout, synchronous FULL and a journal size limit', async t => {
-  const db = openDatabase(fileIn(t))
+t.test('a SQLite connection has WAL, foreign keys, a busy timeout, synchronous FULL and a journal size limit', async t => {
+  const db = openSqliteFile(fileIn(t))
   t.teardown(() => db.close())
   t.equal(db.pragma('journal_mode', { simple: true }), 'wal')
   t.equal(db.pragma('foreign_keys', { simple: true }), 1)
@@ -17,7 +18,9 @@ t.test('openDatabase sets WAL, foreign keys, a busy timeout, synchronous FULL an
 })
 
 t.test('a fresh file is migrated to the latest version, every table STRICT', async t => {
-  const db = openDatabase(fileIn(t))
+  const file = fileIn(t)
+  await (await openDatabase(file)).close()
+  const db = new BetterSqlite3(file)
   t.teardown(() => db.close())
   t.equal(db.pragma('user_version', { simple: true }), MIGRATIONS.length)
   const tables = db.prepare("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%'").all() as Array<{ name: string, strict: number }>

@@ -14,7 +14,7 @@ t.test('lantai fixity run names each damaged or missing file by package, logical
   await s.app.inject({ method: 'POST', url: '/v1/projects', headers: s.auth(), payload: { code: '2024-310104-47-01-000203', name: 'fixity cli' } })
   const res = await s.app.inject({ method: 'POST', url: '/v1/submissions?project=2024-310104-47-01-000203', headers: { ...s.auth(), 'content-type': 'application/x-tar' }, payload: tarOf(t, makeBag(t, { '竣工图/图1.pdf': 'one', '竣工图/图2.pdf': 'two', 'ok.txt': 'fine' })) })
   const sub = await s.settle((res.json() as { id: string }).id)
-  const pkg = s.catalogue.packages.get(String(sub.packageId))
+  const pkg = await s.catalogue.packages.get(String(sub.packageId))
   if (pkg === null) throw new Error('not stored')
   const root = new LocalBlobStore(join(s.dataDir, 'store')).pathOf(objectRootOf(pkg.ocflId))
   writeFileSync(join(root, 'v1/content/data/竣工图/图1.pdf'), 'ONE')

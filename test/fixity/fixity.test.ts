@@ -14,7 +14,7 @@ async function stored (t: Test, s: TestService): Promise<{ packageId: string, ob
   await s.app.inject({ method: 'POST', url: '/v1/projects', headers: s.auth(), payload: { code: '2024-310104-47-01-000204', name: 'fixity' } })
   const res = await s.app.inject({ method: 'POST', url: '/v1/submissions?project=2024-310104-47-01-000204', headers: { ...s.auth(), 'content-type': 'application/x-tar' }, payload: tarOf(t, makeBag(t, { 'a.txt': 'alpha', 'b.txt': 'beta' })) })
   const sub = await s.settle((res.json() as { id: string }).id)
-  const pkg = s.catalogue.packages.get(String(sub.packageId))
+  const pkg = await s.catalogue.packages.get(String(sub.packageId))
   if (pkg === null) throw new Error(`not stored: ${JSON.stringify(sub)}`)
   return { packageId: pkg.id, objectRoot: new LocalBlobStore(join(s.dataDir, 'store')).pathOf(objectRootOf(pkg.ocflId)) }
 }
@@ -30,9 +30,9 @@ t.test('an intact package passes: every file read again, three values agree, an 
   t.match(result, { mismatches: 0, missing: 0, damagedPackages: [] })
   t.equal(result.checked, result.ok)
   t.ok(result.checked >= 2)
-  const events = s.catalogue.events.list({ type: 'fixity.check', limit: 100, offset: 0 })
+  const events = await s.catalogue.events.list({ type: 'fixity.check', limit: 100, offset: 0 })
   t.equal(events.total, result.checked)
-  t.equal(s.catalogue.packages.get(packageId)?.state, 'active')
+  t.equal((await s.catalogue.packages.get(packageId))?.state, 'active')
   const again = await fixityOf(s).run({ mode: 'due' })
   t.equal(again.checked, 0, 'nothing is due right after a full run')
 })
@@ -45,8 +45,8 @@ t.test('a flipped byte in the store is bit damage: the package is marked damaged
   const result = await fixityOf(s).run({ mode: 'all', packageId })
   t.equal(result.mismatches, 1)
   t.same(result.damagedPackages, [packageId])
-  t.equal(s.catalogue.packages.get(packageId)?.state, 'damaged')
-  const damaged = s.catalogue.events.list({ type: 'package.damaged', limit: 10, offset: 0 })
+  t.equal((await s.catalogue.packages.get(packageId))?.state, 'damaged')
+  const damaged = await s.catalogue.events.list({ type: 'package.damaged', limit: 10, offset: 0 })
   t.equal(damaged.total, 1)
   t.match(damaged.items[0]?.detail, { contentPath: 'v1/content/data/a.txt', kind: 'damage' })
   const summary = await s.app.inject({ method: 'GET', url: '/v1/fixity', headers: s.auth() })
@@ -59,7 +59,7 @@ t.test('a deleted content file is missing, and the package damaged', async t => 
   rmSync(join(objectRoot, 'v1/content/data/b.txt'))
   const result = await fixityOf(s).run({ mode: 'all' })
   t.equal(result.missing, 1)
-  t.equal(s.catalogue.packages.get(packageId)?.state, 'damaged')
+  t.equal((await s.catalogue.packages.get(packageId))?.state, 'damaged')
 })
 
 t.test('a content file replaced by a link to an identical copy is not followed: it is missing', async t => {
@@ -72,7 +72,7 @@ t.test('a content file replaced by a link to an identical copy is not followed: 
   symlinkSync(copy, file)
   const result = await fixityOf(s).run({ mode: 'all', packageId })
   t.equal(result.missing, 1)
-  t.equal(s.catalogue.packages.get(packageId)?.state, 'damaged')
+  t.equal((await s.catalogue.packages.get(packageId))?.state, 'damaged')
 })
 
 t.test('a package of 300 files is checked several files at a time: each once, an event each, all intact', async t => {
@@ -82,12 +82,12 @@ t.test('a package of 300 files is checked several files at a time: each once, an
   const res = await s.app.inject({ method: 'POST', url: '/v1/submissions?project=2024-310104-47-01-000205', headers: { ...s.auth(), 'content-type': 'application/x-tar' }, payload: tarOf(t, makeBag(t, files)) })
   t.match(await s.settle((res.json() as { id: string }).id), { state: 'stored' })
   const result = await fixityOf(s).run({ mode: 'all' })
-  const contents = s.catalogue.packages.fixitySummary().contents
+  const contents = (await s.catalogue.packages.fixitySummary()).contents
   t.match(result, { checked: contents, ok: contents, mismatches: 0, missing: 0 })
   t.ok(contents > 300)
-  const events = s.catalogue.events.list({ type: 'fixity.check', limit: 1, offset: 0 })
+  const events = await s.catalogue.events.list({ type: 'fixity.check', limit: 1, offset: 0 })
   t.equal(events.total, contents, 'one event per file, none twice')
-  t.equal(s.catalogue.packages.fixitySummary().neverChecked, 0)
+  t.equal((await s.catalogue.packages.fixitySummary()).neverChecked, 0)
 })
 
 t.test('three values: bytes that match the inventory but not the catalogue are drift, not damage', async t => {
@@ -101,10 +101,10 @@ t.test('three values: bytes that match the inventory but not the catalogue are d
 t.test('a scheduled batch stops at the policy\'s file limit, oldest first', async t => {
   const s = await buildTestApp(t)
   await stored(t, s)
-  const total = s.catalogue.packages.fixitySummary().contents
+  const total = (await s.catalogue.packages.fixitySummary()).contents
   const batch = await fixityOf(s, { ...POLICY, batch: { files: 1, bytes: 1 << 30 } }).run({ mode: 'due' })
   t.equal(batch.checked, 1)
-  t.equal(s.catalogue.packages.fixitySummary().neverChecked, total - 1)
+  t.equal((await s.catalogue.packages.fixitySummary()).neverChecked, total - 1)
 })
 
 t.test('POST /v1/fixity/runs queues one run, and a second while it is active is not queued again', async t => {
@@ -113,11 +113,11 @@ t.test('POST /v1/fixity/runs queues one run, and a second while it is active is 
   const first = await s.app.inject({ method: 'POST', url: '/v1/fixity/runs', headers: s.auth(), payload: { packageId } })
   t.equal(first.statusCode, 202)
   await Promise.all(s.runners.map(r => r.idle()))
-  for (let i = 0; i < 100 && s.catalogue.packages.fixitySummary().neverChecked > 0; i++) await new Promise(resolve => setTimeout(resolve, 50))
-  t.equal(s.catalogue.packages.fixitySummary().neverChecked, 0, 'the queued run checked everything')
+  for (let i = 0; i < 100 && (await s.catalogue.packages.fixitySummary()).neverChecked > 0; i++) await new Promise(resolve => setTimeout(resolve, 50))
+  t.equal((await s.catalogue.packages.fixitySummary()).neverChecked, 0, 'the queued run checked everything')
   const unknown = await s.app.inject({ method: 'POST', url: '/v1/fixity/runs', headers: s.auth(), payload: { packageId: 'pkg_nope' } })
   t.equal(unknown.statusCode, 404)
-  const { secret } = s.catalogue.tokens.create({ role: 'archivist', label: 'a' })
+  const { secret } = await s.catalogue.tokens.create({ role: 'archivist', label: 'a' })
   t.equal((await s.app.inject({ method: 'POST', url: '/v1/fixity/runs', headers: s.auth(secret), payload: {} })).statusCode, 403)
 })
 
@@ -134,7 +134,7 @@ t.test('a run names every damaged or missing file; each new damage is one event 
   ])
   t.equal(result.damaged.length, 2)
 
-  const { secret } = s.catalogue.tokens.create({ role: 'archivist', label: 'archivist' })
+  const { secret } = await s.catalogue.tokens.create({ role: 'archivist', label: 'archivist' })
   const eventsOf = async (): Promise<Array<{ id: number, type: string, detail: Record<string, unknown> }>> =>
     ((await s.app.inject({ method: 'GET', url: `/v1/packages/${packageId}/events?limit=500`, headers: s.auth(secret) })).json() as { items: Array<{ id: number, type: string, detail: Record<string, unknown> }> }).items
   // Checked several at a time, so the events come in either order.
@@ -163,12 +163,12 @@ t.test('a damaged file put right by hand is found whole by the next check: conte
   writeFileSync(file, 'alphA')
   // Due again almost at once, so the run below checks every file once more.
   await fixityOf(s, { ...POLICY, maxAgeDays: 0.000001 }).run({ mode: 'all', packageId })
-  t.equal(s.catalogue.packages.get(packageId)?.state, 'damaged')
+  t.equal((await s.catalogue.packages.get(packageId))?.state, 'damaged')
   writeFileSync(file, 'alpha')
   const recheck = await fixityOf(s).run({ mode: 'all', packageId })
   t.match(recheck, { mismatches: 0, missing: 0, damaged: [] })
-  t.equal(s.catalogue.packages.get(packageId)?.state, 'active')
-  const types = s.catalogue.events.list({ objectType: 'package', objectId: packageId, limit: 100, offset: 0 }).items.map(e => e.type)
+  t.equal((await s.catalogue.packages.get(packageId))?.state, 'active')
+  const types = (await s.catalogue.events.list({ objectType: 'package', objectId: packageId, limit: 100, offset: 0 })).items.map(e => e.type)
   t.same(types.filter(x => x !== 'package.version'), ['content.damaged', 'package.damaged', 'content.intact', 'package.active'])
-  t.same(s.catalogue.packages.damagedContents(), [])
+  t.same(await s.catalogue.packages.damagedContents(), [])
 })

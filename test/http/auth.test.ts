@@ -31,8 +31,8 @@ t.test('health and the OpenAPI docs need no token', async t => {
 
 t.test('a role not allowed for a route gets 403, and both are in the access log', async t => {
   const s = await buildTestApp(t)
-  const { secret: reader } = s.catalogue.tokens.create({ role: 'reader', label: 'test reader' })
-  const { secret: auditor } = s.catalogue.tokens.create({ role: 'auditor', label: 'test auditor' })
+  const { secret: reader } = await s.catalogue.tokens.create({ role: 'reader', label: 'test reader' })
+  const { secret: auditor } = await s.catalogue.tokens.create({ role: 'auditor', label: 'test auditor' })
   const denied = await s.app.inject({ method: 'POST', url: '/v1/projects', headers: s.auth(reader), payload: { code: '2026-310104-47-01-000001', name: 'x' } })
   t.equal(denied.statusCode, 403)
   t.match(denied.json(), { code: 'FORBIDDEN' })

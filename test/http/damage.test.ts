@@ -28,7 +28,7 @@ async function stored (t: Test, s: TestService, files: Record<string, string | B
   await s.app.inject({ method: 'POST', url: '/v1/projects', headers: s.auth(), payload: { code: '2024-310104-47-01-000202', name: 'damage' } })
   const bag = makeBag(t, files)
   const sub = await submit(t, s, bag)
-  const pkg = s.catalogue.packages.get(String(sub.packageId))
+  const pkg = await s.catalogue.packages.get(String(sub.packageId))
   if (pkg === null) throw new Error(`not stored: ${JSON.stringify(sub)}`)
   return { bag, packageId: pkg.id, objectRoot: new LocalBlobStore(join(s.dataDir, 'store')).pathOf(objectRootOf(pkg.ocflId)) }
 }
@@ -38,14 +38,14 @@ const download = async (s: TestService, packageId: string, path: string, headers
 
 const SUCCESS_HEADERS = ['repr-digest', 'x-lantai-sha256', 'x-lantai-sm3', 'x-lantai-md5', 'etag', 'content-disposition']
 
-const packageEvents = (s: TestService, packageId: string, type: string) => s.catalogue.events.list({ objectType: 'package', objectId: packageId, type, limit: 100, offset: 0 }).items
+const packageEvents = async (s: TestService, packageId: string, type: string) => (await s.catalogue.events.list({ objectType: 'package', objectId: packageId, type, limit: 100, offset: 0 })).items
 
 t.test('a damaged file is refused with FILE_DAMAGED naming the event, whole or in part, without the file\'s headers', async t => {
   const s = await buildTestApp(t)
   const { packageId, objectRoot } = await stored(t, s, { 'a.txt': 'alpha', 'b.txt': 'beta' })
   writeFileSync(join(objectRoot, 'v1/content/data/a.txt'), 'alphA')
   await fixityOf(s).run({ mode: 'all' })
-  const [event] = packageEvents(s, packageId, 'content.damaged')
+  const [event] = await packageEvents(s, packageId, 'content.damaged')
   t.ok(event !== undefined, 'the damage is an event of the package')
   for (const range of [undefined, 'bytes=0-1']) {
     const res = await download(s, packageId, 'data/a.txt', range === undefined ? {} : { range })
@@ -61,17 +61,17 @@ t.test('sending the original bag again repairs the damage: bad bytes quarantined
   const { bag, packageId, objectRoot } = await stored(t, s, { 'a.txt': 'alpha', 'b.txt': 'beta' })
   writeFileSync(join(objectRoot, 'v1/content/data/a.txt'), 'alphA')
   await fixityOf(s).run({ mode: 'all' })
-  t.equal(s.catalogue.packages.get(packageId)?.state, 'damaged')
+  t.equal((await s.catalogue.packages.get(packageId))?.state, 'damaged')
 
   const again = await submit(t, s, bag)
   t.match(again, { state: 'stored', version: 2, error: null }, 'not refused as a duplicate: it carries the good bytes')
-  const [quarantined] = packageEvents(s, packageId, 'content.quarantined')
+  const [quarantined] = await packageEvents(s, packageId, 'content.quarantined')
   t.match(quarantined?.detail, { contentPath: 'v1/content/data/a.txt', submissionId: again.id })
   const key = (quarantined?.detail as { quarantineKey: string }).quarantineKey
   t.match(key, /\/logs\/quarantine\//)
   t.equal(readFileSync(new LocalBlobStore(join(s.dataDir, 'store')).pathOf(key), 'utf8'), 'alphA', 'the bad bytes are kept')
-  t.match(packageEvents(s, packageId, 'content.repaired'), [{ detail: { contentPath: 'v1/content/data/a.txt', submissionId: again.id } }])
-  t.match(packageEvents(s, packageId, 'package.version').at(-1)?.detail, { version: 2, repaired: ['v1/content/data/a.txt'] })
+  t.match(await packageEvents(s, packageId, 'content.repaired'), [{ detail: { contentPath: 'v1/content/data/a.txt', submissionId: again.id } }])
+  t.match((await packageEvents(s, packageId, 'package.version')).at(-1)?.detail, { version: 2, repaired: ['v1/content/data/a.txt'] })
   t.equal(readFileSync(join(objectRoot, 'v1/content/data/a.txt'), 'utf8'), 'alpha', 'the content file holds the right bytes again')
 
   const dl = await download(s, packageId, 'data/a.txt')
@@ -79,11 +79,11 @@ t.test('sending the original bag again repairs the damage: bad bytes quarantined
   t.equal(dl.body, 'alpha')
   t.equal((await download(s, packageId, 'data/a.txt?version=1')).body, 'alpha', 'v1 reads the repaired content too')
 
-  t.equal(s.catalogue.packages.get(packageId)?.state, 'damaged', 'until fixity has looked again')
+  t.equal((await s.catalogue.packages.get(packageId))?.state, 'damaged', 'until fixity has looked again')
   const recheck = await fixityOf(s).run({ mode: 'due' })
   t.match(recheck, { mismatches: 0, missing: 0 })
-  t.equal(s.catalogue.packages.get(packageId)?.state, 'active')
-  t.equal(packageEvents(s, packageId, 'package.active').length, 1)
+  t.equal((await s.catalogue.packages.get(packageId))?.state, 'active')
+  t.equal((await packageEvents(s, packageId, 'package.active')).length, 1)
   const check = await validateStorageRoot(new LocalBlobStore(join(s.dataDir, 'store')))
   t.same([...check.errors, ...check.warnings], [], 'the object validates clean, quarantine and all')
 
@@ -102,7 +102,7 @@ t.test('a supplement with the good bytes under another path never maps to the da
   t.equal(copy.statusCode, 200)
   t.equal(copy.body, 'alpha')
   t.equal((await download(s, packageId, 'data/a.txt')).body, 'alpha', 'the missing file is back')
-  t.same(packageEvents(s, packageId, 'content.quarantined'), [], 'nothing was there to quarantine')
+  t.same(await packageEvents(s, packageId, 'content.quarantined'), [], 'nothing was there to quarantine')
 })
 
 t.test('a download verifies as it streams: damage found on the way cuts the response short and is recorded', async t => {
@@ -130,9 +130,9 @@ t.test('a download verifies as it streams: damage found on the way cuts the resp
   t.equal(got.length, big.length)
   t.ok(got.aborted, 'the connection is cut')
   t.ok(got.received < big.length, `${got.received} of ${big.length} bytes arrived`)
-  const [found] = packageEvents(s, packageId, 'content.damaged')
+  const [found] = await packageEvents(s, packageId, 'content.damaged')
   t.match(found?.detail, { contentPath: 'v1/content/data/big.bin', source: 'download', outcome: 'mismatch' })
-  t.equal(s.catalogue.packages.get(packageId)?.state, 'damaged')
+  t.equal((await s.catalogue.packages.get(packageId))?.state, 'damaged')
   t.match((await download(s, packageId, 'data/big.bin')).json(), { code: 'FILE_DAMAGED', event: found?.id })
 
   // 2. A file of one chunk: nothing was sent yet, so the answer is the problem itself, without the file's headers.
@@ -140,7 +140,7 @@ t.test('a download verifies as it streams: damage found on the way cuts the resp
   t.equal(small.statusCode, 409)
   t.match(small.json(), { code: 'FILE_DAMAGED' })
   for (const h of SUCCESS_HEADERS) t.notOk(h in small.headers, `no ${h}`)
-  t.equal(packageEvents(s, packageId, 'content.damaged').length, 2)
+  t.equal((await packageEvents(s, packageId, 'content.damaged')).length, 2)
 })
 
 t.test('a version that does not exist is 404; missing content is 404 without store keys or the file\'s headers', async t => {
@@ -156,9 +156,9 @@ t.test('a version that does not exist is 404; missing content is 404 without sto
   t.ok(!existsSync(join(objectRoot, 'v1/content/data/b.txt')))
   const gone = await download(s, packageId, 'data/b.txt')
   t.equal(gone.statusCode, 404)
-  const root = objectRootOf(s.catalogue.packages.get(packageId)?.ocflId ?? '')
+  const root = objectRootOf((await s.catalogue.packages.get(packageId))?.ocflId ?? '')
   t.notMatch(gone.body, root.split('/').at(-1) ?? root, 'no store key')
   t.notMatch(gone.body, 'v1/content', 'no content path')
   for (const h of [...SUCCESS_HEADERS, 'accept-ranges']) t.notOk(h in gone.headers, `no ${h}`)
-  t.match(packageEvents(s, packageId, 'content.damaged'), [{ detail: { contentPath: 'v1/content/data/b.txt', source: 'download', outcome: 'missing' } }])
+  t.match(await packageEvents(s, packageId, 'content.damaged'), [{ detail: { contentPath: 'v1/content/data/b.txt', source: 'download', outcome: 'missing' } }])
 })

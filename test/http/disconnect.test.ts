@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config.js'
 import { createLogger } from '../../src/logger.js'
 import { startService, type Service } from '../../src/main.js'
 import { makeBag, scratch } from '../fixtures/bags.js'
+import { engineEnv } from '../fixtures/databases.js'
 import { tarOf } from '../fixtures/service.js'
 import { freePort } from '../fixtures/service-process.js'
 import { until, WAIT_MS } from '../fixtures/wait.js'
@@ -23,11 +24,11 @@ interface Listening { service: Service, port: number, dataDir: string, token: st
 async function listen (t: Test, env: Record<string, string> = {}): Promise<Listening> {
   const dataDir = scratch(t)
   const port = await freePort()
-  const config = loadConfig({ LANTAI_DATA: dataDir, LANTAI_HOST: '127.0.0.1', LANTAI_PORT: String(port), LANTAI_FIXITY_CRON: 'off', ...env }, join(import.meta.dirname, '../..'))
+  const config = loadConfig({ LANTAI_DATA: dataDir, LANTAI_HOST: '127.0.0.1', LANTAI_PORT: String(port), LANTAI_FIXITY_CRON: 'off', ...await engineEnv(t), ...env }, join(import.meta.dirname, '../..'))
   const service = await startService(config, { listen: true, schedule: false, logger: createLogger('silent') })
   t.teardown(() => service.close())
   const token = service.firstAdminSecret ?? ''
-  service.catalogue.projects.create({ code: PROJECT, name: '滨江花园二期', unit: null })
+  await service.catalogue.projects.create({ code: PROJECT, name: '滨江花园二期', unit: null })
   return { service, port, dataDir, token }
 }
 
@@ -60,18 +61,18 @@ t.test('a client that sends half the body and drops the socket leaves a failed U
   const req = post(s, { 'content-length': String(tar.length) })
   req.on('error', () => {}) // the socket is destroyed on purpose
   req.write(tar.subarray(0, tar.length / 2))
-  const receiving = await until('a submission in receiving', () =>
-    s.service.catalogue.submissions.list({ projectCode: PROJECT, limit: 10, offset: 0 }).items.find(i => i.state === 'receiving'))
+  const receiving = await until('a submission in receiving', async () =>
+    (await s.service.catalogue.submissions.list({ projectCode: PROJECT, limit: 10, offset: 0 })).items.find(i => i.state === 'receiving'))
 
   // 2. Drop the connection mid-body.
   req.destroy()
-  const failed = await until(`${receiving.id} final`, () => final(s.service.catalogue.submissions.get(receiving.id)))
+  const failed = await until(`${receiving.id} final`, async () => final(await s.service.catalogue.submissions.get(receiving.id)))
   t.match(failed, { state: 'failed', error: { code: 'UPLOAD_INCOMPLETE' }, packageId: null })
   // The submission turns failed first and its staging directory goes right after (a crash between the
   // two is cleaned at the next start), so this waits, bounded.
   await until(`${receiving.id}'s staging directory removed`, () => existsSync(join(s.dataDir, 'staging', receiving.id)) ? undefined : true)
   t.same(readdirSync(join(s.dataDir, 'staging')), [], 'staging holds nothing')
-  t.equal(s.service.catalogue.packages.getByProject(PROJECT), null, 'no package was created')
+  t.equal(await s.service.catalogue.packages.getByProject(PROJECT), null, 'no package was created')
 
   // 3. The next, whole upload is stored.
   const good = post(s, { 'content-length': String(tar.length) })
@@ -80,7 +81,7 @@ t.test('a client that sends half the body and drops the socket leaves a failed U
   const res = await answer
   t.equal(res.status, 202, res.body)
   const id = (JSON.parse(res.body) as { id: string }).id
-  const stored = await until(`${id} final`, () => final(s.service.catalogue.submissions.get(id)))
+  const stored = await until(`${id} final`, async () => final(await s.service.catalogue.submissions.get(id)))
   t.match(stored, { state: 'stored', version: 1 })
   await until('staging emptied', () => readdirSync(join(s.dataDir, 'staging')).length === 0 ? true : undefined)
 })
@@ -117,7 +118,7 @@ t.test('a Content-Length over LANTAI_MAX_UPLOAD_BYTES gets 413 problem+json befo
   t.match(head, /^HTTP\/1\.1 413 /, 'status 413')
   t.match(head, /\r\ncontent-type: application\/problem\+json/i)
   t.match(JSON.parse(body), { status: 413, code: 'PAYLOAD_TOO_LARGE', type: /#PAYLOAD_TOO_LARGE$/ })
-  t.equal(s.service.catalogue.submissions.list({ projectCode: PROJECT, limit: 10, offset: 0 }).total, 0, 'no submission was created')
+  t.equal((await s.service.catalogue.submissions.list({ projectCode: PROJECT, limit: 10, offset: 0 })).total, 0, 'no submission was created')
   t.same(readdirSync(join(s.dataDir, 'staging')), [], 'staging holds nothing')
 
   // The service still answers afterwards.
@@ -137,7 +138,7 @@ t.test('a chunked upload (no Content-Length) that grows past LANTAI_MAX_UPLOAD_B
   const res = await answer.catch((err: NodeJS.ErrnoException) => ({ status: 0, type: '', body: err.code ?? err.message }))
   t.equal(res.status, 413, res.body)
   t.match(res.type, /problem\+json/)
-  const sub = await until('the submission final', () => final(s.service.catalogue.submissions.list({ projectCode: PROJECT, limit: 10, offset: 0 }).items[0] ?? null))
+  const sub = await until('the submission final', async () => final((await s.service.catalogue.submissions.list({ projectCode: PROJECT, limit: 10, offset: 0 })).items[0] ?? null))
   t.match(sub, { state: 'failed', error: { code: 'PAYLOAD_TOO_LARGE' } })
   await until('staging emptied', () => readdirSync(join(s.dataDir, 'staging')).length === 0 ? true : undefined)
   await Promise.race([s.service.close(), sleep(WAIT_MS, null, { ref: false }).then(() => { throw new Error(`close() still waits after ${WAIT_MS} ms on the refused upload's connection`) })])

@@ -91,7 +91,7 @@ t.test('a detached CMS signature named .pkcs7 is found by its bytes, and a re-va
   const jobId = (job.json() as { jobId: string }).jobId
   for (;;) {
     await Promise.all(s.runners.map(r => r.idle()))
-    const state = s.catalogue.jobs.get(jobId)?.state
+    const state = (await s.catalogue.jobs.get(jobId))?.state
     if (state === 'done' || state === 'failed') { t.equal(state, 'done'); break }
     await new Promise(resolve => setTimeout(resolve, 20))
   }

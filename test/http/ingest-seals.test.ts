@@ -29,11 +29,11 @@ t.test('an ingest report shows the paper decision of every sealed file', async t
     t.match(seals.files.find(f => f.path === 'data/竣工验收/验收报告.ofd')?.decision, { outcome: 'paper_waived', rule: 'R1' })
     t.match(seals.files.find(f => f.path === 'data/竣工验收/改过的.ofd')?.decision, { outcome: 'paper_required', rule: 'R3', integrityAlert: true })
 
-    const events = s.catalogue.events.list({ objectType: 'submission', objectId: String(sub.id), limit: 50, offset: 0 }).items.map(e => e.type)
+    const events = (await s.catalogue.events.list({ objectType: 'submission', objectId: String(sub.id), limit: 50, offset: 0 })).items.map(e => e.type)
     t.ok(events.includes('seals.checked'))
     t.ok(events.includes('seals.integrity-alert'))
 
-    const files = s.catalogue.packages.files(String(sub.packageId), { limit: 100, offset: 0 }).items.map(f => f.logicalPath)
+    const files = (await s.catalogue.packages.files(String(sub.packageId), { limit: 100, offset: 0 })).items.map(f => f.logicalPath)
     t.ok(files.includes(`submissions/${String(sub.id)}/seals/report.json`), 'the full seal report is kept with the version')
     t.ok(files.some(f => f.startsWith(`submissions/${String(sub.id)}/seals/evidence/`) && f.endsWith('.der')), 'certificates and CRLs are kept as evidence')
   })

@@ -130,7 +130,7 @@ t.test('bad requests get clear problems and leave nothing behind', async t => {
   const { readdirSync } = await import('node:fs')
   t.same(readdirSync(join(s.dataDir, 'staging')), [], 'staging is empty')
   // An announced size over the limit is refused before a submission exists; the access log has it.
-  const { secret: auditor } = s.catalogue.tokens.create({ role: 'auditor', label: 'auditor' })
+  const { secret: auditor } = await s.catalogue.tokens.create({ role: 'auditor', label: 'auditor' })
   const log = (await s.app.inject({ method: 'GET', url: '/v1/access-log', headers: s.auth(auditor) })).json() as { items: Array<{ route: string, status: number }> }
   t.ok(log.items.some(i => i.route === '/v1/submissions' && i.status === 413), 'the refused upload is on record')
 })

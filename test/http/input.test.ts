@@ -19,7 +19,7 @@ t.test('a project code in the unified format (统一项目代码) is registered;
     const zh = await s.app.inject({ method: 'POST', url: '/v1/projects', headers: { ...s.auth(), 'accept-language': 'zh-CN' }, payload: { code, name: 'x' } })
     t.match(zh.json(), { code: 'PROJECT_CODE_INVALID', title: '项目代码不符合规定的格式', detail: `项目代码不符合规定的格式：${code} 不符合格式 ${UNIFIED}` })
   }
-  t.equal(s.catalogue.projects.search({ limit: 10, offset: 0 }).total, 1)
+  t.equal((await s.catalogue.projects.search({ limit: 10, offset: 0 })).total, 1)
 })
 
 t.test('LANTAI_PROJECT_CODE_PATTERN replaces the format; a pattern that is no regular expression is CONFIG_INVALID', async t => {
@@ -37,7 +37,7 @@ t.test('strings are strings: a number for a name is REQUEST_INVALID, not "123"',
     t.match(res.json(), { code: 'REQUEST_INVALID' })
   }
   t.equal((await s.app.inject({ method: 'POST', url: '/v1/tokens', headers: s.auth(), payload: { role: 'reader', label: true } })).statusCode, 400)
-  t.equal(s.catalogue.projects.search({ limit: 10, offset: 0 }).total, 0)
+  t.equal((await s.catalogue.projects.search({ limit: 10, offset: 0 })).total, 0)
 })
 
 t.test('a NUL character or text that is not UTF-8, in body, query or path, is REQUEST_INVALID', async t => {
@@ -57,8 +57,8 @@ t.test('a NUL character or text that is not UTF-8, in body, query or path, is RE
     t.equal(res.statusCode, 400, `${c.what}: ${res.body}`)
     t.match(res.json(), { code: 'REQUEST_INVALID' }, c.what)
   }
-  t.equal(s.catalogue.projects.search({ limit: 10, offset: 0 }).total, 0, 'nothing was registered')
-  t.match(s.catalogue.access.list({ limit: 100, offset: 0 }).items.filter(r => r.url === '/v1/packages/pkg_%C3%28'), [{ outcome: 'refused', status: 400, route: '(refused)' }],
+  t.equal((await s.catalogue.projects.search({ limit: 10, offset: 0 })).total, 0, 'nothing was registered')
+  t.match((await s.catalogue.access.list({ limit: 100, offset: 0 })).items.filter(r => r.url === '/v1/packages/pkg_%C3%28'), [{ outcome: 'refused', status: 400, route: '(refused)' }],
     'the URL the router could not decode is in the access log too')
   const zh = await s.app.inject({ method: 'GET', url: '/v1/projects?q=a%00b', headers: { ...s.auth(), 'accept-language': 'zh' } })
   t.match(zh.json(), { detail: /NUL 字符/ })

@@ -36,10 +36,10 @@ t.test('/metrics needs a token: 401 without one, 403 for a reader, the Prometheu
   const none = await s.app.inject({ method: 'GET', url: '/metrics' })
   t.equal(none.statusCode, 401)
   t.match(none.json(), { code: 'UNAUTHENTICATED' })
-  const { secret: reader } = s.catalogue.tokens.create({ role: 'reader', label: 'reader' })
+  const { secret: reader } = await s.catalogue.tokens.create({ role: 'reader', label: 'reader' })
   t.equal((await s.app.inject({ method: 'GET', url: '/metrics', headers: s.auth(reader) })).statusCode, 403)
   for (const role of ['auditor', 'security-officer'] as const) {
-    const { secret } = s.catalogue.tokens.create({ role, label: role })
+    const { secret } = await s.catalogue.tokens.create({ role, label: role })
     t.match(await scrape(s, secret), /# TYPE lantai_jobs gauge/, role)
   }
   const res = await s.app.inject({ method: 'GET', url: '/metrics', headers: s.auth() })
@@ -72,7 +72,7 @@ t.test('a stored submission counts its bytes and files, the jobs gauge shows its
   t.equal(sample(text, 'lantai_jobs{kind="ingest",state="running"}'), 0)
   t.equal(sample(text, 'lantai_lease_takeovers_total{resource="job",reason="expired"}'), undefined, 'no takeover yet')
 
-  const contents = s.fixity.summary().contents
+  const contents = (await s.fixity.summary()).contents
   t.ok(contents >= 2)
   t.equal(sample(text, 'lantai_fixity_files_due'), contents, 'new content is due for its first check')
   t.equal(sample(text, 'lantai_http_request_duration_seconds_count{method="GET",route="/v1/submissions/:id",status_class="2xx"}') !== undefined, true)
@@ -90,7 +90,7 @@ t.test('a stored submission counts its bytes and files, the jobs gauge shows its
 t.test('a fixity check that finds a damaged file counts it as damaged', async t => {
   const s = await buildTestApp(t)
   const sub = await storeOne(t, s, { 'a.txt': 'alpha', 'b.txt': 'beta' })
-  const pkg = s.catalogue.packages.get(String(sub.packageId))
+  const pkg = await s.catalogue.packages.get(String(sub.packageId))
   if (pkg === null) throw new Error('not stored')
   writeFileSync(join(new LocalBlobStore(join(s.dataDir, 'store')).pathOf(objectRootOf(pkg.ocflId)), 'v1/content/data/a.txt'), 'alphA')
   // The service's own checker, without the grace pause before it believes a mismatch.
@@ -106,14 +106,14 @@ t.test('a fixity check that finds a damaged file counts it as damaged', async t 
 t.test('a job whose holder stopped renewing its lease is taken over by the runner, and counted', async t => {
   const s = await buildTestApp(t)
   // 1. Another worker claims a fixity run and stalls: its 1 ms lease runs out at once.
-  const job = s.catalogue.jobs.enqueue('fixity', '*', { mode: 'due' })
-  t.match(s.catalogue.jobs.claim('fixity', 'elsewhere:1:stalled', 1), { id: job.id })
+  const job = await s.catalogue.jobs.enqueue('fixity', '*', { mode: 'due' })
+  t.match(await s.catalogue.jobs.claim('fixity', 'elsewhere:1:stalled', 1), { id: job.id })
   await new Promise(resolve => setTimeout(resolve, 5))
   // 2. This service's fixity runner claims it next and runs it to the end.
   for (;;) {
     for (const r of s.runners) r.poke()
     await Promise.all(s.runners.map(r => r.idle()))
-    if (s.catalogue.jobs.get(job.id)?.state === 'done') break
+    if ((await s.catalogue.jobs.get(job.id))?.state === 'done') break
     await new Promise(resolve => setTimeout(resolve, 20))
   }
   const text = await scrape(s)

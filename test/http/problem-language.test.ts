@@ -25,7 +25,7 @@ t.test('refusals by the auth plugin and schema errors are in Chinese too', async
   const s = await buildTestApp(t)
   const zh = { 'accept-language': 'zh' }
   t.match((await s.app.inject({ method: 'GET', url: '/v1/projects', headers: zh })).json(), { code: 'UNAUTHENTICATED', title: ERROR_CODES.UNAUTHENTICATED.zh, detail: /没有持有者令牌/ })
-  const { secret } = s.catalogue.tokens.create({ role: 'reader', label: 'r' })
+  const { secret } = await s.catalogue.tokens.create({ role: 'reader', label: 'r' })
   t.match((await s.app.inject({ method: 'GET', url: '/v1/tokens', headers: { ...zh, ...s.auth(secret) } })).json(), { code: 'FORBIDDEN', detail: '角色 reader 无权执行 GET /v1/tokens' })
   const bad = await s.app.inject({ method: 'POST', url: '/v1/tokens', headers: { ...zh, ...s.auth() }, payload: { role: 'nobody', label: 'x' } })
   t.match(bad.json(), { code: 'REQUEST_INVALID', title: ERROR_CODES.REQUEST_INVALID.zh, detail: new RegExp(`^${ERROR_CODES.REQUEST_INVALID.zh}：body`) })

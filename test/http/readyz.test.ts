@@ -29,7 +29,7 @@ t.test('with the catalogue closed, readyz answers 503 naming the catalogue', asy
   const s = await buildTestApp(t)
   // The runners poll the catalogue; stopped first, so only the probe meets the closed database.
   await Promise.all(s.runners.map(r => r.stop()))
-  s.catalogue.close()
+  await s.catalogue.close()
   const res = await s.app.inject({ method: 'GET', url: '/readyz' })
   t.equal(res.statusCode, 503)
   t.match(res.json(), { code: 'NOT_READY', checks: { catalogue: 'failed', store: 'ok' }, detail: /catalogue: / })

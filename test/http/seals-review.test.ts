@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config.js'
 import { createLogger } from '../../src/logger.js'
 import { startService } from '../../src/main.js'
 import { scratch, makeBag } from '../fixtures/bags.js'
+import { engineEnv } from '../fixtures/databases.js'
 import { flipByte, makeSm2Pki, minimalOfd, sealOfd, writeOfd, writeSm2TrustDir } from '../fixtures/ofd.js'
 import { buildTestApp, tarOf, type TestService } from '../fixtures/service.js'
 
@@ -25,7 +26,7 @@ async function store (t: Test, s: TestService, files: Record<string, Buffer | st
 async function jobDone (s: TestService, id: string): Promise<string> {
   for (;;) {
     await Promise.all(s.runners.map(r => r.idle()))
-    const job = s.catalogue.jobs.get(id)
+    const job = await s.catalogue.jobs.get(id)
     if (job !== null && ['done', 'failed'].includes(job.state)) return job.state
     await new Promise(resolve => setTimeout(resolve, 20))
   }
@@ -74,13 +75,13 @@ t.test('a provisional decision becomes a waiver once the trusted root arrives an
   const review = await s.app.inject({ method: 'POST', url: '/v1/seals/review', headers: s.auth() })
   t.equal(review.statusCode, 202)
   t.same((review.json() as { queued: string[] }).queued, [id])
-  const job = s.catalogue.jobs.activeFor('revalidate', id)
+  const job = await s.catalogue.jobs.activeFor('revalidate', id)
   t.ok(job, 'a re-validation job is queued')
   t.equal(await jobDone(s, job?.id ?? ''), 'done')
 
   const after = (await s.app.inject({ method: 'GET', url: `/v1/packages/${id}/seals?outcome=paper_waived`, headers: s.auth() })).json() as { items: Array<Record<string, unknown>> }
   t.match(after.items, [{ logicalPath: 'data/验收报告.ofd', rule: 'R1', provisional: false }])
-  const events = s.catalogue.events.list({ objectType: 'package', objectId: id, type: 'seals.revalidated', limit: 5, offset: 0 }).items
+  const events = (await s.catalogue.events.list({ objectType: 'package', objectId: id, type: 'seals.revalidated', limit: 5, offset: 0 })).items
   t.equal(events.length, 1)
   t.match(events[0]?.detail, { checked: 1, changed: [{ path: 'data/验收报告.ofd', from: 'dual_set (provisional)', to: 'paper_waived', rule: 'R1' }] },
     'only the file that could carry a signature is re-read, and the change is on record')
@@ -103,10 +104,10 @@ t.test('a re-validation on request: 202 with a job, 404 for an unknown package, 
   const res = await s.app.inject({ method: 'POST', url: `/v1/packages/${id}/revalidate`, headers: s.auth() })
   t.equal(res.statusCode, 202)
   t.equal(await jobDone(s, (res.json() as { jobId: string }).jobId), 'done')
-  t.match(s.catalogue.events.list({ objectType: 'package', objectId: id, type: 'seals.revalidated', limit: 5, offset: 0 }).items[0]?.detail, { checked: 1, changed: [] },
+  t.match((await s.catalogue.events.list({ objectType: 'package', objectId: id, type: 'seals.revalidated', limit: 5, offset: 0 })).items[0]?.detail, { checked: 1, changed: [] },
     'nothing changed: the decision stands, and the check is on record')
   t.equal((await s.app.inject({ method: 'POST', url: '/v1/packages/pkg_nope/revalidate', headers: s.auth() })).statusCode, 404)
-  const { secret } = s.catalogue.tokens.create({ role: 'reader', label: 'reader' })
+  const { secret } = await s.catalogue.tokens.create({ role: 'reader', label: 'reader' })
   t.equal((await s.app.inject({ method: 'POST', url: `/v1/packages/${id}/revalidate`, headers: s.auth(secret) })).statusCode, 403)
 })
 
@@ -116,7 +117,8 @@ t.test('a start with a changed trust store runs the review queue by itself', asy
   const dataDir = scratch(t)
   const certs = join(scratch(t), 'certs')
   mkdirSync(certs)
-  const start = async () => await startService(loadConfig({ LANTAI_DATA: dataDir, LANTAI_FIXITY_CRON: 'off', LANTAI_TRUST: certs }, join(import.meta.dirname, '../..')),
+  const engine = await engineEnv(t) // one catalogue for both starts: the second is a restart
+  const start = async () => await startService(loadConfig({ LANTAI_DATA: dataDir, LANTAI_FIXITY_CRON: 'off', LANTAI_TRUST: certs, ...engine }, join(import.meta.dirname, '../..')),
     { listen: false, schedule: false, logger: createLogger('silent') })
 
   const first = await start()
@@ -125,24 +127,24 @@ t.test('a start with a changed trust store runs the review queue by itself', asy
   await first.app.inject({ method: 'POST', url: '/v1/projects', headers: admin, payload: { code: '2026-310104-47-01-000204', name: 'restart' } })
   const res = await first.app.inject({ method: 'POST', url: '/v1/submissions?project=2026-310104-47-01-000204', headers: { ...admin, 'content-type': 'application/x-tar' }, payload: tarOf(t, makeBag(t, { 'a.ofd': ofd })) })
   const subId = (res.json() as { id: string }).id
-  for (let sub = first.catalogue.submissions.get(subId); sub?.state !== 'stored'; sub = first.catalogue.submissions.get(subId)) {
+  for (let sub = await first.catalogue.submissions.get(subId); sub?.state !== 'stored'; sub = await first.catalogue.submissions.get(subId)) {
     t.not(sub?.state, 'failed')
     await new Promise(resolve => setTimeout(resolve, 20))
   }
-  const packageId = first.catalogue.submissions.get(subId)?.packageId ?? ''
+  const packageId = (await first.catalogue.submissions.get(subId))?.packageId ?? ''
   await first.close()
 
   const same = await start()
   t.teardown(() => same.close())
-  t.equal(same.catalogue.jobs.activeFor('revalidate', packageId), null, 'the same trust store: nothing to re-run')
+  t.equal(await same.catalogue.jobs.activeFor('revalidate', packageId), null, 'the same trust store: nothing to re-run')
   await same.close()
 
   writeSm2TrustDir(pki, certs)
   const second = await start()
   t.teardown(() => second.close())
-  t.ok(second.catalogue.jobs.activeFor('revalidate', packageId) ?? second.catalogue.sealDecisions.summary(packageId).paperWaived === 1, 'a changed trust store queued the package')
+  t.ok(await second.catalogue.jobs.activeFor('revalidate', packageId) ?? (await second.catalogue.sealDecisions.summary(packageId)).paperWaived === 1, 'a changed trust store queued the package')
   await Promise.all(second.runners.map(r => r.idle()))
-  for (let tries = 0; tries < 500 && second.catalogue.sealDecisions.summary(packageId).paperWaived === 0; tries++) await new Promise(resolve => setTimeout(resolve, 20))
-  t.match(second.catalogue.sealDecisions.summary(packageId), { paperWaived: 1, reviewQueue: 0 }, 'the new root turned the provisional decision into a waiver')
-  t.equal(second.catalogue.events.list({ type: 'seals.trust-loaded', limit: 10, offset: 0 }).total, 2, 'each distinct trust store is on record once')
+  for (let tries = 0; tries < 500 && (await second.catalogue.sealDecisions.summary(packageId)).paperWaived === 0; tries++) await new Promise(resolve => setTimeout(resolve, 20))
+  t.match(await second.catalogue.sealDecisions.summary(packageId), { paperWaived: 1, reviewQueue: 0 }, 'the new root turned the provisional decision into a waiver')
+  t.equal((await second.catalogue.events.list({ type: 'seals.trust-loaded', limit: 10, offset: 0 })).total, 2, 'each distinct trust store is on record once')
 })

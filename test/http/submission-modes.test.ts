@@ -36,8 +36,8 @@ async function headPayload (s: TestService, packageId: string): Promise<string[]
 const download = async (s: TestService, packageId: string, path: string): Promise<{ statusCode: number, body: string }> =>
   await s.app.inject({ method: 'GET', url: `/v1/packages/${packageId}/files/${path}`, headers: s.auth() })
 
-const versionEvent = (s: TestService, packageId: string, version: number): unknown =>
-  s.catalogue.events.list({ objectType: 'package', objectId: packageId, type: 'package.version', limit: 100, offset: 0 }).items
+const versionEvent = async (s: TestService, packageId: string, version: number): Promise<unknown> =>
+  (await s.catalogue.events.list({ objectType: 'package', objectId: packageId, type: 'package.version', limit: 100, offset: 0 })).items
     .find(e => (e.detail as { version: number }).version === version)?.detail
 
 t.test('a second submission supplements the head: the first one\'s files are still there without ?version', async t => {
@@ -49,8 +49,8 @@ t.test('a second submission supplements the head: the first one\'s files are sti
   const packageId = String(v1.packageId)
   t.same(await headPayload(s, packageId), ['data/a.txt', 'data/b.txt'])
   t.match(await download(s, packageId, 'data/a.txt'), { statusCode: 200, body: 'alpha' })
-  t.match(s.catalogue.packages.get(packageId), { headVersion: 2, fileCount: (await s.app.inject({ method: 'GET', url: `/v1/packages/${packageId}/files`, headers: s.auth() })).json().total })
-  t.match(versionEvent(s, packageId, 2), { mode: 'supplement', removed: [] })
+  t.match(await s.catalogue.packages.get(packageId), { headVersion: 2, fileCount: (await s.app.inject({ method: 'GET', url: `/v1/packages/${packageId}/files`, headers: s.auth() })).json().total })
+  t.match(await versionEvent(s, packageId, 2), { mode: 'supplement', removed: [] })
   const check = await validateStorageRoot(new LocalBlobStore(join(s.dataDir, 'store')))
   t.same([...check.errors, ...check.warnings], [])
 })
@@ -76,11 +76,11 @@ t.test('a replacement is the whole payload: what it does not carry leaves the he
   t.same(await headPayload(s, packageId), ['data/b.txt', 'data/c.txt'])
   t.equal((await download(s, packageId, 'data/a.txt')).statusCode, 404)
   t.match(await download(s, packageId, 'data/a.txt?version=1'), { statusCode: 200, body: 'alpha' })
-  t.match(versionEvent(s, packageId, 2), { mode: 'replace', removed: ['data/a.txt'] })
-  const pkg = s.catalogue.packages.get(packageId)
+  t.match(await versionEvent(s, packageId, 2), { mode: 'replace', removed: ['data/a.txt'] })
+  const pkg = await s.catalogue.packages.get(packageId)
   const inventory = await new OcflObjectReader(new LocalBlobStore(join(s.dataDir, 'store'))).readInventory(pkg?.ocflId ?? '')
   t.equal(inventory.versions.v2?.message, `submission ${v2.id} (replace; removed: data/a.txt)`)
-  t.equal(s.catalogue.packages.versions(packageId)[1]?.message, inventory.versions.v2?.message)
+  t.equal((await s.catalogue.packages.versions(packageId))[1]?.message, inventory.versions.v2?.message)
   t.ok(Object.values(inventory.versions.v2?.state ?? {}).flat().includes(`submissions/${v1.id}/bagit.txt`), 'earlier submissions\' records stay: they are provenance, not payload')
 })
 
@@ -92,7 +92,7 @@ t.test('a supplement removes exactly what its lantai-remove.txt names; a list na
   const v2 = await submit(t, s, { 'd.txt': 'delta' }, '', { tagFiles: { 'lantai-remove.txt': '# withdrawn by the builder\ndata/a.txt\ndata/c.txt\n' } })
   t.match(v2, { state: 'stored', version: 2 })
   t.same(await headPayload(s, packageId), ['data/b.txt', 'data/d.txt'])
-  t.match(versionEvent(s, packageId, 2), { mode: 'supplement', removed: ['data/a.txt', 'data/c.txt'] })
+  t.match(await versionEvent(s, packageId, 2), { mode: 'supplement', removed: ['data/a.txt', 'data/c.txt'] })
 
   const typo = await submit(t, s, { 'e.txt': 'epsilon' }, '', { tagFiles: { 'lantai-remove.txt': 'data/b.text\n' } })
   t.match(typo, { state: 'rejected', error: { code: 'REMOVAL_INVALID', message: /data\/b\.text/ } })
@@ -122,7 +122,7 @@ t.test('four identical submissions at once become one version; the other three a
   const stored = subs.filter(x => x.state === 'stored')
   t.equal(stored.length, 1, subs.map(x => `${x.id} ${x.state} v${String(x.version)}`).join('; '))
   for (const x of subs.filter(y => y.state !== 'stored')) t.match(x, { state: 'rejected', error: { code: 'DUPLICATE_SUBMISSION' }, duplicateOf: stored[0]?.id })
-  t.equal(s.catalogue.packages.get(String(stored[0]?.packageId))?.headVersion, 1)
+  t.equal((await s.catalogue.packages.get(String(stored[0]?.packageId)))?.headVersion, 1)
 })
 
 t.test('lantai ingest --mode replace sends a replacement, and shows the mode (needs npm run build)', async t => {

@@ -7,6 +7,7 @@ import { createLogger } from '../../src/logger.js'
 import { startService } from '../../src/main.js'
 import { bagFiles, deflatedZeros, fileEntries, tarGzBomb, writeTar, writeZip, zipEntries } from '../fixtures/archives.js'
 import { makeBag, scratch } from '../fixtures/bags.js'
+import { engineEnv } from '../fixtures/databases.js'
 import { buildTestApp, tarOf, type TestService } from '../fixtures/service.js'
 import { freePort } from '../fixtures/service-process.js'
 
@@ -125,10 +126,10 @@ t.test('a tar bag with CR, LF and "%" in its names and a path 200 deep is receiv
 t.test('over a real socket, a tar sent in pieces as application/octet-stream is received, and a gzip bomb gets its 413', async t => {
   const dataDir = scratch(t)
   const port = await freePort()
-  const config = loadConfig({ LANTAI_DATA: dataDir, LANTAI_HOST: '127.0.0.1', LANTAI_PORT: String(port), LANTAI_FIXITY_CRON: 'off' }, join(import.meta.dirname, '../..'))
+  const config = loadConfig({ LANTAI_DATA: dataDir, LANTAI_HOST: '127.0.0.1', LANTAI_PORT: String(port), LANTAI_FIXITY_CRON: 'off', ...await engineEnv(t) }, join(import.meta.dirname, '../..'))
   const service = await startService(config, { listen: true, schedule: false, logger: createLogger('silent') })
   t.teardown(() => service.close())
-  service.catalogue.projects.create({ code: PROJECT, name: '滨江花园二期', unit: null })
+  await service.catalogue.projects.create({ code: PROJECT, name: '滨江花园二期', unit: null })
   // 1. The body arrives in pieces of 100 bytes: the first 512 are gathered for the sniff and given back.
   const send = (body: Buffer, type: string): Promise<{ status: number, json: Record<string, unknown> }> => new Promise((resolve, reject) => {
     const req = request({
@@ -154,7 +155,7 @@ t.test('over a real socket, a tar sent in pieces as application/octet-stream is 
   t.match(ok.json, { contentType: 'application/x-tar', bytesReceived: Number })
   // Stored before the test ends: tap removes the data directory before the service's teardown runs.
   for (;;) {
-    const sub = service.catalogue.submissions.get(ok.json.id as string)
+    const sub = await service.catalogue.submissions.get(ok.json.id as string)
     if (sub !== null && ['stored', 'rejected', 'failed'].includes(sub.state)) { t.equal(sub.state, 'stored'); break }
     await new Promise(resolve => setTimeout(resolve, 20))
   }

@@ -9,7 +9,7 @@ import { makeBag } from '../fixtures/bags.js'
 import { buildTestApp, tarOf } from '../fixtures/service.js'
 import { until } from '../fixtures/wait.js'
 
-// With peers sharing the catalogue (docs/decisions/processes.md), an upload still `receiving` may be a
+// With peers sharing the catalogue (docs/decisions/0005-processes.md), an upload still `receiving` may be a
 // peer's live one. Each upload's receiver holds the lease receive:<submission id> while the body streams;
 // recovery fails an upload only when that receiver is gone: a dead process of this host, or a lease that
 // ran out (another host's receiver, whose pid cannot be checked from here). Alone on the catalogue (the
@@ -38,7 +38,7 @@ t.test('beside peers, recovery fails only uploads whose receiver is gone and kee
   const otherHost = await receiving('archive-02.example:4242')
   const otherHostStalled = await receiving('archive-02.example:4243', 1)
   const notYetLeased = await receiving(null)
-  await until('the stalled receiver\'s lease ran out', () => Date.now() > Date.parse(catalogue.locks.get(receiveLease(otherHostStalled))?.expiresAt ?? '') + 1 ? true : undefined)
+  await until('the stalled receiver\'s lease ran out', async () => Date.now() > Date.parse((await catalogue.locks.get(receiveLease(otherHostStalled)))?.expiresAt ?? '') + 1 ? true : undefined)
 
   const { failed } = await ingest.recover({ shared: true })
   t.same(failed.sort(), [deadPeer, otherHostStalled].sort(), 'the dead receiver\'s upload and the stalled one fail')
@@ -63,8 +63,8 @@ t.test('an upload arriving in this process holds its receive lease until it is r
   const body = new PassThrough()
   const submitted = ingest.submit({ projectCode: PROJECT, contentType: 'application/x-tar', body, expectedBytes: tar.length, principal: null })
   body.write(tar.subarray(0, 4096))
-  const sub = await until('the upload is receiving', () => catalogue.submissions.listByStates(['receiving'])[0])
-  const lease = await until('its receive lease is held', () => catalogue.locks.get(receiveLease(sub.id)) ?? undefined)
+  const sub = await until('the upload is receiving', async () => (await catalogue.submissions.listByStates(['receiving']))[0])
+  const lease = await until('its receive lease is held', async () => await catalogue.locks.get(receiveLease(sub.id)) ?? undefined)
   t.match(lease.holder, `${hostname()}:${process.pid}:receive:${sub.id}`, 'by this process')
   await until('its staging directory is made', () => existsSync(ingest.stagingDir(sub.id)) ? true : undefined)
 

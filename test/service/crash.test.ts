@@ -93,13 +93,13 @@ async function settleAll (child: ServiceChild, token: string, project: string): 
 }
 
 /** The newest submission's state, read from the catalogue file while no service runs. */
-function stateOfLatest (dataDir: string): string {
-  const catalogue = openCatalogue(join(dataDir, 'catalogue.sqlite'))
+async function stateOfLatest (dataDir: string): Promise<string> {
+  const catalogue = await openCatalogue(join(dataDir, 'catalogue.sqlite'))
   try {
-    const latest = catalogue.submissions.list({ limit: 1, offset: 0 }).items[0]
+    const latest = (await catalogue.submissions.list({ limit: 1, offset: 0 })).items[0]
     return latest === undefined ? 'no submission' : latest.state
   } finally {
-    catalogue.close()
+    await catalogue.close()
   }
 }
 
@@ -149,7 +149,7 @@ t.test(`kill -9 at random points of ingest (${TRIALS} trials, seed ${seed}) leav
     await sleep(delay)
     await child.kill('SIGKILL')
     const outcome = await sent
-    const killedIn = stateOfLatest(dataDir)
+    const killedIn = await stateOfLatest(dataDir)
     child = await start()
     const subs = await settleAll(child, token, project)
     t.comment(`trial ${trial}: ${body.length} bytes, killed after ${delay} ms in ${killedIn} (upload: ${outcome}); recovered to ${subs[0]?.state ?? 'none'} ${subs[0]?.error?.code ?? ''}`)
@@ -173,27 +173,27 @@ t.test(`kill -9 at random points of ingest (${TRIALS} trials, seed ${seed}) leav
   t.same([...report.errors, ...report.warnings], [], 'the storage root validates with no errors and no warnings')
   t.ok(report.objects >= 1, 'there is at least one object')
 
-  const catalogue = openCatalogue(join(dataDir, 'catalogue.sqlite'))
+  const catalogue = await openCatalogue(join(dataDir, 'catalogue.sqlite'))
   t.teardown(() => catalogue.close())
   const reader = new OcflObjectReader(store)
 
   // (b) the catalogue matches the store
-  const packages = catalogue.packages.search({ limit: 100, offset: 0 }).items
+  const packages = (await catalogue.packages.search({ limit: 100, offset: 0 })).items
   for (const pkg of packages) {
     const inventory = await reader.readInventory(pkg.ocflId)
     t.equal(`v${pkg.headVersion}`, inventory.head, `${pkg.ocflId}: the catalogue's head is the inventory's`)
     const contentPaths = new Set<string>()
-    for (const v of catalogue.packages.versions(pkg.id)) {
+    for (const v of await catalogue.packages.versions(pkg.id)) {
       t.equal(inventory.versions[`v${v.number}`]?.message, v.message, `${pkg.ocflId} v${v.number}: the catalogue has the inventory's message`)
       t.match(v.message, new RegExp(`^submission ${v.submissionId}( \\(|$)`), `${pkg.ocflId} v${v.number} is the version of ${v.submissionId}`)
-      const files = catalogue.packages.files(pkg.id, { version: v.number, limit: 100_000, offset: 0 })
+      const files = await catalogue.packages.files(pkg.id, { version: v.number, limit: 100_000, offset: 0 })
       t.equal(files.total, Object.values(inventory.versions[`v${v.number}`]?.state ?? {}).flat().length, `${pkg.ocflId} v${v.number}: the catalogue lists every path of the version's state`)
       for (const f of files.items) contentPaths.add(f.contentPath)
     }
     t.equal(contentPaths.size, pkg.contentCount, `${pkg.ocflId}: every content row is used by a version`)
     const problems: string[] = []
     for (const contentPath of contentPaths) {
-      const content = catalogue.packages.content(pkg.id, contentPath)
+      const content = await catalogue.packages.content(pkg.id, contentPath)
       if (content === null) { problems.push(`${contentPath}: no content row`); continue }
       if (inventory.manifest[content.sha512]?.includes(contentPath) !== true) problems.push(`${contentPath}: not in the manifest under the catalogue's sha512`)
       const found = await sha512Of(join(storeRoot, objectRootOf(pkg.ocflId), contentPath)).catch((e: Error) => e.message)
@@ -208,13 +208,13 @@ t.test(`kill -9 at random points of ingest (${TRIALS} trials, seed ${seed}) leav
   }
 
   // (c) every submission is final; stored ones name a version that exists
-  const subs = catalogue.submissions.list({ limit: 1000, offset: 0 }).items
+  const subs = (await catalogue.submissions.list({ limit: 1000, offset: 0 })).items
   // An upload killed before its request reached a route leaves no submission at all.
   t.ok(subs.length >= 2 && subs.length <= TRIALS + 2, `${subs.length} submissions for ${TRIALS + 2} uploads`)
   for (const s of subs) {
     if (s.state === 'stored') {
-      const pkg = s.packageId === null ? null : catalogue.packages.get(s.packageId)
-      const version = pkg === null ? undefined : catalogue.packages.versions(pkg.id).find(v => v.number === s.version)
+      const pkg = s.packageId === null ? null : await catalogue.packages.get(s.packageId)
+      const version = pkg === null ? undefined : (await catalogue.packages.versions(pkg.id)).find(v => v.number === s.version)
       t.equal(version?.submissionId, s.id, `${s.id} stored as v${String(s.version)}, which exists`)
     } else if (s.state === 'failed') {
       t.equal(s.error?.code, 'UPLOAD_INCOMPLETE', `${s.id} failed with a clear code: ${s.error?.message ?? ''}`)

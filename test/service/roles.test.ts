@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { lantai } from '../fixtures/cli.js'
 import { scratch } from '../fixtures/bags.js'
 
-// Process roles (docs/decisions/processes.md): `lantai serve` does everything; `lantai serve
+// Process roles (docs/decisions/0005-processes.md): `lantai serve` does everything; `lantai serve
 // --no-workers` answers HTTP only and `lantai worker` runs jobs only, beside each other on a shared
 // PostgreSQL catalogue. With the SQLite catalogue one process owns the data directory, so a split is
 // refused before anything is opened: one CONFIG_INVALID line naming LANTAI_DATABASE_URL, exit 2.

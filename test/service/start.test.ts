@@ -44,9 +44,9 @@ t.test('a busy port is one bilingual line naming host:port and LANTAI_PORT, exit
   t.notMatch(said(failed), /\n/, 'one line')
   t.notMatch(said(failed), /\bat .*\.js:\d+/, 'no stack trace')
   t.notMatch(failed.stdout, /LANTAI_TOKEN=/, 'no token was shown for a start that failed')
-  const catalogue = openCatalogue(join(dataDir, 'catalogue.sqlite'))
-  t.equal(catalogue.tokens.count(), 0, 'and none was made')
-  catalogue.close()
+  const catalogue = await openCatalogue(join(dataDir, 'catalogue.sqlite'))
+  t.equal(await catalogue.tokens.count(), 0, 'and none was made')
+  await catalogue.close()
 
   const next = child(t, dataDir, await freePort())
   await next.ready()
@@ -71,15 +71,15 @@ t.test('startService: the first admin token exists only once the port is open, a
   const config = loadConfig({ LANTAI_DATA: dataDir, LANTAI_PORT: String(busy), LANTAI_FIXITY_CRON: 'off' }, ROOT)
   const err = await startService(config, { logger: createLogger('silent'), schedule: false }).then(() => null, (e: unknown) => e)
   t.ok(isLantaiError(err) && err.code === 'PORT_IN_USE', 'PORT_IN_USE')
-  const catalogue = openCatalogue(join(dataDir, 'catalogue.sqlite'))
-  t.equal(catalogue.tokens.count(), 0)
-  catalogue.close()
+  const catalogue = await openCatalogue(join(dataDir, 'catalogue.sqlite'))
+  t.equal(await catalogue.tokens.count(), 0)
+  await catalogue.close()
 
   const service = await startService({ ...config, port: 0 }, { logger: createLogger('silent'), schedule: false })
   t.teardown(() => service.close())
   t.ok(service.firstAdminSecret)
   t.not(service.port, 0)
-  t.equal(service.catalogue.events.list({ type: 'token.created', limit: 10, offset: 0 }).items.length, 1)
+  t.equal((await service.catalogue.events.list({ type: 'token.created', limit: 10, offset: 0 })).items.length, 1)
 })
 
 t.test('a bad setting is one CONFIG_INVALID naming every bad variable, its value and what is allowed; exit 2, no stack', async t => {

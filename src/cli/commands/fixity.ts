@@ -38,7 +38,7 @@ export const fixityCommand: Command = {
     const runtime = await openRuntime(config, { mode: 'existing' })
     const { catalogue } = runtime
     try {
-      if (values.package !== undefined && catalogue.packages.get(values.package) === null) throw new UsageError(`no package ${values.package}`, `没有数据包 ${values.package}`)
+      if (values.package !== undefined && await catalogue.packages.get(values.package) === null) throw new UsageError(`no package ${values.package}`, `没有数据包 ${values.package}`)
       const policy = await loadFixityPolicy(config.policiesDir)
       const fixity = new FixityService({
         catalogue, pool: runtime.pool, reader: runtime.reader,

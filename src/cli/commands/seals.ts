@@ -96,8 +96,8 @@ async function revalidate (ids: string[], json: boolean, review: boolean): Promi
       scratchRoot: runtime.scratchRoot,
       log: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel)
     })
-    const targets = review ? catalogue.sealDecisions.packagesAwaitingReview() : ids
-    for (const id of targets) if (catalogue.packages.get(id) === null) throw new UsageError(`no package ${id}`, `没有数据包 ${id}`)
+    const targets = review ? await catalogue.sealDecisions.packagesAwaitingReview() : ids
+    for (const id of targets) if (await catalogue.packages.get(id) === null) throw new UsageError(`no package ${id}`, `没有数据包 ${id}`)
     const results = []
     for (const id of targets) results.push(await revalidation.run(id, { agent: 'cli' }))
     if (json) process.stdout.write(JSON.stringify(results, null, 2) + '\n')

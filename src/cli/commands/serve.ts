@@ -22,6 +22,9 @@ at any time with \`lantai token create --role admin\`.
 configuration (environment) 配置（环境变量）:
   LANTAI_DATA               data directory: catalogue.sqlite, store/ (OCFL), staging/ (default ./var)
                             数据目录：目录库、OCFL 存储和暂存区（默认 ./var）
+  LANTAI_DATABASE_URL       a PostgreSQL catalogue shared by several processes (postgres://user:password@
+                            host:5432/database); unset: catalogue.sqlite in LANTAI_DATA. Never logged with
+                            its password. 共享的 PostgreSQL 目录库；未设置时使用 LANTAI_DATA 中的 SQLite
   LANTAI_HOST, LANTAI_PORT  where to listen (default 127.0.0.1:7480; port 0: any free port, printed)
                             监听地址（默认 127.0.0.1:7480；端口 0 表示任一空闲端口，启动时显示）
   LANTAI_LOG_LEVEL          fatal | error | warn | info | debug | trace | silent (default info) 日志级别

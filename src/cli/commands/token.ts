@@ -27,7 +27,7 @@ export const tokenCommand: Command = {
     const config = loadConfig()
     const runtime = await openRuntime(config, { mode: 'create-catalogue' })
     try {
-      const { token, secret } = issueToken(runtime.catalogue, { role: values.role, label: values.label ?? `created by lantai token create`, clearance: values.clearance ?? null, agent: 'cli' })
+      const { token, secret } = await issueToken(runtime.catalogue, { role: values.role, label: values.label ?? `created by lantai token create`, clearance: values.clearance ?? null, agent: 'cli' })
       process.stdout.write(`${secret}\n`)
       process.stderr.write(`token ${token.id} (${token.role}) created; the secret above is shown once\n令牌 ${token.id}（${token.role}）已创建；上面的密钥只显示这一次\n`)
       return 0

@@ -9,7 +9,7 @@ Runs the job runners only (ingest checks and transfers, fixity, seal re-validati
 schedule, with no HTTP listener, beside \`lantai serve\` or \`lantai serve --no-workers\` processes that
 share its catalogue and data directory. Its health is in its logs (stderr). Needs LANTAI_DATABASE_URL
 (a PostgreSQL catalogue) and the same LANTAI_DATA as the other processes: staging and store are shared
-(docs/decisions/processes.md). With the SQLite catalogue it refuses to start (CONFIG_INVALID, exit 2):
+(docs/decisions/0005-processes.md). With the SQLite catalogue it refuses to start (CONFIG_INVALID, exit 2):
 one \`lantai serve\` does everything there.
 只运行任务（接收检查与转存、固定性检查、印章重新验证）及固定性检查计划，不监听 HTTP；与共用同一目录库
 和数据目录的 \`lantai serve\` 或 \`lantai serve --no-workers\` 进程并行。运行状况见日志（标准错误）。需要

@@ -53,9 +53,9 @@ export const auth = fp<AuthOptions>(async (app: FastifyInstance, { catalogue }) 
     // An unknown route (404) is logged without looking at the token: it reaches nothing.
     const routed = req.routeOptions.url !== undefined
     const m = routed ? BEARER.exec(req.headers.authorization ?? '') : null
-    const token = m?.[1] === undefined ? null : catalogue.tokens.authenticate(m[1])
+    const token = m?.[1] === undefined ? null : await catalogue.tokens.authenticate(m[1])
     if (token !== null) req.principal = { tokenId: token.id, role: token.role, label: token.label }
-    const row = catalogue.access.open({
+    const row = await catalogue.access.open({
       tokenId: token?.id ?? null,
       role: token?.role ?? null,
       method: req.method,
@@ -82,8 +82,8 @@ export const auth = fp<AuthOptions>(async (app: FastifyInstance, { catalogue }) 
 
 /**
  * 'finish' is the whole answer handed to the socket; a 'close' before it is a connection cut short
- * (fastify's own onResponse never runs then). Both listeners are synchronous, so the row is final by
- * the time the client can observe the end.
+ * (fastify's own onResponse never runs then). The first of the two decides, once; the row is written
+ * as soon as the catalogue takes it, a moment after the client may have seen the end.
  */
 function completeOnEnd (reply: FastifyReply, id: number, catalogue: Catalogue, log: FastifyBaseLogger): void {
   const res: ServerResponse = reply.raw
@@ -92,13 +92,14 @@ function completeOnEnd (reply: FastifyReply, id: number, catalogue: Catalogue, l
     if (done) return
     done = true
     const status = finished || res.headersSent ? res.statusCode : null
-    try {
-      catalogue.access.complete(id, { status, outcome: finished ? outcomeOf(res.statusCode) : 'aborted' })
-    } catch (err) {
-      // A listener must not throw; the pending row stays as the trace of what happened.
+    void catalogue.access.complete(id, { status, outcome: finished ? outcomeOf(res.statusCode) : 'aborted' }).catch((err: unknown) => {
+      // Nobody awaits a listener; the pending row stays as the trace of what happened.
       log.error({ err, accessLogId: id }, 'access-log row not completed')
-    }
+    })
   }
+  // The row was opened across awaits: a connection may have ended while it was, and its events are gone.
+  if (res.writableFinished) { end(true); return }
+  if (res.closed) { end(false); return }
   res.once('finish', () => { end(true) })
   res.once('close', () => { end(false) })
 }
@@ -124,25 +125,30 @@ export function recordRefused (catalogue: Catalogue, log: FastifyBaseLogger): (e
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
     const requestId = randomUUID()
     const line = REQUEST_LINE.exec(Buffer.isBuffer(err.rawPacket) ? err.rawPacket.toString('latin1') : '')
-    try {
-      catalogue.access.append({
-        tokenId: null, role: null, method: line?.[1] ?? '-', route: '(refused)', url: line?.[2] ?? '-', objectId: null,
-        ip: socket.remoteAddress ?? '-', status, outcome: 'refused', requestId
-      })
-    } catch (e) {
-      log.error({ err: e }, 'access-log row of a refused request not written')
-    }
+    const ip = socket.remoteAddress ?? '-'
     log.debug({ err, status }, 'client error')
-    if (socket.writable) {
-      const body = JSON.stringify(problemBody('REQUEST_INVALID', status, {
-        en: `the HTTP request was refused before routing: ${err.code ?? err.message}`,
-        zh: `请求不符合接口格式：HTTP 请求在路由前被拒绝（${err.code ?? err.message}）`
-      }, 'en', requestId))
-      socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
-        `x-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`)
-    }
-    socket.destroy(err)
+    // The row is written before the answer goes out, so the answer's request id always names a row.
+    void catalogue.access.append({
+      tokenId: null, role: null, method: line?.[1] ?? '-', route: '(refused)', url: line?.[2] ?? '-', objectId: null,
+      ip, status, outcome: 'refused', requestId
+    }).catch((e: unknown) => {
+      log.error({ err: e }, 'access-log row of a refused request not written')
+    }).then(() => { answerRefused(err, socket, status, requestId) }).catch((e: unknown) => {
+      log.error({ err: e }, 'refused request not answered')
+    })
   }
+}
+
+function answerRefused (err: Error & { code?: string }, socket: Socket, status: number, requestId: string): void {
+  if (socket.writable) {
+    const body = JSON.stringify(problemBody('REQUEST_INVALID', status, {
+      en: `the HTTP request was refused before routing: ${err.code ?? err.message}`,
+      zh: `请求不符合接口格式：HTTP 请求在路由前被拒绝（${err.code ?? err.message}）`
+    }, 'en', requestId))
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+      `x-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`)
+  }
+  socket.destroy(err)
 }
 
 /**
@@ -152,14 +158,14 @@ export function recordRefused (catalogue: Catalogue, log: FastifyBaseLogger): (e
 export function refuseBeforeRouting (catalogue: Catalogue): (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => void {
   return (err, req, reply) => {
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400
-    try {
-      catalogue.access.append({ tokenId: null, role: null, method: req.method, route: '(refused)', url: req.url, objectId: null, ip: req.ip, status, outcome: 'refused', requestId: req.id })
-    } catch (e) {
+    // The row first, final, then the problem (see recordRefused).
+    void catalogue.access.append({ tokenId: null, role: null, method: req.method, route: '(refused)', url: req.url, objectId: null, ip: req.ip, status, outcome: 'refused', requestId: req.id }).catch((e: unknown) => {
       req.log.error({ err: e }, 'access-log row of a refused request not written')
-    }
-    void sendProblem(req, reply, 'REQUEST_INVALID', status, {
-      en: `the URL cannot be routed (${err.code}): its percent-escapes are not UTF-8, or a part is too long`,
-      zh: `请求不符合接口格式：URL 无法路由（${err.code}）：百分号转义不是 UTF-8，或某一部分过长`
-    })
+    }).then(async () => {
+      await sendProblem(req, reply, 'REQUEST_INVALID', status, {
+        en: `the URL cannot be routed (${err.code}): its percent-escapes are not UTF-8, or a part is too long`,
+        zh: `请求不符合接口格式：URL 无法路由（${err.code}）：百分号转义不是 UTF-8，或某一部分过长`
+      })
+    }).catch((e: unknown) => { req.log.error({ err: e }, 'refused request not answered') })
   }
 }

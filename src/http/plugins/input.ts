@@ -56,7 +56,7 @@ export const input = fp(async (app: FastifyInstance) => {
   const parseJson = app.getDefaultJsonParser('error', 'error')
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body: Buffer, done) => {
     if (!isUtf8(body)) { done(invalid('the JSON body is not UTF-8', 'JSON 请求体不是 UTF-8'), undefined); return }
-    parseJson(req, body as unknown as string, done)
+    void parseJson(req, body as unknown as string, done) // it answers through done
   })
 
   app.addHook('preValidation', async req => {

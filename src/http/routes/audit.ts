@@ -28,7 +28,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<AuditRoutesOptions> = async 
     }
   }, async req => {
     const { limit, offset, type, objectType, objectId } = req.query
-    return { ...catalogue.events.list({ type, objectType: objectType as never, objectId, limit, offset, order: 'desc' }), limit, offset }
+    return { ...await catalogue.events.list({ type, objectType: objectType as never, objectId, limit, offset, order: 'desc' }), limit, offset }
   })
 
   app.get('/access-log', {
@@ -40,6 +40,6 @@ export const auditRoutes: FastifyPluginAsyncTypebox<AuditRoutesOptions> = async 
     }
   }, async req => {
     const { limit, offset, tokenId } = req.query
-    return { ...catalogue.access.list({ tokenId, limit, offset }), limit, offset }
+    return { ...await catalogue.access.list({ tokenId, limit, offset }), limit, offset }
   })
 }

@@ -32,7 +32,7 @@ export const fixityRoutes: FastifyPluginAsyncTypebox<FixityRoutesOptions> = asyn
         ...ProblemResponses
       }
     }
-  }, async () => fixity.summary())
+  }, async () => await fixity.summary())
 
   app.post('/fixity/runs', {
     config: { roles: ['admin'] },
@@ -42,8 +42,8 @@ export const fixityRoutes: FastifyPluginAsyncTypebox<FixityRoutesOptions> = asyn
       response: { 202: Type.Object({ jobId: Type.Union([Type.String(), Type.Null()], { description: 'null when a run for the same scope is already queued or running' }) }), ...ProblemResponses }
     }
   }, async (req, reply) => {
-    if (req.body.packageId !== undefined && catalogue.packages.get(req.body.packageId) === null) throw new LantaiError('PACKAGE_NOT_FOUND', req.body.packageId)
-    const job = fixity.enqueue('all', req.body.packageId)
+    if (req.body.packageId !== undefined && await catalogue.packages.get(req.body.packageId) === null) throw new LantaiError('PACKAGE_NOT_FOUND', req.body.packageId)
+    const job = await fixity.enqueue('all', req.body.packageId)
     return reply.code(202).send({ jobId: job?.id ?? null })
   })
 }

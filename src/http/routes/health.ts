@@ -35,8 +35,8 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
   }, async (req, reply) => {
     const failures: string[] = []
     const checks = {
-      catalogue: attempt(() => { catalogue.ping() }, 'catalogue', failures),
-      store: await attemptAsync(async () => {
+      catalogue: await attempt(async () => { await catalogue.ping() }, 'catalogue', failures),
+      store: await attempt(async () => {
         const text = (await readAll(store, STORAGE_DECLARATION)).toString('utf8')
         if (text.trim() !== STORAGE_DECLARATION.slice(2)) throw new Error(`${STORAGE_DECLARATION} reads ${JSON.stringify(text)}`)
       }, `store (${store.description})`, failures)
@@ -49,17 +49,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
   })
 }
 
-function attempt (check: () => void, name: string, failures: string[]): 'ok' | 'failed' {
-  try {
-    check()
-    return 'ok'
-  } catch (err) {
-    failures.push(`${name}: ${(err as Error).message}`)
-    return 'failed'
-  }
-}
-
-async function attemptAsync (check: () => Promise<void>, name: string, failures: string[]): Promise<'ok' | 'failed'> {
+async function attempt (check: () => Promise<void>, name: string, failures: string[]): Promise<'ok' | 'failed'> {
   try {
     await check()
     return 'ok'

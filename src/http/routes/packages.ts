@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import type { Catalogue } from '../../catalogue/index.js'
+import type { Catalogue, Package } from '../../catalogue/index.js'
 import { LantaiError } from '../../errors.js'
 import { sendProblem } from '../plugins/problem-details.js'
 import { ROLES } from '../../auth/roles.js'
@@ -22,7 +22,7 @@ const b64 = (hex: string): string => Buffer.from(hex, 'hex').toString('base64')
 
 export const packageRoutes: FastifyPluginAsyncTypebox<PackageRoutesOptions> = async (app, { catalogue, reader }) => {
   const files = new StoredFileReader({ catalogue, reader })
-  const getPackage = (id: string) => files.package(id)
+  const getPackage = async (id: string): Promise<Package> => await files.package(id)
 
   app.get('/packages', {
     config: { roles: ROLES },
@@ -39,7 +39,7 @@ export const packageRoutes: FastifyPluginAsyncTypebox<PackageRoutesOptions> = as
     }
   }, async req => {
     const { limit, offset, project, ...rest } = req.query
-    return { ...catalogue.packages.search({ ...rest, projectCode: project, limit, offset }), limit, offset }
+    return { ...await catalogue.packages.search({ ...rest, projectCode: project, limit, offset }), limit, offset }
   })
 
   app.get('/packages/:id', {
@@ -48,7 +48,10 @@ export const packageRoutes: FastifyPluginAsyncTypebox<PackageRoutesOptions> = as
       summary: 'A package with its versions and the summary of its paper decisions', tags: ['packages'], params: Id,
       response: { 200: Type.Composite([PackageView, Type.Object({ versions: Type.Array(VersionView), seals: SealSummaryView })]), ...ProblemResponses }
     }
-  }, async req => ({ ...getPackage(req.params.id), versions: catalogue.packages.versions(req.params.id), seals: catalogue.sealDecisions.summary(req.params.id) }))
+  }, async req => {
+    const pkg = await getPackage(req.params.id) // PACKAGE_NOT_FOUND before anything else is read
+    return { ...pkg, versions: await catalogue.packages.versions(req.params.id), seals: await catalogue.sealDecisions.summary(req.params.id) }
+  })
 
   app.get('/packages/:id/files', {
     config: { roles: ROLES, objectParam: 'id' },
@@ -58,9 +61,9 @@ export const packageRoutes: FastifyPluginAsyncTypebox<PackageRoutesOptions> = as
       response: { 200: pageOf(FileView), ...ProblemResponses }
     }
   }, async req => {
-    const pkg = getPackage(req.params.id)
+    const pkg = await getPackage(req.params.id)
     const { limit, offset, version } = req.query
-    return { ...catalogue.packages.files(pkg.id, { version: files.version(pkg, version), limit, offset }), limit, offset }
+    return { ...await catalogue.packages.files(pkg.id, { version: files.version(pkg, version), limit, offset }), limit, offset }
   })
 
   app.get('/packages/:id/events', {
@@ -70,9 +73,9 @@ export const packageRoutes: FastifyPluginAsyncTypebox<PackageRoutesOptions> = as
       querystring: Page, response: { 200: pageOf(EventView), ...ProblemResponses }
     }
   }, async req => {
-    const pkg = getPackage(req.params.id)
+    const pkg = await getPackage(req.params.id)
     const { limit, offset } = req.query
-    return { ...catalogue.events.list({ objectType: 'package', objectId: pkg.id, limit, offset, order: 'asc' }), limit, offset }
+    return { ...await catalogue.events.list({ objectType: 'package', objectId: pkg.id, limit, offset, order: 'asc' }), limit, offset }
   })
 
   app.get('/packages/:id/files/*', {

@@ -32,8 +32,8 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesOptions> = as
     if (!matcher.test(code)) {
       throw new LantaiError('PROJECT_CODE_INVALID', `${code} does not match the pattern ${pattern}`, { code, pattern, detailZh: `${code} 不符合格式 ${pattern}` })
     }
-    const project = catalogue.projects.create({ code: req.body.code, name: req.body.name, unit: req.body.unit ?? null })
-    catalogue.events.append({ type: 'project.created', outcome: 'success', agent: req.principal?.tokenId ?? 'system', objectType: 'project', objectId: project.code, detail: { name: project.name } })
+    const project = await catalogue.projects.create({ code: req.body.code, name: req.body.name, unit: req.body.unit ?? null })
+    await catalogue.events.append({ type: 'project.created', outcome: 'success', agent: req.principal?.tokenId ?? 'system', objectType: 'project', objectId: project.code, detail: { name: project.name } })
     return reply.code(201).header('location', `/v1/projects/${encodeURIComponent(project.code)}`).send(project)
   })
 
@@ -51,14 +51,14 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesOptions> = as
     }
   }, async req => {
     const { limit, offset, ...filter } = req.query
-    return { ...catalogue.projects.search({ ...filter, limit, offset }), limit, offset }
+    return { ...await catalogue.projects.search({ ...filter, limit, offset }), limit, offset }
   })
 
   app.get('/projects/:code', {
     config: { roles: ROLES, objectParam: 'code' },
     schema: { summary: 'One project', tags: ['projects'], params: Type.Object({ code: ProjectCode }), response: { 200: ProjectView, ...ProblemResponses } }
   }, async req => {
-    const project = catalogue.projects.get(req.params.code)
+    const project = await catalogue.projects.get(req.params.code)
     if (project === null) throw new LantaiError('PROJECT_NOT_FOUND', req.params.code)
     return project
   })

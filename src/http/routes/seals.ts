@@ -27,9 +27,9 @@ export const sealRoutes: FastifyPluginAsyncTypebox<SealRoutesOptions> = async (a
       response: { 200: pageOf(SealDecisionView), ...ProblemResponses }
     }
   }, async req => {
-    if (catalogue.packages.get(req.params.id) === null) throw new LantaiError('PACKAGE_NOT_FOUND', req.params.id)
+    if (await catalogue.packages.get(req.params.id) === null) throw new LantaiError('PACKAGE_NOT_FOUND', req.params.id)
     const { limit, offset, outcome, provisional } = req.query
-    return { ...catalogue.sealDecisions.list(req.params.id, { limit, offset, ...(outcome === undefined ? {} : { outcome }), ...(provisional === undefined ? {} : { provisional }) }), limit, offset }
+    return { ...await catalogue.sealDecisions.list(req.params.id, { limit, offset, ...(outcome === undefined ? {} : { outcome }), ...(provisional === undefined ? {} : { provisional }) }), limit, offset }
   })
 
   app.get('/seals/evidence/:sha256', {
@@ -40,7 +40,7 @@ export const sealRoutes: FastifyPluginAsyncTypebox<SealRoutesOptions> = async (a
       response: { 200: Type.Unknown({ description: 'DER bytes' }), ...ProblemResponses }
     }
   }, async (req, reply) => {
-    const der = catalogue.sealDecisions.evidence(req.params.sha256)
+    const der = await catalogue.sealDecisions.evidence(req.params.sha256)
     if (der === null) throw new LantaiError('NOT_FOUND', `no evidence ${req.params.sha256}`)
     return reply.type('application/octet-stream').header('x-lantai-sha256', req.params.sha256).send(der)
   })
@@ -52,7 +52,7 @@ export const sealRoutes: FastifyPluginAsyncTypebox<SealRoutesOptions> = async (a
       response: { 202: Type.Object({ jobId: Type.String() }), ...ProblemResponses }
     }
   }, async (req, reply) => {
-    const job = revalidation.enqueue(req.params.id, `requested by ${req.principal?.tokenId ?? 'unknown'}`)
+    const job = await revalidation.enqueue(req.params.id, `requested by ${req.principal?.tokenId ?? 'unknown'}`)
     return reply.code(202).send({ jobId: job.id })
   })
 
@@ -63,5 +63,5 @@ export const sealRoutes: FastifyPluginAsyncTypebox<SealRoutesOptions> = async (a
       tags: ['seals'],
       response: { 202: Type.Object({ queued: Type.Array(Type.String({ description: 'package id' })) }), ...ProblemResponses }
     }
-  }, async (req, reply) => reply.code(202).send({ queued: revalidation.enqueueReviewQueue(`requested by ${req.principal?.tokenId ?? 'unknown'}`) }))
+  }, async (req, reply) => reply.code(202).send({ queued: await revalidation.enqueueReviewQueue(`requested by ${req.principal?.tokenId ?? 'unknown'}`) }))
 }

@@ -51,7 +51,7 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<SubmissionRoutesOptions
   app.get('/submissions/:id', {
     config: { roles: ROLES, objectParam: 'id' },
     schema: { summary: 'A submission: its state, progress, and the full validation report', tags: ['submissions'], params: Type.Object({ id: Type.String() }), response: { 200: SubmissionView, ...ProblemResponses } }
-  }, async req => ingest.get(req.params.id))
+  }, async req => await ingest.get(req.params.id))
 
   app.get('/submissions', {
     config: { roles: ROLES },
@@ -62,6 +62,6 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<SubmissionRoutesOptions
     }
   }, async req => {
     const { limit, offset, project, state } = req.query
-    return { ...catalogue.submissions.list({ projectCode: project, state: state as never, limit, offset }), limit, offset }
+    return { ...await catalogue.submissions.list({ projectCode: project, state: state as never, limit, offset }), limit, offset }
   })
 }

@@ -21,20 +21,20 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<TokenRoutesOptions> = async 
       response: { 201: Type.Composite([TokenView, Type.Object({ secret: Type.String({ description: 'the bearer token; store it now, it cannot be shown again' }) })]), ...ProblemResponses }
     }
   }, async (req, reply) => {
-    const { token, secret } = issueToken(catalogue, { role: req.body.role, label: req.body.label, agent: req.principal?.tokenId ?? 'system' })
+    const { token, secret } = await issueToken(catalogue, { role: req.body.role, label: req.body.label, agent: req.principal?.tokenId ?? 'system' })
     return reply.code(201).send({ ...token, secret })
   })
 
   app.get('/tokens', {
     config: { roles: ['admin', 'security-officer', 'auditor'] },
     schema: { summary: 'List tokens (never their secrets)', tags: ['tokens'], response: { 200: Type.Array(TokenView), ...ProblemResponses } }
-  }, async () => catalogue.tokens.list())
+  }, async () => await catalogue.tokens.list())
 
   app.delete('/tokens/:id', {
     config: { roles: ['admin'], objectParam: 'id' },
     schema: { summary: 'Revoke a token', tags: ['tokens'], params: Type.Object({ id: Type.String() }), response: { 204: Type.Null(), ...ProblemResponses } }
   }, async (req, reply) => {
-    catalogue.tokens.revoke(req.params.id, req.principal?.tokenId ?? 'system') // throws TOKEN_NOT_FOUND
+    await catalogue.tokens.revoke(req.params.id, req.principal?.tokenId ?? 'system') // throws TOKEN_NOT_FOUND
     return reply.code(204).send(null)
   })
 }

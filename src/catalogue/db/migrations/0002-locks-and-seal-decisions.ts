@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate.js'
+import { perEngine, toPostgres, type Migration } from '../migration.js'
 
 // Named leases, so that several Lantai workers on one catalogue never write one OCFL object at once;
 // and the current paper decision (notice clause 五) of every stored file, so the package view shows it
@@ -31,8 +31,10 @@ CREATE TABLE seal_decisions (
 CREATE INDEX seal_decisions_review ON seal_decisions (package_id) WHERE provisional = 1;
 `
 
+const PG = toPostgres(SQL)
+
 export const migration0002: Migration = {
   version: 2,
   name: '0002-locks-and-seal-decisions',
-  up (db) { db.exec(SQL) }
+  up: perEngine({ sqlite: SQL, postgres: PG })
 }

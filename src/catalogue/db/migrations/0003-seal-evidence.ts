@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate.js'
+import { perEngine, pgInsertOnly, toPostgres, type Migration } from '../migration.js'
 
 // The certificates, CRLs, OCSP responses and timestamp tokens a seal re-validation relied on, kept by
 // their sha256 so that its decision can be re-checked later (the evidence of an ingest-time check is in
@@ -16,8 +16,10 @@ CREATE TRIGGER seal_evidence_no_delete BEFORE DELETE ON seal_evidence
 BEGIN SELECT RAISE(ABORT, 'EVENT_IMMUTABLE: seal_evidence is insert-only'); END;
 `
 
+const PG = toPostgres(SQL.slice(0, SQL.indexOf('CREATE TRIGGER'))) + pgInsertOnly('seal_evidence')
+
 export const migration0003: Migration = {
   version: 3,
   name: '0003-seal-evidence',
-  up (db) { db.exec(SQL) }
+  up: perEngine({ sqlite: SQL, postgres: PG })
 }

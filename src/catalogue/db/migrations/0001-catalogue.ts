@@ -1,11 +1,12 @@
-import type { Migration } from '../migrate.js'
+import { PG_INSERT_ONLY, perEngine, pgInsertOnly, toPostgres, type Migration } from '../migration.js'
 
 // The first catalogue: projects, submissions, packages (one OCFL object per project) with their
 // versions, logical files and stored content, the insert-only event and access logs, jobs and tokens.
 // STRICT tables: SQLite otherwise stores whatever type it is handed. Timestamps are ISO-8601 UTC
 // strings with milliseconds ('2024-05-01T08:00:00.000Z'), so text order is time order. JSON columns
-// are TEXT checked with json_valid (jsonb in PostgreSQL). Ids are made in TypeScript, never by SQLite,
-// except the two logs, whose integer ids are their order of insertion.
+// are TEXT checked with json_valid (on PostgreSQL: a cast to jsonb). Ids are made in TypeScript, never by
+// the database, except the two logs, whose integer ids are their order of insertion. PostgreSQL gets the
+// same tables with its own spelling: BIGINT for sizes, identities for the log ids, regexes for GLOB.
 
 const HEX = (col: string, len: number): string =>
   `CHECK (length(${col}) = ${len} AND ${col} NOT GLOB '*[^0-9a-f]*')`
@@ -180,8 +181,16 @@ CREATE UNIQUE INDEX jobs_active_subject ON jobs (kind, subject_id)
   WHERE subject_id IS NOT NULL AND state IN ('queued', 'running', 'parked');
 `
 
+// PostgreSQL checks a REFERENCES when it is declared, so the forward one of submissions to packages is
+// added once packages exists.
+const pgSql = (): string => PG_INSERT_ONLY + toPostgres(SQL)
+  .replace('package_id TEXT COLLATE "C" REFERENCES packages (id),', 'package_id TEXT COLLATE "C",')
+  .concat('\nALTER TABLE submissions ADD CONSTRAINT submissions_package_id_fkey FOREIGN KEY (package_id) REFERENCES packages (id);')
+  .replace(/CREATE TRIGGER events_no_update[\s\S]*?events_no_delete[\s\S]*?END;/, pgInsertOnly('events'))
+  .replace(/CREATE TRIGGER access_log_no_update[\s\S]*?access_log_no_delete[\s\S]*?END;/, pgInsertOnly('access_log'))
+
 export const migration0001: Migration = {
   version: 1,
   name: '0001-catalogue',
-  up (db) { db.exec(SQL) }
+  up: perEngine({ sqlite: SQL, postgres: pgSql() })
 }

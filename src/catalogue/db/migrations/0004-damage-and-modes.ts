@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate.js'
+import { perEngine, toPostgres, type Migration } from '../migration.js'
 
 // Damage known per content file, so that dedup, downloads and the duplicate decision can all refuse
 // bytes fixity (or a download) found bad, and a resubmission can repair exactly those (issue 11, item 2):
@@ -17,8 +17,10 @@ WHERE last_outcome IN ('mismatch', 'missing') AND package_id IN (SELECT id FROM 
 ALTER TABLE submissions ADD COLUMN mode TEXT NOT NULL DEFAULT 'supplement' CHECK (mode IN ('supplement', 'replace'));
 `
 
+const PG = toPostgres(SQL)
+
 export const migration0004: Migration = {
   version: 4,
   name: '0004-damage-and-modes',
-  up (db) { db.exec(SQL) }
+  up: perEngine({ sqlite: SQL, postgres: PG })
 }

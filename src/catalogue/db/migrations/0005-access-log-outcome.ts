@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate.js'
+import { perEngine, type Migration } from '../migration.js'
 
 // Issue 11 item 1: the access log used to get its row when the response had gone out, so a download
 // cut short, an aborted upload or a request refused before routing left none. Now a row goes in when
@@ -50,8 +50,34 @@ CREATE TRIGGER access_log_no_delete BEFORE DELETE ON access_log
 BEGIN SELECT RAISE(ABORT, 'EVENT_IMMUTABLE: access_log is insert-only'); END;
 `
 
+// PostgreSQL changes the table in place; its trigger function allows the same one change.
+const PG = `
+DROP TRIGGER access_log_no_update ON access_log;
+DROP TRIGGER access_log_no_delete ON access_log;
+ALTER TABLE access_log ALTER COLUMN status DROP NOT NULL;
+ALTER TABLE access_log DROP CONSTRAINT access_log_status_check;
+ALTER TABLE access_log DROP CONSTRAINT access_log_outcome_check;
+ALTER TABLE access_log ADD COLUMN ended_at TEXT COLLATE "C";
+UPDATE access_log SET ended_at = at;
+ALTER TABLE access_log ADD CONSTRAINT access_log_status_check CHECK (status IS NULL OR status BETWEEN 100 AND 599);
+ALTER TABLE access_log ADD CONSTRAINT access_log_outcome_check CHECK (outcome IN ('pending', 'allowed', 'denied', 'error', 'aborted', 'refused'));
+ALTER TABLE access_log ADD CONSTRAINT access_log_pending_check CHECK ((outcome = 'pending') = (ended_at IS NULL));
+ALTER TABLE access_log ADD CONSTRAINT access_log_aborted_check CHECK (status IS NOT NULL OR outcome IN ('pending', 'aborted'));
+CREATE INDEX access_log_request ON access_log (request_id);
+CREATE FUNCTION lantai_access_log_complete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF OLD.outcome <> 'pending' OR NEW.outcome = 'pending' OR NEW.ended_at IS NULL
+    OR ${IMMUTABLE.map(c => `NEW.${c} IS DISTINCT FROM OLD.${c}`).join(' OR ')} THEN
+    RAISE EXCEPTION 'EVENT_IMMUTABLE: access_log is insert-only; a pending row is completed once';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER access_log_no_update BEFORE UPDATE ON access_log FOR EACH ROW EXECUTE FUNCTION lantai_access_log_complete();
+CREATE TRIGGER access_log_no_delete BEFORE DELETE ON access_log FOR EACH ROW EXECUTE FUNCTION lantai_insert_only();
+`
+
 export const migration0005: Migration = {
   version: 5,
   name: '0005-access-log-outcome',
-  up (db) { db.exec(SQL) }
+  up: perEngine({ sqlite: SQL, postgres: PG })
 }

@@ -1,0 +1,160 @@
+import type { Generated, Kysely, Transaction } from 'kysely'
+
+// The catalogue's tables as Kysely sees them: the one typed description of every column the
+// repositories read or write. Timestamps are ISO-8601 TEXT on both engines (text order is time order);
+// JSON is TEXT; sizes and counters are INTEGER on SQLite and BIGINT on PostgreSQL, read back as numbers.
+
+export interface ProjectsTable { code: string, name: string, unit: string | null, created_at: string }
+
+export interface TokensTable {
+  id: string
+  secret_sha256: string
+  role: string
+  clearance: string | null
+  label: string
+  created_at: string
+  last_used_at: string | null
+  revoked_at: string | null
+}
+
+export interface SubmissionsTable {
+  id: string
+  project_code: string
+  state: string
+  content_type: string
+  mode: Generated<string>
+  bytes_received: Generated<number>
+  sha256: string | null
+  progress: Generated<number>
+  stage: string | null
+  report: string | null
+  package_id: string | null
+  version: number | null
+  error_code: string | null
+  error_message: string | null
+  duplicate_of: string | null
+  created_by: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface PackagesTable {
+  id: string
+  project_code: string
+  ocfl_id: string
+  head_version: number
+  state: string
+  file_count: number
+  bytes: number
+  content_count: number
+  stored_bytes: number
+  created_at: string
+  updated_at: string
+}
+
+export interface VersionsTable {
+  package_id: string
+  number: number
+  submission_id: string
+  message: string
+  file_count: number
+  bytes: number
+  created_at: string
+}
+
+export interface ContentsTable {
+  package_id: string
+  content_path: string
+  size: number
+  sha512: string
+  sha256: string
+  md5: string
+  sm3: string
+  last_checked_at: string | null
+  last_outcome: string | null
+  next_check_at: string
+  damaged_by: number | null
+}
+
+export interface PackageFilesTable { package_id: string, version: number, logical_path: string, content_path: string, format: string | null }
+
+export interface EventsTable {
+  id: Generated<number>
+  at: string
+  type: string
+  outcome: string
+  agent: string
+  object_type: string
+  object_id: string
+  detail: string | null
+}
+
+export interface AccessLogTable {
+  id: Generated<number>
+  at: string
+  token_id: string | null
+  role: string | null
+  method: string
+  route: string
+  url: string
+  object_id: string | null
+  ip: string
+  status: number | null
+  outcome: string
+  request_id: string
+  ended_at: string | null
+}
+
+export interface JobsTable {
+  id: string
+  kind: string
+  state: string
+  subject_id: string | null
+  payload: string
+  progress: Generated<number>
+  lease_owner: string | null
+  lease_until: string | null
+  attempts: Generated<number>
+  error: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface LocksTable { name: string, holder: string, acquired_at: string, expires_at: string }
+
+export interface SealDecisionsTable {
+  package_id: string
+  logical_path: string
+  version: number
+  format: string
+  signatures: number
+  outcome: string
+  rule: string
+  provisional: number
+  integrity_alert: number
+  reason: string
+  checked_at: string
+}
+
+export interface SealEvidenceTable { sha256: string, der: Uint8Array, created_at: string }
+
+export interface Schema {
+  projects: ProjectsTable
+  tokens: TokensTable
+  submissions: SubmissionsTable
+  packages: PackagesTable
+  versions: VersionsTable
+  contents: ContentsTable
+  package_files: PackageFilesTable
+  events: EventsTable
+  access_log: AccessLogTable
+  jobs: JobsTable
+  locks: LocksTable
+  seal_decisions: SealDecisionsTable
+  seal_evidence: SealEvidenceTable
+}
+
+/** The database or a transaction on it: every repository statement runs on one of these. */
+export type Executor = Kysely<Schema> | Transaction<Schema>
+
+export type Engine = 'sqlite' | 'postgres'
