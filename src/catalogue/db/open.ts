@@ -3,6 +3,7 @@ import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, ty
 import { resolve } from 'node:path'
 import pg from 'pg'
 import { connectError, lostError } from './connection-errors.js'
+import { isLantaiError } from '../../errors.js'
 import { migrate, MIGRATIONS, type Migration, type MigrationTarget } from './migrate.js'
 import type { Engine, Schema } from './schema.js'
 
@@ -204,11 +205,23 @@ function mappedPool (pool: pg.Pool): PostgresPool {
         // The pool listens for errors only while a client is idle; one lost under a query also emits
         // 'error', which with no listener would end the process. The query's own promise carries it.
         c.on('error', ignore)
+        // A client whose connection was lost goes back to the pool destroyed (release(true)), so the
+        // next call (the client's retry) gets a new connection instead of the dead one.
+        let lost = false
         w = {
           query: (async (...args: Parameters<pg.PoolClient['query']>) => {
-            try { return await (c.query as (...a: unknown[]) => Promise<unknown>)(...args) } catch (err) { throw lostError(err) }
+            try {
+              return await (c.query as (...a: unknown[]) => Promise<unknown>)(...args)
+            } catch (err) {
+              const mapped = lostError(err)
+              if (isLantaiError(mapped) && mapped.code === 'DB_UNAVAILABLE') lost = true
+              throw mapped
+            }
           }) as unknown as PostgresPoolClient['query'],
-          release: ((...a: Parameters<pg.PoolClient['release']>) => { c.release(...a) }) as PostgresPoolClient['release']
+          release: ((...a: Parameters<pg.PoolClient['release']>) => {
+            if (lost) wrapped.delete(c)
+            c.release(lost ? true : a[0])
+          }) as PostgresPoolClient['release']
         }
         wrapped.set(client, w)
       }

@@ -6,6 +6,7 @@ import fp from 'fastify-plugin'
 import type { Principal, Role } from '../../auth/roles.js'
 import type { Catalogue, FinalOutcome } from '../../catalogue/index.js'
 import { problemBody, sendProblem } from './problem-details.js'
+import { storable } from './input.js'
 
 // Every route needs a bearer token and a role allowed for it, except the few marked public (health,
 // docs). A route that declares neither is refused at start-up, so no route can be forgotten.
@@ -107,9 +108,9 @@ function completeOnEnd (reply: FastifyReply, id: number, catalogue: Catalogue, l
 function objectIdOf (req: FastifyRequest): string | null {
   const param = req.routeOptions.config.objectParam
   const params = req.params as Record<string, string> | undefined
-  if (param !== undefined && params?.[param] !== undefined) return params[param]
+  if (param !== undefined && params?.[param] !== undefined) return storable(params[param])
   const query = req.query as Record<string, unknown> | undefined
-  return typeof query?.project === 'string' ? query.project : null
+  return typeof query?.project === 'string' ? storable(query.project) : null
 }
 
 const REQUEST_LINE = /^([A-Z]{1,20}) (\S{1,2048}) HTTP\/\d\.\d\r?\n/
@@ -120,8 +121,12 @@ const REQUEST_LINE = /^([A-Z]{1,20}) (\S{1,2048}) HTTP\/\d\.\d\r?\n/
  * was read, and answered with problem+json like everything else. A reset connection sent no request.
  */
 export function recordRefused (catalogue: Catalogue, log: FastifyBaseLogger): (err: Error & { code?: string, rawPacket?: unknown }, socket: Socket) => void {
+  // The parser may report a second error on the socket while the first one's row is being written;
+  // one refused request is one row and one answer.
+  const refusing = new WeakSet<Socket>()
   return (err, socket) => {
-    if (err.code === 'ECONNRESET' || socket.destroyed) return
+    if (err.code === 'ECONNRESET' || socket.destroyed || refusing.has(socket)) return
+    refusing.add(socket)
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
     const requestId = randomUUID()
     const line = REQUEST_LINE.exec(Buffer.isBuffer(err.rawPacket) ? err.rawPacket.toString('latin1') : '')
@@ -129,7 +134,7 @@ export function recordRefused (catalogue: Catalogue, log: FastifyBaseLogger): (e
     log.debug({ err, status }, 'client error')
     // The row is written before the answer goes out, so the answer's request id always names a row.
     void catalogue.access.append({
-      tokenId: null, role: null, method: line?.[1] ?? '-', route: '(refused)', url: line?.[2] ?? '-', objectId: null,
+      tokenId: null, role: null, method: line?.[1] ?? '-', route: '(refused)', url: storable(line?.[2] ?? '-'), objectId: null,
       ip, status, outcome: 'refused', requestId
     }).catch((e: unknown) => {
       log.error({ err: e }, 'access-log row of a refused request not written')

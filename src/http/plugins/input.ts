@@ -29,6 +29,12 @@ function coerce (schema: JsonSchema, values: unknown): void {
 // With the u flag a well-formed surrogate pair is one code point, so only a lone half matches.
 const BAD_CHAR = /\0|\p{Cs}/u
 
+/**
+ * A string from the request as it may be stored before it is validated (the access-log row is written
+ * first): NUL and lone surrogates, which PostgreSQL text cannot hold, become U+FFFD.
+ */
+export const storable = (value: string): string => value.replace(/\0|\p{Cs}/gu, '\uFFFD')
+
 function checkStrings (where: string, value: unknown, depth = 0): void {
   if (typeof value === 'string') {
     if (BAD_CHAR.test(value)) throw invalid(`${where} holds a NUL character or text that is not UTF-8`, `${where} 含有 NUL 字符或非 UTF-8 文本`)
