@@ -18,9 +18,12 @@ export function redactDatabaseUrl (url: string): string {
   return out.replace(/([?&]password=)[^&#]*/gi, '$1***')
 }
 
+/** Whether a catalogue target names PostgreSQL (postgres:// or postgresql://) rather than a SQLite file. */
+export const selectsPostgres = (target: string): boolean => /^postgres(ql)?:\/\//i.test(target)
+
 /** True for a URL that selects PostgreSQL: postgres:// or postgresql://, and parsable. */
 export function isPostgresUrl (url: string): boolean {
-  if (!/^postgres(ql)?:\/\/./i.test(url)) return false
+  if (!selectsPostgres(url) || url.length <= url.indexOf('//') + 2) return false
   try {
     new URL(url)
     return true

@@ -49,6 +49,7 @@ export const ERROR_CODES = {
   DB_AUTH_FAILED: { transient: false, en: 'the catalogue database refused the user or password of LANTAI_DATABASE_URL', zh: '目录数据库拒绝了 LANTAI_DATABASE_URL 中的用户名或密码' },
   DB_NOT_FOUND: { transient: false, en: 'the database named in LANTAI_DATABASE_URL does not exist on the server', zh: 'LANTAI_DATABASE_URL 中指定的数据库在服务器上不存在' },
   DB_UNAVAILABLE: { transient: true, en: 'the connection to the catalogue database was lost; try again', zh: '与目录数据库的连接已断开，请重试' },
+  DB_CONFLICT: { transient: true, en: 'a concurrent change in the catalogue database got in the way (deadlock or serialization failure); try again', zh: '目录数据库中的并发修改发生冲突（死锁或串行化失败），请重试' },
   PROJECT_CODE_INVALID: { transient: false, en: 'the project code does not have the required format', zh: '项目代码不符合规定的格式' },
   PROJECT_EXISTS: { transient: false, en: 'a project with this code already exists', zh: '已有项目使用该代码' },
   PROJECT_NOT_FOUND: { transient: false, en: 'no project has this code', zh: '没有项目使用该代码' },

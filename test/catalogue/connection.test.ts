@@ -1,6 +1,7 @@
 import t from 'tap'
 import pg from 'pg'
 import { openCatalogue } from '../../src/catalogue/index.js'
+import { lostError } from '../../src/catalogue/db/connection-errors.js'
 import { statusOf } from '../../src/http/plugins/problem-details.js'
 import { catalogueTargets, makeCatalogue, rawSql, thrown } from './helpers.js'
 
@@ -21,6 +22,12 @@ t.test('opening PostgreSQL that does not answer, refuses the user or has no such
     const auth = await thrown(async () => await openCatalogue(url.toString()))
     t.match(auth, { code: 'DB_AUTH_FAILED', message: /LANTAI_DATABASE_URL=/ })
     t.notMatch((auth as Error).message, /wrong-pw/)
+    // the test cluster asks every TCP connection for its password (scram-sha-256): a known user, a wrong one
+    const wrong = new URL(target)
+    wrong.password = 'not-the-password'
+    const refused = await thrown(async () => await openCatalogue(wrong.toString()))
+    t.match(refused, { code: 'DB_AUTH_FAILED', details: { variable: 'LANTAI_DATABASE_URL', cause: '28P01' } })
+    t.notMatch((refused as Error).message, /not-the-password/)
     const missing = new URL(target)
     missing.pathname = '/no_such_database_here'
     t.match(await thrown(async () => await openCatalogue(missing.toString())), { code: 'DB_NOT_FOUND', message: /no_such_database_here/ })
@@ -58,5 +65,34 @@ t.test('a connection the server terminates mid-query is DB_UNAVAILABLE, answered
     // 3. the lock goes, and a retry gets a fresh connection from the pool
     await holder.query('ROLLBACK')
     t.same(await c.jobs.counts(), [])
+  }
+})
+
+t.test('a deadlock PostgreSQL breaks is DB_CONFLICT: transient, answered 503, the work rolled back whole and retried', async t => {
+  for (const { engine, target } of await catalogueTargets(t)) {
+    if (engine !== 'postgres') continue
+    // Two sessions take two rows' locks in opposite orders: the server picks one to abort with 40P01.
+    const a = new pg.Client({ connectionString: target })
+    const b = new pg.Client({ connectionString: target })
+    await a.connect()
+    await b.connect()
+    t.teardown(async () => { await a.end(); await b.end() })
+    await a.query('CREATE TABLE deadlock_probe (id int PRIMARY KEY)')
+    await a.query('INSERT INTO deadlock_probe VALUES (1), (2)')
+    await a.query('BEGIN')
+    await b.query('BEGIN')
+    await a.query('SELECT * FROM deadlock_probe WHERE id = 1 FOR UPDATE')
+    await b.query('SELECT * FROM deadlock_probe WHERE id = 2 FOR UPDATE')
+    const outcomes = await Promise.allSettled([
+      a.query('SELECT * FROM deadlock_probe WHERE id = 2 FOR UPDATE'),
+      b.query('SELECT * FROM deadlock_probe WHERE id = 1 FOR UPDATE')
+    ])
+    const failed = outcomes.filter(o => o.status === 'rejected').map(o => (o as PromiseRejectedResult).reason as unknown)
+    t.equal(failed.length, 1, 'exactly one session is chosen as the victim')
+    const mapped = lostError(failed[0])
+    t.match(mapped, { code: 'DB_CONFLICT', transient: true, details: { cause: '40P01' } })
+    t.equal(statusOf('DB_CONFLICT', true), 503)
+    await a.query('ROLLBACK')
+    await b.query('ROLLBACK')
   }
 })

@@ -3,6 +3,7 @@ import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, ty
 import { resolve } from 'node:path'
 import pg from 'pg'
 import { connectError, lostError } from './connection-errors.js'
+import { selectsPostgres } from '../../database-url.js'
 import { isLantaiError } from '../../errors.js'
 import { migrate, MIGRATIONS, type Migration, type MigrationTarget } from './migrate.js'
 import type { Engine, Schema } from './schema.js'
@@ -26,7 +27,6 @@ export interface CatalogueDatabase {
   close (): Promise<void>
 }
 
-export const isPostgresTarget = (target: string): boolean => /^postgres(ql)?:\/\//i.test(target)
 
 /** Cap on the WAL file left behind after a checkpoint; without it the file keeps its largest size. */
 const JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
@@ -264,5 +264,5 @@ async function openPostgres (target: string, options: OpenOptions): Promise<Cata
 
 /** A postgres:// or postgresql:// URL opens PostgreSQL; anything else is a SQLite file path. */
 export async function openDatabase (target: string, options: OpenOptions = {}): Promise<CatalogueDatabase> {
-  return isPostgresTarget(target) ? await openPostgres(target, options) : await openSqlite(target, options)
+  return selectsPostgres(target) ? await openPostgres(target, options) : await openSqlite(target, options)
 }
