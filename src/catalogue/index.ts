@@ -65,7 +65,7 @@ export async function openCatalogue (target: string, clock: Clock = () => new Da
   const events = new EventRepository(database, clock)
   return {
     engine: database.engine,
-    projects: new ProjectRepository(database, clock),
+    projects: new ProjectRepository(database, events, clock),
     submissions: new SubmissionRepository(database, events, clock, newId),
     packages: new PackageRepository(database, events, clock, newId),
     events,

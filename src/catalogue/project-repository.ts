@@ -1,5 +1,6 @@
 import type { CatalogueDatabase } from './db/open.js'
 import { LantaiError } from '../errors.js'
+import type { EventRepository } from './event-repository.js'
 import { checkPage, isoBound, likeAnywhere, mapViolation, matches, type Clock, type Page, type PageQuery } from './sql.js'
 
 export interface Project {
@@ -46,22 +47,28 @@ export const toProject = (row: ProjectRow): Project => ({ code: row.code, name: 
 
 export class ProjectRepository {
   readonly #db: CatalogueDatabase
+  readonly #events: EventRepository
   readonly #clock: Clock
 
-  constructor (db: CatalogueDatabase, clock: Clock) {
+  constructor (db: CatalogueDatabase, events: EventRepository, clock: Clock) {
     this.#db = db
+    this.#events = events
     this.#clock = clock
   }
 
-  /** Throws PROJECT_CODE_INVALID, PROJECT_EXISTS. Appends no event: the caller records `project.created` with its agent. */
-  async create (input: NewProject): Promise<Project> {
+  /** Registers a project with its `project.created` event (naming `agent`), in one transaction. Throws PROJECT_CODE_INVALID, PROJECT_EXISTS. */
+  async create (input: NewProject, agent = 'system'): Promise<Project> {
     if (!PROJECT_CODE.test(input.code)) {
       throw new LantaiError('PROJECT_CODE_INVALID', `${input.code}: 1 to 64 characters of A-Z, a-z, 0-9 and -`, { code: input.code, detailZh: `${input.code}：须为 1 至 64 个 A-Z、a-z、0-9 和 - 字符` })
     }
     if (input.name.trim() === '') throw new LantaiError('CATALOGUE_ARGUMENT_INVALID', 'a project needs a name', { code: input.code })
     const project: Project = { code: input.code, name: input.name, unit: input.unit ?? null, createdAt: this.#clock().toISOString() }
+    // The project and its project.created event go in together, as a token and its event do.
     await mapViolation(
-      async () => await this.#db.db.insertInto('projects').values({ code: project.code, name: project.name, unit: project.unit, created_at: project.createdAt }).execute(),
+      async () => await this.#db.db.transaction().execute(async tx => {
+        await tx.insertInto('projects').values({ code: project.code, name: project.name, unit: project.unit, created_at: project.createdAt }).execute()
+        await this.#events.append({ at: project.createdAt, type: 'project.created', outcome: 'success', agent, objectType: 'project', objectId: project.code, detail: { name: project.name } }, tx)
+      }),
       (v, err) => v.kind === 'unique' ? new LantaiError('PROJECT_EXISTS', input.code, { code: input.code }, { cause: err }) : undefined)
     return project
   }

@@ -1,10 +1,10 @@
-import type { Selectable } from 'kysely'
+import { sql, type Selectable, type Transaction } from 'kysely'
 import { createHash, randomBytes } from 'node:crypto'
 import { LantaiError } from '../errors.js'
 import type { EventRepository } from './event-repository.js'
 import type { IdFactory } from './ids.js'
 import type { CatalogueDatabase } from './db/open.js'
-import type { TokensTable } from './db/schema.js'
+import type { Schema, TokensTable } from './db/schema.js'
 import type { Clock } from './sql.js'
 
 // Bearer tokens. The secret is shown once, at creation, and never stored: the row keeps its SHA-256,
@@ -74,6 +74,26 @@ export class TokenRepository {
    * detail from `audit`, never the secret) is written in the same transaction.
    */
   async create (input: NewToken, audit: TokenAudit = { agent: 'system' }): Promise<{ token: Token, secret: string }> {
+    return await this.#db.db.transaction().execute(async tx => await this.#insert(tx, input, audit))
+  }
+
+  /**
+   * The first start's admin token: made only when the catalogue has no token at all, decided inside the
+   * transaction that makes it, so two processes starting at once on one PostgreSQL catalogue make one.
+   * Null when a token exists.
+   */
+  async createFirst (input: NewToken, audit: TokenAudit): Promise<{ token: Token, secret: string } | null> {
+    return await this.#db.db.transaction().execute(async tx => {
+      // SQLite's IMMEDIATE transaction already excludes other writers; PostgreSQL needs the table held
+      // against concurrent inserts between the count and the insert (reads still go on).
+      if (this.#db.engine === 'postgres') await sql`LOCK TABLE tokens IN SHARE ROW EXCLUSIVE MODE`.execute(tx)
+      const n = (await tx.selectFrom('tokens').select(eb => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n ?? 0
+      return Number(n) > 0 ? null : await this.#insert(tx, input, audit)
+    })
+  }
+
+  /** The token and its token.created event go in together, as a revocation and its event do. */
+  async #insert (tx: Transaction<Schema>, input: NewToken, audit: TokenAudit): Promise<{ token: Token, secret: string }> {
     if (!ROLES.includes(input.role)) throw new LantaiError('CATALOGUE_ARGUMENT_INVALID', `unknown role ${String(input.role)}`, { role: input.role })
     const at = this.#clock()
     const secret = TOKEN_PREFIX + randomBytes(32).toString('base64url')
@@ -87,11 +107,8 @@ export class TokenRepository {
       last_used_at: null,
       revoked_at: null
     }
-    // The token and its token.created event go in together, as a revocation and its event do.
-    await this.#db.db.transaction().execute(async tx => {
-      await tx.insertInto('tokens').values(row).execute()
-      await this.#events.append({ at: row.created_at, type: 'token.created', outcome: 'success', agent: audit.agent, objectType: 'token', objectId: row.id, detail: audit.detail ?? { role: row.role, label: row.label } }, tx)
-    })
+    await tx.insertInto('tokens').values(row).execute()
+    await this.#events.append({ at: row.created_at, type: 'token.created', outcome: 'success', agent: audit.agent, objectType: 'token', objectId: row.id, detail: audit.detail ?? { role: row.role, label: row.label } }, tx)
     return { token: toToken(row), secret }
   }
 

@@ -1,5 +1,4 @@
 import type { Catalogue } from '../catalogue/index.js'
-import { issueToken } from './tokens.js'
 
 // A fresh catalogue has no token, so nobody could call the API. The first start makes one admin token
 // and `lantai serve` prints its secret once. It is made only once the port is open: a start that fails
@@ -7,7 +6,7 @@ import { issueToken } from './tokens.js'
 
 /** The secret of the admin token made now, or null when the catalogue already has a token. */
 export async function ensureFirstAdmin (catalogue: Catalogue): Promise<string | null> {
-  // Check-then-create: not atomic once the catalogue is shared by several processes (issue 12).
-  if (await catalogue.tokens.count() > 0) return null
-  return (await issueToken(catalogue, { role: 'admin', label: 'first admin (created at first start)', agent: 'system', first: true })).secret
+  // Decided inside the catalogue's transaction: processes starting together on one PostgreSQL catalogue make one.
+  const made = await catalogue.tokens.createFirst({ role: 'admin', label: 'first admin (created at first start)' }, { agent: 'system', detail: { role: 'admin', first: true } })
+  return made?.secret ?? null
 }

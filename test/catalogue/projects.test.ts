@@ -11,6 +11,15 @@ eachEngine(t, 'a project is created once and read back by its code', async (t, t
   t.match(await thrown(async () => await c.projects.create({ code: p.code, name: 'again' })), { code: 'PROJECT_EXISTS', details: { code: p.code } })
 })
 
+eachEngine(t, 'a project and its project.created event are written together; a refused duplicate leaves no event', async (t, target) => {
+  const { c } = await makeCatalogue(t, target)
+  await c.projects.create({ code: '2024-330102-47-01-000002', name: '滨江安置房' }, 'tok_ARCHIVIST')
+  await thrown(async () => await c.projects.create({ code: '2024-330102-47-01-000002', name: 'again' }, 'tok_OTHER'))
+  t.match(await c.events.list({ type: 'project.created', limit: 10, offset: 0 }), {
+    total: 1, items: [{ agent: 'tok_ARCHIVIST', objectType: 'project', objectId: '2024-330102-47-01-000002', detail: { name: '滨江安置房' } }]
+  })
+})
+
 eachEngine(t, 'a project code is 1 to 64 characters of A-Z, a-z, 0-9 and -, in the code and in the schema', async (t, target) => {
   const { c, sql } = await makeCatalogue(t, target)
   for (const bad of ['', 'a b', 'a/b', '项目', 'x'.repeat(65), "a'--"]) {

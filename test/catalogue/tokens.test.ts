@@ -62,3 +62,15 @@ eachEngine(t, 'count and list cover every token, revoked ones too', async (t, ta
   t.equal(await c.tokens.count(), 2)
   t.same((await c.tokens.list()).map(x => [x.id, x.revokedAt !== null]), [[a.token.id, false], [b.token.id, true]])
 })
+
+eachEngine(t, 'two processes starting at once on one catalogue make one first admin token, with one token.created event', async (t, target) => {
+  const { c, reopen } = await makeCatalogue(t, target)
+  const other = await reopen()
+  t.teardown(async () => { await other.close() })
+  const audit = { agent: 'system', detail: { role: 'admin', first: true } }
+  const made = await Promise.all([c, other, c, other].map(async cat => await cat.tokens.createFirst({ role: 'admin', label: 'first admin' }, audit)))
+  t.equal(made.filter(m => m !== null).length, 1, 'one of four concurrent starts made it')
+  t.equal(await c.tokens.count(), 1)
+  t.match(await c.events.list({ type: 'token.created', limit: 10, offset: 0 }), { total: 1, items: [{ agent: 'system', detail: { role: 'admin', first: true } }] })
+  t.equal(await other.tokens.createFirst({ role: 'admin', label: 'again' }, audit), null, 'a later start makes none')
+})

@@ -32,8 +32,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesOptions> = as
     if (!matcher.test(code)) {
       throw new LantaiError('PROJECT_CODE_INVALID', `${code} does not match the pattern ${pattern}`, { code, pattern, detailZh: `${code} 不符合格式 ${pattern}` })
     }
-    const project = await catalogue.projects.create({ code: req.body.code, name: req.body.name, unit: req.body.unit ?? null })
-    await catalogue.events.append({ type: 'project.created', outcome: 'success', agent: req.principal?.tokenId ?? 'system', objectType: 'project', objectId: project.code, detail: { name: project.name } })
+    const project = await catalogue.projects.create({ code: req.body.code, name: req.body.name, unit: req.body.unit ?? null }, req.principal?.tokenId ?? 'system')
     return reply.code(201).header('location', `/v1/projects/${encodeURIComponent(project.code)}`).send(project)
   })
 
