@@ -90,7 +90,8 @@ t.test('a peer\'s start leaves a live upload alone; the upload of a receiver kil
   // 1. Half an upload reaches the first process, which waits for the rest.
   const live = halfUpload(first.port, token, tar)
   const arriving = await receiving(first.port, token)
-  t.ok(existsSync(join(dataDir, 'staging', arriving.id)), 'its staging directory is there')
+  // The submission is made first, its staging directory a moment later, as the first bytes are unpacked.
+  await until('its staging directory is made', () => existsSync(join(dataDir, 'staging', arriving.id)) ? true : undefined)
 
   // 2. A second process starts on the same data directory.
   const second = new ServiceChild(dataDir, await freePort(), { env })
