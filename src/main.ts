@@ -13,6 +13,8 @@ import { createLogger, type Logger } from './logger.js'
 import { REVALIDATE_JOB, Revalidation } from './preservation/revalidate.js'
 import { openRuntime } from './runtime.js'
 import { acquireDataLock, type DataLock } from './service/data-lock.js'
+import { PEER_SWEEP_MS, startPeerSweep } from './service/peer-sweep.js'
+import { checkRole, sharesCatalogue, type ProcessRole } from './service/process-role.js'
 import { PrometheusMetrics } from './service/prometheus.js'
 import { ensureFirstAdmin } from './service/first-admin.js'
 import { LantaiError } from './errors.js'
@@ -41,10 +43,15 @@ export interface StartOptions {
   listen?: boolean
   /** Do not start the cron schedule (tests drive fixity themselves). */
   schedule?: boolean
+  /** What this process does (service/process-role.ts); default 'all'. 'api' and 'worker' need a shared catalogue. */
+  role?: ProcessRole
 }
 
 export async function startService (config: Config, options: StartOptions = {}): Promise<Service> {
   const log = options.logger ?? createLogger(config.logLevel)
+  checkRole(config, options.role ?? 'all')
+  // Peers sharing the catalogue coordinate through it (leases), never through this lock (docs/decisions/0005-processes.md).
+  if (sharesCatalogue(config)) return await openService(config, options, log, null)
   // First of all: everything after it (recovery, staging clean-up) assumes no other process writes here.
   const lock = await acquireDataLock(config.dataDir, log).catch((err: unknown) => {
     const code = (err as NodeJS.ErrnoException).code
@@ -59,7 +66,9 @@ export async function startService (config: Config, options: StartOptions = {}):
   }
 }
 
-async function openService (config: Config, options: StartOptions, log: Logger, lock: DataLock): Promise<Service> {
+async function openService (config: Config, options: StartOptions, log: Logger, lock: DataLock | null): Promise<Service> {
+  const role = options.role ?? 'all'
+  const shared = lock === null
   const runtime = await openRuntime(config, { mode: 'serve', log })
   const { catalogue, store, writer, reader, pool, sealVerifier, stagingRoot, scratchRoot } = runtime
   const loadTrust = async (): Promise<TrustStore> => await runtime.loadTrust()
@@ -69,6 +78,8 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   if (trust.anchors.length === 0) log.warn({ trustDir: config.trustDir }, 'no trusted roots: every seal will be INDETERMINATE and no paper will be waived')
 
   const runners: JobRunner[] = []
+  // A peer on this host killed mid-job is taken over within seconds, not after its lease.
+  const sweep = shared ? { orphanSweepMs: PEER_SWEEP_MS } : {}
   const ingest = new Ingest({
     catalogue, pool, writer, reader, stagingRoot, profile, trust, sealVerifier, log: log.child({ part: 'ingest' }),
     maxUploadBytes: config.maxUploadBytes,
@@ -76,32 +87,33 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
     onQueued: () => runners[0]?.poke(),
     metrics
   })
-  const ingestRunner = new JobRunner(catalogue.jobs, ingest.runJob, { kind: INGEST_JOB, concurrency: config.ingestConcurrency, metrics }, log.child({ part: 'jobs' }))
+  const ingestRunner = new JobRunner(catalogue.jobs, ingest.runJob, { kind: INGEST_JOB, concurrency: config.ingestConcurrency, metrics, ...sweep }, log.child({ part: 'jobs' }))
   runners.push(ingestRunner)
 
   const policy = await loadFixityPolicy(config.policiesDir)
   const fixity = new FixityService({ catalogue, reader, pool, policy, metrics, log: log.child({ part: 'fixity' }) })
-  const fixityRunner = new JobRunner(catalogue.jobs, fixity.runJob, { kind: 'fixity', concurrency: 1, metrics }, log.child({ part: 'jobs' }))
+  const fixityRunner = new JobRunner(catalogue.jobs, fixity.runJob, { kind: 'fixity', concurrency: 1, metrics, ...sweep }, log.child({ part: 'jobs' }))
   fixity.onQueued = () => fixityRunner.poke()
   runners.push(fixityRunner)
 
   const revalidation = new Revalidation({ catalogue, reader, loadTrust, sealVerifier, scratchRoot, log: log.child({ part: 'seals' }) })
-  runners.push(new JobRunner(catalogue.jobs, revalidation.runJob, { kind: REVALIDATE_JOB, concurrency: 1, metrics }, log.child({ part: 'jobs' })))
+  runners.push(new JobRunner(catalogue.jobs, revalidation.runJob, { kind: REVALIDATE_JOB, concurrency: 1, metrics, ...sweep }, log.child({ part: 'jobs' })))
   // New roots, CRLs or OCSP responses in certs/ since the last start: the review queue (rule R4) runs again.
   const queued = await revalidation.noteTrustLoaded(trust)
   if (queued.length > 0) log.info({ packages: queued.length }, 'trust store changed: provisional seal decisions queued for re-validation')
 
-  // A crash leaves uploads cut off (failed now) and checks or transfers half done (queued again).
+  // A crash leaves uploads cut off (failed now) and checks or transfers half done (queued again). Uploads
+  // first: a dead receiver's lease names it, and releasing dead holders' leases removes that name.
+  const recovered = await ingest.recover({ shared })
+  if (recovered.failed.length + recovered.resumed.length > 0) log.info(recovered, 'submissions recovered after a restart')
   const freed = await releaseDeadHolders(catalogue.locks)
   for (const _ of freed) metrics.leaseTakenOver('lock', 'holder_gone')
   if (freed.length > 0) log.info({ leases: freed }, 'leases of a process that is gone released')
-  const recovered = await ingest.recover()
-  if (recovered.failed.length + recovered.resumed.length > 0) log.info(recovered, 'submissions recovered after a restart')
   await removeOrphanStaging(stagingRoot, catalogue)
 
   const app = await buildApp({ catalogue, ingest, reader, fixity, revalidation, logger: log, store, metrics, projectCodePattern: config.projectCodePattern })
   await app.ready()
-  if (options.listen !== false) {
+  if (options.listen !== false && role !== 'worker') {
     try {
       await app.listen({ host: config.host, port: config.port })
     } catch (err) {
@@ -110,9 +122,12 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
       throw listenError(err, config)
     }
   }
-  for (const r of runners) await r.start()
-  const cron = options.schedule === false ? null : fixity.schedule(config.fixitySchedule ?? policy.schedule)
-  const firstAdminSecret = await ensureFirstAdmin(catalogue)
+  // An API-only process queues jobs for the workers; the schedule queues them where they run.
+  if (role !== 'api') for (const r of runners) await r.start()
+  const cron = options.schedule === false || role === 'api' ? null : fixity.schedule(config.fixitySchedule ?? policy.schedule)
+  const peers = shared ? startPeerSweep({ catalogue, ingest, metrics, log: log.child({ part: 'peers' }) }) : null
+  // A worker has no port to show a token on: the first API process makes it.
+  const firstAdminSecret = role === 'worker' ? null : await ensureFirstAdmin(catalogue)
   const address = app.server.address()
   const port = address !== null && typeof address === 'object' ? address.port : config.port
 
@@ -122,8 +137,9 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
       cron?.stop()
       await app.close()
       await Promise.all(runners.map(r => r.stop()))
+      await peers?.stop()
       await runtime.close()
-      await lock.release()
+      await lock?.release()
     })()
     return closing
   }
@@ -138,10 +154,15 @@ function listenError (err: unknown, config: Config): LantaiError {
   return new LantaiError('LISTEN_FAILED', `${where}: ${code ?? (err as Error).message}`, { host: config.host, port: config.port }, { cause: err })
 }
 
-/** Staging directories no live submission owns (left by a crash) are removed at start. */
+/**
+ * Staging directories no live submission owns (left by a crash) are removed at start. Read before the
+ * catalogue: a peer makes a submission before its directory, so every directory listed belongs to a
+ * submission the query sees, and one still receiving (a peer's live upload: recovery failed the rest) is kept.
+ */
 async function removeOrphanStaging (stagingRoot: string, catalogue: Catalogue): Promise<void> {
-  const live = new Set((await catalogue.submissions.listByStates(['received', 'checking', 'checked', 'transferring'])).map(s => s.id))
-  for (const name of await readdir(stagingRoot)) {
+  const names = await readdir(stagingRoot)
+  const live = new Set((await catalogue.submissions.listByStates(['receiving', 'received', 'checking', 'checked', 'transferring'])).map(s => s.id))
+  for (const name of names) {
     if (!live.has(name)) await rm(join(stagingRoot, name), { recursive: true, force: true })
   }
 }

@@ -8,6 +8,7 @@ import { HashPool } from './hashing/index.js'
 import type { Logger } from './logger.js'
 import { initStorageRoot, OcflObjectReader, OcflObjectWriter } from './ocfl/index.js'
 import { loadTrustDir, SealVerifierPool, type TrustStore } from './seals/index.js'
+import { sharesCatalogue } from './service/process-role.js'
 import { LocalBlobStore } from './storage/index.js'
 
 // One runtime for the service and every CLI command (ARCHITECTURE.md §2): the catalogue, the store and
@@ -62,8 +63,9 @@ export async function openRuntime (config: Config, options: RuntimeOptions): Pro
   const store = new LocalBlobStore(storeRoot)
   if (options.mode === 'serve') {
     try {
-      // Half-written files of a crashed put; safe to remove only in the service, with the lock held and nothing started.
-      const leftovers = await store.removeStagingLeftovers()
+      // Half-written files of a crashed put, removed before this process puts anything: all of them with
+      // the data lock held; with peers sharing the store, only those of dead writers (docs/decisions/0005-processes.md).
+      const leftovers = await store.removeStagingLeftovers({ shared: sharesCatalogue(config) })
       if (leftovers > 0) options.log?.info({ removed: leftovers, dir: join(store.root, '.staging') }, 'leftover store staging files removed')
       await initStorageRoot(store)
     } catch (err) {

@@ -10,13 +10,14 @@ import { sealsCommand } from './commands/seals.js'
 import { serveCommand } from './commands/serve.js'
 import { tokenCommand } from './commands/token.js'
 import { validateCommand } from './commands/validate.js'
+import { workerCommand } from './commands/worker.js'
 import { errorLine, UsageError, type Command } from './command.js'
 
 // `lantai <command>`: one binary, one module per verb. Results go to stdout, logs and progress to
 // stderr; exit 0 ok, 1 findings, 2 usage or I/O (BRIEF §4). Nothing but a finding may exit 1: a cron
 // monitor of `lantai fixity run` reads 1 as damage, so every other failure is one line and exit 2.
 
-const COMMANDS: readonly Command[] = [serveCommand, validateCommand, bagCommand, ingestCommand, tokenCommand, fixityCommand, ocflCommand, sealsCommand]
+const COMMANDS: readonly Command[] = [serveCommand, workerCommand, validateCommand, bagCommand, ingestCommand, tokenCommand, fixityCommand, ocflCommand, sealsCommand]
 
 /** Chinese summaries of commands whose modules do not carry one yet. */
 const SUMMARY_ZH: Readonly<Record<string, string>> = {

@@ -2,6 +2,7 @@ import cron from 'node-cron'
 import { eachConcurrently } from '../concurrent.js'
 import type { HashPool } from '../hashing/index.js'
 import type { Catalogue, Content, DamagedContent, FixityRecord, FixitySummary, Job } from '../catalogue/index.js'
+import { isLantaiError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
 import type { Inventory, OcflObjectReader } from '../ocfl/index.js'
@@ -71,7 +72,14 @@ export class FixityService {
   async enqueue (mode: 'due' | 'all', packageId?: string): Promise<Job | null> {
     const subject = packageId ?? '*'
     if (await this.deps.catalogue.jobs.activeFor(FIXITY_JOB, subject) !== null) return null
-    const job = await this.deps.catalogue.jobs.enqueue(FIXITY_JOB, subject, { mode, packageId: packageId ?? null })
+    let job: Job
+    try {
+      job = await this.deps.catalogue.jobs.enqueue(FIXITY_JOB, subject, { mode, packageId: packageId ?? null })
+    } catch (err) {
+      // Processes sharing the catalogue run the same schedule: one queues the batch, the others find it queued.
+      if (isLantaiError(err) && err.code === 'JOB_ACTIVE') return null
+      throw err
+    }
     this.onQueued?.()
     return job
   }

@@ -11,8 +11,9 @@ import type { Logger } from '../logger.js'
 import { projectObjectId, type NewVersionFile, type OcflObjectReader, type OcflObjectWriter } from '../ocfl/index.js'
 import { CONTENT_TYPE_OF, CONTENT_TYPES, describeHead, receivePackage, sniffUpload, type FileDigestsRecord } from './receive.js'
 import { checkSeals, readSealReport, sealDecisionOf, type SealStageResult } from './seals-stage.js'
-import { holderName, withLease } from '../jobs/lease.js'
+import { holdLease, holderName, withLease } from '../jobs/lease.js'
 import { laps } from './laps.js'
+import { parseHolder, writerGone } from '../process-liveness.js'
 import { collectGarbage } from '../memory.js'
 import type { Metrics } from '../metrics.js'
 import { ProgressWriter } from './progress-writer.js'
@@ -146,6 +147,8 @@ export class Ingest {
     const sub = await catalogue.submissions.create({ projectCode: input.projectCode, contentType, mode: input.mode ?? 'supplement', createdBy: input.principal?.tokenId ?? null })
     const dir = this.stagingDir(sub.id)
     const log = this.deps.log.child({ submission: sub.id, project: input.projectCode })
+    // Held while the body streams in: a peer's recovery fails only uploads whose receiver is gone.
+    const lease = await holdLease(catalogue.locks, receiveLease(sub.id), holderName(receiveLease(sub.id)), { ...this.deps.lease, signal: input.signal })
     let lastProgress = 0
     const progressWriter = new ProgressWriter(log)
     const { lap, ms } = laps()
@@ -158,7 +161,7 @@ export class Ingest {
         expectedBytes: input.expectedBytes,
         limits: this.deps.limits,
         nameEncoding: this.deps.nameEncoding,
-        signal: input.signal,
+        signal: lease.signal,
         onProgress: bytes => {
           const now = Date.now()
           if (now - lastProgress < 500) return
@@ -185,7 +188,12 @@ export class Ingest {
       this.#handoff.delete(sub.id)
       const error = { code: isLantaiError(err) ? err.code : 'INTERNAL', message: (err as Error).message }
       await progressWriter.settled()
-      await catalogue.submissions.transition(sub.id, 'receiving', 'failed', { error, stage: 'receive' })
+      try {
+        await catalogue.submissions.transition(sub.id, 'receiving', 'failed', { error, stage: 'receive' })
+      } catch (e) {
+        // A peer judged this receiver gone (its lease lost) and failed the submission first.
+        if (!isLantaiError(e) || e.code !== 'STATE_CONFLICT') throw e
+      }
       // The unpacker stopped reading mid-body (over the cap, a broken archive): left paused, the
       // connection never sees its end and holds a graceful close until the keep-alive timeout (72 s).
       // Discard the rest, as Node does for any body a handler leaves unread.
@@ -193,6 +201,8 @@ export class Ingest {
       await rm(dir, { recursive: true, force: true })
       log.warn({ err }, 'receive failed; nothing kept')
       throw err
+    } finally {
+      await lease.release()
     }
     await catalogue.jobs.enqueue(INGEST_JOB, sub.id, {})
     this.deps.onQueued?.()
@@ -543,23 +553,73 @@ export class Ingest {
     return out
   }
 
-  /** At start: uploads cut off by a crash cannot resume (the client must send again); the rest do. */
-  async recover (): Promise<{ failed: string[], resumed: string[] }> {
+  /**
+   * At start: uploads cut off by a crash cannot resume (the client must send again); the rest do. Alone
+   * on the catalogue (`shared` false: the data lock is held) every upload still receiving was cut off;
+   * with peers, only those whose receiver is gone (failAbandonedUploads).
+   */
+  async recover (options: { shared?: boolean } = {}): Promise<{ failed: string[], resumed: string[] }> {
     const { catalogue } = this.deps
-    const failed: string[] = []
     const resumed: string[] = []
-    for (const sub of await catalogue.submissions.listByStates(['receiving'])) {
-      await catalogue.submissions.transition(sub.id, 'receiving', 'failed', { error: { code: 'UPLOAD_INCOMPLETE', message: 'the service stopped while the package was arriving; send it again' } })
-      await rm(this.stagingDir(sub.id), { recursive: true, force: true })
-      failed.push(sub.id)
+    const failed = options.shared === true ? await this.failAbandonedUploads() : []
+    if (options.shared !== true) {
+      for (const sub of await catalogue.submissions.listByStates(['receiving'])) {
+        await catalogue.submissions.transition(sub.id, 'receiving', 'failed', { error: { code: 'UPLOAD_INCOMPLETE', message: 'the service stopped while the package was arriving; send it again' } })
+        await rm(this.stagingDir(sub.id), { recursive: true, force: true })
+        failed.push(sub.id)
+      }
     }
     for (const sub of await catalogue.submissions.listByStates(['received', 'checking', 'checked', 'transferring'])) {
-      if (await catalogue.jobs.activeFor(INGEST_JOB, sub.id) === null) await catalogue.jobs.enqueue(INGEST_JOB, sub.id, { resumed: true })
+      try {
+        if (await catalogue.jobs.activeFor(INGEST_JOB, sub.id) === null) await catalogue.jobs.enqueue(INGEST_JOB, sub.id, { resumed: true })
+      } catch (err) {
+        // A peer starting at the same moment (a shared catalogue) queued it first.
+        if (!isLantaiError(err) || err.code !== 'JOB_ACTIVE') throw err
+      }
       resumed.push(sub.id)
     }
     return { failed, resumed }
   }
+
+  /**
+   * Uploads whose receiver is gone fail with UPLOAD_INCOMPLETE (the client must send again) and lose
+   * their staging: a receive lease that ran out, or one held by a dead process of this host. A
+   * submission with no lease at all is one whose receiver has not taken it yet (a moment after create)
+   * or lost it (a peer released a dead holder's leases): it is judged after a whole lease's time.
+   */
+  async failAbandonedUploads (): Promise<string[]> {
+    const { catalogue } = this.deps
+    const ttl = this.deps.lease?.ttlMs ?? RECEIVE_LEASE_MS
+    const now = (this.deps.clock ?? (() => new Date()))().getTime()
+    const failed: string[] = []
+    for (const sub of await catalogue.submissions.listByStates(['receiving'])) {
+      const lease = await catalogue.locks.get(receiveLease(sub.id))
+      const holder = lease === null ? null : parseHolder(lease.holder)
+      const gone = lease === null
+        ? now - Date.parse(sub.updatedAt) > ttl
+        : Date.parse(lease.expiresAt) <= now || (holder !== null && writerGone(holder.host, holder.pid))
+      if (!gone) continue
+      try {
+        await catalogue.submissions.transition(sub.id, 'receiving', 'failed', {
+          error: { code: 'UPLOAD_INCOMPLETE', message: `its receiver ${lease?.holder ?? '(none)'} stopped while the package was arriving; send it again` }
+        })
+      } catch (err) {
+        if (isLantaiError(err) && err.code === 'STATE_CONFLICT') continue // it arrived, or a peer failed it first
+        throw err
+      }
+      if (lease !== null) await catalogue.locks.release(lease.name, lease.holder)
+      await rm(this.stagingDir(sub.id), { recursive: true, force: true })
+      failed.push(sub.id)
+    }
+    return failed
+  }
 }
+
+/** The lease a receiving process holds on its upload (the catalogue's locks table). */
+export const receiveLease = (submissionId: string): string => `receive:${submissionId}`
+
+/** How long a receive lease lasts without renewal (LeaseOptions' default). */
+const RECEIVE_LEASE_MS = 60_000
 
 const pick = (d: Digests): NewVersionFile['digests'] => {
   const { sha512, sha256, md5, sm3 } = d

@@ -20,6 +20,12 @@ export interface JobRunnerOptions {
   idleMs?: number
   /** Counts lease takeovers (default: none). */
   metrics?: Metrics
+  /**
+   * With peers on this host (a shared catalogue), how often to look for jobs of dead workers beyond the
+   * one look at start: a peer killed mid-job is taken over at once rather than after its lease. Default:
+   * only at start (one process per data directory: nobody else can die beside it).
+   */
+  orphanSweepMs?: number
 }
 
 export class JobRunner {
@@ -52,7 +58,13 @@ export class JobRunner {
     for (const job of await this.jobs.running(this.options.kind)) {
       const owner = job.leaseOwner
       if (owner === null || !ownerIsGone(owner, this.owner)) continue
-      await this.#safe(async () => await this.jobs.fail(job.id, owner, { code: 'ABORTED', message: `its worker ${owner} is gone` }, { retry: true }))
+      try {
+        await this.jobs.fail(job.id, owner, { code: 'ABORTED', message: `its worker ${owner} is gone` }, { retry: true })
+      } catch (err) {
+        // A peer on this host saw the same dead worker first (STATE_CONFLICT): the job is queued either way.
+        this.log.debug({ err, job: job.id }, 'job of a dead worker already queued again')
+        continue
+      }
       this.options.metrics?.leaseTakenOver('job', 'holder_gone')
       this.log.info({ job: job.id, subject: job.subjectId, owner }, 'job of a dead worker queued again')
     }
@@ -62,7 +74,14 @@ export class JobRunner {
   poke (): void { this.#wake?.() }
 
   async #run (): Promise<void> {
+    let swept = Date.now()
     while (!this.#stopped) {
+      const sweep = this.options.orphanSweepMs
+      if (sweep !== undefined && Date.now() - swept >= sweep) {
+        swept = Date.now()
+        // A catalogue that does not answer now is asked again at the next sweep; claiming goes on.
+        await this.#requeueOrphans().catch((err: unknown) => { this.log.warn({ err }, 'looking for jobs of dead workers failed') })
+      }
       while (!this.#stopped && this.#running.size < this.options.concurrency) {
         const job = await this.jobs.claim(this.options.kind, this.owner, this.leaseMs)
         if (job === null) break

@@ -68,7 +68,9 @@ export async function initStorageRoot (store: BlobStore): Promise<void> {
     if (problems.length > 0) throw new LantaiError('OCFL_STORAGE_ROOT_INVALID', `${store.description}: ${problems.join('; ')}`, { problems })
     return
   }
-  const ours = new Set([LAYOUT_FILE, LAYOUT_CONFIG_KEY])
+  // A peer starting on the same shared store at the same moment may be writing these three now (its
+  // declaration last): what it writes is what this writes, so only other files make the root foreign.
+  const ours = new Set([LAYOUT_FILE, LAYOUT_CONFIG_KEY, STORAGE_DECLARATION])
   for await (const key of store.list('')) {
     if (!ours.has(key)) throw new LantaiError('OCFL_STORAGE_ROOT_INVALID', `${store.description} holds ${key} but no ${STORAGE_DECLARATION}`)
   }

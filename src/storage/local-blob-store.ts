@@ -1,15 +1,22 @@
 import { randomBytes } from 'node:crypto'
 import { constants, createWriteStream, linkSync, lstatSync, type Dirent } from 'node:fs'
 import { link, lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, unlink } from 'node:fs/promises'
-import { dirname, join, resolve, sep } from 'node:path'
+import { hostname } from 'node:os'
+import { basename, dirname, join, resolve, sep } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { pipeline } from 'node:stream/promises'
 import { LantaiError } from '../errors.js'
 import { fsyncDir, fsyncEach, syncFilesystem } from '../fs/durable.js'
+import { writerGone } from '../process-liveness.js'
 import { checkKey, checkPrefix, checkSource, putEach, type BlobStat, type BlobStore, type ByteRange, type LocalPathOptions, type PutFileOptions, type PutItem } from './blob-store.js'
 
 /** Reserved directory for half-written files; on the store's own filesystem, so rename is atomic. */
 const STAGING = '.staging'
+/**
+ * A staging file untouched this long is a leftover whoever wrote it: a put writes, fsyncs and renames
+ * without pause, so even a slow copy of a large file keeps its mtime fresh.
+ */
+export const STAGING_STALE_MS = 6 * 60 * 60 * 1000
 const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW
 /** Another filesystem, or one without hard links (or at its link limit): copy instead. */
 const LINK_UNAVAILABLE = ['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK']
@@ -21,6 +28,20 @@ const LINK_UNAVAILABLE = ['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK']
 const LINK_SLICE_MS = 8
 
 const errno = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code
+
+/**
+ * `<host>~<pid>~<random>`: the writer of a staging file is known to a peer sharing the store, which
+ * removes it only once that writer is gone. A host name never holds '~'; older random-only names (and
+ * anything else) parse as no writer and are judged by age alone.
+ */
+export function stagingName (): string {
+  return `${hostname()}~${process.pid}~${randomBytes(8).toString('hex')}`
+}
+
+export function parseStagingName (name: string): { host: string, pid: number } | null {
+  const m = /^([^~]+)~(\d+)~[0-9a-f]+$/.exec(name)
+  return m === null ? null : { host: m[1] as string, pid: Number(m[2]) }
+}
 
 /**
  * A BlobStore on a local directory. Keys map to relative paths under `root`. Every write lands in
@@ -228,10 +249,12 @@ export class LocalBlobStore implements BlobStore {
 
   /**
    * Removes what a crash left in `.staging` (files written but never renamed into place) and returns how
-   * many entries there were. Only safe while nothing else writes this store: the service calls it at
-   * start, holding the data-directory lock, before any put.
+   * many entries it removed. Alone on the store (the service at start, holding the data-directory lock,
+   * before any put) everything there is a leftover. With `shared`, peers on this and other hosts put into
+   * the same store at this moment: only files of writers known dead (this host, pid gone, see
+   * #stagingPath) and files nobody touched for STAGING_STALE_MS are removed.
    */
-  async removeStagingLeftovers (): Promise<number> {
+  async removeStagingLeftovers (options: { shared?: boolean } = {}): Promise<number> {
     const dir = join(this.root, STAGING)
     let names: string[]
     try {
@@ -240,8 +263,25 @@ export class LocalBlobStore implements BlobStore {
       if (errno(e) === 'ENOENT') return 0
       throw e
     }
-    for (const name of names) await rm(join(dir, name), { recursive: true, force: true })
-    return names.length
+    let removed = 0
+    for (const name of names) {
+      if (options.shared === true && !(await this.#abandoned(join(dir, name)))) continue
+      await rm(join(dir, name), { recursive: true, force: true })
+      removed++
+    }
+    return removed
+  }
+
+  /** A staging file whose writer is gone, or so old that no live put can still be writing it. */
+  async #abandoned (path: string): Promise<boolean> {
+    const writer = parseStagingName(basename(path))
+    if (writer !== null && writerGone(writer.host, writer.pid)) return true
+    try {
+      return Date.now() - (await lstat(path)).mtimeMs > STAGING_STALE_MS
+    } catch (e) {
+      if (errno(e) === 'ENOENT') return false // its writer just renamed it into place
+      throw e
+    }
   }
 
   async #copyIn (localPath: string, target: string): Promise<void> {
@@ -298,7 +338,7 @@ export class LocalBlobStore implements BlobStore {
   async #stagingPath (): Promise<string> {
     const dir = join(this.root, STAGING)
     await mkdir(dir, { recursive: true })
-    return join(dir, randomBytes(12).toString('hex'))
+    return join(dir, stagingName())
   }
 
   /** A parent directory reached through a symlink could lie outside the root: refuse it. */

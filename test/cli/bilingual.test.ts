@@ -28,7 +28,7 @@ t.test('every command\'s --help, and the overview, are in Chinese and English', 
   const top = lantai(['--help'])
   t.match(top.stdout, /用法/)
   t.match(top.stdout, /bag +make a BagIt bag/)
-  for (const cmd of ['serve', 'validate', 'bag', 'ingest', 'token', 'ocfl', 'fixity', 'seals']) {
+  for (const cmd of ['serve', 'worker', 'validate', 'bag', 'ingest', 'token', 'ocfl', 'fixity', 'seals']) {
     const r = lantai([cmd, '--help'])
     t.equal(r.code, 0, cmd)
     t.match(r.stdout, new RegExp(`usage: lantai ${cmd}`), cmd)

@@ -88,7 +88,7 @@ t.test('lantai ocfl validate: a good object, one with a broken head, and a missi
 })
 
 t.test('every command answers --help', async t => {
-  for (const cmd of ['serve', 'validate', 'ingest', 'token', 'fixity', 'ocfl']) {
+  for (const cmd of ['serve', 'worker', 'validate', 'ingest', 'token', 'fixity', 'ocfl']) {
     const r = lantai([cmd, '--help'])
     t.equal(r.code, 0, cmd)
     t.match(r.stdout, new RegExp(`usage: lantai ${cmd}`), cmd)

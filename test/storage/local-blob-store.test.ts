@@ -1,7 +1,11 @@
 import t from 'tap'
-import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdir, readdir, symlink, utimes, writeFile } from 'node:fs/promises'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { LocalBlobStore, type BlobStore } from '../../src/storage/index.js'
+import { parseStagingName, STAGING_STALE_MS, stagingName } from '../../src/storage/local-blob-store.js'
 import { blobStoreContract } from './contract.js'
 
 t.test('LocalBlobStore meets the BlobStore contract', async t => {
@@ -60,6 +64,37 @@ t.test('removeStagingLeftovers empties .staging, counts what it removed, and lea
   t.equal(await store.removeStagingLeftovers(), 0, 'nothing the second time')
   t.ok(await store.stat('kept/k.txt'))
   t.equal(await new LocalBlobStore(join(dir, 'absent')).removeStagingLeftovers(), 0, 'a store never written to has no .staging')
+})
+
+t.test('beside peers sharing the store, removeStagingLeftovers removes only files of dead writers on this host and files untouched for hours', async t => {
+  // Real processes: a live writer (a child that waits) and a dead one (a child that has exited).
+  const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 600000)'], { stdio: 'ignore' })
+  t.teardown(() => { live.kill('SIGKILL') })
+  const dead = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' })
+  await once(dead, 'exit')
+  const host = hostname()
+  const names = {
+    liveWriter: `${host}~${live.pid}~00aa11bb22cc33dd`,
+    thisProcess: `${host}~${process.pid}~44ee55ff66aa77bb`,
+    deadWriter: `${host}~${dead.pid}~8899aabbccddeeff`,
+    otherHost: 'archive-02.example~4242~0123456789abcdef',
+    otherHostOld: 'archive-02.example~4243~fedcba9876543210',
+    unnamedOld: '9c1e0f2a7b3d4e5f6a7b8c9d'
+  }
+  const dir = t.testdir({ store: { '.staging': Object.fromEntries(Object.values(names).map(n => [n, 'half of a put'])) } })
+  const staging = join(dir, 'store', '.staging')
+  const hoursAgo = new Date(Date.now() - STAGING_STALE_MS - 60_000)
+  for (const old of [names.otherHostOld, names.unnamedOld]) await utimes(join(staging, old), hoursAgo, hoursAgo)
+  const store = new LocalBlobStore(join(dir, 'store'))
+
+  t.equal(await store.removeStagingLeftovers({ shared: true }), 3)
+  t.same((await readdir(staging)).sort(), [names.liveWriter, names.thisProcess, names.otherHost].sort(), 'live writers\' and other hosts\' recent files are kept')
+  t.equal(await store.removeStagingLeftovers(), 3, 'alone on the store (the data lock held), everything there is a leftover')
+})
+
+t.test('a staging file names its writer: this host and this pid', async t => {
+  t.same(parseStagingName(stagingName()), { host: hostname(), pid: process.pid })
+  t.equal(parseStagingName('9c1e0f2a7b3d4e5f6a7b8c9d'), null, 'a name from before has no writer')
 })
 
 t.test('putFiles refuses a source that is not the regular file of the size its caller gave (STORAGE_SOURCE_CHANGED)', async t => {

@@ -2,8 +2,8 @@ import { loadConfig } from '../../config.js'
 import { startService } from '../../main.js'
 import { parse, UsageError, type Command } from '../command.js'
 
-const help = `usage: lantai serve
-用法:  lantai serve
+const help = `usage: lantai serve [--no-workers]
+用法:  lantai serve [--no-workers]
 
 Runs the Lantai service (what \`npm start\` runs): the HTTP API under /v1, OpenAPI docs at /docs, ingest
 and fixity workers, and the fixity schedule. On the first start, once the port is open, it creates an
@@ -12,6 +12,12 @@ at any time with \`lantai token create --role admin\`.
 运行兰台服务（即 \`npm start\`）：/v1 下的 HTTP 接口、/docs 的 OpenAPI 文档、接收与固定性检查任务及其
 计划。首次启动时，端口打开后创建一个管理员令牌并只显示一次（系统只保存哈希值），请妥善保存；随时可用
 \`lantai token create --role admin\` 另建管理员令牌。
+
+  --no-workers   answer HTTP only: uploads are received and queued, and \`lantai worker\` processes
+                 sharing the catalogue check and store them. Needs LANTAI_DATABASE_URL (PostgreSQL);
+                 with the SQLite catalogue one \`lantai serve\` does everything (CONFIG_INVALID otherwise).
+                 只提供 HTTP 接口：上传照常接收并排队，由共用目录库的 \`lantai worker\` 进程检查和保存。
+                 需要 LANTAI_DATABASE_URL（PostgreSQL）；使用 SQLite 目录库时由一个 \`lantai serve\` 完成全部工作。
 
 configuration (environment) 配置（环境变量）:
   LANTAI_DATA               data directory: catalogue.sqlite, store/ (OCFL), staging/ (default ./var)
@@ -51,10 +57,10 @@ export const serveCommand: Command = {
   summaryZh: '运行服务（HTTP 接口、接收与固定性检查任务）',
   help,
   async run (argv) {
-    const { positionals } = parse(argv, {})
+    const { positionals, values } = parse(argv, { 'no-workers': { type: 'boolean' } })
     if (positionals.length > 0) throw new UsageError('serve takes no arguments', 'serve 不接受参数')
     const config = loadConfig()
-    const service = await startService(config)
+    const service = await startService(config, { role: values['no-workers'] === true ? 'api' : 'all' })
     // The port actually bound: with LANTAI_PORT=0 the system chose it, and `:0` would be no address at all.
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${service.port}`
     if (service.firstAdminSecret !== null) {
