@@ -239,12 +239,13 @@ export class PackageRepository {
       .$if(query.unit !== undefined, b => b.where('j.unit', '=', query.unit ?? ''))
       .$if(from !== null, b => b.where('p.created_at', '>=', from ?? ''))
       .$if(to !== null, b => b.where('p.created_at', '<', to ?? ''))
-    const [rows, count] = await Promise.all([
-      filtered.selectAll('p').select(['j.name as project_name', 'j.unit as project_unit'])
-        .orderBy('p.created_at', 'desc').orderBy('p.id', 'desc').limit(query.limit).offset(query.offset).execute(),
-      filtered.select(eb => eb.fn.countAll<number>().as('n')).executeTakeFirst()
-    ])
-    return { items: rows.map(toPackageSummary), total: count?.n ?? 0 }
+    // The total rides on the page's rows (a window count), so a search is one statement; only a page
+    // past the end, which has no rows to carry it, counts apart.
+    const rows = await filtered.selectAll('p').select(eb => ['j.name as project_name', 'j.unit as project_unit', eb.fn.countAll<number>().over().as('total')])
+      .orderBy('p.created_at', 'desc').orderBy('p.id', 'desc').limit(query.limit).offset(query.offset).execute()
+    const total = rows[0]?.total ??
+      (query.offset === 0 ? 0 : (await filtered.select(eb => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n ?? 0)
+    return { items: rows.map(toPackageSummary), total }
   }
 
   /** The content rows of these paths of one package. */

@@ -197,6 +197,8 @@ eachEngine(t, 'search joins the project and filters by code, name, unit and date
   const page = await c.packages.search({ limit: 1, offset: 1 })
   t.equal(page.total, 3)
   t.same(page.items.map(p => p.projectCode), ['HZ-2'])
+  t.same(await c.packages.search({ limit: 10, offset: 5 }), { items: [], total: 3 }, 'a page past the end still tells the total')
+  t.same(await c.packages.search({ unit: 'nobody', limit: 10, offset: 0 }), { items: [], total: 0 })
 })
 
 eachEngine(t, 'damage is kept per content file: one content.damaged event each, a repair clears it, and a clean re-check makes the package active', async (t, target) => {
