@@ -2,7 +2,7 @@ import type { Insertable, Selectable } from 'kysely'
 import { LantaiError } from '../errors.js'
 import type { CatalogueDatabase } from './db/open.js'
 import type { EventsTable, Executor } from './db/schema.js'
-import { checkPage, fromJson, insertMany, toJson, type Clock, type Page, type PageQuery } from './sql.js'
+import { checkPage, fromJson, insertMany, toJson, type Clock, type Columns, type Page, type PageQuery } from './sql.js'
 
 // PREMIS-style events: what happened (type), to what (object), by whom (agent), with what outcome.
 // Insert-only: there is no update or delete here, and triggers refuse them from any SQL session.
@@ -44,7 +44,8 @@ export const toEvent = (row: EventRow): Event => ({
   detail: fromJson(row.detail)
 })
 
-const EVENT_COLUMNS = ['at', 'type', 'outcome', 'agent', 'object_type', 'object_id', 'detail'] as const
+const EVENT_COLUMNS = { at: 'text', type: 'text', outcome: 'text', agent: 'text', object_type: 'text', object_id: 'text', detail: 'text' } as const satisfies Columns
+const EVENT_NAMES = Object.keys(EVENT_COLUMNS) as Array<keyof typeof EVENT_COLUMNS>
 
 export class EventRepository {
   readonly #db: CatalogueDatabase
@@ -64,14 +65,14 @@ export class EventRepository {
   /** Appends events in order with multi-row inserts (a fixity batch); returns them with their ids, in order. */
   async appendMany (events: readonly NewEvent[], tx: Executor = this.#db.db): Promise<Event[]> {
     if (events.length === 0) return []
-    const rows = events.map(e => { const r = this.#row(e); return EVENT_COLUMNS.map(c => r[c]) })
+    const rows = events.map(e => { const r = this.#row(e); return EVENT_NAMES.map(c => r[c]) })
     const { engine, maxParams } = this.#db
     const out = await insertMany<EventRow>(tx, engine, maxParams, 'events', EVENT_COLUMNS, rows, 'RETURNING *')
     // ids are given in insertion order; RETURNING's row order is not promised, the ids are
     return out.sort((a, b) => a.id - b.id).map(toEvent)
   }
 
-  #row (e: NewEvent): Insertable<EventsTable> & Record<(typeof EVENT_COLUMNS)[number], string | null> {
+  #row (e: NewEvent): Insertable<EventsTable> & Record<keyof typeof EVENT_COLUMNS, string | null> {
     return {
       at: e.at ?? this.#clock().toISOString(),
       type: e.type,

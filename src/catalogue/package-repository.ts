@@ -5,7 +5,7 @@ import { LantaiError } from '../errors.js'
 import { STORED_ALGORITHMS, type StoredAlgorithm } from '../hashing/index.js'
 import type { EventRepository, NewEvent } from './event-repository.js'
 import type { IdFactory } from './ids.js'
-import { checkPage, fromJson, insertMany, isoBound, likeAnywhere, mapViolation, matches, type Clock, type Page, type PageQuery } from './sql.js'
+import { checkPage, fromJson, insertMany, isoBound, likeAnywhere, mapViolation, matches, oneOf, type Clock, type Columns, type Page, type PageQuery } from './sql.js'
 
 // One OCFL object per project: its versions, the logical files of each version and the stored content
 // files, which are the unit of fixity (research-preservation.md §10 lessons 4 and 5).
@@ -185,10 +185,10 @@ const DIGEST_KEYS = ['size', ...STORED_ALGORITHMS] as const
 const differs = (a: Digests, b: Partial<Digests>): keyof Digests | undefined => DIGEST_KEYS.find(k => b[k] !== undefined && b[k] !== a[k])
 
 const DIGEST_COLUMNS = ['c.size', 'c.sha512', 'c.sha256', 'c.md5', 'c.sm3'] as const
-const CONTENT_COLUMNS = ['package_id', 'content_path', 'size', 'sha512', 'sha256', 'md5', 'sm3', 'next_check_at']
-const FILE_COLUMNS = ['package_id', 'version', 'logical_path', 'content_path', 'format']
-/** Content paths looked up per statement (IN lists). */
-const LOOKUP_CHUNK = 500
+const CONTENT_COLUMNS = {
+  package_id: 'text', content_path: 'text', size: 'bigint', sha512: 'text', sha256: 'text', md5: 'text', sm3: 'text', next_check_at: 'text'
+} as const satisfies Columns
+const FILE_COLUMNS = { package_id: 'text', version: 'integer', logical_path: 'text', content_path: 'text', format: 'text' } as const satisfies Columns
 
 const DAY_MS = 24 * 60 * 60 * 1000
 
@@ -239,22 +239,22 @@ export class PackageRepository {
       .$if(query.unit !== undefined, b => b.where('j.unit', '=', query.unit ?? ''))
       .$if(from !== null, b => b.where('p.created_at', '>=', from ?? ''))
       .$if(to !== null, b => b.where('p.created_at', '<', to ?? ''))
-    const [rows, count] = await Promise.all([
-      filtered.selectAll('p').select(['j.name as project_name', 'j.unit as project_unit'])
-        .orderBy('p.created_at', 'desc').orderBy('p.id', 'desc').limit(query.limit).offset(query.offset).execute(),
-      filtered.select(eb => eb.fn.countAll<number>().as('n')).executeTakeFirst()
-    ])
-    return { items: rows.map(toPackageSummary), total: count?.n ?? 0 }
+    // The total rides on the page's rows (a window count), so a search is one statement; only a page
+    // past the end, which has no rows to carry it, counts apart.
+    const rows = await filtered.selectAll('p').select(eb => ['j.name as project_name', 'j.unit as project_unit', eb.fn.countAll<number>().over().as('total')])
+      .orderBy('p.created_at', 'desc').orderBy('p.id', 'desc').limit(query.limit).offset(query.offset).execute()
+    const total = rows[0]?.total ??
+      (query.offset === 0 ? 0 : (await filtered.select(eb => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n ?? 0)
+    return { items: rows.map(toPackageSummary), total }
   }
 
-  /** The content rows of these paths of one package, looked up a chunk at a time. */
+  /** The content rows of these paths of one package. */
   async #contents (tx: Executor, packageId: string, paths: Iterable<string>): Promise<Map<string, ContentRow>> {
     const all = [...new Set(paths)]
     const found = new Map<string, ContentRow>()
-    for (let i = 0; i < all.length; i += LOOKUP_CHUNK) {
-      const rows = await tx.selectFrom('contents').selectAll().where('package_id', '=', packageId).where('content_path', 'in', all.slice(i, i + LOOKUP_CHUNK)).execute()
-      for (const r of rows) found.set(r.content_path, r)
-    }
+    if (all.length === 0) return found
+    const rows = await tx.selectFrom('contents').selectAll().where('package_id', '=', packageId).where(eb => oneOf(this.#db.engine, eb.ref('content_path'), all)).execute()
+    for (const r of rows) found.set(r.content_path, r)
     return found
   }
 
@@ -385,12 +385,22 @@ export class PackageRepository {
   /** The logical files of one version (the head by default), by logical path. */
   async files (packageId: string, query: PageQuery & { version?: number }): Promise<Page<PackageFile>> {
     checkPage(query)
-    const version = query.version ?? (await this.get(packageId))?.headVersion ?? 0
-    const [rows, count] = await Promise.all([
-      this.#fileSelect().where('f.package_id', '=', packageId).where('f.version', '=', version).orderBy('f.logical_path').limit(query.limit).offset(query.offset).execute(),
-      this.#db.db.selectFrom('package_files').select(eb => eb.fn.countAll<number>().as('n')).where('package_id', '=', packageId).where('version', '=', version).executeTakeFirst()
+    const { db } = this.#db
+    // Two statements, one round trip each, side by side: the head is a subquery rather than a lookup
+    // first, and the total is the version's file_count (written with its rows) rather than a count of them.
+    const version = query.version ?? db.selectFrom('packages').select('head_version').where('id', '=', packageId)
+    // The page's keys first, then the contents of those rows only: joined before the offset, a deep
+    // page (offset 900 of 1,000) read a content row for every file it skipped.
+    const page = db.selectFrom('package_files').select(['package_id', 'version', 'logical_path', 'content_path', 'format'])
+      .where('package_id', '=', packageId).where('version', '=', version).orderBy('logical_path').limit(query.limit).offset(query.offset)
+    const [rows, counted] = await Promise.all([
+      db.selectFrom(page.as('f'))
+        .innerJoin('contents as c', join => join.onRef('c.package_id', '=', 'f.package_id').onRef('c.content_path', '=', 'f.content_path'))
+        .select(['f.package_id', 'f.version', 'f.logical_path', 'f.content_path', 'f.format', ...DIGEST_COLUMNS])
+        .orderBy('f.logical_path').execute(),
+      db.selectFrom('versions').select('file_count').where('package_id', '=', packageId).where('number', '=', version).executeTakeFirst()
     ])
-    return { items: rows.map(toPackageFile), total: count?.n ?? 0 }
+    return { items: rows.map(toPackageFile), total: counted?.file_count ?? 0 }
   }
 
   /**
@@ -472,7 +482,7 @@ export class PackageRepository {
         if (run.length === 0) return
         const batch = run
         run = []
-        await insertMany(tx, engine, maxParams, 'contents', [...CONTENT_COLUMNS, 'last_checked_at', 'last_outcome'], batch.map(i => {
+        await insertMany(tx, engine, maxParams, 'contents', { ...CONTENT_COLUMNS, last_checked_at: 'text', last_outcome: 'text' }, batch.map(i => {
           const r = rows.get(`${i.packageId}\u0000${i.contentPath}`) as ContentRow
           return [r.package_id, r.content_path, r.size, r.sha512, r.sha256, r.md5, r.sm3, i.nextCheckAt, i.checkedAt, i.outcome]
         }), `ON CONFLICT (package_id, content_path) DO UPDATE SET

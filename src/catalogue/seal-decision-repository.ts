@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely'
 import type { CatalogueDatabase } from './db/open.js'
 import type { SealDecisionsTable } from './db/schema.js'
-import { checkPage, insertMany, type Clock, type Page, type PageQuery } from './sql.js'
+import { checkPage, insertMany, type Clock, type Columns, type Page, type PageQuery } from './sql.js'
 
 // The current paper decision of each stored file (notice clause 五), made at ingest and remade by a
 // re-validation. The seal report with its evidence stays in the OCFL version; this is the index the
@@ -59,7 +59,9 @@ const toDecision = (r: Row): SealDecision => ({
   checkedAt: r.checked_at
 })
 
-const DECISION_COLUMNS = ['package_id', 'logical_path', 'version', 'format', 'signatures', 'outcome', 'rule', 'provisional', 'integrity_alert', 'reason', 'checked_at']
+const DECISION_COLUMNS = {
+  package_id: 'text', logical_path: 'text', version: 'integer', format: 'text', signatures: 'integer', outcome: 'text', rule: 'text', provisional: 'integer', integrity_alert: 'integer', reason: 'text', checked_at: 'text'
+} as const satisfies Columns
 
 export class SealDecisionRepository {
   readonly #db: CatalogueDatabase
@@ -120,7 +122,7 @@ export class SealDecisionRepository {
     const rows = [...items].map(([sha256, der]) => [sha256, Buffer.from(der.buffer, der.byteOffset, der.byteLength), at])
     const { engine, maxParams } = this.#db
     return await this.#db.db.transaction().execute(async tx =>
-      (await insertMany(tx, engine, maxParams, 'seal_evidence', ['sha256', 'der', 'created_at'], rows, 'ON CONFLICT (sha256) DO NOTHING RETURNING sha256')).length)
+      (await insertMany(tx, engine, maxParams, 'seal_evidence', { sha256: 'text', der: 'bytea', created_at: 'text' }, rows, 'ON CONFLICT (sha256) DO NOTHING RETURNING sha256')).length)
   }
 
   /** One piece of evidence (DER), or null. */

@@ -55,6 +55,10 @@ eachEngine(t, 'files lists one version by logical path with paging; file finds a
   t.equal(head.total, 3)
   t.same(head.items.map(f => f.logicalPath), ['data/photo.jpg', 'data/plan.pdf'])
   t.same((await c.packages.files(id, { limit: 2, offset: 2 })).items.map(f => f.logicalPath), ['data/report.txt'])
+  t.same(await c.packages.files(id, { limit: 2, offset: 9 }), { items: [], total: 3 }, 'a page past the end still tells the total')
+  t.same(await c.packages.files(id, { version: 1, limit: 1, offset: 0 }).then(p => p.total), 2)
+  t.same(await c.packages.files(id, { version: 3, limit: 10, offset: 0 }), { items: [], total: 0 }, 'no such version')
+  t.same(await c.packages.files('pkg_none', { limit: 10, offset: 0 }), { items: [], total: 0 }, 'no such package')
   t.same((await c.packages.files(id, { version: 1, limit: 10, offset: 0 })).items.map(f => f.contentPath), ['v1/content/data/plan.pdf', 'v1/content/data/report.txt'])
   t.same(await c.packages.file(id, 'data/plan.pdf'), { packageId: id, version: 2, logicalPath: 'data/plan.pdf', contentPath: 'v1/content/data/plan.pdf', ...digestsOf('PLAN'), format: 'fmt/18' })
   t.match(await c.packages.file(id, 'data/report.txt', 1), { version: 1, contentPath: 'v1/content/data/report.txt', size: 2 })
@@ -193,6 +197,8 @@ eachEngine(t, 'search joins the project and filters by code, name, unit and date
   const page = await c.packages.search({ limit: 1, offset: 1 })
   t.equal(page.total, 3)
   t.same(page.items.map(p => p.projectCode), ['HZ-2'])
+  t.same(await c.packages.search({ limit: 10, offset: 5 }), { items: [], total: 3 }, 'a page past the end still tells the total')
+  t.same(await c.packages.search({ unit: 'nobody', limit: 10, offset: 0 }), { items: [], total: 0 })
 })
 
 eachEngine(t, 'damage is kept per content file: one content.damaged event each, a repair clears it, and a clean re-check makes the package active', async (t, target) => {
