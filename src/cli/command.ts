@@ -46,3 +46,12 @@ export function errorLine (err: LantaiError): string {
   const detail = errorDetail(err)
   return `${err.code}: ${zh} / ${en}${detail === '' ? '' : `: ${detail}`}`
 }
+
+/** Resolves at the first SIGTERM or SIGINT: a long-running command (serve, worker) then closes its service. */
+export async function untilStopped (): Promise<void> {
+  await new Promise<void>(resolve => {
+    const stop = (): void => { resolve() }
+    process.once('SIGTERM', stop)
+    process.once('SIGINT', stop)
+  })
+}

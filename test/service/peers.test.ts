@@ -2,7 +2,6 @@ import t, { type Test } from 'tap'
 import { existsSync } from 'node:fs'
 import { request, type ClientRequest } from 'node:http'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { Submission } from '../../src/catalogue/index.js'
 import { makeBag, scratch } from '../fixtures/bags.js'
 import { freshPostgresDatabase, postgresAdminUrl } from '../fixtures/databases.js'
@@ -61,16 +60,8 @@ async function submissions (port: number, token: string): Promise<Submission[]> 
   return (JSON.parse(r.body) as { items: Submission[] }).items
 }
 
-/** The first defined value `probe` resolves to, polled every 50 ms for at most `ms` (until() for probes that ask over HTTP). */
-async function poll<T> (what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const found = await probe()
-    if (found !== undefined) return found
-    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`)
-    await sleep(50)
-  }
-}
+// Probes that ask a service over HTTP get a minute: a peer's recovery waits for a lease to run out.
+const poll = async <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> => await until(what, probe, 60_000)
 
 const FINAL = ['stored', 'rejected', 'failed']
 

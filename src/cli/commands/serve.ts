@@ -1,6 +1,6 @@
 import { loadConfig } from '../../config.js'
 import { startService } from '../../main.js'
-import { parse, UsageError, type Command } from '../command.js'
+import { parse, untilStopped, UsageError, type Command } from '../command.js'
 
 const help = `usage: lantai serve [--no-workers]
 用法:  lantai serve [--no-workers]
@@ -79,11 +79,7 @@ export const serveCommand: Command = {
     }
     process.stdout.write(`lantai listening on ${url} (docs at /docs, data in ${config.dataDir})\n`)
     process.stdout.write(`兰台正在监听 ${url}（接口文档 /docs，数据目录 ${config.dataDir}）\n`)
-    await new Promise<void>(resolve => {
-      const stop = (): void => { resolve() }
-      process.once('SIGTERM', stop)
-      process.once('SIGINT', stop)
-    })
+    await untilStopped()
     await service.close()
     return 0
   }

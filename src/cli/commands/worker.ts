@@ -1,6 +1,6 @@
 import { loadConfig } from '../../config.js'
 import { startService } from '../../main.js'
-import { parse, UsageError, type Command } from '../command.js'
+import { parse, untilStopped, UsageError, type Command } from '../command.js'
 
 const help = `usage: lantai worker
 用法:  lantai worker
@@ -34,11 +34,7 @@ export const workerCommand: Command = {
     const service = await startService(config, { role: 'worker' })
     process.stdout.write(`lantai worker running (pid ${process.pid}, data in ${config.dataDir})\n`)
     process.stdout.write(`兰台任务进程已启动（进程号 ${process.pid}，数据目录 ${config.dataDir}）\n`)
-    await new Promise<void>(resolve => {
-      const stop = (): void => { resolve() }
-      process.once('SIGTERM', stop)
-      process.once('SIGINT', stop)
-    })
+    await untilStopped()
     await service.close()
     return 0
   }
