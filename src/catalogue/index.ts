@@ -63,14 +63,15 @@ export async function openCatalogue (target: string, clock: Clock = () => new Da
   const database = await openDatabase(target)
   const newId = createIdFactory()
   const events = new EventRepository(database, clock)
+  const jobs = new JobRepository(database, clock, newId)
   return {
     engine: database.engine,
     projects: new ProjectRepository(database, events, clock),
-    submissions: new SubmissionRepository(database, events, clock, newId),
+    submissions: new SubmissionRepository(database, events, jobs, clock, newId),
     packages: new PackageRepository(database, events, clock, newId),
     events,
     access: new AccessLog(database, clock),
-    jobs: new JobRepository(database, clock, newId),
+    jobs,
     tokens: new TokenRepository(database, events, clock, newId),
     locks: new LockRepository(database, clock),
     sealDecisions: new SealDecisionRepository(database, clock),

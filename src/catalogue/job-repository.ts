@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely'
 import { LantaiError } from '../errors.js'
 import type { IdFactory } from './ids.js'
 import type { CatalogueDatabase } from './db/open.js'
-import type { JobsTable } from './db/schema.js'
+import type { Executor, JobsTable } from './db/schema.js'
 import { addMs, fromJson, mapViolation, toJson, type Clock } from './sql.js'
 
 // Job state lives in the catalogue, not in process memory, so a crash loses no work and several
@@ -68,18 +68,23 @@ export class JobRepository {
     this.#newId = newId
   }
 
-  /** Throws JOB_ACTIVE when a job of this kind is already queued or running for the subject. */
-  async enqueue (kind: string, subjectId: string | null, payload: unknown = null): Promise<Job> {
+  /**
+   * Throws JOB_ACTIVE when a job of this kind is already queued or running for the subject. `tx` puts
+   * the job in a caller's transaction (a state change and the job that carries it on, as one commit).
+   */
+  async enqueue (kind: string, subjectId: string | null, payload: unknown = null, tx: Executor = this.#db.db): Promise<Job> {
     const at = this.#clock()
     const now = at.toISOString()
     // the partial unique index jobs_active_subject decides a race between two enqueuers, not a lookup first
     const row = await mapViolation(
-      async () => await this.#db.db.insertInto('jobs').values({
+      async () => await tx.insertInto('jobs').values({
         id: this.#newId('job', at), kind, state: 'queued', subject_id: subjectId, payload: JSON.stringify(payload ?? null), created_at: now, updated_at: now
       }).returningAll().executeTakeFirstOrThrow(),
       (v, err) => v.kind === 'unique' ? new LantaiError('JOB_ACTIVE', `${kind} for ${String(subjectId)}`, { kind, subjectId }, { cause: err }) : undefined)
       .catch(async (err: unknown) => {
-        if (err instanceof LantaiError && err.code === 'JOB_ACTIVE') err.details.jobId = (await this.activeFor(kind, subjectId ?? ''))?.id
+        // Inside a caller's transaction the lookup cannot run: on SQLite the one connection is the
+        // transaction's, on PostgreSQL the violation aborted it. The caller's rollback is the answer there.
+        if (err instanceof LantaiError && err.code === 'JOB_ACTIVE' && tx === this.#db.db) err.details.jobId = (await this.activeFor(kind, subjectId ?? ''))?.id
         throw err
       })
     return toJob(row)

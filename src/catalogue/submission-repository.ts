@@ -4,6 +4,7 @@ import type { SubmissionsTable } from './db/schema.js'
 import { LantaiError } from '../errors.js'
 import type { EventOutcome, EventRepository } from './event-repository.js'
 import type { IdFactory } from './ids.js'
+import type { JobRepository } from './job-repository.js'
 import { checkPage, fromJson, mapViolation, toJson, type Clock, type Page, type PageQuery } from './sql.js'
 
 // A submission is one upload of a package and its way through ingest: a resumable state machine whose
@@ -81,6 +82,11 @@ export interface TransitionOptions {
   outcome?: EventOutcome
   /** merged into the event detail (which always names from, to and the patched fields except the report) */
   detail?: Record<string, unknown>
+  /**
+   * A job for this submission, queued in the same transaction: a process killed between the two would
+   * otherwise leave the submission in a state nobody works on until some process starts again.
+   */
+  enqueue?: { kind: string, payload?: unknown }
 }
 
 export interface SubmissionQuery extends PageQuery {
@@ -119,12 +125,14 @@ const checkProgress = (progress: number): void => {
 export class SubmissionRepository {
   readonly #db: CatalogueDatabase
   readonly #events: EventRepository
+  readonly #jobs: JobRepository
   readonly #clock: Clock
   readonly #newId: IdFactory
 
-  constructor (db: CatalogueDatabase, events: EventRepository, clock: Clock, newId: IdFactory) {
+  constructor (db: CatalogueDatabase, events: EventRepository, jobs: JobRepository, clock: Clock, newId: IdFactory) {
     this.#db = db
     this.#events = events
+    this.#jobs = jobs
     this.#clock = clock
     this.#newId = newId
   }
@@ -229,6 +237,7 @@ export class SubmissionRepository {
         objectId: id,
         detail: { ...detail, ...opts.detail }
       }, tx)
+      if (opts.enqueue !== undefined) await this.#jobs.enqueue(opts.enqueue.kind, id, opts.enqueue.payload ?? null, tx)
       return toSubmission(row)
     })
   }

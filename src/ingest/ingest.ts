@@ -179,7 +179,7 @@ export class Ingest {
       await progressWriter.settled()
       await catalogue.submissions.transition(sub.id, 'receiving', 'received', {
         bytesReceived: received.bytes, sha256: received.packageSha256, progress: 40, stage: 'received'
-      })
+      }, { enqueue: { kind: INGEST_JOB, payload: {} } })
       lap('record')
       this.deps.metrics?.ingested('received', received.bytes, received.digests.size)
       log.info({ bytes: received.bytes, files: received.digests.size, ms }, 'package received')
@@ -204,7 +204,6 @@ export class Ingest {
     } finally {
       await lease.release()
     }
-    await catalogue.jobs.enqueue(INGEST_JOB, sub.id, {})
     this.deps.onQueued?.()
     return await catalogue.submissions.get(sub.id) ?? sub
   }

@@ -66,6 +66,20 @@ eachEngine(t, 'a failure after the state update rolls back both the state and th
   t.equal((await c.submissions.transition(s.id, 'receiving', 'received')).state, 'received', 'and it can be retried')
 })
 
+eachEngine(t, 'a transition can queue the job that carries the submission on, in the same commit or not at all', async (t, target) => {
+  const { c } = await makeCatalogue(t, target)
+  await c.projects.create({ code: 'P-1', name: 'one' })
+  const s = await c.submissions.create({ projectCode: 'P-1', contentType: 'application/x-tar', createdBy: null })
+  // 1. received and its ingest job arrive together: no process killed between them leaves it unworked
+  await c.submissions.transition(s.id, 'receiving', 'received', { progress: 40 }, { enqueue: { kind: 'ingest', payload: { from: 'test' } } })
+  t.match(await c.jobs.activeFor('ingest', s.id), { state: 'queued', subjectId: s.id, payload: { from: 'test' } })
+  // 2. a job that cannot be queued (one is active) undoes the state change and its event
+  const err = await thrown(async () => await c.submissions.transition(s.id, 'received', 'checking', {}, { enqueue: { kind: 'ingest' } }))
+  t.match(err, { code: 'JOB_ACTIVE' })
+  t.equal((await c.submissions.get(s.id))?.state, 'received')
+  t.equal((await c.events.list({ objectId: s.id, type: 'submission.checking', limit: 10, offset: 0 })).total, 0)
+})
+
 eachEngine(t, 'a patch can set a field to null and stores the report as JSON', async (t, target) => {
   const { c } = await makeCatalogue(t, target)
   await c.projects.create({ code: 'P-1', name: 'one' })
