@@ -1,6 +1,9 @@
 import t from 'tap'
-import { renameSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { closeSync, openSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
+import { READY_CHECK_MS } from '../../src/http/routes/health.js'
+import { STORAGE_DECLARATION } from '../../src/ocfl/index.js'
 import { buildTestApp } from '../fixtures/service.js'
 
 // Issue 12 item 7: /readyz says whether the service can do its work (the catalogue answers, the OCFL
@@ -33,4 +36,18 @@ t.test('with the catalogue closed, readyz answers 503 naming the catalogue', asy
   const res = await s.app.inject({ method: 'GET', url: '/readyz' })
   t.equal(res.statusCode, 503)
   t.match(res.json(), { code: 'NOT_READY', checks: { catalogue: 'failed', store: 'ok' }, detail: /catalogue: / })
+})
+
+t.test('a check that does not answer fails at its deadline, so the probe gets a 503 rather than a hang', async t => {
+  const s = await buildTestApp(t)
+  // A named pipe with no writer in place of the root declaration: opening it blocks, as a read from a
+  // hung network mount does. Nothing here is mocked; the store really waits.
+  const declaration = join(s.dataDir, 'store', STORAGE_DECLARATION)
+  rmSync(declaration)
+  execFileSync('mkfifo', [declaration])
+  const res = await s.app.inject({ method: 'GET', url: '/readyz' })
+  t.equal(res.statusCode, 503)
+  t.match(res.json(), { code: 'NOT_READY', checks: { catalogue: 'ok', store: 'failed' }, detail: new RegExp(`store \\(local:.*\\): no answer within ${READY_CHECK_MS} ms`) })
+  // Let the stuck read end (a writer opens and closes the pipe), so no thread waits past the test.
+  closeSync(openSync(declaration, 'w'))
 })
