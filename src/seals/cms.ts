@@ -1,6 +1,7 @@
 import * as asn1js from 'asn1js'
 import * as pkijs from 'pkijs'
 import { LantaiError } from '../errors.js'
+import { readSignedData } from './cms-reader.js'
 import { DEFAULT_VERIFY_LIMITS, emptyEvidence, type CertificateInfo, type Evidence, type Indication, type SignatureReport, type SubIndication, type TimestampEvidence } from './report.js'
 import { digest, digestName, verifySignature } from './crypto-engine.js'
 import { addEvidence, validateCertificatePath } from './path.js'
@@ -42,6 +43,16 @@ export interface CmsVerification {
 
 /** Parses a ContentInfo that holds (GB/T 35275 or RFC 5652) SignedData, within bounds. */
 export function signedDataOf (der: Uint8Array, options: { limits?: ParseLimits, allowTrailing?: boolean }): Parsed<pkijs.SignedData> {
+  const read = readSignedData(der, options)
+  if (read !== null) {
+    embeddedDers.set(read.signedData, read.certificates)
+    return { ok: true, value: read.signedData }
+  }
+  return signedDataOfAsn1(der, options)
+}
+
+/** signedDataOf for what readSignedData leaves: asn1js and pkijs read it all, and say what is wrong. */
+function signedDataOfAsn1 (der: Uint8Array, options: { limits?: ParseLimits, allowTrailing?: boolean }): Parsed<pkijs.SignedData> {
   const ci = parsePki(pkijs.ContentInfo, der, 'CMS', options)
   if (!ci.ok) return ci
   const type = ci.value.contentType
@@ -315,7 +326,9 @@ async function verifySigner (signedData: pkijs.SignedData, si: pkijs.SignerInfo,
   for (const a of si.unsignedAttrs?.attributes ?? []) {
     if (a.type !== OID_SIGNATURE_TIMESTAMP_TOKEN) continue
     for (const v of a.values) {
-      const ts = await verifyTimestampToken(new Uint8Array(v.toBER(false)), check.signatureValue, options.trust, evidence)
+      // the token as it was received (asn1js keeps those bytes): re-encoding it cost as much as reading it
+      const received = v.valueBeforeDecodeView
+      const ts = await verifyTimestampToken(received.length > 0 ? received : new Uint8Array(v.toBER(false)), check.signatureValue, options.trust, evidence)
       const { genTimeDate, reasons: tsReasons, warnings: tsWarnings, ...ev } = ts
       timestamps.push(ev)
       warnings.push(...tsWarnings)
