@@ -1,7 +1,7 @@
 import * as asn1js from 'asn1js'
 import * as pkijs from 'pkijs'
 import { checkDepth, children, DerError, oid, parseOne, readFirst, smallInt, TAG, type Node } from './ofd/der.js'
-import { DEFAULT_PARSE_LIMITS, OID_CMS_SIGNED_DATA, OID_GM_SIGNED_DATA, parseAsn1, type ParseLimits } from './x509.js'
+import { DEFAULT_PARSE_LIMITS, OID_CMS_SIGNED_DATA, OID_GM_SIGNED_DATA, OID_SIGNING_CERTIFICATE, OID_SIGNING_CERTIFICATE_V2, parseAsn1, type ParseLimits } from './x509.js'
 
 // A DER reader for the common CMS SignedData (RFC 5652 §5): it walks the fixed structure with der.ts and
 // builds the pkijs objects cms.ts reads (SignedData, SignerInfo, attributes) from their parts, instead of
@@ -83,7 +83,7 @@ function signerInfo (node: Node, limits: ParseLimits): pkijs.SignerInfo {
   const version = smallInt(next(), 'SignerInfo version')
   const sidNode = next()
   if (sidNode.tag !== TAG.SEQUENCE && sidNode.tag !== SUBJECT_KEY_ID) throw new DerError('SignerInfo sid')
-  const sid = sidNode.tag === TAG.SEQUENCE ? new pkijs.IssuerAndSerialNumber({ schema: asn1(sidNode, limits) }) : asn1(sidNode, limits)
+  const sid = sidNode.tag === TAG.SEQUENCE ? issuerAndSerial(sidNode, limits) : asn1(sidNode, limits)
   const digestAlgorithm = algorithm(next(), limits)
   const signedAttrs = parts[i]?.tag === SIGNED_ATTRS ? attributes(next(), 0, limits) : undefined
   const signatureAlgorithm = algorithm(next(), limits)
@@ -102,20 +102,41 @@ function signerInfo (node: Node, limits: ParseLimits): pkijs.SignerInfo {
   })
 }
 
+function issuerAndSerial (node: Node, limits: ParseLimits): pkijs.IssuerAndSerialNumber {
+  const [issuer, serial, ...more] = children(node)
+  if (issuer?.tag !== TAG.SEQUENCE || serial?.tag !== TAG.INTEGER || more.length > 0) throw new DerError('IssuerAndSerialNumber')
+  return new pkijs.IssuerAndSerialNumber({ issuer: lazyName(issuer, limits), serialNumber: asn1(serial, limits) as asn1js.Integer })
+}
+
 /**
- * Signed attributes are read into asn1js values (cms.ts checks them); unsigned ones keep only their
- * bytes, as a value node whose valueBeforeDecodeView is all there is: the only one read is the signature
- * timestamp token, which timestamp.ts reads from its bytes on its own.
+ * A Name that holds its bytes (all that nameDer, and so sameName, compares first) and parses its
+ * attributes only when something reads them: the signer's certificate names its issuer with the same
+ * bytes, so the parse that pkijs would make of every sid is almost never needed.
+ */
+function lazyName (node: Node, limits: ParseLimits): pkijs.RelativeDistinguishedNames {
+  const name = new pkijs.RelativeDistinguishedNames({ valueBeforeDecode: new Uint8Array(node.raw).buffer })
+  let typesAndValues: pkijs.AttributeTypeAndValue[] | undefined
+  Object.defineProperty(name, 'typesAndValues', {
+    get: () => (typesAndValues ??= new pkijs.RelativeDistinguishedNames({ schema: asn1(node, limits) }).typesAndValues),
+    enumerable: true
+  })
+  return name
+}
+
+/**
+ * Signed attributes are read into asn1js values (cms.ts checks them), but for the ESS signing-certificate
+ * ones, which cms.ts reads from their bytes; unsigned ones keep only their bytes too: the only one read
+ * is the signature timestamp token, which timestamp.ts reads on its own. A value kept as bytes is a node
+ * whose valueBeforeDecodeView is all there is.
  */
 function attributes (node: Node, type: 0 | 1, limits: ParseLimits): pkijs.SignedAndUnsignedAttributes {
   const attrs = children(node).map(a => {
     if (a.tag !== TAG.SEQUENCE) throw new DerError('Attribute is not a SEQUENCE')
     const [t, values, ...more] = children(a)
     if (values?.tag !== TAG.SET || more.length > 0) throw new DerError('Attribute values')
-    return new pkijs.Attribute({
-      type: oid(t, 'attribute type'),
-      values: children(values).map(v => type === 0 ? asn1(v, limits) : received(v))
-    })
+    const attrType = oid(t, 'attribute type')
+    const keepBytes = type === 1 || attrType === OID_SIGNING_CERTIFICATE_V2 || attrType === OID_SIGNING_CERTIFICATE
+    return new pkijs.Attribute({ type: attrType, values: children(values).map(v => keepBytes ? received(v) : asn1(v, limits)) })
   })
   // RFC 5652 §5.4: the signature is over the DER of the SET OF, not of the [0] IMPLICIT field
   // a copy (node.raw may be a Buffer, whose slice() shares its bytes) with its own ArrayBuffer
