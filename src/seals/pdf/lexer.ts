@@ -139,6 +139,15 @@ export class Lexer {
     // A signature's /Contents is thousands of hex digits: decoded into one array sized by the distance
     // to the closing ">", not pushed digit by digit (that was a fifth of inspecting a signed PDF).
     const close = b.indexOf(62, start + 1)
+    if (close > start && (close - start - 1) % 2 === 0) {
+      // Node's decoder stops at the first pair that is not hex: a full-length result means every digit
+      // was one (and there was no whitespace), which is what signing tools write
+      const fast = Buffer.from(latin1(b.subarray(start + 1, close)), 'hex')
+      if (fast.length * 2 === close - start - 1) {
+        this.pos = close + 1
+        return { kind: 'string', bytes: new Uint8Array(fast.buffer, fast.byteOffset, fast.length), hex: true, start, end: this.pos }
+      }
+    }
     const end = close < 0 ? b.length : close
     const out = new Uint8Array((end - start) >> 1)
     let n = 0
