@@ -221,7 +221,21 @@ export function isSm2Key (spki: pkijs.PublicKeyInfo): boolean {
     (spki.algorithm.algorithmId === OID_EC_PUBLIC_KEY && params instanceof asn1js.ObjectIdentifier && params.valueBlock.toString() === OID_SM2)
 }
 
+// Per parsed certificate (certificateOf shares one per content): the signer's facts were worked out for
+// every signature, its key parsed again by asn1js to give its size.
+const infos = new WeakMap<pkijs.Certificate, CertificateInfo>()
+
+/** The facts of a certificate, `der` being its encoding; a fresh object each call, so callers may change it. */
 export function infoOf (cert: pkijs.Certificate, der: Uint8Array): CertificateInfo {
+  let info = infos.get(cert)
+  if (info === undefined) {
+    info = certificateFacts(cert, der)
+    infos.set(cert, info)
+  }
+  return { ...info }
+}
+
+function certificateFacts (cert: pkijs.Certificate, der: Uint8Array): CertificateInfo {
   return {
     subject: nameToString(cert.subject),
     issuer: nameToString(cert.issuer),
