@@ -1,6 +1,8 @@
 import * as asn1js from 'asn1js'
 import * as pkijs from 'pkijs'
 import { LantaiError } from '../errors.js'
+import { readSignedData } from './cms-reader.js'
+import { children, DerError, oid as derOid, parseOne, TAG } from './ofd/der.js'
 import { DEFAULT_VERIFY_LIMITS, emptyEvidence, type CertificateInfo, type Evidence, type Indication, type SignatureReport, type SubIndication, type TimestampEvidence } from './report.js'
 import { digest, digestName, verifySignature } from './crypto-engine.js'
 import { addEvidence, validateCertificatePath } from './path.js'
@@ -42,6 +44,16 @@ export interface CmsVerification {
 
 /** Parses a ContentInfo that holds (GB/T 35275 or RFC 5652) SignedData, within bounds. */
 export function signedDataOf (der: Uint8Array, options: { limits?: ParseLimits, allowTrailing?: boolean }): Parsed<pkijs.SignedData> {
+  const read = readSignedData(der, options)
+  if (read !== null) {
+    embeddedDers.set(read.signedData, read.certificates)
+    return { ok: true, value: read.signedData }
+  }
+  return signedDataOfAsn1(der, options)
+}
+
+/** signedDataOf for what readSignedData leaves: asn1js and pkijs read it all, and say what is wrong. */
+function signedDataOfAsn1 (der: Uint8Array, options: { limits?: ParseLimits, allowTrailing?: boolean }): Parsed<pkijs.SignedData> {
   const ci = parsePki(pkijs.ContentInfo, der, 'CMS', options)
   if (!ci.ok) return ci
   const type = ci.value.contentType
@@ -138,24 +150,34 @@ function findSigner (signedData: pkijs.SignedData, si: pkijs.SignerInfo, trust: 
   return pool.find(({ cert }) => { const k = subjectKeyId(cert); return k !== null && bytesEqual(k, keyId) }) ?? null
 }
 
-/** RFC 5035 §5.4 / RFC 2634 §5.4: the first ESSCertID(v2) must hash to the signer certificate. */
+/**
+ * RFC 5035 §5.4 / RFC 2634 §5.4: the first ESSCertID(v2) must hash to the signer certificate. Read from
+ * the attribute value's bytes (signed attributes are DER, RFC 5652 §5.4), which cms-reader.ts keeps
+ * without building asn1js nodes for them.
+ */
 function essBinding (si: pkijs.SignerInfo, signerDer: Uint8Array): { present: boolean, matches: boolean } {
-  for (const [oid, v2] of [[OID_SIGNING_CERTIFICATE_V2, true], [OID_SIGNING_CERTIFICATE, false]] as const) {
-    const a = attr(si, oid)
+  for (const [type, v2] of [[OID_SIGNING_CERTIFICATE_V2, true], [OID_SIGNING_CERTIFICATE, false]] as const) {
+    const a = attr(si, type)
     if (a === undefined) continue
-    const seq = a.values[0] as asn1js.Sequence | undefined
-    const certs = seq?.valueBlock?.value?.[0] as asn1js.Sequence | undefined
-    const first = certs?.valueBlock?.value?.[0] as asn1js.Sequence | undefined
-    const parts = first?.valueBlock?.value ?? []
+    // ESSCertIDv2 ::= SEQUENCE { hashAlgorithm DEFAULT sha256, certHash OCTET STRING, issuerSerial OPTIONAL }
     let hashOid = v2 ? OID_SHA256 : '1.3.14.3.2.26'
     let hashValue: Uint8Array | undefined
-    for (const p of parts) {
-      if (p instanceof asn1js.Sequence && hashValue === undefined && v2) {
-        const id = p.valueBlock.value[0]
-        if (id instanceof asn1js.ObjectIdentifier) hashOid = id.valueBlock.toString()
-      } else if (p instanceof asn1js.OctetString && hashValue === undefined) {
-        hashValue = p.valueBlock.valueHexView
+    try {
+      const raw = (a.values[0] as { valueBeforeDecodeView?: Uint8Array } | undefined)?.valueBeforeDecodeView
+      const certs = raw === undefined || raw.length === 0 ? undefined : children(parseOne(raw))[0]
+      const first = certs === undefined ? undefined : children(certs)[0]
+      for (const p of first === undefined ? [] : children(first)) {
+        if (p.tag === TAG.SEQUENCE && v2) {
+          const id = children(p)[0]
+          if (id?.tag === TAG.OID) hashOid = derOid(id, 'ESSCertIDv2 hashAlgorithm')
+        } else if (p.tag === TAG.OCTET_STRING) {
+          hashValue = p.value
+          break
+        }
       }
+    } catch (e) {
+      if (!(e instanceof DerError)) throw e
+      // unreadable: present, and binding nothing
     }
     const name = digestName(hashOid)
     return { present: true, matches: hashValue !== undefined && name !== null && bytesEqual(digest(name, signerDer), hashValue) }
@@ -315,7 +337,9 @@ async function verifySigner (signedData: pkijs.SignedData, si: pkijs.SignerInfo,
   for (const a of si.unsignedAttrs?.attributes ?? []) {
     if (a.type !== OID_SIGNATURE_TIMESTAMP_TOKEN) continue
     for (const v of a.values) {
-      const ts = await verifyTimestampToken(new Uint8Array(v.toBER(false)), check.signatureValue, options.trust, evidence)
+      // the token as it was received (asn1js keeps those bytes): re-encoding it cost as much as reading it
+      const received = v.valueBeforeDecodeView
+      const ts = await verifyTimestampToken(received.length > 0 ? received : new Uint8Array(v.toBER(false)), check.signatureValue, options.trust, evidence)
       const { genTimeDate, reasons: tsReasons, warnings: tsWarnings, ...ev } = ts
       timestamps.push(ev)
       warnings.push(...tsWarnings)

@@ -2,6 +2,7 @@ import * as pkijs from 'pkijs'
 import type { Evidence, Indication, SubIndication, TimestampEvidence } from './report.js'
 import { checkSignerInfo, embeddedCertificates, signedDataOf } from './cms.js'
 import { digest, digestName } from './crypto-engine.js'
+import { children, DerError, parseOne, TAG } from './ofd/der.js'
 import { addEvidence, validateCertificatePath } from './path.js'
 import type { TrustStore } from './trust.js'
 import { OID_KP_TIME_STAMPING, OID_TST_INFO, bytesEqual, errorText, parsePki } from './x509.js'
@@ -20,6 +21,9 @@ export type TimestampResult = TimestampEvidence & {
 
 /** The token inside a TimeStampResp, or the bytes themselves when they already are a token (ContentInfo). */
 function tokenBytes (der: Uint8Array): { token: Uint8Array } | { problem: string } {
+  // A ContentInfo starts with its contentType OID, a TimeStampResp with its PKIStatusInfo SEQUENCE: a
+  // token (every CAdES signature timestamp) is not parsed twice to find that out.
+  if (startsWithOid(der)) return { token: der }
   const asResp = parsePki(pkijs.TimeStampResp, der, 'TimeStampResp')
   if (asResp.ok && asResp.value.timeStampToken !== undefined) {
     const status = asResp.value.status.status
@@ -28,6 +32,15 @@ function tokenBytes (der: Uint8Array): { token: Uint8Array } | { problem: string
   }
   if (asResp.ok) return { problem: `the TimeStampResp carries no token (PKIStatus ${asResp.value.status.status})` }
   return { token: der }
+}
+
+function startsWithOid (der: Uint8Array): boolean {
+  try {
+    return children(parseOne(der))[0]?.tag === TAG.OID
+  } catch (e) {
+    if (e instanceof DerError) return false
+    throw e
+  }
 }
 
 /**

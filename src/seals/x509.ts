@@ -221,7 +221,21 @@ export function isSm2Key (spki: pkijs.PublicKeyInfo): boolean {
     (spki.algorithm.algorithmId === OID_EC_PUBLIC_KEY && params instanceof asn1js.ObjectIdentifier && params.valueBlock.toString() === OID_SM2)
 }
 
+// Per parsed certificate (certificateOf shares one per content): the signer's facts were worked out for
+// every signature, its key parsed again by asn1js to give its size.
+const infos = new WeakMap<pkijs.Certificate, CertificateInfo>()
+
+/** The facts of a certificate, `der` being its encoding; a fresh object each call, so callers may change it. */
 export function infoOf (cert: pkijs.Certificate, der: Uint8Array): CertificateInfo {
+  let info = infos.get(cert)
+  if (info === undefined) {
+    info = certificateFacts(cert, der)
+    infos.set(cert, info)
+  }
+  return { ...info }
+}
+
+function certificateFacts (cert: pkijs.Certificate, der: Uint8Array): CertificateInfo {
   return {
     subject: nameToString(cert.subject),
     issuer: nameToString(cert.issuer),
@@ -299,8 +313,22 @@ export const authorityKeyId = (cert: pkijs.Certificate): Uint8Array | null => {
   return v?.keyIdentifier?.valueBlock?.valueHexView ?? null
 }
 
-/** DER of the Name, for exact issuer/subject matching. */
-export const nameDer = (name: pkijs.RelativeDistinguishedNames): Uint8Array => new Uint8Array(name.toSchema().toBER(false))
+/**
+ * DER of the Name, for exact issuer/subject matching: the bytes it was parsed from when there are any.
+ * pkijs's toSchema() parses those bytes again to encode them, and path building, CRL and OCSP matching
+ * compare names a few dozen times per signature: that was a quarter of checking a PDF.
+ */
+export const nameDer = ((): (name: pkijs.RelativeDistinguishedNames) => Uint8Array => {
+  const cache = new WeakMap<pkijs.RelativeDistinguishedNames, Uint8Array>()
+  return name => {
+    let der = cache.get(name)
+    if (der === undefined) {
+      der = name.valueBeforeDecode.byteLength > 0 ? new Uint8Array(name.valueBeforeDecode) : new Uint8Array(name.toSchema().toBER(false))
+      cache.set(name, der)
+    }
+    return der
+  }
+})()
 
 export const sameName = (a: pkijs.RelativeDistinguishedNames, b: pkijs.RelativeDistinguishedNames): boolean => {
   try { return bytesEqual(nameDer(a), nameDer(b)) || a.isEqual(b) } catch { return false }

@@ -52,6 +52,18 @@ t.test('the certificates a CMS carries are taken as they were encoded, and its s
   t.ok(carried.some(der => der.equals(read(pki.certs.inter))), 'the intermediate, byte for byte')
 })
 
+t.test('a SignedData in BER (indefinite lengths, as `openssl cms -stream` writes) gives the same report as its DER', async t => {
+  const der = read(pki.cms.sealDetached)
+  // the outer SEQUENCE's definite length (0x30 0x82 hi lo) becomes 0x30 0x80 … 0x00 0x00
+  t.same([der[0], der[1]], [0x30, 0x82], 'the fixture has a two-octet length')
+  const ber = new Uint8Array([0x30, 0x80, ...der.subarray(4), 0x00, 0x00])
+  const validationTime = new Date()
+  const fromDer = await verifyCms(der, { content: doc, trust, validationTime })
+  const fromBer = await verifyCms(ber, { content: doc, trust, validationTime })
+  t.match(fromBer.signatures[0], { indication: 'TOTAL_PASSED', format: 'CAdES-BASELINE-B' })
+  t.same(fromBer, fromDer)
+})
+
 t.test('the same seal checked again (its certificates parsed and verified once) gives the same report, and a wrong content still fails', async t => {
   const validationTime = new Date()
   const check = async (): Promise<Awaited<ReturnType<typeof verifyCms>>> => await verifyCms(read(pki.cms.sealDetached), { content: doc, trust, validationTime })

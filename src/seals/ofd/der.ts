@@ -40,6 +40,9 @@ export function parseOne (bytes: Uint8Array): Node {
   return node
 }
 
+/** The first TLV of `bytes`, whatever follows it (the zero padding of a PDF /Contents string). */
+export const readFirst = (bytes: Uint8Array): Node => readAt(bytes, 0)
+
 /** The children of a constructed node, in order. */
 export function children (node: Node): Node[] {
   if ((node.tag & 0x20) === 0) throw new DerError(`tag 0x${node.tag.toString(16)} is not constructed`)

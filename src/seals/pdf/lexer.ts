@@ -136,21 +136,34 @@ export class Lexer {
   private hexString (): PdfString {
     const b = this.buf
     const start = this.pos
-    this.pos++
-    const out: number[] = []
+    // A signature's /Contents is thousands of hex digits: decoded into one array sized by the distance
+    // to the closing ">", not pushed digit by digit (that was a fifth of inspecting a signed PDF).
+    const close = b.indexOf(62, start + 1)
+    if (close > start && (close - start - 1) % 2 === 0) {
+      // Node's decoder stops at the first pair that is not hex: a full-length result means every digit
+      // was one (and there was no whitespace), which is what signing tools write
+      const fast = Buffer.from(latin1(b.subarray(start + 1, close)), 'hex')
+      if (fast.length * 2 === close - start - 1) {
+        this.pos = close + 1
+        return { kind: 'string', bytes: new Uint8Array(fast.buffer, fast.byteOffset, fast.length), hex: true, start, end: this.pos }
+      }
+    }
+    const end = close < 0 ? b.length : close
+    const out = new Uint8Array((end - start) >> 1)
+    let n = 0
     let hi = -1
-    for (;;) {
-      if (this.pos >= b.length) throw new PdfFormatError('unterminated hex string', start)
-      const c = b[this.pos++]!
-      if (c === 62) break
+    for (let i = start + 1; i < end; i++) {
+      const c = b[i]!
       if (WS[c] === 1) continue
       const v = hexVal(c)
-      if (v < 0) throw new PdfFormatError('bad character in hex string', this.pos - 1)
+      if (v < 0) throw new PdfFormatError('bad character in hex string', i)
       if (hi < 0) hi = v
-      else { out.push(hi * 16 + v); hi = -1 }
+      else { out[n++] = hi * 16 + v; hi = -1 }
     }
-    if (hi >= 0) out.push(hi * 16) // §7.3.4.3: a final odd digit is followed by 0
-    return { kind: 'string', bytes: Uint8Array.from(out), hex: true, start, end: this.pos }
+    if (close < 0) throw new PdfFormatError('unterminated hex string', start)
+    if (hi >= 0) out[n++] = hi * 16 // §7.3.4.3: a final odd digit is followed by 0
+    this.pos = close + 1
+    return { kind: 'string', bytes: out.subarray(0, n), hex: true, start, end: this.pos }
   }
 
   private literalString (): PdfString {
