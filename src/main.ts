@@ -1,6 +1,7 @@
 import { readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
+import { loadAcceptancePolicy } from './acceptance/index.js'
 import { loadProfile } from './bagit/index.js'
 import type { Catalogue } from './catalogue/index.js'
 import type { Config } from './config.js'
@@ -74,6 +75,8 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   const loadTrust = async (): Promise<TrustStore> => await runtime.loadTrust()
   const metrics = new PrometheusMetrics(catalogue)
   const profile = config.bagitProfile === null ? null : await loadProfile(config.bagitProfile)
+  // Before anything starts: a typo in the center's policy stops start-up naming file, line and key.
+  const acceptancePolicy = await loadAcceptancePolicy(config.policiesDir)
   const trust = await loadTrust()
   if (trust.anchors.length === 0) log.warn({ trustDir: config.trustDir }, 'no trusted roots: every seal will be INDETERMINATE and no paper will be waived')
 
@@ -111,7 +114,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   if (freed.length > 0) log.info({ leases: freed }, 'leases of a process that is gone released')
   await removeOrphanStaging(stagingRoot, catalogue)
 
-  const app = await buildApp({ catalogue, ingest, reader, fixity, revalidation, logger: log, store, metrics, projectCodePattern: config.projectCodePattern })
+  const app = await buildApp({ catalogue, ingest, reader, fixity, revalidation, logger: log, store, metrics, projectCodePattern: config.projectCodePattern, acceptancePolicy })
   await app.ready()
   if (options.listen !== false && role !== 'worker') {
     try {
