@@ -70,13 +70,13 @@ export async function startService (config: Config, options: StartOptions = {}):
 async function openService (config: Config, options: StartOptions, log: Logger, lock: DataLock | null): Promise<Service> {
   const role = options.role ?? 'all'
   const shared = lock === null
+  // Before anything is opened: a typo in the center's policy stops start-up naming file, line and key.
+  const acceptancePolicy = await loadAcceptancePolicy(config.policiesDir)
   const runtime = await openRuntime(config, { mode: 'serve', log })
   const { catalogue, store, writer, reader, pool, sealVerifier, stagingRoot, scratchRoot } = runtime
   const loadTrust = async (): Promise<TrustStore> => await runtime.loadTrust()
   const metrics = new PrometheusMetrics(catalogue)
   const profile = config.bagitProfile === null ? null : await loadProfile(config.bagitProfile)
-  // Before anything starts: a typo in the center's policy stops start-up naming file, line and key.
-  const acceptancePolicy = await loadAcceptancePolicy(config.policiesDir)
   const trust = await loadTrust()
   if (trust.anchors.length === 0) log.warn({ trustDir: config.trustDir }, 'no trusted roots: every seal will be INDETERMINATE and no paper will be waived')
 

@@ -1,6 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
+import { loadConfig } from '../../src/config.js'
+import { createLogger } from '../../src/logger.js'
+import { startService } from '../../src/main.js'
 import { itemsOf, loadAcceptancePolicy, parseAcceptancePolicy, SHIPPED_ACCEPTANCE_POLICY, globToRegExp, type PolicyProblem } from '../../src/acceptance/index.js'
 
 // storage-policies/acceptance.yaml: the shipped default loads, and each kind of mistake is named with
@@ -119,4 +122,24 @@ t.test('globs: * stays within a segment, ** crosses them', async t => {
   t.ok(globToRegExp('data/**/*.pdf').test('data/x/y/a.pdf'))
   t.notOk(globToRegExp('data/a?.pdf').test('data/a/.pdf'))
   t.ok(globToRegExp('data/(1).pdf').test('data/(1).pdf'), 'regex characters are literal')
+})
+
+t.test('the service does not start on a bad policy: CONFIG_INVALID names the file, line and key, and the data directory is free again', async t => {
+  const root = t.testdir({ policies: {}, data: {} })
+  const policies = join(root, 'policies')
+  const dataDir = join(root, 'data')
+  const text = edited(['  required: true\n\ntimeLimits', '  requried: true\n\ntimeLimits'])
+  writeFileSync(join(policies, 'acceptance.yaml'), text)
+  const config = loadConfig({ LANTAI_DATA: dataDir, LANTAI_POLICIES: policies, LANTAI_FIXITY_CRON: 'off' }, join(import.meta.dirname, '../..'))
+  const file = join(policies, 'acceptance.yaml')
+  const started = startService(config, { listen: false, schedule: false, logger: createLogger('silent') })
+  // should it start after all, close it, so a failing test does not hang on an open service
+  started.then(async s => { await s.close() }, () => {})
+  await t.rejects(started, {
+    code: 'CONFIG_INVALID', details: { file, problems: [{ key: 'decision.required', message: 'missing' }, { file, line: lineOf(text, 'requried'), column: 3, key: 'decision.requried', message: 'unknown key (did you mean required?)' }] }
+  })
+  writeFileSync(file, SHIPPED)
+  const service = await startService(config, { listen: false, schedule: false, logger: createLogger('silent') })
+  t.teardown(() => service.close())
+  t.pass('the same data directory starts once the policy is fixed')
 })
