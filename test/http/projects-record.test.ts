@@ -142,4 +142,9 @@ t.test('the requirements notice lists every item of the policy with the units th
   t.match(html.text, '浙江建工（' + contractor + '）')
 
   t.match(await call(http, 'GET', '/v1/projects/NOPE-1/requirements.html'), { status: 404, json: { code: 'PROJECT_NOT_FOUND' } })
+
+  const openapi = (await call(http, 'GET', '/docs/json')).json as { paths: Record<string, Record<string, unknown>> }
+  for (const path of ['/v1/projects/{code}/requirements', '/v1/projects/{code}/requirements.html', '/v1/projects/{code}/units', '/v1/projects/{code}/units/{role}/{uscc}', '/v1/projects/{code}/phases/{phase}']) {
+    t.ok(openapi.paths[path] !== undefined, `${path} is in the OpenAPI document`)
+  }
 })
