@@ -1,6 +1,7 @@
 import { readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
+import { loadAcceptancePolicy } from './acceptance/index.js'
 import { loadProfile } from './bagit/index.js'
 import type { Catalogue } from './catalogue/index.js'
 import type { Config } from './config.js'
@@ -69,6 +70,8 @@ export async function startService (config: Config, options: StartOptions = {}):
 async function openService (config: Config, options: StartOptions, log: Logger, lock: DataLock | null): Promise<Service> {
   const role = options.role ?? 'all'
   const shared = lock === null
+  // Before anything is opened: a typo in the center's policy stops start-up naming file, line and key.
+  const acceptancePolicy = await loadAcceptancePolicy(config.policiesDir)
   const runtime = await openRuntime(config, { mode: 'serve', log })
   const { catalogue, store, writer, reader, pool, sealVerifier, stagingRoot, scratchRoot } = runtime
   const loadTrust = async (): Promise<TrustStore> => await runtime.loadTrust()
@@ -111,7 +114,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   if (freed.length > 0) log.info({ leases: freed }, 'leases of a process that is gone released')
   await removeOrphanStaging(stagingRoot, catalogue)
 
-  const app = await buildApp({ catalogue, ingest, reader, fixity, revalidation, logger: log, store, metrics, projectCodePattern: config.projectCodePattern })
+  const app = await buildApp({ catalogue, ingest, reader, fixity, revalidation, logger: log, store, metrics, projectCodePattern: config.projectCodePattern, acceptancePolicy })
   await app.ready()
   if (options.listen !== false && role !== 'worker') {
     try {

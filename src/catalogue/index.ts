@@ -7,7 +7,10 @@ import { createIdFactory } from './ids.js'
 import { JobRepository } from './job-repository.js'
 import { LockRepository } from './lock-repository.js'
 import { PackageRepository } from './package-repository.js'
+import { ProjectPermitRepository } from './project-permit-repository.js'
+import { ProjectPhaseRepository } from './project-phase-repository.js'
 import { ProjectRepository } from './project-repository.js'
+import { ProjectUnitRepository } from './project-unit-repository.js'
 import { SealDecisionRepository } from './seal-decision-repository.js'
 import type { Engine } from './db/schema.js'
 import type { Clock } from './sql.js'
@@ -28,7 +31,13 @@ export {
   type PackageFile, type PackageFileInput, type PackageQuery, type PackageState, type PackageSummary, type RecordVersionInput,
   type Version
 } from './package-repository.js'
-export { PROJECT_CODE, ProjectRepository, UNIFIED_PROJECT_CODE, projectCodeMatcher, type NewProject, type Project, type ProjectQuery } from './project-repository.js'
+export {
+  CLASSIFICATIONS, PROJECT_CODE, ProjectRepository, UNIFIED_PROJECT_CODE, projectCodeMatcher, type Classification, type NewProject, type Project, type ProjectPatch,
+  type ProjectQuery, type ProjectRecord
+} from './project-repository.js'
+export { ProjectUnitRepository, UNIT_ROLES, type NewProjectUnit, type ProjectUnit, type ProjectUnitPatch, type UnitPerson, type UnitRole } from './project-unit-repository.js'
+export { PERMIT_KINDS, ProjectPermitRepository, type NewProjectPermit, type PermitKind, type ProjectPermit } from './project-permit-repository.js'
+export { PHASE_CODE, ProjectPhaseRepository, type NewProjectPhase, type ProjectPhase } from './project-phase-repository.js'
 export {
   SUBMISSION_MODES, SUBMISSION_STATES, SUBMISSION_TRANSITIONS, SubmissionRepository, type NewSubmission, type Submission, type SubmissionError, type SubmissionMode,
   type SubmissionPatch, type SubmissionQuery, type SubmissionState, type TransitionOptions
@@ -39,6 +48,10 @@ export interface Catalogue {
   /** Which engine holds the catalogue: 'sqlite' (a file, the default) or 'postgres' (LANTAI_DATABASE_URL). */
   readonly engine: Engine
   projects: ProjectRepository
+  /** a project's units (参建单位), permits and phases */
+  projectUnits: ProjectUnitRepository
+  permits: ProjectPermitRepository
+  phases: ProjectPhaseRepository
   submissions: SubmissionRepository
   packages: PackageRepository
   events: EventRepository
@@ -64,9 +77,13 @@ export async function openCatalogue (target: string, clock: Clock = () => new Da
   const newId = createIdFactory()
   const events = new EventRepository(database, clock)
   const jobs = new JobRepository(database, clock, newId)
+  const parts = { units: new ProjectUnitRepository(database, events, clock), permits: new ProjectPermitRepository(database, events, clock), phases: new ProjectPhaseRepository(database, events, clock) }
   return {
     engine: database.engine,
-    projects: new ProjectRepository(database, events, clock),
+    projects: new ProjectRepository(database, events, clock, parts),
+    projectUnits: parts.units,
+    permits: parts.permits,
+    phases: parts.phases,
     submissions: new SubmissionRepository(database, events, jobs, clock, newId),
     packages: new PackageRepository(database, events, clock, newId),
     events,

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { AcceptancePolicy } from '../acceptance/index.js'
 import type { Catalogue } from '../catalogue/index.js'
+import { ProjectService } from '../projects/index.js'
 import type { Revalidation } from '../preservation/revalidate.js'
 import type { FixityService } from '../fixity/index.js'
 import type { Ingest } from '../ingest/ingest.js'
@@ -21,6 +23,7 @@ import { fixityRoutes } from './routes/fixity.js'
 import { healthRoutes } from './routes/health.js'
 import { packageRoutes } from './routes/packages.js'
 import { projectRoutes } from './routes/projects.js'
+import { requirementsRoutes } from './routes/requirements.js'
 import { submissionRoutes } from './routes/submissions.js'
 import { tokenRoutes } from './routes/tokens.js'
 
@@ -43,6 +46,8 @@ export interface AppDeps {
   metrics?: PrometheusMetrics
   /** LANTAI_PROJECT_CODE_PATTERN; null or absent: the unified project code (统一项目代码). */
   projectCodePattern?: string | null
+  /** storage-policies/acceptance.yaml, loaded at start (src/acceptance/policy.ts) */
+  acceptancePolicy: AcceptancePolicy
 }
 
 /** The HTTP shell over the domain; `listen` lives only in main.ts, tests use `inject`. */
@@ -76,7 +81,9 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(errorDocs)
   await app.register(metricsPlugin, { metrics: deps.metrics ?? new PrometheusMetrics(deps.catalogue) })
   await app.register(healthRoutes, { catalogue: deps.catalogue, store: deps.store })
-  await app.register(projectRoutes, { prefix: '/v1', catalogue: deps.catalogue, codePattern: deps.projectCodePattern ?? null })
+  const projects = new ProjectService(deps.catalogue)
+  await app.register(projectRoutes, { prefix: '/v1', catalogue: deps.catalogue, projects, codePattern: deps.projectCodePattern ?? null })
+  await app.register(requirementsRoutes, { prefix: '/v1', projects, policy: deps.acceptancePolicy })
   await app.register(submissionRoutes, { prefix: '/v1', catalogue: deps.catalogue, ingest: deps.ingest })
   await app.register(packageRoutes, { prefix: '/v1', catalogue: deps.catalogue, reader: deps.reader })
   await app.register(tokenRoutes, { prefix: '/v1', catalogue: deps.catalogue })

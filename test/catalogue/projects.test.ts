@@ -4,7 +4,7 @@ import { eachEngine, makeCatalogue, thrown } from './helpers.js'
 eachEngine(t, 'a project is created once and read back by its code', async (t, target) => {
   const { c } = await makeCatalogue(t, target)
   const p = await c.projects.create({ code: '2024-330102-47-01-000001', name: '滨江安置房', unit: '杭州城投' })
-  t.same(p, { code: '2024-330102-47-01-000001', name: '滨江安置房', unit: '杭州城投', createdAt: '2024-05-01T00:00:00.000Z' })
+  t.same(p, { code: '2024-330102-47-01-000001', name: '滨江安置房', unit: '杭州城投', location: null, classification: '非密', createdAt: '2024-05-01T00:00:00.000Z', updatedAt: '2024-05-01T00:00:00.000Z' })
   t.same(await c.projects.get(p.code), p)
   t.equal(await c.projects.get('nope'), null)
   t.equal((await c.projects.create({ code: 'NO-UNIT', name: 'x' })).unit, null)

@@ -26,7 +26,7 @@ function walkthroughBlock (): string {
 
 const bash = async (script: string, cwd: string): Promise<CliResult> => await runProcess('bash', ['-euo', 'pipefail', '-c', script], { cwd })
 
-t.test('the README walkthrough runs word for word in an empty folder: a folder is bagged, stored, and a file comes back', async t => {
+t.test('the README walkthrough runs word for word in an empty folder: a project gets its units and requirements notice, a folder is bagged, stored, and a file comes back', async t => {
   const block = walkthroughBlock()
   t.notMatch(block, /\.\.\/shared/, 'the walkthrough needs nothing the reader does not have')
   t.match(block, /npx lantai bag create demo/)
@@ -48,4 +48,6 @@ t.test('the README walkthrough runs word for word in an empty folder: a folder i
   t.match(r.stdout, /"state":"stored"/)
   t.match(r.stdout, /the same bytes came back/)
   t.equal(readFileSync(join(cwd, 'report.txt'), 'utf8'), 'completion acceptance report\n')
+  t.match(r.stdout, /"role":"builder","uscc":"91350100M000100Y43"/, 'the builder is on the project record')
+  t.match(readFileSync(join(cwd, 'requirements.html'), 'utf8'), /建设工程档案归档要求告知书[\s\S]*上海某置业有限公司/, 'the requirements notice names the builder')
 })

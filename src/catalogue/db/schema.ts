@@ -4,7 +4,21 @@ import type { Generated, Kysely, Transaction } from 'kysely'
 // repositories read or write. Timestamps are ISO-8601 TEXT on both engines (text order is time order);
 // JSON is TEXT; sizes and counters are INTEGER on SQLite and BIGINT on PostgreSQL, read back as numbers.
 
-export interface ProjectsTable { code: string, name: string, unit: string | null, created_at: string }
+export interface ProjectsTable {
+  code: string
+  name: string
+  unit: string | null
+  created_at: string
+  location: string | null
+  classification: Generated<string>
+  updated_at: string | null
+}
+
+export interface ProjectUnitsTable { project_code: string, role: string, uscc: string, name: string, persons: string, created_at: string, updated_at: string }
+
+export interface ProjectPermitsTable { project_code: string, kind: string, number: string, issued_on: string, created_at: string }
+
+export interface ProjectPhasesTable { project_code: string, code: string, name: string, position: number, created_at: string, updated_at: string }
 
 export interface TokensTable {
   id: string
@@ -140,6 +154,9 @@ export interface SealEvidenceTable { sha256: string, der: Uint8Array, created_at
 
 export interface Schema {
   projects: ProjectsTable
+  project_units: ProjectUnitsTable
+  project_permits: ProjectPermitsTable
+  project_phases: ProjectPhasesTable
   tokens: TokensTable
   submissions: SubmissionsTable
   packages: PackagesTable

@@ -3,16 +3,25 @@ import { Type } from '@sinclair/typebox'
 import { projectCodeMatcher, UNIFIED_PROJECT_CODE, type Catalogue } from '../../catalogue/index.js'
 import { LantaiError } from '../../errors.js'
 import { ROLES } from '../../auth/roles.js'
+import type { ProjectService } from '../../projects/index.js'
 import { Page, ProblemResponses } from '../schemas/common.js'
+import {
+  Classification, PermitInput, PermitView, PhaseCode, PhaseInput, PhaseView, ProjectPatchBody, ProjectRecordView, UnitInput, UnitPatch, UnitRole, UnitView, Uscc
+} from '../schemas/projects.js'
 import { pageOf, ProjectCode, ProjectView } from '../schemas/views.js'
 
 export interface ProjectRoutesOptions {
   catalogue: Catalogue
+  projects: ProjectService
   /** LANTAI_PROJECT_CODE_PATTERN, matched against the whole code; null: the unified project code. */
   codePattern?: string | null
 }
 
-export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesOptions> = async (app, { catalogue, codePattern = null }) => {
+const Conflict = { 409: ProblemResponses[400] }
+const WRITERS = ['admin', 'archivist'] as const
+const agentOf = (req: { principal?: { tokenId: string } | null }): string => req.principal?.tokenId ?? 'system'
+
+export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesOptions> = async (app, { catalogue, projects, codePattern = null }) => {
   const pattern = codePattern ?? UNIFIED_PROJECT_CODE
   const matcher = projectCodeMatcher(pattern)
 
@@ -23,7 +32,12 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesOptions> = as
       body: Type.Object({
         // The format is checked in the handler, so that a wrong one is PROJECT_CODE_INVALID naming the pattern.
         code: Type.String({ minLength: 1, maxLength: 64, description: `unified project code (统一项目代码), matching ${pattern} whole (LANTAI_PROJECT_CODE_PATTERN)` }),
-        name: Type.String({ minLength: 1, maxLength: 500, description: 'project name' }), unit: Type.Optional(Type.String({ maxLength: 500, description: 'construction unit (建设单位)' }))
+        name: Type.String({ minLength: 1, maxLength: 500, description: 'project name' }), unit: Type.Optional(Type.String({ maxLength: 500, description: 'construction unit (建设单位)' })),
+        location: Type.Optional(Type.String({ maxLength: 500, description: 'project location (项目地点)' })),
+        classification: Type.Optional(Classification),
+        units: Type.Optional(Type.Array(UnitInput, { maxItems: 100, description: 'the units that build it (参建单位), with their unified social credit codes and persons in charge' })),
+        permits: Type.Optional(Type.Array(PermitInput, { maxItems: 50, description: 'permits issued so far' })),
+        phases: Type.Optional(Type.Array(PhaseInput, { maxItems: 50, description: 'phases (分期), in order' }))
       }),
       response: { 201: ProjectView, ...ProblemResponses, 409: ProblemResponses[400] }
     }
@@ -32,7 +46,8 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesOptions> = as
     if (!matcher.test(code)) {
       throw new LantaiError('PROJECT_CODE_INVALID', `${code} does not match the pattern ${pattern}`, { code, pattern, detailZh: `${code} 不符合格式 ${pattern}` })
     }
-    const project = await catalogue.projects.create({ code: req.body.code, name: req.body.name, unit: req.body.unit ?? null }, req.principal?.tokenId ?? 'system')
+    const { name, unit, location, classification, units, permits, phases } = req.body
+    const project = await projects.register({ code, name, unit: unit ?? null, location: location ?? null, classification, units, permits, phases }, agentOf(req))
     return reply.code(201).header('location', `/v1/projects/${encodeURIComponent(project.code)}`).send(project)
   })
 
@@ -53,12 +68,63 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesOptions> = as
     return { ...await catalogue.projects.search({ ...filter, limit, offset }), limit, offset }
   })
 
+  const Code = Type.Object({ code: ProjectCode })
+
   app.get('/projects/:code', {
     config: { roles: ROLES, objectParam: 'code' },
-    schema: { summary: 'One project', tags: ['projects'], params: Type.Object({ code: ProjectCode }), response: { 200: ProjectView, ...ProblemResponses } }
-  }, async req => {
-    const project = await catalogue.projects.get(req.params.code)
-    if (project === null) throw new LantaiError('PROJECT_NOT_FOUND', req.params.code)
-    return project
+    schema: { summary: 'One project with its units, permits and phases', tags: ['projects'], params: Code, response: { 200: ProjectRecordView, ...ProblemResponses } }
+  }, async req => await projects.record(req.params.code))
+
+  app.patch('/projects/:code', {
+    config: { roles: WRITERS, objectParam: 'code' },
+    schema: {
+      summary: 'Change a project\'s name, location, classification or construction unit name (event project.updated)', tags: ['projects'],
+      params: Code, body: ProjectPatchBody, response: { 200: ProjectView, ...ProblemResponses }
+    }
+  }, async req => await projects.update(req.params.code, req.body, agentOf(req)))
+
+  app.post('/projects/:code/units', {
+    config: { roles: WRITERS, objectParam: 'code' },
+    schema: {
+      summary: 'Add a unit in a role (event project.unit-added); the unified social credit code is checked, check character included', tags: ['projects'],
+      params: Code, body: UnitInput, response: { 201: UnitView, ...ProblemResponses, ...Conflict }
+    }
+  }, async (req, reply) => {
+    const unit = await projects.addUnit(req.params.code, req.body, agentOf(req))
+    return reply.code(201).header('location', `/v1/projects/${encodeURIComponent(req.params.code)}/units/${unit.role}/${unit.uscc}`).send(unit)
   })
+
+  app.patch('/projects/:code/units/:role/:uscc', {
+    config: { roles: WRITERS, objectParam: 'code' },
+    schema: {
+      summary: 'Change a unit\'s name or persons in charge (event project.unit-updated)', tags: ['projects'],
+      params: Type.Object({ code: ProjectCode, role: UnitRole, uscc: Uscc }), body: UnitPatch, response: { 200: UnitView, ...ProblemResponses }
+    }
+  }, async req => await projects.updateUnit(req.params.code, req.params.role, req.params.uscc, req.body, agentOf(req)))
+
+  app.post('/projects/:code/permits', {
+    config: { roles: WRITERS, objectParam: 'code' },
+    schema: {
+      summary: 'Record a planning or construction permit (event project.permit-added)', tags: ['projects'],
+      params: Code, body: PermitInput, response: { 201: PermitView, ...ProblemResponses, ...Conflict }
+    }
+  }, async (req, reply) => reply.code(201).send(await projects.addPermit(req.params.code, req.body, agentOf(req))))
+
+  app.post('/projects/:code/phases', {
+    config: { roles: WRITERS, objectParam: 'code' },
+    schema: {
+      summary: 'Add a phase after the last (event project.phase-added)', tags: ['projects'],
+      params: Code, body: PhaseInput, response: { 201: PhaseView, ...ProblemResponses, ...Conflict }
+    }
+  }, async (req, reply) => reply.code(201).send(await projects.addPhase(req.params.code, req.body, agentOf(req))))
+
+  app.patch('/projects/:code/phases/:phase', {
+    config: { roles: WRITERS, objectParam: 'code' },
+    schema: {
+      summary: 'Rename a phase (event project.phase-updated)', tags: ['projects'],
+      params: Type.Object({ code: ProjectCode, phase: PhaseCode }),
+      body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200, description: 'phase name' }) }, { additionalProperties: false }),
+      response: { 200: PhaseView, ...ProblemResponses }
+    }
+  }, async req => await projects.renamePhase(req.params.code, req.params.phase, req.body.name, agentOf(req)))
 }

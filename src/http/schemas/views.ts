@@ -10,7 +10,10 @@ export const ProjectView = Type.Object({
   code: ProjectCode,
   name: Type.String({ description: 'project name (项目名称)' }),
   unit: Type.Union([Type.String(), Type.Null()], { description: 'construction unit (建设单位)' }),
-  createdAt: Time('when the project was registered')
+  location: Type.Union([Type.String(), Type.Null()], { description: 'project location (项目地点)' }),
+  classification: Type.Union([Type.Literal('非密'), Type.Literal('秘密'), Type.Literal('机密')], { description: 'classification (密级), a plain label until issue 15 enforces it' }),
+  createdAt: Time('when the project was registered'),
+  updatedAt: Time('when the project\'s own fields last changed')
 })
 
 export const ErrorValue = Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()], { description: 'why the submission failed or was rejected' })
