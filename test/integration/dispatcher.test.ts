@@ -108,3 +108,22 @@ t.test('a running dispatcher delivers what is published without being asked, and
   t.same(receiver.processed, [message.id])
   await d.stop()
 })
+
+eachEngine(t, 'two dispatchers on two connections share the outbox: each of 30 events reaches the receiver once', async (t, target) => {
+  const { c, clock, reopen } = await makeCatalogue(t, target)
+  const other = await reopen()
+  const receiver = await startReceiver(t, SECRET, { now: clock.now })
+  await c.subscribers.put({ name: 'approval', url: receiver.url, eventTypes: ['*'], secretEnv: 'LANTAI_SECRET_APPROVAL', algorithm: 'hmac-sha256', active: true }, 'tok_admin')
+  const ids: string[] = []
+  for (let i = 0; i < 30; i++) ids.push((await c.outbox.publish('project.registered', { i })).message.id)
+  const a = dispatcher(c, clock, { batch: 4 })
+  const b = dispatcher(other, clock, { batch: 4 })
+  // both claim at once, round after round, until neither finds anything due
+  for (;;) {
+    const [x, y] = await Promise.all([a.runOnce(), b.runOnce()])
+    if (x + y === 0) break
+  }
+  t.equal(receiver.received.length, 30, 'no delivery was sent twice')
+  t.same([...receiver.processed].sort(), [...ids].sort())
+  t.equal((await c.outbox.list({ state: 'delivered', limit: 1, offset: 0 })).total, 30)
+})
