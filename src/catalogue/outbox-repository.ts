@@ -254,6 +254,13 @@ export class OutboxRepository {
     }
   }
 
+  /** Deliveries by subscriber and state (read at each metrics scrape). */
+  async counts (): Promise<Array<{ subscriber: string, state: DeliveryState, count: number }>> {
+    const rows = await this.#db.db.selectFrom('outbox_deliveries').select(eb => ['subscriber', 'state', eb.fn.countAll<number>().as('n')])
+      .groupBy(['subscriber', 'state']).orderBy('subscriber').orderBy('state').execute()
+    return rows.map(r => ({ subscriber: r.subscriber, state: r.state as DeliveryState, count: Number(r.n) }))
+  }
+
   /** The deliveries of one message (what publishing it produced). */
   async forMessage (eventId: string): Promise<Delivery[]> {
     const rows = await this.#db.db.selectFrom('outbox_deliveries as d').innerJoin('outbox_messages as m', 'm.id', 'd.message_id')

@@ -87,6 +87,10 @@ delivery:
   t.same(receiver.processed, [message.id])
   t.same(receiver.received.map(r => r.headers['lantai-event-id']), [message.id, message.id], 'the same event id on the retry')
 
+  const metrics = (await get('/metrics')).body
+  t.match(metrics, 'lantai_webhook_deliveries{subscriber="approval",state="delivered"} 1')
+  t.match(metrics, 'lantai_webhook_deliveries{subscriber="approval",state="failed"} 0', 'a state that emptied reads 0')
+
   t.match((await get('/v1/outbox/dlv_01HWRQ6W00X7BFRVSMP5PJGB83')).json(), { status: 404, code: 'DELIVERY_NOT_FOUND' })
   t.match((await get('/v1/outbox/not-an-id')).json(), { status: 400, code: 'REQUEST_INVALID' })
   const events = (await get(`/v1/events?objectType=system&objectId=${id}`)).json()

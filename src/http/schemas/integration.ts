@@ -18,7 +18,7 @@ export const SubscriberView = Type.Object({
   source: Type.Union([Type.Literal('policy'), Type.Literal('api')], { description: 'policy: declared in storage-policies/integration.yaml (change it there); api: made through this API' }),
   createdAt: Type.String({ description: 'when it was first declared' }),
   updatedAt: Type.String({ description: 'when it last changed' })
-}, { $id: 'Subscriber' })
+})
 
 export const SubscriberBody = Type.Object({
   url: SubscriberEntry.properties.url,
@@ -45,7 +45,7 @@ const deliveryFields = {
   updatedAt: Type.String({ description: 'when the delivery last changed' })
 }
 
-export const DeliveryView = Type.Object(deliveryFields, { $id: 'Delivery' })
+export const DeliveryView = Type.Object(deliveryFields)
 
 export const DeliveryDetailView = Type.Object({
   ...deliveryFields,
