@@ -1,5 +1,9 @@
 import t from 'tap'
 import type { SubscriberInput } from '../../src/catalogue/index.js'
+import { openDatabase } from '../../src/catalogue/db/open.js'
+import { EventRepository } from '../../src/catalogue/event-repository.js'
+import { createIdFactory } from '../../src/catalogue/ids.js'
+import { OutboxRepository } from '../../src/catalogue/outbox-repository.js'
 import { breakEvents, eachEngine, makeCatalogue, thrown } from './helpers.js'
 
 const approval: SubscriberInput = {
@@ -35,6 +39,28 @@ eachEngine(t, "a message published in the caller's transaction commits with it o
   t.same(await raw.all('SELECT id FROM outbox_messages'), [], 'the event failed, so the message is gone too')
   t.same(await raw.all('SELECT id FROM outbox_deliveries'), [])
   t.equal((await c.outbox.list({ limit: 10, offset: 0 })).total, 0)
+})
+
+eachEngine(t, "a repository that joins publish to its own transaction: a rolled-back change leaves no message, a committed one its message and deliveries", async (t, target) => {
+  const { c, clock } = await makeCatalogue(t, target)
+  await c.subscribers.put(approval, 'tok_admin')
+  // what a repository inside the catalogue does (the acceptance work's, say): its change and the message, one transaction
+  const database = await openDatabase(target.target)
+  t.teardown(database.close)
+  const outbox = new OutboxRepository(database, new EventRepository(database, clock.now), clock.now, createIdFactory())
+  const change = async (code: string, fail: boolean): Promise<void> => {
+    await database.db.transaction().execute(async tx => {
+      await tx.insertInto('projects').values({ code, name: 'a', unit: null, created_at: clock.iso() }).execute()
+      await outbox.publish('acceptance.opinion.issued', { project: code }, tx)
+      if (fail) throw new Error('the opinion could not be numbered')
+    })
+  }
+  await t.rejects(change('P-ROLLED-BACK', true), /could not be numbered/)
+  await change('P-COMMITTED', false)
+  t.same((await c.outbox.list({ limit: 10, offset: 0 })).items.map(d => [d.type, d.subscriber]), [['acceptance.opinion.issued', 'approval']])
+  const detail = await c.outbox.get((await c.outbox.list({ limit: 1, offset: 0 })).items[0]!.id)
+  t.same(detail?.message.payload, { project: 'P-COMMITTED' })
+  t.equal((await c.events.list({ type: 'outbox.published', limit: 10, offset: 0 })).total, 1)
 })
 
 eachEngine(t, 'a claimed delivery is leased with its message and subscriber; a second claimer gets nothing until the lease runs out', async (t, target) => {

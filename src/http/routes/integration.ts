@@ -47,8 +47,11 @@ export const integrationRoutes: FastifyPluginAsyncTypebox<IntegrationRoutesOptio
   }, async (req, reply) => {
     const b = req.body
     const active = b.active ?? true
-    const problem = urlProblem(b.url) ?? (active ? secretProblem(b.secretEnv, secretOf) : null)
-    if (problem !== null) throw new LantaiError(problem.includes(b.secretEnv) ? 'SUBSCRIBER_SECRET_MISSING' : 'REQUEST_INVALID', problem, { name: req.params.name })
+    const badUrl = urlProblem(b.url)
+    if (badUrl !== null) throw new LantaiError('REQUEST_INVALID', badUrl, { name: req.params.name })
+    // an inactive subscriber may be declared before its secret is set
+    const noSecret = active ? secretProblem(b.secretEnv, secretOf) : null
+    if (noSecret !== null) throw new LantaiError('SUBSCRIBER_SECRET_MISSING', noSecret, { name: req.params.name, secretEnv: b.secretEnv })
     const { subscriber, created } = await catalogue.subscribers.put(
       { name: req.params.name, url: b.url, eventTypes: b.events, secretEnv: b.secretEnv, algorithm: b.algorithm ?? 'hmac-sha256', active },
       req.principal?.tokenId ?? 'system')
