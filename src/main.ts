@@ -8,6 +8,7 @@ import type { Config } from './config.js'
 import { FixityService, loadFixityPolicy } from './fixity/index.js'
 import { buildApp } from './http/app.js'
 import { Ingest, INGEST_JOB } from './ingest/ingest.js'
+import { loadIntegrationPolicy, toSubscriberInput, WebhookDispatcher } from './integration/index.js'
 import { releaseDeadHolders } from './jobs/lease.js'
 import { JobRunner } from './jobs/runner.js'
 import { createLogger, type Logger } from './logger.js'
@@ -34,6 +35,8 @@ export interface Service {
   readonly firstAdminSecret: string | null
   /** The port bound (the one the system chose when LANTAI_PORT=0); LANTAI_PORT when not listening. */
   readonly port: number
+  /** Sends the outbox's webhooks (started where jobs run: not in an API-only process). */
+  readonly dispatcher: WebhookDispatcher
   /** Stops accepting requests, parks running jobs, closes the catalogue, releases the data lock. Idempotent. */
   close (): Promise<void>
 }
@@ -46,7 +49,14 @@ export interface StartOptions {
   schedule?: boolean
   /** What this process does (service/process-role.ts); default 'all'. 'api' and 'worker' need a shared catalogue. */
   role?: ProcessRole
+  /**
+   * The value of a LANTAI_* variable a webhook subscriber names as its secret (default: this process's
+   * environment). Secrets stay out of Config, which is logged and shown; they are read when used.
+   */
+  secretOf?: (name: string) => string | undefined
 }
+
+const environmentSecret = (name: string): string | undefined => name.startsWith('LANTAI_') ? process.env[name] : undefined
 
 export async function startService (config: Config, options: StartOptions = {}): Promise<Service> {
   const log = options.logger ?? createLogger(config.logLevel)
@@ -99,6 +109,13 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   fixity.onQueued = () => fixityRunner.poke()
   runners.push(fixityRunner)
 
+  // Partner systems (storage-policies/integration.yaml): checked before anything starts, every problem named.
+  const secretOf = options.secretOf ?? environmentSecret
+  const integration = await loadIntegrationPolicy(config.policiesDir, secretOf)
+  const synced = await catalogue.subscribers.syncFromPolicy(integration.subscribers.map(toSubscriberInput))
+  if (synced.changed.length > 0) log.info({ subscribers: synced.changed }, 'webhook subscribers updated from the integration policy')
+  const dispatcher = new WebhookDispatcher({ outbox: catalogue.outbox, secretOf, settings: integration.delivery, log: log.child({ part: 'webhooks' }) })
+
   const revalidation = new Revalidation({ catalogue, reader, loadTrust, sealVerifier, scratchRoot, log: log.child({ part: 'seals' }) })
   runners.push(new JobRunner(catalogue.jobs, revalidation.runJob, { kind: REVALIDATE_JOB, concurrency: 1, metrics, ...sweep }, log.child({ part: 'jobs' })))
   // New roots, CRLs or OCSP responses in certs/ since the last start: the review queue (rule R4) runs again.
@@ -114,7 +131,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   if (freed.length > 0) log.info({ leases: freed }, 'leases of a process that is gone released')
   await removeOrphanStaging(stagingRoot, catalogue)
 
-  const app = await buildApp({ catalogue, ingest, reader, fixity, revalidation, logger: log, store, metrics, projectCodePattern: config.projectCodePattern, acceptancePolicy })
+  const app = await buildApp({ catalogue, ingest, reader, fixity, revalidation, logger: log, store, metrics, projectCodePattern: config.projectCodePattern, acceptancePolicy, secretOf, dispatcher: role === 'api' ? null : dispatcher })
   await app.ready()
   if (options.listen !== false && role !== 'worker') {
     try {
@@ -127,6 +144,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   }
   // An API-only process queues jobs for the workers; the schedule queues them where they run.
   if (role !== 'api') for (const r of runners) await r.start()
+  if (role !== 'api') dispatcher.start()
   const cron = options.schedule === false || role === 'api' ? null : fixity.schedule(config.fixitySchedule ?? policy.schedule)
   const peers = shared ? startPeerSweep({ catalogue, ingest, metrics, log: log.child({ part: 'peers' }) }) : null
   // A worker has no port to show a token on: the first API process makes it.
@@ -140,13 +158,14 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
       cron?.stop()
       await app.close()
       await Promise.all(runners.map(r => r.stop()))
+      await dispatcher.stop()
       await peers?.stop()
       await runtime.close()
       await lock?.release()
     })()
     return closing
   }
-  return { app, catalogue, ingest, fixity, runners, firstAdminSecret, port, close }
+  return { app, catalogue, ingest, fixity, runners, dispatcher, firstAdminSecret, port, close }
 }
 
 /** A failed listen as an operator's error: a busy port names host:port and the variable to change. */

@@ -3,9 +3,11 @@ import { sql } from 'kysely'
 import { openDatabase } from './db/open.js'
 import { AccessLog } from './access-log.js'
 import { EventRepository } from './event-repository.js'
+import { InboundRepository } from './inbound-repository.js'
 import { createIdFactory } from './ids.js'
 import { JobRepository } from './job-repository.js'
 import { LockRepository } from './lock-repository.js'
+import { OutboxRepository } from './outbox-repository.js'
 import { PackageRepository } from './package-repository.js'
 import { ProjectPermitRepository } from './project-permit-repository.js'
 import { ProjectPhaseRepository } from './project-phase-repository.js'
@@ -15,6 +17,7 @@ import { SealDecisionRepository } from './seal-decision-repository.js'
 import type { Engine } from './db/schema.js'
 import type { Clock } from './sql.js'
 import { SubmissionRepository } from './submission-repository.js'
+import { SubscriberRepository } from './subscriber-repository.js'
 import { TokenRepository } from './token-repository.js'
 
 export type { Engine } from './db/schema.js'
@@ -23,6 +26,14 @@ export { AccessLog, type AccessCompletion, type AccessEntry, type AccessOutcome,
 export { EventRepository, type Event, type EventObjectType, type EventOutcome, type EventQuery, type NewEvent } from './event-repository.js'
 export { JobRepository, type ClaimedJob, type Job, type JobCount, type JobState } from './job-repository.js'
 export { LockRepository, type LockLease } from './lock-repository.js'
+export { InboundRepository, type InboundRequest, type Reservation } from './inbound-repository.js'
+export {
+  DELIVERY_STATES, OutboxRepository, type AttemptOutcome, type ClaimedDelivery, type Delivery, type DeliveryAttempt, type DeliveryDetail, type DeliveryQuery, type DeliveryState,
+  type OutboxMessage
+} from './outbox-repository.js'
+export {
+  SIGNATURE_ALGORITHMS, SubscriberRepository, receives, type SignatureAlgorithm, type Subscriber, type SubscriberInput, type SubscriberSource
+} from './subscriber-repository.js'
 export {
   SealDecisionRepository, type PaperOutcomeName, type SealDecision, type SealDecisionInput, type SealDecisionQuery, type SealDecisionSummary
 } from './seal-decision-repository.js'
@@ -60,6 +71,12 @@ export interface Catalogue {
   tokens: TokenRepository
   locks: LockRepository
   sealDecisions: SealDecisionRepository
+  /** the systems webhooks go to (issue 14 item 11) */
+  subscribers: SubscriberRepository
+  /** messages for those systems, written with the change they report, and their deliveries */
+  outbox: OutboxRepository
+  /** inbound calls' Idempotency-Keys and their answers */
+  inbound: InboundRepository
   /** One trivial query: the catalogue answers (readiness probes); rejects when it does not. */
   ping (): Promise<void>
   /** Idempotent. */
@@ -92,6 +109,9 @@ export async function openCatalogue (target: string, clock: Clock = () => new Da
     tokens: new TokenRepository(database, events, clock, newId),
     locks: new LockRepository(database, clock),
     sealDecisions: new SealDecisionRepository(database, clock),
+    subscribers: new SubscriberRepository(database, events, clock),
+    outbox: new OutboxRepository(database, events, clock, newId),
+    inbound: new InboundRepository(database, clock),
     async ping () { await sql`SELECT 1`.execute(database.db) },
     close: database.close
   }

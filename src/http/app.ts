@@ -7,12 +7,14 @@ import { ProjectService } from '../projects/index.js'
 import type { Revalidation } from '../preservation/revalidate.js'
 import type { FixityService } from '../fixity/index.js'
 import type { Ingest } from '../ingest/ingest.js'
+import type { WebhookDispatcher } from '../integration/index.js'
 import type { Logger } from '../logger.js'
 import type { OcflObjectReader } from '../ocfl/index.js'
 import { PrometheusMetrics } from '../service/prometheus.js'
 import type { BlobStore } from '../storage/index.js'
 import { auth, recordRefused, refuseBeforeRouting } from './plugins/auth.js'
 import { errorDocs } from './plugins/error-docs.js'
+import { idempotency } from './plugins/idempotency.js'
 import { input } from './plugins/input.js'
 import { metricsPlugin } from './plugins/metrics.js'
 import { openapi } from './plugins/openapi.js'
@@ -21,6 +23,7 @@ import { auditRoutes } from './routes/audit.js'
 import { sealRoutes } from './routes/seals.js'
 import { fixityRoutes } from './routes/fixity.js'
 import { healthRoutes } from './routes/health.js'
+import { integrationRoutes } from './routes/integration.js'
 import { packageRoutes } from './routes/packages.js'
 import { projectRoutes } from './routes/projects.js'
 import { requirementsRoutes } from './routes/requirements.js'
@@ -48,6 +51,10 @@ export interface AppDeps {
   projectCodePattern?: string | null
   /** storage-policies/acceptance.yaml, loaded at start (src/acceptance/policy.ts) */
   acceptancePolicy: AcceptancePolicy
+  /** A LANTAI_* variable's value (subscribers name the one holding their secret); none set when absent. */
+  secretOf?: (name: string) => string | undefined
+  /** The webhook dispatcher, poked when an admin retries a delivery; absent in an API-only process. */
+  dispatcher?: WebhookDispatcher | null
 }
 
 /** The HTTP shell over the domain; `listen` lives only in main.ts, tests use `inject`. */
@@ -77,6 +84,8 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(input)
   // auth first: its onRoute hook must see every later route, the docs' included.
   await app.register(auth, { catalogue: deps.catalogue })
+  // after auth: a caller's Idempotency-Key is scoped to its token
+  await app.register(idempotency, { catalogue: deps.catalogue })
   await app.register(openapi)
   await app.register(errorDocs)
   await app.register(metricsPlugin, { metrics: deps.metrics ?? new PrometheusMetrics(deps.catalogue) })
@@ -90,5 +99,6 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(auditRoutes, { prefix: '/v1', catalogue: deps.catalogue })
   await app.register(fixityRoutes, { prefix: '/v1', catalogue: deps.catalogue, fixity: deps.fixity })
   await app.register(sealRoutes, { prefix: '/v1', catalogue: deps.catalogue, revalidation: deps.revalidation })
+  await app.register(integrationRoutes, { prefix: '/v1', catalogue: deps.catalogue, secretOf: deps.secretOf ?? (() => undefined), dispatcher: deps.dispatcher ?? null })
   return app
 }

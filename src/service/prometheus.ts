@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
-import type { Catalogue, JobState } from '../catalogue/index.js'
+import { DELIVERY_STATES, type Catalogue, type JobState } from '../catalogue/index.js'
 import type { FixityOutcomeName, LeaseResource, Metrics, TakeoverReason } from '../metrics.js'
 
 // The Prometheus side of `Metrics` (issue 12 item 7). One registry per service, never prom-client's
@@ -50,6 +50,18 @@ export class PrometheusMetrics implements Metrics {
         // Every state of every kind seen, so a state that empties shows 0 rather than vanishing.
         for (const kind of new Set(counts.map(c => c.kind))) for (const state of JOB_STATES) this.set({ kind, state }, 0)
         for (const c of counts) this.set({ kind: c.kind, state: c.state }, c.count)
+      }
+    })
+    new Gauge({
+      name: 'lantai_webhook_deliveries',
+      help: 'Webhook deliveries in the outbox by subscriber and state (pending, delivered, failed)',
+      labelNames: ['subscriber', 'state'],
+      registers,
+      async collect () {
+        const counts = await catalogue.outbox.counts()
+        this.reset()
+        for (const subscriber of new Set(counts.map(c => c.subscriber))) for (const state of DELIVERY_STATES) this.set({ subscriber, state }, 0)
+        for (const c of counts) this.set({ subscriber: c.subscriber, state: c.state }, c.count)
       }
     })
     new Gauge({

@@ -152,6 +152,50 @@ export interface SealDecisionsTable {
 
 export interface SealEvidenceTable { sha256: string, der: Uint8Array, created_at: string }
 
+export interface SubscribersTable {
+  name: string
+  url: string
+  event_types: string
+  secret_env: string
+  algorithm: string
+  active: number
+  source: string
+  created_at: string
+  updated_at: string
+}
+
+export interface OutboxMessagesTable { id: string, type: string, payload: string, created_at: string }
+
+export interface OutboxDeliveriesTable {
+  id: string
+  message_id: string
+  subscriber: string
+  state: string
+  attempts: Generated<number>
+  round_attempts: Generated<number>
+  next_attempt_at: string
+  lease_owner: string | null
+  lease_until: string | null
+  last_error: string | null
+  delivered_at: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface OutboxAttemptsTable { delivery_id: string, number: number, at: string, status: number | null, error: string | null }
+
+export interface InboundRequestsTable {
+  caller: string
+  key: string
+  method: string
+  route: string
+  digest: string
+  status: number | null
+  response: string | null
+  created_at: string
+  completed_at: string | null
+}
+
 export interface Schema {
   projects: ProjectsTable
   project_units: ProjectUnitsTable
@@ -169,6 +213,11 @@ export interface Schema {
   locks: LocksTable
   seal_decisions: SealDecisionsTable
   seal_evidence: SealEvidenceTable
+  subscribers: SubscribersTable
+  outbox_messages: OutboxMessagesTable
+  outbox_deliveries: OutboxDeliveriesTable
+  outbox_attempts: OutboxAttemptsTable
+  inbound_requests: InboundRequestsTable
 }
 
 /** The database or a transaction on it: every repository statement runs on one of these. */

@@ -8,9 +8,6 @@ import { perEngine, toPostgres, type Migration } from '../migration.js'
 // A project's own columns change (PATCH), so they gain updated_at; units, permits and phases are rows of
 // their own, keyed within the project. Every change is an event, written by the repository in the same
 // transaction, so the history lives in `events` and these tables hold the current record only.
-//
-// ISSUE-13 helpers add 0006 and 0007; this is 0008. On a branch without them it is registered as the
-// next number for its own tests, and the integrator renumbers.
 
 // 18 characters of the GB 32100-2015 alphabet (digits and capitals without I, O, S, V, Z); the check
 // digit is the domain's to verify (src/projects/uscc.ts), the database only refuses the impossible.
@@ -55,9 +52,8 @@ CREATE TABLE project_phases (
 ) STRICT;
 `
 
-export const migration0008: Migration = {
-  // TEMPORARY: 6 on branch wt-F, which lacks issue 13's 0006 and 0007; the integrator makes it 8.
-  version: 6,
-  name: '0008-project-record',
+export const migration0007: Migration = {
+  version: 7,
+  name: '0007-project-record',
   up: perEngine({ sqlite: SQL, postgres: toPostgres(SQL) })
 }
