@@ -6,6 +6,7 @@ import { migration0002 } from './migrations/0002-locks-and-seal-decisions.js'
 import { migration0003 } from './migrations/0003-seal-evidence.js'
 import { migration0004 } from './migrations/0004-damage-and-modes.js'
 import { migration0005 } from './migrations/0005-access-log-outcome.js'
+import { migration0006 } from './migrations/0006-kept-digests.js'
 
 // Numbered migrations, applied in order at open, one transaction each (STYLE.md "Database"). The version
 // is PRAGMA user_version on SQLite (as it always was, so files made before PostgreSQL arrived keep
@@ -14,7 +15,7 @@ import { migration0005 } from './migrations/0005-access-log-outcome.js'
 
 export type { Migration, MigrationContext } from './migration.js'
 
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005]
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006]
 
 export interface MigrateResult { from: number, to: number, applied: string[] }
 
