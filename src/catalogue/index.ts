@@ -38,7 +38,7 @@ export {
   SealDecisionRepository, type PaperOutcomeName, type SealDecision, type SealDecisionInput, type SealDecisionQuery, type SealDecisionSummary
 } from './seal-decision-repository.js'
 export {
-  PackageRepository, type Content, type ContentInput, type DamagedContent, type DamageInput, type Digests, type FixityOutcome, type FixityRecord, type FixitySummary, type Package,
+  PackageRepository, digestFields, keptDigests, type Content, type ContentInput, type DamagedContent, type DamageInput, type Digests, type FixityOutcome, type FixityRecord, type FixitySummary, type Package,
   type PackageFile, type PackageFileInput, type PackageQuery, type PackageState, type PackageSummary, type RecordVersionInput,
   type Version
 } from './package-repository.js'

@@ -2,7 +2,6 @@ import type { Selectable } from 'kysely'
 import type { CatalogueDatabase } from './db/open.js'
 import type { ContentsTable, Executor, PackagesTable, VersionsTable } from './db/schema.js'
 import { LantaiError } from '../errors.js'
-import { STORED_ALGORITHMS, type StoredAlgorithm } from '../hashing/index.js'
 import type { EventRepository, NewEvent } from './event-repository.js'
 import type { IdFactory } from './ids.js'
 import { checkPage, fromJson, insertMany, isoBound, likeAnywhere, mapViolation, matches, oneOf, type Clock, type Columns, type Page, type PageQuery } from './sql.js'
@@ -49,7 +48,38 @@ export interface Version {
   bytes: number
 }
 
-export interface Digests extends Record<StoredAlgorithm, string> { size: number }
+/**
+ * What the catalogue keeps of a file's bytes (issue 13, "digests kept"): sha512 (the OCFL content
+ * address) and SM3 always; sha256 and md5 when the bag's manifests declared them (older rows have
+ * both); every other declared algorithm in `otherDigests`, by its BagIt name (sha1, sha384, sha3256 …).
+ */
+export interface Digests {
+  size: number
+  sha512: string
+  sm3: string
+  sha256: string | null
+  md5: string | null
+  /** BagIt algorithm name → lowercase hex, for declared algorithms other than the four above; often empty. */
+  otherDigests: Record<string, string>
+}
+
+/** Every kept algorithm → hex (BagIt names), sha512 and sm3 always: what fixity and downloads can check. */
+export function keptDigests (c: Pick<Digests, 'sha512' | 'sm3' | 'sha256' | 'md5' | 'otherDigests'>): Record<string, string> {
+  return {
+    sha512: c.sha512,
+    sm3: c.sm3,
+    ...(c.sha256 === null ? {} : { sha256: c.sha256 }),
+    ...(c.md5 === null ? {} : { md5: c.md5 }),
+    ...c.otherDigests
+  }
+}
+
+/** The catalogue's fields for an algorithm → hex map (the inverse of keptDigests). Throws when sha512 or sm3 is missing. */
+export function digestFields (digests: Readonly<Record<string, string>>): Omit<Digests, 'size'> {
+  const { sha512, sm3, sha256, md5, ...otherDigests } = digests
+  if (sha512 === undefined || sm3 === undefined) throw new LantaiError('STATE_CONFLICT', `a file lacks a kept digest (${sha512 === undefined ? 'sha512' : 'sm3'})`)
+  return { sha512, sm3, sha256: sha256 ?? null, md5: md5 ?? null, otherDigests }
+}
 
 export interface PackageFile extends Digests {
   packageId: string
@@ -95,7 +125,7 @@ export interface DamageInput {
 export type PackageFileInput = { logicalPath: string, contentPath: string, format?: string | null } & Partial<Digests>
 
 /** A content file first stored by the new version; `nextCheckAt` defaults to now (audit soon after ingest). */
-export type ContentInput = { contentPath: string, nextCheckAt?: string } & Digests
+export type ContentInput = { contentPath: string, nextCheckAt?: string } & Pick<Digests, 'size' | 'sha512' | 'sm3'> & Partial<Pick<Digests, 'sha256' | 'md5' | 'otherDigests'>>
 
 export interface RecordVersionInput {
   projectCode: string
@@ -146,7 +176,7 @@ export interface FixitySummary {
 type PackageRow = Selectable<PackagesTable>
 interface PackageSummaryRow extends PackageRow { project_name: string, project_unit: string | null }
 type VersionRow = Selectable<VersionsTable>
-interface DigestRow { size: number, sha512: string, sha256: string, md5: string, sm3: string }
+interface DigestRow { size: number, sha512: string, sha256: string | null, md5: string | null, sm3: string, other_digests: string | null }
 interface FileRow extends DigestRow { package_id: string, version: number, logical_path: string, content_path: string, format: string | null }
 type ContentRow = Selectable<ContentsTable>
 
@@ -167,7 +197,9 @@ export const toPackageSummary = (r: PackageSummaryRow): PackageSummary => ({ ...
 export const toVersion = (r: VersionRow): Version => ({
   packageId: r.package_id, number: r.number, submissionId: r.submission_id, createdAt: r.created_at, message: r.message, fileCount: r.file_count, bytes: r.bytes
 })
-const toDigests = (r: DigestRow): Digests => ({ size: r.size, sha512: r.sha512, sha256: r.sha256, md5: r.md5, sm3: r.sm3 })
+const toDigests = (r: DigestRow): Digests => ({
+  size: r.size, sha512: r.sha512, sm3: r.sm3, sha256: r.sha256, md5: r.md5, otherDigests: r.other_digests === null ? {} : fromJson(r.other_digests) as Record<string, string>
+})
 export const toPackageFile = (r: FileRow): PackageFile => ({
   packageId: r.package_id, version: r.version, logicalPath: r.logical_path, contentPath: r.content_path, ...toDigests(r), format: r.format
 })
@@ -181,13 +213,32 @@ export const toContent = (r: ContentRow): Content => ({
   damagedBy: r.damaged_by
 })
 
-const DIGEST_KEYS = ['size', ...STORED_ALGORITHMS] as const
-const differs = (a: Digests, b: Partial<Digests>): keyof Digests | undefined => DIGEST_KEYS.find(k => b[k] !== undefined && b[k] !== a[k])
+/**
+ * The first field where `b` contradicts `a`, as `sha256` or `otherDigests.sha1`. A digest one side does
+ * not know (null, absent) contradicts nothing: a bag that declares sha256 may deduplicate onto content
+ * first stored by one that did not.
+ */
+function differs (a: Digests, b: Partial<Digests>): string | undefined {
+  if (b.size !== undefined && b.size !== a.size) return 'size'
+  for (const k of ['sha512', 'sm3', 'sha256', 'md5'] as const) {
+    const x = a[k]
+    const y = b[k]
+    if (x !== null && y !== undefined && y !== null && x !== y) return k
+  }
+  for (const [alg, y] of Object.entries(b.otherDigests ?? {})) {
+    const x = a.otherDigests[alg]
+    if (x !== undefined && x !== y) return `otherDigests.${alg}`
+  }
+  return undefined
+}
+const fieldOf = (d: Partial<Digests>, key: string): unknown => key.startsWith('otherDigests.') ? d.otherDigests?.[key.slice(13)] : d[key as keyof Digests]
+const otherDigestsJson = (d: Partial<Digests>): string | null => d.otherDigests === undefined || Object.keys(d.otherDigests).length === 0 ? null : JSON.stringify(d.otherDigests)
 
-const DIGEST_COLUMNS = ['c.size', 'c.sha512', 'c.sha256', 'c.md5', 'c.sm3'] as const
+const DIGEST_COLUMNS = ['c.size', 'c.sha512', 'c.sha256', 'c.md5', 'c.sm3', 'c.other_digests'] as const
 const CONTENT_COLUMNS = {
   package_id: 'text', content_path: 'text', size: 'bigint', sha512: 'text', sha256: 'text', md5: 'text', sm3: 'text', next_check_at: 'text'
 } as const satisfies Columns
+const NEW_CONTENT_COLUMNS = { ...CONTENT_COLUMNS, other_digests: 'text' } as const satisfies Columns
 const FILE_COLUMNS = { package_id: 'text', version: 'integer', logical_path: 'text', content_path: 'text', format: 'text' } as const satisfies Columns
 
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -317,8 +368,8 @@ export class PackageRepository {
 
       // contents before files: each file row references its content row. ON CONFLICT DO NOTHING
       // RETURNING names the rows this version added; the others were recorded before and must agree.
-      const inserted = await insertMany<{ content_path: string }>(tx, engine, maxParams, 'contents', CONTENT_COLUMNS,
-        contents.map(c => [packageId, c.contentPath, c.size, c.sha512, c.sha256, c.md5, c.sm3, c.nextCheckAt ?? now]),
+      const inserted = await insertMany<{ content_path: string }>(tx, engine, maxParams, 'contents', NEW_CONTENT_COLUMNS,
+        contents.map(c => [packageId, c.contentPath, c.size, c.sha512, c.sha256 ?? null, c.md5 ?? null, c.sm3, c.nextCheckAt ?? now, otherDigestsJson(c)]),
         'ON CONFLICT (package_id, content_path) DO NOTHING RETURNING content_path')
       const insertedPaths = new Set(inserted.map(r => r.content_path))
       const fresh = new Map<string, Digests>()
@@ -326,7 +377,7 @@ export class PackageRepository {
       const again: ContentInput[] = []
       for (const c of contents) {
         if (insertedPaths.has(c.contentPath) && !fresh.has(c.contentPath)) {
-          fresh.set(c.contentPath, c)
+          fresh.set(c.contentPath, { sha256: null, md5: null, otherDigests: {}, ...c })
           newBytes += c.size
         } else {
           again.push(c)
@@ -341,7 +392,7 @@ export class PackageRepository {
       for (const c of again) {
         const old = digestsAt(c.contentPath)
         const key = old === undefined ? undefined : differs(old, c)
-        if (old !== undefined && key !== undefined) throw new LantaiError('CONTENT_CONFLICT', `${c.contentPath}: ${key} ${String(old[key])} recorded, ${String(c[key])} given`, { contentPath: c.contentPath, field: key })
+        if (old !== undefined && key !== undefined) throw new LantaiError('CONTENT_CONFLICT', `${c.contentPath}: ${key} ${String(fieldOf(old, key))} recorded, ${String(fieldOf(c, key))} given`, { contentPath: c.contentPath, field: key })
       }
       let bytes = 0
       const fileRows: unknown[][] = []
@@ -349,7 +400,7 @@ export class PackageRepository {
         const content = digestsAt(f.contentPath)
         if (content === undefined) throw new LantaiError('CONTENT_NOT_FOUND', `${f.logicalPath} → ${f.contentPath}`, { logicalPath: f.logicalPath, contentPath: f.contentPath })
         const key = differs(content, f)
-        if (key !== undefined) throw new LantaiError('CONTENT_CONFLICT', `${f.logicalPath}: ${key} ${String(content[key])} recorded for ${f.contentPath}, ${String(f[key])} given`, { logicalPath: f.logicalPath, field: key })
+        if (key !== undefined) throw new LantaiError('CONTENT_CONFLICT', `${f.logicalPath}: ${key} ${String(fieldOf(content, key))} recorded for ${f.contentPath}, ${String(fieldOf(f, key))} given`, { logicalPath: f.logicalPath, field: key })
         fileRows.push([packageId, number, f.logicalPath, f.contentPath, f.format ?? null])
         bytes += content.size
       }

@@ -49,10 +49,19 @@ export const normalizeAlgorithmName = (name: string): string => name.toLowerCase
 export const WEAK_ALGORITHMS: ReadonlySet<string> = new Set(['md5', 'sha1'])
 
 /**
- * The digests kept for every stored file, declared once for ingest, the catalogue and fixity: sha512
- * addresses OCFL content; sha256, md5 and SM3 (GB/T 32905) are the fixity values checked beside it.
+ * The digests every stored file keeps, declared once for ingest, the catalogue and fixity: sha512
+ * addresses OCFL content, SM3 (GB/T 32905) is what the centers' own tools check. Every algorithm the
+ * bag's manifests declare is kept beside them (issue 13: md5 and sha256 are no longer computed when no
+ * manifest declares them).
  */
-export const STORED_ALGORITHMS = ['sha512', 'sha256', 'md5', 'sm3'] as const
+export const STORED_ALGORITHMS = ['sha512', 'sm3'] as const
+
+/** The algorithms kept for a bag whose manifests declare `declared`: the stored pair first, then the rest in order. */
+export function keptAlgorithms (declared: Iterable<string>): string[] {
+  const kept: string[] = [...STORED_ALGORITHMS]
+  for (const alg of declared) if (!kept.includes(alg) && isSupportedAlgorithm(alg)) kept.push(alg)
+  return kept
+}
 
 export type StoredAlgorithm = typeof STORED_ALGORITHMS[number]
 

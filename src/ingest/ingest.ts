@@ -3,13 +3,13 @@ import { join, relative, sep } from 'node:path'
 import type { Readable } from 'node:stream'
 import type { Principal } from '../auth/roles.js'
 import { archiveOnlyReport, bagReportJson, validateBag, withArchiveFindings, type BagitProfile, type BagLimits, type BagReportJson, type PackageReport } from '../bagit/index.js'
-import { STORED_ALGORITHMS, type Digests, type HashPool } from '../hashing/index.js'
-import type { Catalogue, Job, Submission, SubmissionMode } from '../catalogue/index.js'
+import { STORED_ALGORITHMS, keptAlgorithms, type Digests, type HashPool } from '../hashing/index.js'
+import { digestFields, type Catalogue, type Job, type Submission, type SubmissionMode } from '../catalogue/index.js'
 import { LantaiError, isLantaiError } from '../errors.js'
 import { writeFileDurably } from '../fs/durable.js'
 import type { Logger } from '../logger.js'
 import { projectObjectId, type NewVersionFile, type OcflObjectReader, type OcflObjectWriter } from '../ocfl/index.js'
-import { CONTENT_TYPE_OF, CONTENT_TYPES, describeHead, receivePackage, sniffUpload, type FileDigestsRecord } from './receive.js'
+import { CONTENT_TYPE_OF, CONTENT_TYPES, describeHead, manifestAlgorithmOf, receivePackage, sniffUpload, type FileDigestsRecord } from './receive.js'
 import { checkSeals, readSealReport, sealDecisionOf, type SealStageResult } from './seals-stage.js'
 import { holdLease, holderName, withLease } from '../jobs/lease.js'
 import { laps } from './laps.js'
@@ -249,6 +249,9 @@ export class Ingest {
     let sealReport: Handoff['seals']
     lap('load')
     const inFlight = new Map(received.digests)
+    // Issue 13: each file keeps sha512, SM3 and what the bag's payload manifests declare, nothing more.
+    const kept = keptAlgorithms(received.root === null ? [] : await declaredAlgorithms(received.root))
+    const keep = (digests: Digests): Digests => Object.fromEntries(kept.flatMap(a => digests[a] === undefined ? [] : [[a, digests[a]]]))
     const files: CheckedRecord['files'] = []
     let lastProgress = 0
     const progressWriter = new ProgressWriter(this.deps.log.child({ submission: sub.id }))
@@ -262,7 +265,7 @@ export class Ingest {
         signal,
         extraAlgorithms: STORED_ALGORITHMS,
         precomputed: path => inFlight.get(path),
-        onFile: (path, size, digests) => files.push({ path, size, digests }),
+        onFile: (path, size, digests) => files.push({ path, size, digests: keep(digests) }),
         onProgress: p => {
           const pct = 40 + Math.floor(50 * (p.bytesTotal !== null && p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : p.filesTotal !== null && p.filesTotal > 0 ? p.filesDone / p.filesTotal : 0))
           progress(pct)
@@ -483,10 +486,10 @@ export class Ingest {
       files: (function * () {
         for (const logicalPath of contentPaths.keys()) {
           const f = ours.get(logicalPath)
-          yield f === undefined ? { logicalPath, contentPath: contentPathOf(logicalPath) } : { logicalPath, contentPath: contentPathOf(logicalPath), size: f.size, ...f.digests, format: null }
+          yield f === undefined ? { logicalPath, contentPath: contentPathOf(logicalPath) } : { logicalPath, contentPath: contentPathOf(logicalPath), size: f.size, ...digestFields(f.digests), format: null }
         }
       })(),
-      contents: (function * () { for (const f of files) yield { contentPath: contentPathOf(f.logicalPath), size: f.size, ...f.digests } })()
+      contents: (function * () { for (const f of files) yield { contentPath: contentPathOf(f.logicalPath), size: f.size, ...digestFields(f.digests) } })()
     })
     lap('catalogue')
     const seals = handed?.checked === undefined ? await readSealReport(dir) : handed.seals ?? null
@@ -621,9 +624,15 @@ export const receiveLease = (submissionId: string): string => `receive:${submiss
 const RECEIVE_LEASE_MS = 60_000
 
 const pick = (d: Digests): NewVersionFile['digests'] => {
-  const { sha512, sha256, md5, sm3 } = d
-  if (sha512 === undefined || sha256 === undefined || md5 === undefined || sm3 === undefined) throw new LantaiError('STATE_CONFLICT', 'a file lacks an ingest digest')
-  return { sha512, sha256, md5, sm3 }
+  const { sha512, sm3 } = d
+  if (sha512 === undefined || sm3 === undefined) throw new LantaiError('STATE_CONFLICT', 'a file lacks an ingest digest')
+  return { ...d, sha512, sm3 }
+}
+
+/** The algorithms of the bag's payload manifests (RFC 8493 §2.1.3), read from its root. */
+async function declaredAlgorithms (root: string): Promise<string[]> {
+  const { readdir } = await import('node:fs/promises')
+  return (await readdir(root)).flatMap(name => manifestAlgorithmOf(name) ?? [])
 }
 
 

@@ -8,12 +8,14 @@ import { LantaiError, isLantaiError } from '../errors.js'
 import { sealFormatOf, SNIFF_BYTES, type FileSealReport } from '../seals/index.js'
 import { ARCHIVE_SNIFF_BYTES, sniffArchiveKind, unpackArchive, type ArchiveKind, type EntryFile } from '../archive/index.js'
 import type { BagLimits, Finding } from '../bagit/index.js'
-import { STORED_ALGORITHMS, type Digests, type HashPool } from '../hashing/index.js'
+import { keptAlgorithms, type Digests, type HashPool } from '../hashing/index.js'
 
 // Stage 1, receive: the body goes to staging in one pass. Tar and tar.gz are unpacked as they stream in,
-// every file hashed in flight with the stored digest set (STORED_ALGORITHMS: sha512 for OCFL, sha256,
-// md5 and SM3 for fixity) and written by the same hash worker, so the main thread only parses; a zip needs its central
-// directory, so it is spooled to a file first and unpacked from there.
+// every file hashed in flight with the digests kept (STORED_ALGORITHMS: sha512 for OCFL, SM3 for the
+// centers' tools, plus the algorithm of every payload manifest seen so far in the stream) and written by
+// the same hash worker, so the main thread only parses; a zip needs its central directory, so it is
+// spooled to a file first and unpacked from there. A manifest that arrives after the files it lists
+// (tar order is the sender's) costs a second read of them at the check, for that algorithm only.
 
 type SealFormat = FileSealReport['format']
 
@@ -124,17 +126,28 @@ export interface Received {
 }
 
 /**
- * sha256 over the lines `<sha256>  <path>\n` (path percent-encoded) of every file of the bag, sorted
+ * The algorithm of a payload manifest (RFC 8493 §2.1.3: `manifest-<alg>.txt` in the bag root), judged by
+ * an archive path alone since the root is known only at the end: any such name outside a data/ folder.
+ */
+export function manifestAlgorithmOf (archivePath: string): string | undefined {
+  const m = /(?:^|\/)manifest-([a-z0-9]+)\.txt$/.exec(archivePath)
+  if (m === null || /(?:^|\/)data\//.test(archivePath)) return undefined
+  return m[1]
+}
+
+/**
+ * sha256 over the lines `<sha512>  <path>\n` (path percent-encoded) of every file of the bag, sorted
  * by path (UTF-8 byte order): the same bag gives the same value whether it came as tar, tar.gz or zip,
  * and it costs no pass over the bytes, which the body's own sha256 did (a fifth digest of every byte,
- * on the main thread).
+ * on the main thread). Per file it takes sha512, the one digest every file keeps (before issue 13 it
+ * took sha256, so a package received since then has another value than the same bytes had before).
  */
 export function packageSha256 (digests: ReadonlyMap<string, { digests: Digests }>): string {
   const paths = [...digests.keys()].map(p => Buffer.from(p, 'utf8')).sort(Buffer.compare)
   const h = createHash('sha256')
   // Paths encoded as in a manifest (RFC 8493 §2.1.3): a name holding a line break cannot forge a line.
   const line = (p: string): string => p.replace(/%/g, '%25').replace(/\n/g, '%0A').replace(/\r/g, '%0D')
-  for (const p of paths) h.update(`${digests.get(p.toString('utf8'))?.digests.sha256 ?? ''}  ${line(p.toString('utf8'))}\n`)
+  for (const p of paths) h.update(`${digests.get(p.toString('utf8'))?.digests.sha512 ?? ''}  ${line(p.toString('utf8'))}\n`)
   return h.digest('hex')
 }
 
@@ -160,10 +173,13 @@ export async function receivePackage (input: ReceiveInput, pool: HashPool): Prom
   input.body.once('aborted', () => { bodyError ??= new LantaiError('UPLOAD_INCOMPLETE', 'the client disconnected') })
 
   const byArchivePath = new Map<string, FileDigestsRecord>()
+  const declared = new Set<string>()
   // The unpacker lets each file finish on a worker while it reads the next ones (a bounded window) and
   // waits for them all before it returns.
   const onFile = (name: string, target: string, declaredSize?: number): EntryFile => {
-    const hasher = pool.createHasher(STORED_ALGORITHMS, declaredSize === undefined ? { writeTo: target } : { writeTo: target, size: declaredSize })
+    const alg = manifestAlgorithmOf(name)
+    if (alg !== undefined) declared.add(alg)
+    const hasher = pool.createHasher(keptAlgorithms(declared), declaredSize === undefined ? { writeTo: target } : { writeTo: target, size: declaredSize })
     const head = new Uint8Array(SNIFF_BYTES)
     let headBytes = 0
     return {

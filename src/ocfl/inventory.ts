@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto'
 import { LantaiError } from '../errors.js'
 
-// OCFL 1.1 §3.5: the inventory. Lantai writes sha512 content addressing and a fixity block with sha256
-// and md5; SM3 lives beside it (sm3-log.ts; README.md says why).
+// OCFL 1.1 §3.5: the inventory. Lantai writes sha512 content addressing and a fixity block with the
+// other kept digests the spec can name (the bag's declared md5, sha1, sha256 …); SM3 lives beside it
+// (sm3-log.ts; README.md says why).
 
 export const OCFL_VERSION = '1.1'
 export const INVENTORY_TYPE = 'https://ocfl.io/1.1/spec/#inventory'
@@ -12,8 +13,15 @@ export const INVENTORY = 'inventory.json'
 export const DIGEST_ALGORITHM = 'sha512'
 export const SIDECAR = `${INVENTORY}.${DIGEST_ALGORITHM}`
 export const CONTENT_DIRECTORY = 'content'
-/** OCFL fixity names of the extra digests Lantai records in every inventory. */
-export const FIXITY_ALGORITHMS = ['sha256', 'md5'] as const
+/**
+ * BagIt algorithm name → OCFL fixity name, for the kept digests an inventory's fixity block can carry:
+ * OCFL 1.1 §3.5.1's table and extension 0009's (https://ocfl.github.io/extensions/0009-digest-algorithms).
+ * Others a bag declares (sha224, sha384, sha3-…) are in neither, and validators reject an unknown fixity
+ * algorithm (E056): those stay in the catalogue only, beside the bag's own manifests kept with the version.
+ */
+export const FIXITY_ALGORITHMS: Readonly<Record<string, string>> = {
+  md5: 'md5', sha1: 'sha1', sha256: 'sha256', blake2b512: 'blake2b-512', sha512256: 'sha512/256'
+}
 
 /** digest → content paths (manifest, fixity) or logical paths (state). */
 export type DigestMap = Record<string, string[]>

@@ -38,7 +38,7 @@ export interface ResolvedFile {
   version: string
   logicalPath: string
   contentPath: string
-  /** sha512 from the manifest, sha256 and md5 from fixity, sm3 from the SM3 log (when recorded). */
+  /** sha512 from the manifest, whatever the fixity block holds (sha256, md5, sha1 … as kept), sm3 from the SM3 log (when recorded). */
   digests: Record<string, string>
 }
 

@@ -85,7 +85,7 @@ export async function breakEvents (sql: RawSql, engine: Engine): Promise<() => P
 const hex = (alg: string, data: string): string => createHash(alg).update(data).digest('hex')
 
 export const digestsOf = (data: string): Digests => ({
-  size: Buffer.byteLength(data), sha512: hex('sha512', data), sha256: hex('sha256', data), md5: hex('md5', data), sm3: hex('sm3', data)
+  size: Buffer.byteLength(data), sha512: hex('sha512', data), sha256: hex('sha256', data), md5: hex('md5', data), sm3: hex('sm3', data), otherDigests: {}
 })
 
 export const contentOf = (contentPath: string, data: string, nextCheckAt?: string): ContentInput =>

@@ -71,3 +71,26 @@ eachEngine(t, '0004 marks the failed contents of a package already damaged, and 
   ])
   t.same(await db.all("SELECT mode FROM submissions WHERE id = 'sub_1'"), [{ mode: 'supplement' }])
 })
+
+eachEngine(t, '0006 keeps the four digests of contents stored before it, and lets later contents go without sha256 and md5', async (t, target) => {
+  await (await openDatabase(target.target, { migrations: MIGRATIONS.slice(0, 5) })).close()
+  const db = await rawSql(t, target)
+  const at = '2024-01-01T00:00:00.000Z'
+  await db.run('INSERT INTO projects (code, name, created_at) VALUES (?, ?, ?)', ['P-1', 'one', at])
+  await db.run("INSERT INTO submissions (id, project_code, state, content_type, created_at, updated_at) VALUES ('sub_1', 'P-1', 'stored', 'application/x-tar', ?, ?)", [at, at])
+  await db.run("INSERT INTO packages (id, project_code, ocfl_id, head_version, state, file_count, bytes, content_count, stored_bytes, created_at, updated_at) VALUES ('pkg_1', 'P-1', 'urn:x', 1, 'active', 1, 1, 1, 1, ?, ?)", [at, at])
+  await db.run("INSERT INTO versions (package_id, number, submission_id, message, file_count, bytes, created_at) VALUES ('pkg_1', 1, 'sub_1', 'm', 1, 1, ?)", [at])
+  await db.run("INSERT INTO contents (package_id, content_path, size, sha512, sha256, md5, sm3, next_check_at) VALUES ('pkg_1', 'v1/content/a', 1, ?, ?, ?, ?, ?)",
+    ['a'.repeat(128), 'b'.repeat(64), 'c'.repeat(32), 'd'.repeat(64), at])
+  await db.run("INSERT INTO package_files (package_id, version, logical_path, content_path) VALUES ('pkg_1', 1, 'data/a', 'v1/content/a')")
+  await (await openDatabase(target.target)).close()
+  t.same(await db.all('SELECT content_path, sha256, md5, other_digests FROM contents'), [
+    { content_path: 'v1/content/a', sha256: 'b'.repeat(64), md5: 'c'.repeat(32), other_digests: null }
+  ], 'the old row as it was')
+  t.same(await db.all('SELECT logical_path, content_path FROM package_files'), [{ logical_path: 'data/a', content_path: 'v1/content/a' }], 'its file rows too')
+  await db.run("INSERT INTO contents (package_id, content_path, size, sha512, sm3, next_check_at, other_digests) VALUES ('pkg_1', 'v1/content/b', 1, ?, ?, ?, ?)",
+    ['e'.repeat(128), 'f'.repeat(64), at, JSON.stringify({ sha1: '0'.repeat(40) })])
+  await t.rejects(db.run("INSERT INTO package_files (package_id, version, logical_path, content_path) VALUES ('pkg_1', 1, 'data/x', 'v1/content/none')"), 'package_files still references contents')
+  await t.rejects(db.run("INSERT INTO contents (package_id, content_path, size, sha512, sm3, next_check_at, other_digests) VALUES ('pkg_1', 'v1/content/c', 1, ?, ?, ?, 'not json')",
+    ['e'.repeat(128), 'f'.repeat(64), at]), 'other_digests is JSON')
+})

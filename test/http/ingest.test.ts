@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
 import { Readable } from 'node:stream'
-import { validateStorageRoot } from '../../src/ocfl/index.js'
+import { objectRootOf, validateStorageRoot } from '../../src/ocfl/index.js'
 import { LocalBlobStore } from '../../src/storage/index.js'
 import { basicBag, makeBag } from '../fixtures/bags.js'
 import { buildTestApp, tarOf, type TestService } from '../fixtures/service.js'
@@ -22,6 +22,41 @@ async function submit (s: TestService, code: string, body: Buffer, type = 'appli
   return { statusCode: res.statusCode, json: res.json() as Record<string, unknown> }
 }
 
+t.test('each file keeps sha512 and SM3 plus what its bag\'s manifests declare: sha256 and md5 only when declared', async t => {
+  const s = await buildTestApp(t)
+  const code = await project(s)
+  const hex = (alg: string, data: string): string => createHash(alg).update(data).digest('hex')
+  type FileItem = { logicalPath: string, sha512: string, sm3: string, sha256: string | null, md5: string | null, otherDigests: Record<string, string> }
+  // The listing's digest fields only (not version, content path, size, format).
+  const filesOf = async (packageId: string, version: number): Promise<FileItem[]> =>
+    ((await s.app.inject({ method: 'GET', url: `/v1/packages/${packageId}/files?version=${version}`, headers: s.auth() })).json() as { items: FileItem[] }).items
+      .map(({ logicalPath, sha512, sm3, sha256, md5, otherDigests }) => ({ logicalPath, sha512, sm3, sha256, md5, otherDigests }))
+
+  // 1. A bag with a sha512 manifest alone: nothing beyond sha512 and SM3 is computed or kept.
+  const only512 = await s.settle((await submit(s, code, tarOf(t, makeBag(t, { 'plan.pdf': 'plan v1' }, { algorithms: ['sha512'] })))).json.id as string)
+  t.match(only512, { state: 'stored', version: 1 })
+  const packageId = String(only512.packageId)
+  const [plan] = (await filesOf(packageId, 1)).filter(f => f.logicalPath === 'data/plan.pdf')
+  t.same(plan, { logicalPath: 'data/plan.pdf', sha512: hex('sha512', 'plan v1'), sm3: hex('sm3', 'plan v1'), sha256: null, md5: null, otherDigests: {} }, 'only sha512 and sm3')
+  const dl = await s.app.inject({ method: 'GET', url: `/v1/packages/${packageId}/files/data/plan.pdf`, headers: s.auth() })
+  t.equal(dl.headers['x-lantai-sha256'], undefined)
+  t.equal(dl.headers['x-lantai-sm3'], hex('sm3', 'plan v1'))
+  t.match(dl.headers['repr-digest'], /^sha-512=:/)
+
+  // 2. sha1 and sha256 declared: both kept, each verified against its manifest, both in the inventory's fixity block.
+  const both = await s.settle((await submit(s, code, tarOf(t, makeBag(t, { 'plan.pdf': 'plan v2' }, { algorithms: ['sha1', 'sha256'] })))).json.id as string)
+  t.match(both, { state: 'stored', version: 2 })
+  const [plan2] = (await filesOf(packageId, 2)).filter(f => f.logicalPath === 'data/plan.pdf')
+  t.same(plan2, { logicalPath: 'data/plan.pdf', sha512: hex('sha512', 'plan v2'), sm3: hex('sm3', 'plan v2'), sha256: hex('sha256', 'plan v2'), md5: null, otherDigests: { sha1: hex('sha1', 'plan v2') } })
+  const pkg = await s.catalogue.packages.get(packageId)
+  const inventory = JSON.parse(readFileSync(join(s.dataDir, 'store', objectRootOf(pkg?.ocflId ?? ''), 'inventory.json'), 'utf8')) as { fixity: Record<string, Record<string, string[]>> }
+  t.same(inventory.fixity.sha1?.[hex('sha1', 'plan v2')], ['v2/content/data/plan.pdf'])
+  t.same(inventory.fixity.sha256?.[hex('sha256', 'plan v2')], ['v2/content/data/plan.pdf'])
+  t.equal(inventory.fixity.md5, undefined, 'md5 was declared by no bag')
+  const check = await validateStorageRoot(new LocalBlobStore(join(s.dataDir, 'store')))
+  t.same([...check.errors, ...check.warnings], [], 'the stored object validates clean')
+})
+
 t.test('a conformance bag sent as a tar is stored, and a file comes back with the same sha256', async t => {
   const s = await buildTestApp(t)
   const code = await project(s)
@@ -38,8 +73,10 @@ t.test('a conformance bag sent as a tar is stored, and a file comes back with th
   const dl = await s.app.inject({ method: 'GET', url: `/v1/packages/${String(sub.packageId)}/files/data/bare-filename`, headers: s.auth() })
   t.equal(dl.statusCode, 200)
   t.equal(sha256(dl.rawPayload), sha256(original))
-  t.equal(dl.headers['x-lantai-sha256'], sha256(original))
-  t.match(dl.headers['repr-digest'], /^sha-256=:[A-Za-z0-9+/=]+:, sha-512=:/)
+  // The bag declares md5 alone: md5 is kept and sent, sha256 is neither computed nor sent.
+  t.equal(dl.headers['x-lantai-md5'], createHash('md5').update(original).digest('hex'))
+  t.equal(dl.headers['x-lantai-sha256'], undefined)
+  t.match(dl.headers['repr-digest'], /^sha-512=:[A-Za-z0-9+/=]+:$/)
 
   const part = await s.app.inject({ method: 'GET', url: `/v1/packages/${String(sub.packageId)}/files/data/bare-filename`, headers: { ...s.auth(), range: 'bytes=2-5' } })
   t.equal(part.statusCode, 206)
@@ -84,8 +121,8 @@ t.test('a supplement becomes version 2; the same package sent again is a duplica
   const lines = readdirSync(first, { recursive: true, withFileTypes: true }).filter(d => d.isFile())
     .map(d => relative(first, join(d.parentPath, d.name)).split(sep).join('/'))
     .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
-    .map(p => `${createHash('sha256').update(readFileSync(join(first, p))).digest('hex')}  ${p}\n`)
-  t.equal(v1.sha256, createHash('sha256').update(lines.join('')).digest('hex'), 'sha256 over "<sha256>  <path>" of every file, sorted by path')
+    .map(p => `${createHash('sha512').update(readFileSync(join(first, p))).digest('hex')}  ${p}\n`)
+  t.equal(v1.sha256, createHash('sha256').update(lines.join('')).digest('hex'), 'sha256 over "<sha512>  <path>" of every file, sorted by path')
   const second = makeBag(t, { '竣工图/总平面图.pdf': '%PDF-1.7 plan', '声像/开工.jpg': 'jpeg bytes' })
   const v2 = await s.settle((await submit(s, code, tarOf(t, second))).json.id as string)
   t.match(v2, { state: 'stored', version: 2 })

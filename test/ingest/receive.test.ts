@@ -2,17 +2,25 @@ import t from 'tap'
 import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type { Digests } from '../../src/hashing/index.js'
-import { describeHead, packageSha256, sniffUpload } from '../../src/ingest/receive.js'
+import { describeHead, manifestAlgorithmOf, packageSha256, sniffUpload } from '../../src/ingest/receive.js'
 
-const sha = (s: string): string => createHash('sha256').update(s).digest('hex')
+const sha = (s: string): string => createHash('sha512').update(s).digest('hex')
 const listing = (entries: Array<[string, string]>): Map<string, { digests: Digests }> =>
-  new Map(entries.map(([path, content]) => [path, { digests: { sha256: sha(content) } as unknown as Digests }]))
+  new Map(entries.map(([path, content]) => [path, { digests: { sha512: sha(content) } }]))
 
 t.test('a name holding a line break cannot make one bag\'s package digest equal another\'s', async t => {
   // One file whose name spells a second listing line, against the two files that line describes.
   const forged = listing([[`data/a\n${sha('b')}  data/b`, 'a']])
   const honest = listing([['data/a', 'a'], ['data/b', 'b']])
   t.not(packageSha256(forged), packageSha256(honest))
+})
+
+t.test('a payload manifest is known by its name outside data/, wherever the bag root sits in the archive', async t => {
+  t.equal(manifestAlgorithmOf('manifest-sha256.txt'), 'sha256')
+  t.equal(manifestAlgorithmOf('bag/manifest-sha1.txt'), 'sha1')
+  t.equal(manifestAlgorithmOf('bag/tagmanifest-sha1.txt'), undefined, 'a tag manifest lists tag files, not the payload')
+  t.equal(manifestAlgorithmOf('bag/data/manifest-md5.txt'), undefined, 'a payload file of that name declares nothing')
+  t.equal(manifestAlgorithmOf('data/manifest-md5.txt'), undefined)
 })
 
 t.test('sniffing an upload gives every byte back, however the body was chunked', async t => {

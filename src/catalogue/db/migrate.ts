@@ -6,6 +6,7 @@ import { migration0002 } from './migrations/0002-locks-and-seal-decisions.js'
 import { migration0003 } from './migrations/0003-seal-evidence.js'
 import { migration0004 } from './migrations/0004-damage-and-modes.js'
 import { migration0005 } from './migrations/0005-access-log-outcome.js'
+import { migration0006 } from './migrations/0006-kept-digests.js'
 import { migration0007 } from './migrations/0007-project-record.js'
 import { migration0008 } from './migrations/0008-outbox.js'
 
@@ -16,7 +17,7 @@ import { migration0008 } from './migrations/0008-outbox.js'
 
 export type { Migration, MigrationContext } from './migration.js'
 
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0007, migration0008]
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006, migration0007, migration0008]
 
 export interface MigrateResult { from: number, to: number, applied: string[] }
 

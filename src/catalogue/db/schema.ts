@@ -81,13 +81,15 @@ export interface ContentsTable {
   content_path: string
   size: number
   sha512: string
-  sha256: string
-  md5: string
+  sha256: string | null
+  md5: string | null
   sm3: string
   last_checked_at: string | null
   last_outcome: string | null
   next_check_at: string
   damaged_by: number | null
+  /** JSON: BagIt algorithm → hex, for declared algorithms beyond sha512, sm3, sha256 and md5 (migration 0006) */
+  other_digests: string | null
 }
 
 export interface PackageFilesTable { package_id: string, version: number, logical_path: string, content_path: string, format: string | null }

@@ -110,9 +110,14 @@ export const packageRoutes: FastifyPluginAsyncTypebox<PackageRoutesOptions> = as
     const { file, stream } = read
     // Success headers only now that there are bytes to send: an error answer must not carry them.
     reply.header('accept-ranges', 'bytes')
-      .header('repr-digest', `sha-256=:${b64(file.sha256)}:, sha-512=:${b64(file.sha512)}:`)
-      .header('x-lantai-sha256', file.sha256).header('x-lantai-sm3', file.sm3).header('x-lantai-md5', file.md5)
-      .header('etag', `"${file.sha256}"`)
+      // RFC 9530: the digests kept of this file that the registry names (sha256 only when the bag declared it).
+      .header('repr-digest', `${file.sha256 === null ? '' : `sha-256=:${b64(file.sha256)}:, `}sha-512=:${b64(file.sha512)}:`)
+      .header('x-lantai-sm3', file.sm3)
+      // Files stored before issue 13 keep their sha256 tag, so a client's cached copy stays valid.
+      .header('etag', `"${file.sha256 ?? file.sha512}"`)
+    if (file.sha256 !== null) reply.header('x-lantai-sha256', file.sha256)
+    if (file.md5 !== null) reply.header('x-lantai-md5', file.md5)
+    reply
       .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.logicalPath.split('/').pop() ?? 'file')}`)
       .type('application/octet-stream')
     if (read.range !== null) {

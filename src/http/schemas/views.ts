@@ -76,8 +76,13 @@ export const SealSummaryView = Type.Object({
 
 export const FileView = Type.Object({
   version: Type.Integer(), logicalPath: Type.String(), contentPath: Type.String(), size: Type.Integer(),
-  sha512: Type.String(), sha256: Type.String(), md5: Type.String(), sm3: Type.String(), format: Type.Union([Type.String(), Type.Null()])
-})
+  sha512: Type.String({ description: 'sha512, the OCFL content address; kept for every file' }),
+  sm3: Type.String({ description: 'SM3 (GB/T 32905); kept for every file' }),
+  sha256: Type.Union([Type.String(), Type.Null()], { description: 'kept when the bag declared a sha256 manifest (files stored before issue 13 all have it); null otherwise' }),
+  md5: Type.Union([Type.String(), Type.Null()], { description: 'kept when the bag declared an md5 manifest (files stored before issue 13 all have it); null otherwise' }),
+  otherDigests: Type.Record(Type.String(), Type.String(), { description: 'the other algorithms the bag\'s manifests declared, by BagIt name (sha1, sha384, sha3256 …) → lowercase hex; often empty' }),
+  format: Type.Union([Type.String(), Type.Null()])
+}, { description: 'a logical file with the digests kept of its bytes: sha512 and SM3 always, plus every algorithm its bag\'s manifests declared' })
 
 export const EventView = Type.Object({
   id: Type.Integer(), at: Type.String(), type: Type.String(), outcome: Type.String(), agent: Type.String(),
