@@ -33,7 +33,12 @@ export interface HashPoolOptions {
   arenaBytes?: number
 }
 
-export interface FileDigests { size: number, digests: Digests }
+export interface FileDigests {
+  size: number
+  digests: Digests
+  /** Hard links to the file, from the fstat of the open file (hashFile only): a validator needs no lstat of its own. */
+  links?: number
+}
 
 export interface HasherOptions {
   /**
@@ -425,7 +430,7 @@ export class HashPool {
     task.at = undefined
     if (m.t === 'done') {
       if (!task.settled) this.#report(task, m.size - task.reported)
-      this.#settle(task, { size: m.size, digests: m.digests })
+      this.#settle(task, m.links === undefined ? { size: m.size, digests: m.digests } : { size: m.size, digests: m.digests, links: m.links })
     } else if (m.t === 'failed') {
       this.#settle(task, deserializeError(m.error))
     } else if (m.t === 'big' && !task.settled) {
@@ -458,7 +463,8 @@ export class HashPool {
   async #readBig (task: FileTask): Promise<FileDigests> {
     const fh = await open(task.path, OPEN_FLAGS)
     try {
-      if (!(await fh.stat()).isFile()) throw notRegularFile(task.path)
+      const st = await fh.stat()
+      if (!st.isFile()) throw notRegularFile(task.path)
       if (task.settled) return { size: 0, digests: {} } // aborted meanwhile; nobody reads this
       const fan = this.#fanout(task.algs)
       task.fan = fan
@@ -473,7 +479,7 @@ export class HashPool {
         }
         fan.send(slot, bytesRead, false)
       }
-      return { size: fan.size, digests: await fan.end() }
+      return { size: fan.size, digests: await fan.end(), links: st.nlink }
     } finally {
       await fh.close()
     }
