@@ -301,7 +301,7 @@ class BagValidation {
       let unreadable: unknown
       if (missing.length > 0) {
         try {
-          const r = await this.pool.hashFile(abs, missing, { signal: this.options.signal })
+          const r = await this.pool.hashFile(abs, missing, { signal: this.options.signal, links: true })
           size = r.size
           links = r.links ?? 1
           digests = { ...usable, ...r.digests }
