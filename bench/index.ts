@@ -211,7 +211,8 @@ async function buildBag (dir: string, spec: BagSpec): Promise<Built> {
   const weights = Array.from({ length: spec.smallFiles }, () => 0.2 + Math.random() * 1.6)
   const scale = spec.smallBytes / weights.reduce((a, b) => a + b, 0)
   const sizes = weights.map(w => Math.floor(w * scale))
-  const buffer = Buffer.allocUnsafe(Math.max(...sizes, 1))
+  // reduce, not Math.max(...sizes): 200,000 arguments overflow the stack (--big).
+  const buffer = Buffer.allocUnsafe(sizes.reduce((a, b) => Math.max(a, b), 1))
   for (let i = 0; i < spec.smallFiles; i++) {
     const sub = `d${String(Math.floor(i / spec.filesPerDir)).padStart(4, '0')}`
     if (i % spec.filesPerDir === 0) await mkdir(join(dir, 'data', sub))
