@@ -1,14 +1,15 @@
 // The child of `npm run bench`: validates one bag in a process of its own, so the peak RSS it prints
 // (worker threads included) is the validator's and nobody else's.
-// Usage: node --import tsx bench/validate-bag.ts <bag-dir>
-// Prints one JSON line: { valid, errors, ms, maxRssMB }.
+// Usage: node --import tsx bench/validate-bag.ts <bag-dir | tar | tar.gz | zip>
+// Prints one JSON line: { valid, errors, ms, maxRssMB }. An archive goes through validatePackage, as
+// `lantai validate` takes it: unpacked into staging under the system temp directory, then validated.
 import { performance } from 'node:perf_hooks'
 import { HashPool } from '../src/hashing/hash.js'
-import { validateBag } from '../src/bagit/validate.js'
+import { validatePackage } from '../src/bagit/package.js'
 
 const dir = process.argv[2]
 if (dir === undefined || process.argv.length > 3) {
-  console.error('usage: node --import tsx bench/validate-bag.ts <bag-dir>')
+  console.error('usage: node --import tsx bench/validate-bag.ts <bag-dir | archive>')
   process.exit(2)
 }
 
@@ -16,7 +17,7 @@ if (dir === undefined || process.argv.length > 3) {
 const started = performance.now()
 const pool = new HashPool()
 try {
-  const report = await validateBag(dir, { pool })
+  const report = await validatePackage(dir, { pool })
   const ms = Math.round(performance.now() - started)
   for (const f of report.errors.slice(0, 10)) console.error(`${f.code} ${f.path ?? ''}: ${f.message}`)
   // resourceUsage().maxRSS is in KiB.

@@ -29,7 +29,30 @@ export interface IndexEntry {
   seen: boolean
 }
 
-export class ManifestIndex {
+/** Where readManifest puts what it reads: the in-memory index below, or the on-disk payload index. */
+export interface ManifestSink {
+  readonly kind: ManifestKind
+  readonly manifests: readonly ManifestInfo[]
+  /** One well-formed, safe line; reports duplicates, conflicts and normalization variants itself. */
+  record (manifest: number, path: string, digest: string, line: number, ctx: ManifestContext): void
+}
+
+/** Algorithms that list this entry and can be computed. */
+export function algorithmsFor (manifests: readonly ManifestInfo[], entry: IndexEntry): string[] {
+  const algs: string[] = []
+  entry.digests.forEach((d, i) => {
+    const m = manifests[i]
+    if (d !== undefined && d !== '' && m?.computable === true) algs.push(m.algorithm)
+  })
+  for (const c of entry.conflicts ?? []) {
+    const m = manifests[c.manifest]
+    if (m?.computable === true && !algs.includes(m.algorithm)) algs.push(m.algorithm)
+  }
+  return algs
+}
+
+/** The in-memory index, for tag manifests: a few lines each, bounded by the tag-file size limit. */
+export class ManifestIndex implements ManifestSink {
   readonly manifests: ManifestInfo[] = []
   readonly entries = new Map<string, IndexEntry>()
 
@@ -40,18 +63,10 @@ export class ManifestIndex {
     return this.manifests.length - 1
   }
 
-  /** Algorithms (with manifest numbers) that list this entry and can be computed. */
-  algorithmsFor (entry: IndexEntry): string[] {
-    const algs: string[] = []
-    entry.digests.forEach((d, i) => {
-      const m = this.manifests[i]
-      if (d !== undefined && d !== '' && m?.computable === true) algs.push(m.algorithm)
-    })
-    for (const c of entry.conflicts ?? []) {
-      const m = this.manifests[c.manifest]
-      if (m?.computable === true && !algs.includes(m.algorithm)) algs.push(m.algorithm)
-    }
-    return algs
+  algorithmsFor (entry: IndexEntry): string[] { return algorithmsFor(this.manifests, entry) }
+
+  record (manifest: number, path: string, digest: string, line: number, ctx: ManifestContext): void {
+    record(this, manifest, path, digest, line, ctx)
   }
 }
 
@@ -67,7 +82,7 @@ const HEX = /^[0-9a-fA-F]+$/
 const TAG_MANIFEST = /^tagmanifest-[^/]*\.txt$/
 
 /** Reads one manifest into `index`, reporting every malformed, unsafe or duplicate line. */
-export async function readManifest (file: string, manifest: number, index: ManifestIndex, ctx: ManifestContext): Promise<void> {
+export async function readManifest (file: string, manifest: number, index: ManifestSink, ctx: ManifestContext): Promise<void> {
   const info = index.manifests[manifest]
   if (info === undefined) throw new RangeError(`no manifest ${manifest}`)
   const { rules, findings } = ctx
@@ -113,7 +128,7 @@ export async function readManifest (file: string, manifest: number, index: Manif
     }
     // An unsafe path is reported and then left alone: nothing is ever looked up under it (§5.1).
     if (unsafe) return
-    record(index, manifest, path, checksum.toLowerCase(), line, ctx)
+    index.record(manifest, path, checksum.toLowerCase(), line, ctx)
   })
 }
 

@@ -7,7 +7,8 @@ import { declaredOxum, readBagInfo, type BagInfoElement } from './bag-info.js'
 import { parseDeclaration, type Declaration } from './declaration.js'
 import { readFetch, type FetchEntry } from './fetch.js'
 import { resolveLimits, type BagLimits } from './limits.js'
-import { ManifestIndex, readManifest, type IndexEntry } from './manifest.js'
+import { algorithmsFor, ManifestIndex, readManifest, type IndexEntry, type ManifestInfo } from './manifest.js'
+import { PayloadIndex } from './payload-index.js'
 import { isJunkName, isNonPortableName, pathKey } from './paths.js'
 import { checkProfile, type BagFacts, type BagitProfile } from './profile.js'
 
@@ -80,9 +81,11 @@ export async function validateBag (root: string, options: ValidateOptions = {}):
   const started = Date.now()
   const ownPool = options.pool === undefined
   const pool = options.pool ?? new HashPool()
+  const validation = new BagValidation(root, pool, options)
   try {
-    return await new BagValidation(root, pool, options).run(started)
+    return await validation.run(started)
   } finally {
+    validation.payload.close()
     if (ownPool) await pool.close()
   }
 }
@@ -90,7 +93,8 @@ export async function validateBag (root: string, options: ValidateOptions = {}):
 class BagValidation {
   readonly findings = new Findings()
   readonly limits: BagLimits
-  readonly payload = new ManifestIndex('payload')
+  // On disk: per-file state must not grow the validator's memory with the file count (issue 13).
+  readonly payload = new PayloadIndex()
   readonly tags = new ManifestIndex('tag')
   readonly tagFiles = new Map<string, TagFile>()
   readonly payloadDirs = new Set<string>()
@@ -140,7 +144,7 @@ class BagValidation {
       // Many files in flight: the pool queues them, and cross-thread latency is hidden (bench/README.md).
       const gate = new Gate(256)
       const progressTotal = {
-        filesTotal: oxum !== null ? Number(oxum.streams) : this.payload.entries.size,
+        filesTotal: oxum !== null ? Number(oxum.streams) : this.payload.count(),
         bytesTotal: oxum !== null ? Number(oxum.octets) : null
       }
       const report = (): void => this.options.onProgress?.({ filesDone: this.filesHashed, bytesDone: this.bytesHashed, ...progressTotal })
@@ -233,7 +237,7 @@ class BagValidation {
   /** §2.2.3: every fetch path is listed in every payload manifest. */
   checkFetchListed (): void {
     for (const f of this.fetch) {
-      const entry = this.payload.entries.get(f.key)
+      const entry = this.payload.get(f.key)
       const missingFrom = this.payload.manifests.filter((_, i) => entry?.digests[i] === undefined)
       for (const m of missingFrom) {
         this.findings.add('BAG_FETCH_NOT_IN_MANIFEST', { path: f.path, source: 'fetch.txt', line: f.line, detail: `${f.path} is not in ${m.name}` })
@@ -243,12 +247,8 @@ class BagValidation {
 
   /** §6.1.1.1: names that differ only in case collide on the file systems many builders use. */
   checkCaseCollisions (): void {
-    const byLower = new Map<string, string>()
-    for (const [key, entry] of this.payload.entries) {
-      const lower = key.toLowerCase()
-      const other = byLower.get(lower)
-      if (other === undefined) byLower.set(lower, key)
-      else this.findings.add('BAG_NAME_CASE_COLLISION', { path: entry.path, detail: `${entry.path} and ${other}` })
+    for (const { path, other } of this.payload.caseCollisions()) {
+      this.findings.add('BAG_NAME_CASE_COLLISION', { path, detail: `${path} and ${other}` })
     }
   }
 
@@ -282,17 +282,44 @@ class BagValidation {
     }
   }
 
-  /** Stat, account and hash one payload file inside the gate, so stats and hashes overlap across files. */
+  /**
+   * Look up, hash and account one payload file inside the gate, so files overlap. The hash worker's own
+   * fstat gives the size and link count: a stat here as well was the main thread's largest cost (6.7 of
+   * 22 CPU-s on the 200,000-file bag), so only a file nothing is computed for is stat'ed.
+   */
   async visitFile (abs: string, path: string, gate: Gate, progress: () => void): Promise<void> {
     await gate.run(async () => {
       const { findings, payload } = this
       const known = this.options.precomputed?.(path)
-      // 10,000 lstat calls were a third of ingest's check stage, for files the caller had just written.
-      const st = known === undefined ? await lstat(abs) : { size: known.size, nlink: 1, isFile: () => true }
-      if (!st.isFile()) { findings.add('BAG_SPECIAL_FILE', { path, detail: path }); return }
-      if (st.nlink > 1) findings.add('BAG_HARDLINK', { path, detail: `${path} has ${st.nlink} links` })
+      const found = payload.visit(pathKey(path))
+      const wanted = found === undefined ? [] : [...new Set([...algorithmsFor(payload.manifests, found.entry), ...(this.options.extraAlgorithms ?? [])])]
+      const usable = known?.digests ?? {}
+      const missing = wanted.filter(a => usable[a] === undefined)
+      let size = known?.size
+      let links = 1
+      let digests: Digests | undefined = wanted.length > 0 && missing.length === 0 ? usable : undefined
+      let unreadable: unknown
+      if (missing.length > 0) {
+        try {
+          const r = await this.pool.hashFile(abs, missing, { signal: this.options.signal, links: true })
+          size = r.size
+          links = r.links ?? 1
+          digests = { ...usable, ...r.digests }
+        } catch (err) {
+          if (this.options.signal?.aborted === true) throw err
+          unreadable = err
+        }
+      }
+      if (size === undefined) {
+        // 10,000 lstat calls were a third of ingest's check stage, for files the caller had just written.
+        const st = await lstat(abs).catch(() => null)
+        if (st !== null && !st.isFile()) { findings.add('BAG_SPECIAL_FILE', { path, detail: path }); return }
+        size = st?.size ?? 0
+        links = st?.nlink ?? 1
+      }
+      if (links > 1) findings.add('BAG_HARDLINK', { path, detail: `${path} has ${links} links` })
       this.files++
-      this.bytes += st.size
+      this.bytes += size
       this.payloadPaths?.push(path)
       if (this.bytes > this.limits.maxTotalBytes) {
         if (!this.stopWalk) findings.add('BAG_LIMIT_TOTAL_SIZE', { path, detail: `more than ${this.limits.maxTotalBytes} bytes; the rest was not checked` })
@@ -300,39 +327,33 @@ class BagValidation {
         return
       }
 
-      const entry = payload.entries.get(pathKey(path))
-      if (entry === undefined) {
+      if (found === undefined) {
         findings.add('BAG_FILE_NOT_IN_MANIFEST', { path, detail: `${path} is in no payload manifest` })
         return
       }
-      if (entry.seen) findings.add('BAG_NAME_NORMALIZATION_VARIANT', { path, detail: `${path} and ${entry.path} are the same name on disk twice` })
-      entry.seen = true
+      const { entry } = found
+      if (found.again) findings.add('BAG_NAME_NORMALIZATION_VARIANT', { path, detail: `${path} and ${entry.path} are the same name on disk twice` })
       payload.manifests.forEach((m, i) => {
         if (entry.digests[i] === undefined) {
           findings.add('BAG_FILE_NOT_IN_MANIFEST', { path, source: m.name, severity: this.decl.rules.strict ? 'error' : 'warning', detail: `${path} is not in ${m.name}` })
         }
       })
-      const wanted = [...new Set([...payload.algorithmsFor(entry), ...(this.options.extraAlgorithms ?? [])])]
       if (wanted.length === 0) return
-      const usable = known?.digests ?? {}
-      const missing = wanted.filter(a => usable[a] === undefined)
-      try {
-        const digests = missing.length === 0 ? usable : { ...usable, ...(await this.pool.hashFile(abs, missing, { signal: this.options.signal })).digests }
-        this.compare(payload, entry, digests)
-        this.options.onFile?.(path, st.size, digests)
-      } catch (err) {
-        if (this.options.signal?.aborted === true) throw err
-        findings.add('BAG_FILE_UNREADABLE', { path, detail: `${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` })
+      if (unreadable !== undefined || digests === undefined) {
+        findings.add('BAG_FILE_UNREADABLE', { path, detail: `${path}: ${(unreadable as NodeJS.ErrnoException | undefined)?.code ?? String(unreadable)}` })
+      } else {
+        this.compare(payload.manifests, entry, digests)
+        this.options.onFile?.(path, size, digests)
       }
       this.filesHashed++
-      this.bytesHashed += st.size
+      this.bytesHashed += size
       progress()
     })
   }
 
-  compare (index: ManifestIndex, entry: IndexEntry, digests: Record<string, string>): void {
+  compare (manifests: readonly ManifestInfo[], entry: IndexEntry, digests: Record<string, string>): void {
     const check = (manifest: number, expected: string | undefined): void => {
-      const m = index.manifests[manifest]
+      const m = manifests[manifest]
       if (m === undefined || expected === undefined || expected === '' || !m.computable) return
       const actual = digests[m.algorithm]
       if (actual !== undefined && actual !== expected) {
@@ -350,9 +371,8 @@ class BagValidation {
   checkMissing (): void {
     if (this.stopWalk) return
     const fetched = new Set(this.fetch.map(f => f.key))
-    for (const [key, entry] of this.payload.entries) {
-      if (entry.seen) continue
-      const source = this.payload.manifests[entry.digests.findIndex(d => d !== undefined)]?.name
+    for (const { key, entry, manifest } of this.payload.unseen()) {
+      const source = this.payload.manifests[manifest]?.name
       if (this.payloadDirs.has(key)) this.findings.add('BAG_MANIFEST_NAMES_DIRECTORY', { path: entry.path, source, detail: entry.path })
       else if (fetched.has(key)) this.findings.add('BAG_FETCH_PENDING', { path: entry.path, source: 'fetch.txt', severity: this.options.allowMissingFetched === true ? 'warning' : 'error', detail: entry.path })
       else this.findings.add('BAG_FILE_MISSING', { path: entry.path, source, detail: `${entry.path} (listed in ${source})` })
@@ -390,7 +410,7 @@ class BagValidation {
       if (algorithms.length === 0) continue
       await gate.run(async () => {
         try {
-          this.compare(tags, entry, (await this.pool.hashFile(file.abs, algorithms, { signal: this.options.signal })).digests)
+          this.compare(tags.manifests, entry, (await this.pool.hashFile(file.abs, algorithms, { signal: this.options.signal })).digests)
         } catch (err) {
           if (this.options.signal?.aborted === true) throw err
           findings.add('BAG_FILE_UNREADABLE', { path: entry.path, detail: `${entry.path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` })

@@ -45,8 +45,11 @@ export type ToWorker =
   | { t: 'drop', sid: number }
 
 export type FromWorker =
-  /** `bytes`: a `buffer` task's bytes, handed back for main to free (or reuse). */
-  | { t: 'done', id: number, size: number, digests: Record<string, string>, bytes?: Uint8Array }
+  /**
+   * `bytes`: a `buffer` task's bytes, handed back for main to free (or reuse). `links`: the file's link
+   * count from the worker's own fstat (file tasks), so a caller needs no lstat of its own.
+   */
+  | { t: 'done', id: number, size: number, digests: Record<string, string>, bytes?: Uint8Array, links?: number }
   | { t: 'failed', id: number, error: SerializedError }
   | { t: 'cancelled', id: number }
   | { t: 'big', id: number }

@@ -188,7 +188,7 @@ function hashFile (m: Extract<ToWorker, { t: 'file' }>): void {
       // Only a file of several reads reports as it goes; main reports the rest on `done`.
       if (m.progress && n === buffer.length) post({ t: 'bytes', id: m.id, n }, true)
     }
-    post({ t: 'done', id: m.id, size, digests: finish(hashes) })
+    post({ t: 'done', id: m.id, size, digests: finish(hashes), links: stat.nlink })
   } catch (e) {
     post({ t: 'failed', id: m.id, error: serializeError(e) })
   } finally {

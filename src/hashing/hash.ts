@@ -33,7 +33,12 @@ export interface HashPoolOptions {
   arenaBytes?: number
 }
 
-export interface FileDigests { size: number, digests: Digests }
+export interface FileDigests {
+  size: number
+  digests: Digests
+  /** Hard links to the file, from the fstat of the open file: only from hashFile, when asked (`links`). */
+  links?: number
+}
 
 export interface HasherOptions {
   /**
@@ -54,6 +59,8 @@ export interface HashFileOptions {
   signal?: AbortSignal
   /** Called as bytes are hashed, with the count since the last call. */
   onBytes?: (n: number) => void
+  /** Also give the file's link count (FileDigests.links), so a validator needs no lstat of its own. */
+  links?: boolean
 }
 
 /**
@@ -125,6 +132,8 @@ interface FileTask {
   readonly writeTo?: string
   readonly signal: AbortSignal | undefined
   readonly onBytes: ((n: number) => void) | undefined
+  /** The caller wants FileDigests.links. */
+  readonly links?: boolean
   readonly resolve: (r: FileDigests) => void
   readonly reject: (e: Error) => void
   settled: boolean
@@ -253,10 +262,10 @@ export class HashPool {
     } catch (e) {
       return Promise.reject(e)
     }
-    const { signal, onBytes } = options
+    const { signal, onBytes, links } = options
     if (signal?.aborted === true) return Promise.reject(abortError('hashing was aborted', signal.reason))
     return new Promise((resolve, reject) => {
-      const task: FileTask = { id: this.#id(), path: absPath, algs, signal, onBytes, resolve, reject, settled: false, at: undefined, fan: undefined, reported: 0 }
+      const task: FileTask = { id: this.#id(), path: absPath, algs, signal, onBytes, links: links === true, resolve, reject, settled: false, at: undefined, fan: undefined, reported: 0 }
       this.#watch(task)
       this.#queue.push(task)
       this.#pump()
@@ -425,7 +434,7 @@ export class HashPool {
     task.at = undefined
     if (m.t === 'done') {
       if (!task.settled) this.#report(task, m.size - task.reported)
-      this.#settle(task, { size: m.size, digests: m.digests })
+      this.#settle(task, task.links === true && m.links !== undefined ? { size: m.size, digests: m.digests, links: m.links } : { size: m.size, digests: m.digests })
     } else if (m.t === 'failed') {
       this.#settle(task, deserializeError(m.error))
     } else if (m.t === 'big' && !task.settled) {
@@ -458,7 +467,8 @@ export class HashPool {
   async #readBig (task: FileTask): Promise<FileDigests> {
     const fh = await open(task.path, OPEN_FLAGS)
     try {
-      if (!(await fh.stat()).isFile()) throw notRegularFile(task.path)
+      const st = await fh.stat()
+      if (!st.isFile()) throw notRegularFile(task.path)
       if (task.settled) return { size: 0, digests: {} } // aborted meanwhile; nobody reads this
       const fan = this.#fanout(task.algs)
       task.fan = fan
@@ -473,7 +483,8 @@ export class HashPool {
         }
         fan.send(slot, bytesRead, false)
       }
-      return { size: fan.size, digests: await fan.end() }
+      const digests = await fan.end()
+      return task.links === true ? { size: fan.size, digests, links: st.nlink } : { size: fan.size, digests }
     } finally {
       await fh.close()
     }

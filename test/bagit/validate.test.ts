@@ -343,3 +343,40 @@ t.test('progress reports files and bytes done against the totals', async t => {
   await validate(makeBag(t, { 'a.txt': 'alpha', 'b.txt': 'beta' }), { onProgress: p => seen.push(p) })
   t.match(seen.at(-1), { filesDone: 2, bytesDone: 9, filesTotal: 2, bytesTotal: 9 })
 })
+
+// The payload index lives on disk (payload-index.ts); these are its rules, each in one bag.
+t.test('names that differ only in case are reported, naming the one listed first', async t => {
+  const root = makeBag(t, { 'Plan.pdf': 'v1', 'plan.pdf': 'v2', 'other.txt': 'x' })
+  const r = await validate(root)
+  const collisions = r.findings.filter(f => f.code === 'BAG_NAME_CASE_COLLISION')
+  t.equal(collisions.length, 1)
+  t.match(collisions[0], { path: 'data/plan.pdf', message: /data\/Plan\.pdf/ })
+})
+
+t.test('one name listed in NFC and in NFD is one entry, reported as a normalization variant', async t => {
+  const nfc = 'data/caf\u00e9.txt'
+  const nfd = 'data/cafe\u0301.txt'
+  const root = makeBag(t, { 'caf\u00e9.txt': 'coffee' }, { algorithms: ['sha256', 'sha512'] })
+  writeFileSync(join(root, 'manifest-sha512.txt'), `${digest('sha512', 'coffee')}  ${nfd}\n`)
+  retag(root, ['sha256', 'sha512'])
+  const r = await validate(root)
+  t.same(errorCodes(r), [])
+  t.match(r.findings.find(f => f.code === 'BAG_NAME_NORMALIZATION_VARIANT'), { path: nfd, source: 'manifest-sha512.txt', message: new RegExp(nfc) })
+  t.equal(r.stats.payloadFiles, 1)
+})
+
+t.test('a file listed twice in one manifest with two checksums is a conflict, and both are checked', async t => {
+  const root = makeBag(t, { 'a.txt': 'alpha' })
+  appendFileSync(join(root, 'manifest-sha256.txt'), `${digest('sha256', 'other')}  data/a.txt\n`)
+  retag(root)
+  const r = await validate(root)
+  t.same(errorCodes(r), ['BAG_MANIFEST_DUPLICATE_CONFLICT', 'BAG_CHECKSUM_MISMATCH'])
+  t.match(r.errors[1], { path: 'data/a.txt', expected: digest('sha256', 'other'), actual: digest('sha256', 'alpha') })
+})
+
+t.test('files listed but absent are reported by the manifest that lists them first', async t => {
+  const root = makeBag(t, { 'a.txt': 'alpha', 'b.txt': 'beta' }, { algorithms: ['sha256', 'sha512'] })
+  rmSync(join(root, 'data/b.txt'))
+  const r = await validate(root)
+  t.match(r.errors.filter(f => f.code === 'BAG_FILE_MISSING'), [{ path: 'data/b.txt', source: 'manifest-sha256.txt' }])
+})

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import { execFileSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { linkSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { HashPool } from '../../src/hashing/hash.js'
 import { nodeHashName } from '../../src/hashing/algorithms.js'
@@ -306,4 +306,15 @@ t.test('a process started with a heap size or --expose-gc still gets its workers
     const r = await p.hashFile(${JSON.stringify(file)}, ['sha256', 'md5']); await p.close(); console.log(r.digests.sha256)`
   const out = execFileSync(process.execPath, ['--max-old-space-size=128', '--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' })
   t.equal(out.trim(), createHash('sha256').update('abc').digest('hex'))
+})
+
+t.test('asked for, a hashed file reports its link count from the open file, small or split', async t => {
+  const dir = t.testdir()
+  writeFileSync(join(dir, 'small.bin'), randomBytes(1000))
+  writeFileSync(join(dir, 'big.bin'), randomBytes(256 * KiB))
+  linkSync(join(dir, 'big.bin'), join(dir, 'big-link.bin'))
+  const p = pool(t)
+  t.equal((await p.hashFile(join(dir, 'small.bin'), ['sha256'], { links: true })).links, 1)
+  t.equal((await p.hashFile(join(dir, 'big.bin'), ['sha256', 'sha512'], { links: true })).links, 2, 'read by main into the fan-out')
+  t.notOk('links' in await p.hashFile(join(dir, 'small.bin'), ['sha256']), 'not asked, not given')
 })
