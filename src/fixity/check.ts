@@ -123,27 +123,41 @@ type InventoryLike = { manifest: Record<string, string[]>, fixity?: Record<strin
 /** What the object itself records of its content: its inventory, and its SM3 log when a round checks sm3. */
 export interface ObjectRecord { inventory: InventoryLike, sm3?: ReadonlyMap<string, string> }
 
-/** content path → digests, built once per parsed inventory: scanning a 10,000-entry manifest per file made a pass quadratic. */
-const byContentPath = new WeakMap<InventoryLike, Map<string, Digests>>()
+/**
+ * content path → digest, per algorithm, built once per parsed inventory and only for the algorithms a
+ * round compares: scanning a 10,000-entry manifest per file made a pass quadratic, and indexing the
+ * fixity block's sha256 and md5 for a sha512 round was a tenth of its main thread.
+ */
+const byContentPath = new WeakMap<InventoryLike, Map<string, Map<string, string>>>()
 
-/** The inventory's own record of a content path: the manifest's sha512, and the fixity block's values. */
-export function inventoryDigests (inventory: InventoryLike, contentPath: string): Digests {
-  let index = byContentPath.get(inventory)
+function indexOf (inventory: InventoryLike, alg: string): Map<string, string> {
+  let indexes = byContentPath.get(inventory)
+  if (indexes === undefined) { indexes = new Map(); byContentPath.set(inventory, indexes) }
+  let index = indexes.get(alg)
   if (index === undefined) {
     index = new Map()
-    const entry = (path: string): Digests => {
-      let d = index?.get(path)
-      if (d === undefined) { d = {}; index?.set(path, d) }
-      return d
+    if (alg === 'sha512') {
+      for (const [digest, paths] of Object.entries(inventory.manifest)) for (const p of paths) if (!index.has(p)) index.set(p, digest)
+    } else {
+      for (const [name, table] of Object.entries(inventory.fixity ?? {})) {
+        if (name.replace(/[^a-z0-9]/g, '') !== alg) continue
+        for (const [digest, paths] of Object.entries(table)) for (const p of paths) if (!index.has(p)) index.set(p, digest)
+      }
     }
-    for (const [digest, paths] of Object.entries(inventory.manifest)) for (const p of paths) entry(p).sha512 ??= digest
-    for (const [alg, table] of Object.entries(inventory.fixity ?? {})) {
-      const name = alg.replace(/[^a-z0-9]/g, '')
-      for (const [digest, paths] of Object.entries(table)) for (const p of paths) entry(p)[name] ??= digest
-    }
-    byContentPath.set(inventory, index)
+    indexes.set(alg, index)
   }
-  return { ...index.get(contentPath) }
+  return index
+}
+
+/** The inventory's own record of a content path: the manifest's sha512, and the fixity block's values (of `algorithms`, default all). */
+export function inventoryDigests (inventory: InventoryLike, contentPath: string, algorithms?: readonly string[]): Digests {
+  const algs = algorithms ?? ['sha512', ...Object.keys(inventory.fixity ?? {}).map(a => a.replace(/[^a-z0-9]/g, ''))]
+  const out: Digests = {}
+  for (const alg of new Set(['sha512', ...algs])) {
+    const digest = indexOf(inventory, alg).get(contentPath)
+    if (digest !== undefined) out[alg] = digest
+  }
+  return out
 }
 
 export function compareThree (catalogue: Digests, inventory: Digests, computed: Digests, algorithms: readonly string[] = Object.keys(computed)): CheckResult {
@@ -173,7 +187,7 @@ export interface CheckDeps {
 }
 
 export async function checkContent (item: ContentToCheck, object: ObjectRecord, deps: CheckDeps): Promise<CheckResult> {
-  const expected = inventoryDigests(object.inventory, item.contentPath)
+  const expected = inventoryDigests(object.inventory, item.contentPath, item.algorithms)
   // The catalogue names a content file the object's inventory does not list: nothing to read it as.
   if (expected.sha512 === undefined) return { outcome: 'missing', detail: `${item.contentPath} is not in the inventory of ${item.objectId}` }
   const sm3 = object.sm3?.get(item.contentPath)
