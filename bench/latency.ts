@@ -1,8 +1,8 @@
 // Part 4 of `npm run bench`: API latency while fixity runs. The service child serves a finished ingest's
 // data directory; the bench sends a bounded load (GET /v1/packages?limit=10 and GET /v1/submissions/:id,
 // alternately, N requests, C at a time, over loopback keep-alive), once with fixity idle and once right
-// after POST /v1/fixity/runs. The run's end is watched through GET /v1/fixity (its oldest check moves
-// past the run's start once every file is checked); only requests that finished before then count as
+// after POST /v1/fixity/runs. The run's end is watched through GET /v1/fixity (its lastRound becomes the
+// queued job's round once the round's summary is written); only requests that finished before then count as
 // "during fixity", and the table says how many did. A run still going when the load ends is left to the
 // service's shutdown (which parks it), not waited for.
 import { cp, writeFile } from 'node:fs/promises'
@@ -25,7 +25,7 @@ export interface LoadResult {
 export interface LatencyOutcome {
   idle: LoadResult
   busy: LoadResult
-  /** POST /v1/fixity/runs → every file checked; null when the run was still going as the load ended. */
+  /** POST /v1/fixity/runs → the round's summary written; null when the run was still going as the load ended. */
   fixityMs: number | null
   fixityBytes: number
 }
@@ -49,7 +49,6 @@ export async function benchLatency (root: string, dataDir: string, token: string
 
     progress('latency: fixity running')
     const before = await fixitySummary(service)
-    const runStart = new Date().toISOString()
     const started = performance.now()
     const queued = await service.api('POST', '/v1/fixity/runs', {})
     const jobId = (queued.body as { jobId?: string | null }).jobId
@@ -60,7 +59,7 @@ export async function benchLatency (root: string, dataDir: string, token: string
     const watcher = (async () => {
       while (loading) {
         const s = await fixitySummary(service)
-        if (s.oldestCheckAt !== null && s.oldestCheckAt >= runStart) {
+        if (s.lastRound?.round === jobId) {
           fixityDoneAt = performance.now()
           return
         }
@@ -77,7 +76,7 @@ export async function benchLatency (root: string, dataDir: string, token: string
   }
 }
 
-interface Summary { oldestCheckAt: string | null, bytes: number }
+interface Summary { lastRound: { round: string } | null, bytes: number }
 
 async function fixitySummary (service: ServiceChild): Promise<Summary> {
   const res = await service.api('GET', '/v1/fixity')
@@ -120,5 +119,5 @@ export function fixityInServiceNote (outcome: LatencyOutcome): string {
     return `the fixity run in the service was still going when the load ended (the load took ${outcome.busy.ms} ms): every "fixity running" request overlapped it`
   }
   const rate = outcome.fixityBytes > 0 ? `, ${mbps(outcome.fixityBytes, outcome.fixityMs).toFixed(0)} MB/s of payload` : ''
-  return `the fixity run in the service (POST /v1/fixity/runs → every file checked, polled every 100 ms) took ${outcome.fixityMs} ms${rate}`
+  return `the fixity run in the service (POST /v1/fixity/runs → its fixity.round summary, polled every 100 ms) took ${outcome.fixityMs} ms${rate}`
 }

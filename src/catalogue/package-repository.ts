@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely'
+import { CompiledQuery, type Selectable } from 'kysely'
 import type { CatalogueDatabase } from './db/open.js'
 import type { ContentsTable, Executor, PackagesTable, VersionsTable } from './db/schema.js'
 import { LantaiError } from '../errors.js'
@@ -482,13 +482,39 @@ export class PackageRepository {
       .$if(lock && this.#db.engine === 'postgres', q => q.forUpdate()).executeTakeFirst()
   }
 
-  /** Content files whose nextCheckAt ≤ now (of one package, if given), most overdue first. */
-  async dueForFixity (now: Date | string, limit: number, packageId?: string): Promise<Content[]> {
+  /**
+   * Content files whose nextCheckAt ≤ now (of one package, if given), most overdue first; `after`, the
+   * last of the previous page, continues past it (a page of a round in flight is not asked for again).
+   */
+  async dueForFixity (now: Date | string, limit: number, packageId?: string, after?: Pick<Content, 'nextCheckAt' | 'packageId' | 'contentPath'>): Promise<Content[]> {
     const at = typeof now === 'string' ? now : now.toISOString()
     const rows = await this.#db.db.selectFrom('contents').selectAll().where('next_check_at', '<=', at)
+      .$if(after !== undefined, q => q.where('next_check_at', '>=', after?.nextCheckAt ?? '').where(eb => eb.or([
+        eb('next_check_at', '>', after?.nextCheckAt ?? ''),
+        ...(packageId !== undefined
+          ? [eb('content_path', '>', after?.contentPath ?? '')]
+          : [eb('package_id', '>', after?.packageId ?? ''), eb.and([eb('package_id', '=', after?.packageId ?? ''), eb('content_path', '>', after?.contentPath ?? '')])])
+      ])))
       .$if(packageId !== undefined, q => q.where('package_id', '=', packageId ?? '').orderBy('next_check_at').orderBy('content_path'))
       .$if(packageId === undefined, q => q.orderBy('next_check_at').orderBy('package_id').orderBy('content_path'))
       .limit(limit).execute()
+    return rows.map(toContent)
+  }
+
+  /**
+   * Content files due by `horizon` (of one package, if given) in the order they are stored (package,
+   * content path), after `after`: a whole round's pages. The primary key serves each page as a range;
+   * the overdue order of dueForFixity sorted every due row again for each page.
+   */
+  async contentsForRound (horizon: Date | string, limit: number, packageId?: string, after?: Pick<Content, 'packageId' | 'contentPath'>): Promise<Content[]> {
+    const at = typeof horizon === 'string' ? horizon : horizon.toISOString()
+    const rows = await this.#db.db.selectFrom('contents').selectAll().where('next_check_at', '<=', at)
+      .$if(packageId !== undefined, q => q.where('package_id', '=', packageId ?? ''))
+      .$if(after !== undefined, q => q.where('package_id', '>=', after?.packageId ?? '').where(eb => eb.or([
+        eb('package_id', '>', after?.packageId ?? ''),
+        eb.and([eb('package_id', '=', after?.packageId ?? ''), eb('content_path', '>', after?.contentPath ?? '')])
+      ])))
+      .orderBy('package_id').orderBy('content_path').limit(limit).execute()
     return rows.map(toContent)
   }
 
@@ -497,81 +523,89 @@ export class PackageRepository {
     return (await this.#db.db.selectFrom('contents').select(eb => eb.fn.countAll<number>().as('n')).where('next_check_at', '<=', now.toISOString()).executeTakeFirst())?.n ?? 0
   }
 
-  /** Stores one check's outcome and the next due time, and appends a `fixity.check` event. Throws CONTENT_NOT_FOUND. */
+  /** Stores one check's outcome and the next due time (see recordFixityMany). Throws CONTENT_NOT_FOUND. */
   async recordFixity (packageId: string, contentPath: string, outcome: FixityOutcome, checkedAt: string, nextCheckAt: string,
     opts: { agent?: string, detail?: Record<string, unknown> } = {}): Promise<void> {
     await this.recordFixityMany([{ packageId, contentPath, outcome, checkedAt, nextCheckAt, ...opts }])
   }
 
   /**
-   * Several checks' outcomes in one transaction: with synchronous=FULL every commit is an fsync, and a
-   * commit per file capped a fixity pass at a few dozen files a second. All or none are recorded.
+   * Several checks' outcomes in one transaction (a page): each content's last check, outcome and next
+   * due time. An intact file gets no event (issue 13: a fixity round writes a page, not an event per
+   * file; the round's summary event counts them); metadata drift gets a `fixity.check` event; damage a
+   * `content.damaged` event of the package the first time it is found, and a damaged file read whole
+   * again a `content.intact`. All or none are recorded.
    */
   async recordFixityMany (records: readonly FixityRecord[]): Promise<void> {
     if (records.length === 0) return
     const items: FixityItem[] = records.map(i => ({ ...i, agent: i.agent ?? 'system', detail: i.detail ?? {}, damage: isDamage(i) }))
-    const { engine, maxParams } = this.#db
     await this.#db.db.transaction().execute(async tx => {
-      // What each check finds before it: its content row (whether known damaged) and its package's state.
-      const rows = new Map<string, ContentRow>()
-      const byPackage = new Map<string, string[]>()
+      // The common case, an intact file of an active package not known damaged, or metadata drift,
+      // changes nothing but the content's dates: one statement for the page, which says which rows it
+      // changed. Everything else (damage found or cleared, a package damaged before the page) runs alone,
+      // in order, with its events.
+      const states = new Map<string, string | undefined>()
+      for (const i of items) if (!states.has(i.packageId)) states.set(i.packageId, (await this.#getRow(tx, i.packageId))?.state)
+      const keyOf = (i: { packageId: string, contentPath: string }): string => `${i.packageId}\u0000${i.contentPath}`
+      const bulk = new Map<string, FixityItem>()
       for (const i of items) {
-        const paths = byPackage.get(i.packageId)
-        if (paths === undefined) byPackage.set(i.packageId, [i.contentPath])
-        else paths.push(i.contentPath)
+        if (bulk.has(keyOf(i))) continue
+        if (i.outcome === 'ok' ? states.get(i.packageId) === 'active' : !i.damage) bulk.set(keyOf(i), i)
       }
-      for (const [packageId, paths] of byPackage) for (const [path, row] of await this.#contents(tx, packageId, paths)) rows.set(`${packageId}\u0000${path}`, row)
-      const states = new Map<string, string>()
-      for (const id of byPackage.keys()) { const p = await this.#getRow(tx, id); if (p !== undefined) states.set(id, p.state) }
-      const missing = items.find(i => !rows.has(`${i.packageId}\u0000${i.contentPath}`))
-      if (missing !== undefined) throw new LantaiError('CONTENT_NOT_FOUND', `${missing.packageId} ${missing.contentPath}`, { packageId: missing.packageId, contentPath: missing.contentPath })
-
-      // The common case, a check that changes nothing but the content's dates, goes in multi-row
-      // statements; a check that marks or clears damage runs alone, in order, with its events.
-      let run: FixityItem[] = []
-      const flush = async (): Promise<void> => {
-        if (run.length === 0) return
-        const batch = run
-        run = []
-        await insertMany(tx, engine, maxParams, 'contents', { ...CONTENT_COLUMNS, last_checked_at: 'text', last_outcome: 'text' }, batch.map(i => {
-          const r = rows.get(`${i.packageId}\u0000${i.contentPath}`) as ContentRow
-          return [r.package_id, r.content_path, r.size, r.sha512, r.sha256, r.md5, r.sm3, i.nextCheckAt, i.checkedAt, i.outcome]
-        }), `ON CONFLICT (package_id, content_path) DO UPDATE SET
-          last_checked_at = excluded.last_checked_at, last_outcome = excluded.last_outcome, next_check_at = excluded.next_check_at`)
-        await this.#events.appendMany(batch.map(fixityEvent), tx)
-      }
-      const inRun = new Set<string>()
-      const touched = new Set<string>()
+      const done = await this.#setChecked(tx, [...bulk.values()])
+      const drift = [...bulk.values()].filter(i => i.outcome !== 'ok' && done.has(keyOf(i)))
+      if (drift.length > 0) await this.#events.appendMany(drift.map(fixityEvent), tx)
       for (const i of items) {
-        const key = `${i.packageId}\u0000${i.contentPath}`
-        const row = rows.get(key) as ContentRow
-        const plain = !touched.has(i.packageId) && (i.outcome === 'ok'
-          ? row.damaged_by === null && states.get(i.packageId) === 'active'
-          : !i.damage)
-        if (plain && !inRun.has(key)) {
-          run.push(i)
-          inRun.add(key)
-          continue
+        if (bulk.get(keyOf(i)) === i && done.has(keyOf(i))) continue
+        if ((await this.#content(tx, i.packageId, i.contentPath)) === undefined) {
+          throw new LantaiError('CONTENT_NOT_FOUND', `${i.packageId} ${i.contentPath}`, { packageId: i.packageId, contentPath: i.contentPath })
         }
-        await flush()
-        inRun.clear()
-        if (plain) { run.push(i); inRun.add(key); continue }
-        touched.add(i.packageId)
         await this.#recordOne(tx, i)
       }
-      await flush()
     })
+  }
+
+  /**
+   * The dates and outcomes of a page of checks in a statement or a few, not a statement per file: an
+   * UPDATE … FROM the rows (SQLite: a VALUES list, whose columns it names column1…; PostgreSQL: one
+   * array per column, as insertMany). Unlike an upsert it needs none of the content's other columns.
+   */
+  async #setChecked (tx: Executor, items: readonly FixityItem[]): Promise<Set<string>> {
+    const done = new Set<string>()
+    if (items.length === 0) return done
+    const rows = items.map(r => [r.packageId, r.contentPath, r.checkedAt, r.outcome, r.nextCheckAt])
+    // Only a content not known damaged: one that is goes through #recordOne (its mark, its events).
+    const note = (changed: Array<{ package_id: string, content_path: string }>): void => { for (const r of changed) done.add(`${r.package_id}\u0000${r.content_path}`) }
+    if (this.#db.engine === 'postgres') {
+      const arrays = [0, 1, 2, 3, 4].map(c => rows.map(r => r[c]))
+      // COLLATE "C": the catalogue's text columns are "C"; the arrays' text would otherwise leave = undecided.
+      note((await tx.executeQuery<{ package_id: string, content_path: string }>(CompiledQuery.raw(`UPDATE contents SET last_checked_at = v.checked_at, last_outcome = v.outcome, next_check_at = v.next_check_at
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS v (package_id, content_path, checked_at, outcome, next_check_at)
+        WHERE contents.package_id = v.package_id COLLATE "C" AND contents.content_path = v.content_path COLLATE "C" AND contents.damaged_by IS NULL
+        RETURNING contents.package_id, contents.content_path`, arrays))).rows)
+      return done
+    }
+    const per = Math.max(1, Math.floor(this.#db.maxParams / 5))
+    for (let start = 0; start < rows.length; start += per) {
+      const chunk = rows.slice(start, start + per)
+      note((await tx.executeQuery<{ package_id: string, content_path: string }>(CompiledQuery.raw(`UPDATE contents SET last_checked_at = v.column3, last_outcome = v.column4, next_check_at = v.column5
+        FROM (VALUES ${chunk.map(() => '(?, ?, ?, ?, ?)').join(', ')}) AS v
+        WHERE contents.package_id = v.column1 AND contents.content_path = v.column2 AND contents.damaged_by IS NULL
+        RETURNING contents.package_id, contents.content_path`, chunk.flat()))).rows)
+    }
+    return done
   }
 
   async #recordOne (tx: Executor, i: FixityItem): Promise<void> {
     await tx.updateTable('contents').set({ last_checked_at: i.checkedAt, last_outcome: i.outcome, next_check_at: i.nextCheckAt })
       .where('package_id', '=', i.packageId).where('content_path', '=', i.contentPath).execute()
-    // §10 lesson 4: fixity results are events
-    const check = await this.#events.append(fixityEvent(i), tx)
     if (i.damage && i.outcome !== 'ok') {
-      await this.#damage(tx, i.packageId, i.contentPath, { source: 'fixity', outcome: i.outcome, detail: { ...i.detail, fixityEvent: check.id }, at: i.checkedAt, agent: i.agent })
+      // §10 lesson 4: fixity results are events; damage is the package's content.damaged event
+      await this.#damage(tx, i.packageId, i.contentPath, { source: 'fixity', outcome: i.outcome, detail: i.detail, at: i.checkedAt, agent: i.agent })
     } else if (i.outcome === 'ok') {
-      await this.#intact(tx, i.packageId, i.contentPath, i.checkedAt, i.agent, check.id)
+      await this.#intact(tx, i.packageId, i.contentPath, i.checkedAt, i.agent, i.detail)
+    } else {
+      await this.#events.append(fixityEvent(i), tx)
     }
   }
 
@@ -598,17 +632,17 @@ export class PackageRepository {
 
   // A damaged package is active again once none of its content is known damaged and a check has just
   // read some of it whole: a repair alone does not make it so (the issue's "after a fixity re-check").
-  async #intact (tx: Executor, packageId: string, contentPath: string, at: string, agent: string, fixityEvent: number): Promise<void> {
+  async #intact (tx: Executor, packageId: string, contentPath: string, at: string, agent: string, check: Record<string, unknown>): Promise<void> {
     const row = await this.#content(tx, packageId, contentPath, true)
     if (row !== undefined && row.damaged_by !== null) {
       await tx.updateTable('contents').set({ damaged_by: null }).where('package_id', '=', packageId).where('content_path', '=', contentPath).execute()
-      await this.#events.append({ at, type: 'content.intact', outcome: 'success', agent, objectType: 'package', objectId: packageId, detail: { contentPath, damagedBy: row.damaged_by, fixityEvent } }, tx)
+      await this.#events.append({ at, type: 'content.intact', outcome: 'success', agent, objectType: 'package', objectId: packageId, detail: { contentPath, damagedBy: row.damaged_by, ...check } }, tx)
     }
     if ((await this.#getRow(tx, packageId))?.state !== 'damaged') return
     const left = await tx.selectFrom('contents').select(eb => eb.fn.countAll<number>().as('n')).where('package_id', '=', packageId).where('damaged_by', 'is not', null).executeTakeFirst()
     if ((left?.n ?? 0) === 0) {
       await tx.updateTable('packages').set({ state: 'active', updated_at: at }).where('id', '=', packageId).execute()
-      await this.#events.append({ at, type: 'package.active', outcome: 'success', agent, objectType: 'package', objectId: packageId, detail: { reason: 'a fixity check found no content of the package damaged', fixityEvent } }, tx)
+      await this.#events.append({ at, type: 'package.active', outcome: 'success', agent, objectType: 'package', objectId: packageId, detail: { reason: 'a fixity check found no content of the package damaged', contentPath, ...check } }, tx)
     }
   }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { LantaiError } from '../errors.js'
-import { readAll, type BlobStore, type ByteRange } from '../storage/index.js'
+import { readAll, type BlobStore, type ByteRange, type LocalPathOptions } from '../storage/index.js'
 import { INVENTORY, OBJECT_DECLARATION, parseInventory, sidecarDigest, type Inventory } from './inventory.js'
 import { objectRootOf } from './layout.js'
 import { readSm3Logs } from './sm3-log.js'
@@ -117,8 +117,14 @@ export class OcflObjectReader {
    * hashing in place. Unlike openContent it does not look the path up in the inventory, which costs a
    * sidecar read per call: the caller holds the inventory it checks the path against (fixity).
    */
-  async localFile (objectId: string, contentPath: string): Promise<string | null> {
-    return await this.#store.localPath?.(`${objectRootOf(objectId)}/${contentPath}`) ?? null
+  async localFile (objectId: string, contentPath: string, options: LocalPathOptions = {}): Promise<string | null> {
+    return await this.#store.localPath?.(`${objectRootOf(objectId)}/${contentPath}`, options) ?? null
+  }
+
+  /** Content path → sm3, from the object's SM3 logs (every version's); what a fixity round by sm3 compares with. */
+  async sm3Digests (objectId: string): Promise<Map<string, string>> {
+    const inventory = await this.readInventory(objectId)
+    return await readSm3Logs(this.#store, objectRootOf(objectId), Object.keys(inventory.versions))
   }
 
   /** Where a logical path of a version (default: head) is stored, and every digest known for it. */

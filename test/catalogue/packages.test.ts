@@ -133,7 +133,7 @@ eachEngine(t, 'recording the same version of the same submission again (resume a
   t.equal((await c.packages.files(before?.id ?? '', { limit: 10, offset: 0 })).total, 3)
 })
 
-eachEngine(t, 'dueForFixity returns due content, most overdue first; recordFixity stores the outcome and an event', async (t, target) => {
+eachEngine(t, 'dueForFixity returns due content, most overdue first, page after page; recordFixity stores the outcome, with an event only for a file not intact', async (t, target) => {
   const { c, clock } = await makeCatalogue(t, target)
   const sub = await transferringSubmission(c, 'P-1')
   const pkg = await c.packages.recordVersion({
@@ -143,16 +143,44 @@ eachEngine(t, 'dueForFixity returns due content, most overdue first; recordFixit
   })
   t.same((await c.packages.dueForFixity(clock.now(), 10)).map(x => x.contentPath), ['v1/content/b', 'v1/content/a'], 'c is not due yet')
   t.same((await c.packages.dueForFixity('2025-01-01T00:00:00.000Z', 1)).map(x => x.contentPath), ['v1/content/b'], 'limit')
+  const firstPage = await c.packages.dueForFixity('2025-01-01T00:00:00.000Z', 2)
+  t.same((await c.packages.dueForFixity('2025-01-01T00:00:00.000Z', 10, undefined, firstPage.at(-1))).map(x => x.contentPath), ['v1/content/c'], 'the next page goes on after the last file of the one before')
+  t.same((await c.packages.dueForFixity('2025-01-01T00:00:00.000Z', 10, pkg.id, firstPage.at(-1))).map(x => x.contentPath), ['v1/content/c'], 'also within one package')
+  t.same((await c.packages.contentsForRound('2025-01-01T00:00:00.000Z', 2)).map(x => x.contentPath), ['v1/content/a', 'v1/content/b'], 'a round takes its pages in stored order')
+  t.same((await c.packages.contentsForRound('2025-01-01T00:00:00.000Z', 5, pkg.id, { packageId: pkg.id, contentPath: 'v1/content/a' })).map(x => x.contentPath), ['v1/content/b', 'v1/content/c'])
+  t.same((await c.packages.contentsForRound(clock.now(), 5)).map(x => x.contentPath), ['v1/content/a', 'v1/content/b'], 'only what is due by the horizon')
 
   await c.packages.recordFixity(pkg.id, 'v1/content/b', 'ok', clock.iso(), '2024-08-01T00:00:00.000Z', { agent: 'fixity-worker', detail: { node: 'primary' } })
   t.match(await c.packages.content(pkg.id, 'v1/content/b'), { lastCheckedAt: '2024-05-01T00:00:00.000Z', lastOutcome: 'ok', nextCheckAt: '2024-08-01T00:00:00.000Z' })
   t.same((await c.packages.dueForFixity(clock.now(), 10)).map(x => x.contentPath), ['v1/content/a'])
-  await c.packages.recordFixity(pkg.id, 'v1/content/a', 'mismatch', clock.iso(), '2024-05-02T00:00:00.000Z')
+  t.equal((await c.events.list({ limit: 1, offset: 0, objectType: 'content' })).total, 0, 'an intact file is recorded in the catalogue, not as an event')
+  await c.packages.recordFixity(pkg.id, 'v1/content/a', 'mismatch', clock.iso(), '2024-05-02T00:00:00.000Z', { detail: { kind: 'drift' } })
   t.match((await c.events.list({ type: 'fixity.check', limit: 10, offset: 0 })).items, [
-    { outcome: 'success', agent: 'fixity-worker', objectType: 'content', objectId: `${pkg.id}/v1/content/b`, detail: { outcome: 'ok', node: 'primary' } },
-    { outcome: 'failure', agent: 'system', detail: { outcome: 'mismatch' } }
-  ])
+    { outcome: 'failure', agent: 'system', objectType: 'content', objectId: `${pkg.id}/v1/content/a`, detail: { outcome: 'mismatch', kind: 'drift' } }
+  ], 'metadata drift is an event of the content')
+  t.match(await c.packages.content(pkg.id, 'v1/content/a'), { lastOutcome: 'mismatch', damagedBy: null })
   t.match(await thrown(async () => await c.packages.recordFixity(pkg.id, 'v1/content/zzz', 'ok', clock.iso(), clock.iso())), { code: 'CONTENT_NOT_FOUND' })
+})
+
+eachEngine(t, 'recordFixityMany writes a page of intact files at once, and still marks damage and clears it file by file', async (t, target) => {
+  const { c, clock } = await makeCatalogue(t, target)
+  await twoVersions(c, 'P-1')
+  const id = (await c.packages.getByProject('P-1'))?.id ?? ''
+  const paths = (await c.packages.contentsForRound('2100-01-01T00:00:00.000Z', 100, id)).map(x => x.contentPath)
+  const next = '2024-08-01T00:00:00.000Z'
+  await c.packages.recordFixityMany(paths.map((p, i) => ({
+    packageId: id, contentPath: p, outcome: i === 0 ? 'missing' : 'ok', checkedAt: clock.iso(), nextCheckAt: next
+  })))
+  t.equal((await c.packages.get(id))?.state, 'damaged')
+  t.same((await c.packages.damagedContents(id)).map(d => d.contentPath), [paths[0]])
+  t.match(await c.packages.fixitySummary(), { neverChecked: 0, missing: 1 })
+  await c.packages.recordRepair(id, paths[0] ?? '', { submissionId: 'sub_X', quarantineKey: null })
+  clock.advance(1000)
+  await c.packages.recordFixityMany(paths.map(p => ({ packageId: id, contentPath: p, outcome: 'ok', checkedAt: clock.iso(), nextCheckAt: next, detail: { round: 'r2' } })))
+  t.equal((await c.packages.get(id))?.state, 'active', 'a page that reads the repaired file whole makes the package active')
+  t.match((await c.events.list({ objectId: id, type: 'package.active', limit: 1, offset: 0 })).items, [{ detail: { round: 'r2' } }])
+  t.equal((await c.events.list({ objectType: 'content', limit: 1, offset: 0 })).total, 0, 'no event for an intact file')
+  t.match(await thrown(async () => await c.packages.recordFixityMany([{ packageId: id, contentPath: 'nope', outcome: 'ok', checkedAt: clock.iso(), nextCheckAt: next }])), { code: 'CONTENT_NOT_FOUND' })
 })
 
 eachEngine(t, 'markDamaged and markActive change the state with an event each; fixitySummary counts', async (t, target) => {
@@ -211,7 +239,7 @@ eachEngine(t, 'damage is kept per content file: one content.damaged event each, 
   const damaged = await c.events.list({ objectId: id, type: 'content.damaged', limit: 10, offset: 0 })
   t.equal(damaged.total, 1, 'found twice, recorded once; drift is not damage')
   const event = damaged.items[0]
-  t.match(event?.detail, { contentPath: 'v1/content/data/plan.pdf', logicalPaths: ['data/plan.pdf'], outcome: 'mismatch', source: 'fixity', kind: 'damage', fixityEvent: Number })
+  t.match(event?.detail, { contentPath: 'v1/content/data/plan.pdf', logicalPaths: ['data/plan.pdf'], outcome: 'mismatch', source: 'fixity', kind: 'damage' })
   t.equal((await c.packages.content(id, 'v1/content/data/plan.pdf'))?.damagedBy, event?.id)
   t.equal((await c.packages.get(id))?.state, 'damaged')
   t.match(await c.packages.damagedContents(), [{ packageId: id, contentPath: 'v1/content/data/plan.pdf', logicalPaths: ['data/plan.pdf'], eventId: event?.id, outcome: 'mismatch', source: 'fixity' }])

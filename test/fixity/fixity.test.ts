@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { compareThree, FixityService, type FixityPolicy } from '../../src/fixity/index.js'
+import { compareThree, FixityService, loadFixityPolicy, type FixityPolicy } from '../../src/fixity/index.js'
 import { createLogger } from '../../src/logger.js'
 import { objectRootOf, OcflObjectReader } from '../../src/ocfl/index.js'
 import { LocalBlobStore } from '../../src/storage/index.js'
@@ -23,18 +23,66 @@ function fixityOf (s: TestService, policy = POLICY): FixityService {
   return new FixityService({ catalogue: s.catalogue, reader: new OcflObjectReader(new LocalBlobStore(join(s.dataDir, 'store'))), pool: s.ingest.deps.pool, policy, log: createLogger('silent') })
 }
 
-t.test('an intact package passes: every file read again, three values agree, an event each', async t => {
+t.test('an intact package passes: every file read again by sha512, recorded in the catalogue, one summary event for the round and none per file', async t => {
   const s = await buildTestApp(t)
   const { packageId } = await stored(t, s)
   const result = await fixityOf(s).run({ mode: 'all' })
-  t.match(result, { mismatches: 0, missing: 0, damagedPackages: [] })
+  t.match(result, { mismatches: 0, missing: 0, damagedPackages: [], algorithm: 'sha512', state: 'finished' })
   t.equal(result.checked, result.ok)
   t.ok(result.checked >= 2)
-  const events = await s.catalogue.events.list({ type: 'fixity.check', limit: 100, offset: 0 })
-  t.equal(events.total, result.checked)
+  t.equal((await s.catalogue.packages.fixitySummary()).neverChecked, 0, 'every outcome is in the catalogue')
+  t.equal((await s.catalogue.events.list({ type: 'fixity.check', limit: 1, offset: 0 })).total, 0, 'no event per intact file')
+  const rounds = await s.catalogue.events.list({ type: 'fixity.round', limit: 10, offset: 0 })
+  t.equal(rounds.total, 1)
+  t.match(rounds.items[0], {
+    id: result.eventId, outcome: 'success', objectType: 'system', objectId: result.round,
+    detail: { round: result.round, mode: 'all', algorithm: 'sha512', state: 'finished', checked: result.checked, ok: result.checked, bytes: result.bytes, mismatches: 0, missing: 0, drift: 0, damagedFiles: 0 }
+  })
   t.equal((await s.catalogue.packages.get(packageId))?.state, 'active')
   const again = await fixityOf(s).run({ mode: 'due' })
   t.equal(again.checked, 0, 'nothing is due right after a full run')
+})
+
+t.test('a round by sm3 (the policy\'s algorithm) compares the bytes with the object\'s SM3 log', async t => {
+  const s = await buildTestApp(t)
+  const { packageId, objectRoot } = await stored(t, s)
+  const intact = await fixityOf(s, { ...POLICY, algorithm: 'sm3' }).run({ mode: 'all', packageId })
+  t.match(intact, { algorithm: 'sm3', mismatches: 0, missing: 0 })
+  writeFileSync(join(objectRoot, 'v1/content/data/a.txt'), 'alphA')
+  const result = await fixityOf(s, { ...POLICY, algorithm: 'sm3' }).run({ mode: 'all', packageId })
+  t.match(result.damaged, [{ contentPath: 'v1/content/data/a.txt', detail: { kind: 'damage', disagreements: [/^sm3: inventory [0-9a-f]{64}, read [0-9a-f]{64}$/] } }])
+  t.equal((result.damaged[0]?.detail.disagreements as string[]).length, 1, 'one digest compared')
+})
+
+t.test('--all-digests compares every digest kept: sha512, sm3 and each one the bag declared', async t => {
+  const s = await buildTestApp(t)
+  const { packageId, objectRoot } = await stored(t, s)
+  writeFileSync(join(objectRoot, 'v1/content/data/a.txt'), 'alphA')
+  const result = await fixityOf(s).run({ mode: 'all', packageId, allDigests: true })
+  t.equal(result.algorithm, 'all')
+  const said = (result.damaged[0]?.detail.disagreements as string[]).map(d => d.split(':')[0]).sort()
+  t.same(said, ['md5', 'sha256', 'sha512', 'sm3'])
+})
+
+t.test('fixity.yaml names the algorithm of a round; one Lantai cannot compute is named when the policy is loaded', async t => {
+  const shipped = readFileSync(new URL('../../storage-policies/fixity.yaml', import.meta.url), 'utf8')
+  const withAlgorithm = (alg: string): string => shipped.replace(/^algorithm: sha512 /m, `algorithm: ${alg} `)
+  t.match(await loadFixityPolicy(t.testdir({ 'fixity.yaml': shipped })), { algorithm: 'sha512' }, 'sha512 as shipped')
+  t.match(await loadFixityPolicy(t.testdir({ 'fixity.yaml': withAlgorithm('sm3') })), { algorithm: 'sm3', maxAgeDays: 90 })
+  t.match(await loadFixityPolicy(t.testdir({ 'fixity.yaml': shipped.replace(/^algorithm:.*$/m, '') })), { algorithm: 'sha512' }, 'sha512 when not said')
+  await t.rejects(loadFixityPolicy(t.testdir({ 'fixity.yaml': withAlgorithm('sha-1024') })), { code: 'CONFIG_INVALID', message: /\/algorithm: sha-1024 is not a digest/ })
+})
+
+t.test('a round stopped by its signal keeps the checks it finished and says it stopped', async t => {
+  const s = await buildTestApp(t)
+  await stored(t, s)
+  const total = (await s.catalogue.packages.fixitySummary()).contents
+  const stop = new AbortController()
+  const result = await fixityOf(s).run({ mode: 'all', signal: stop.signal, onProgress: () => { stop.abort() } })
+  t.equal(result.state, 'stopped')
+  t.ok(result.checked >= 1 && result.checked < total, `${result.checked} of ${total}`)
+  t.equal((await s.catalogue.packages.fixitySummary()).neverChecked, total - result.checked, 'what it checked is recorded')
+  t.match((await s.catalogue.events.list({ type: 'fixity.round', limit: 1, offset: 0 })).items[0]?.detail, { state: 'stopped', checked: result.checked })
 })
 
 t.test('a flipped byte in the store is bit damage: the package is marked damaged after the grace re-read', async t => {
@@ -75,7 +123,7 @@ t.test('a content file replaced by a link to an identical copy is not followed: 
   t.equal((await s.catalogue.packages.get(packageId))?.state, 'damaged')
 })
 
-t.test('a package of 300 files is checked several files at a time: each once, an event each, all intact', async t => {
+t.test('a package of 300 files is checked several files at a time, across pages: each once, all intact, no event per file', async t => {
   const s = await buildTestApp(t)
   await s.app.inject({ method: 'POST', url: '/v1/projects', headers: s.auth(), payload: { code: '2024-310104-47-01-000205', name: 'many files' } })
   const files = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`d${i % 7}/f${i}.txt`, `file ${i} `.repeat(i % 50 + 1)]))
@@ -85,8 +133,8 @@ t.test('a package of 300 files is checked several files at a time: each once, an
   const contents = (await s.catalogue.packages.fixitySummary()).contents
   t.match(result, { checked: contents, ok: contents, mismatches: 0, missing: 0 })
   t.ok(contents > 300)
-  const events = await s.catalogue.events.list({ type: 'fixity.check', limit: 1, offset: 0 })
-  t.equal(events.total, contents, 'one event per file, none twice')
+  t.equal((await s.catalogue.events.list({ type: 'fixity.check', limit: 1, offset: 0 })).total, 0)
+  t.match((await s.catalogue.events.list({ type: 'fixity.round', limit: 1, offset: 0 })).items[0]?.detail, { checked: contents, ok: contents }, 'the round\'s event counts each file once')
   t.equal((await s.catalogue.packages.fixitySummary()).neverChecked, 0)
 })
 
@@ -115,6 +163,12 @@ t.test('POST /v1/fixity/runs queues one run, and a second while it is active is 
   await Promise.all(s.runners.map(r => r.idle()))
   for (let i = 0; i < 100 && (await s.catalogue.packages.fixitySummary()).neverChecked > 0; i++) await new Promise(resolve => setTimeout(resolve, 50))
   t.equal((await s.catalogue.packages.fixitySummary()).neverChecked, 0, 'the queued run checked everything')
+  const summary = (await s.app.inject({ method: 'GET', url: '/v1/fixity', headers: s.auth() })).json() as Record<string, unknown>
+  t.match(summary.lastRound, { round: (first.json() as { jobId: string }).jobId, mode: 'all', packageId, algorithm: 'sha512', state: 'finished', checked: Number, damagedFiles: 0 }, 'GET /v1/fixity shows the last round')
+  const all = await s.app.inject({ method: 'POST', url: '/v1/fixity/runs', headers: s.auth(), payload: { packageId, allDigests: true } })
+  t.equal(all.statusCode, 202)
+  for (let i = 0; i < 100 && ((await s.app.inject({ method: 'GET', url: '/v1/fixity', headers: s.auth() })).json() as { lastRound: { round: string } }).lastRound.round !== (all.json() as { jobId: string }).jobId; i++) await new Promise(resolve => setTimeout(resolve, 50))
+  t.match(((await s.app.inject({ method: 'GET', url: '/v1/fixity', headers: s.auth() })).json() as Record<string, unknown>).lastRound, { algorithm: 'all' }, 'allDigests: true asks for every kept digest')
   const unknown = await s.app.inject({ method: 'POST', url: '/v1/fixity/runs', headers: s.auth(), payload: { packageId: 'pkg_nope' } })
   t.equal(unknown.statusCode, 404)
   const { secret } = await s.catalogue.tokens.create({ role: 'archivist', label: 'a' })
