@@ -61,7 +61,8 @@ t.test('--all-digests compares every digest kept: sha512, sm3 and each one the b
   const result = await fixityOf(s).run({ mode: 'all', packageId, allDigests: true })
   t.equal(result.algorithm, 'all')
   const said = (result.damaged[0]?.detail.disagreements as string[]).map(d => d.split(':')[0]).sort()
-  t.same(said, ['md5', 'sha256', 'sha512', 'sm3'])
+  // the test bag declares sha256 only: md5 is not kept for it (issue 13, "digests kept"), so not compared
+  t.same(said, ['sha256', 'sha512', 'sm3'])
 })
 
 t.test('fixity.yaml names the algorithm of a round; one Lantai cannot compute is named when the policy is loaded', async t => {
