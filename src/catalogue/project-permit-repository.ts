@@ -1,8 +1,7 @@
 import type { CatalogueDatabase } from './db/open.js'
 import type { Executor } from './db/schema.js'
-import { LantaiError } from '../errors.js'
 import type { EventRepository } from './event-repository.js'
-import { mapViolation, type Clock } from './sql.js'
+import { mapViolation, projectRowViolation, type Clock } from './sql.js'
 
 // A project's permits: the requirements notice is issued at permit time (notice (一)), and the planning
 // and construction permit numbers are required project metadata (metadata.yaml). A permit is a fact
@@ -29,10 +28,8 @@ const toPermit = (row: PermitRow): ProjectPermit => ({ kind: row.kind as PermitK
 const permitRow = (projectCode: string, p: NewProjectPermit, at: string): PermitRow =>
   ({ project_code: projectCode, kind: p.kind, number: p.number, issued_on: p.issuedOn, created_at: at })
 
-export const permitViolation = (projectCode: string, p: Pick<NewProjectPermit, 'kind' | 'number'>) => (v: { kind: string }, err: unknown): LantaiError | undefined =>
-  v.kind === 'unique'
-    ? new LantaiError('PERMIT_EXISTS', `${projectCode}: ${p.kind} ${p.number}`, { code: projectCode, kind: p.kind, number: p.number }, { cause: err })
-    : v.kind === 'foreign-key' ? new LantaiError('PROJECT_NOT_FOUND', projectCode, { code: projectCode }, { cause: err }) : undefined
+export const permitViolation = (projectCode: string, p: Pick<NewProjectPermit, 'kind' | 'number'>): ReturnType<typeof projectRowViolation> =>
+  projectRowViolation(projectCode, 'PERMIT_EXISTS', `${p.kind} ${p.number}`, { kind: p.kind, number: p.number })
 
 export class ProjectPermitRepository {
   readonly #db: CatalogueDatabase

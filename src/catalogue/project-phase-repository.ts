@@ -2,7 +2,7 @@ import type { CatalogueDatabase } from './db/open.js'
 import type { Executor } from './db/schema.js'
 import { LantaiError } from '../errors.js'
 import type { EventRepository } from './event-repository.js'
-import { mapViolation, type Clock } from './sql.js'
+import { mapViolation, projectRowViolation, type Clock } from './sql.js'
 
 // A project's phases (分期): the notice (七) allows acceptance and transfer in phases, each with its own
 // applications, decisions and commitments (issue 14 item 8, later). Here a phase is its code, its name
@@ -25,10 +25,8 @@ interface PhaseRow { project_code: string, code: string, name: string, position:
 
 const toPhase = (row: PhaseRow): ProjectPhase => ({ code: row.code, name: row.name, position: row.position, createdAt: row.created_at, updatedAt: row.updated_at })
 
-export const phaseViolation = (projectCode: string, phase: string) => (v: { kind: string }, err: unknown): LantaiError | undefined =>
-  v.kind === 'unique'
-    ? new LantaiError('PHASE_EXISTS', `${projectCode}: ${phase}`, { code: projectCode, phase }, { cause: err })
-    : v.kind === 'foreign-key' ? new LantaiError('PROJECT_NOT_FOUND', projectCode, { code: projectCode }, { cause: err }) : undefined
+export const phaseViolation = (projectCode: string, phase: string): ReturnType<typeof projectRowViolation> =>
+  projectRowViolation(projectCode, 'PHASE_EXISTS', phase, { phase })
 
 export class ProjectPhaseRepository {
   readonly #db: CatalogueDatabase

@@ -2,7 +2,7 @@ import type { CatalogueDatabase } from './db/open.js'
 import type { Executor } from './db/schema.js'
 import { LantaiError } from '../errors.js'
 import type { EventRepository } from './event-repository.js'
-import { mapViolation, type Clock } from './sql.js'
+import { mapViolation, projectRowViolation, type Clock } from './sql.js'
 
 // The units that take part in a project (参建单位), keyed by role and unified social credit code within
 // it: one firm may both survey and design, and a project may have several construction units.
@@ -44,10 +44,8 @@ const unitRow = (projectCode: string, u: NewProjectUnit, at: string): UnitRow =>
 const unitId = (projectCode: string, role: string, uscc: string): string => `${projectCode}/${role}/${uscc}`
 
 /** A duplicate (role, USCC) in the project is UNIT_EXISTS; a project that is not there, PROJECT_NOT_FOUND. */
-export const unitViolation = (projectCode: string, u: Pick<NewProjectUnit, 'role' | 'uscc'>) => (v: { kind: string }, err: unknown): LantaiError | undefined =>
-  v.kind === 'unique'
-    ? new LantaiError('UNIT_EXISTS', `${projectCode}: ${u.role} ${u.uscc}`, { code: projectCode, role: u.role, uscc: u.uscc }, { cause: err })
-    : v.kind === 'foreign-key' ? new LantaiError('PROJECT_NOT_FOUND', projectCode, { code: projectCode }, { cause: err }) : undefined
+export const unitViolation = (projectCode: string, u: Pick<NewProjectUnit, 'role' | 'uscc'>): ReturnType<typeof projectRowViolation> =>
+  projectRowViolation(projectCode, 'UNIT_EXISTS', `${u.role} ${u.uscc}`, { role: u.role, uscc: u.uscc })
 
 export class ProjectUnitRepository {
   readonly #db: CatalogueDatabase

@@ -1,5 +1,5 @@
 import { CompiledQuery, sql, type Expression, type RawBuilder, type SqlBool } from 'kysely'
-import { LantaiError } from '../errors.js'
+import { LantaiError, type ErrorCode } from '../errors.js'
 import type { Engine, Executor } from './db/schema.js'
 
 // Small helpers shared by the repositories: JSON columns, LIKE patterns, paging, constraint errors and
@@ -128,3 +128,13 @@ export async function insertMany<R = unknown> (
   }
   return out
 }
+
+/**
+ * The violation mapper of a row a project owns (a unit, a permit, a phase): a duplicate within the
+ * project is `exists` naming `what`, a project that is not there PROJECT_NOT_FOUND.
+ */
+export const projectRowViolation = (projectCode: string, exists: ErrorCode, what: string, details: Record<string, unknown>) =>
+  (v: { kind: string }, err: unknown): LantaiError | undefined =>
+    v.kind === 'unique'
+      ? new LantaiError(exists, `${projectCode}: ${what}`, { code: projectCode, ...details }, { cause: err })
+      : v.kind === 'foreign-key' ? new LantaiError('PROJECT_NOT_FOUND', projectCode, { code: projectCode }, { cause: err }) : undefined
