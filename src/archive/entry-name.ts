@@ -1,6 +1,9 @@
 // Archive entry names come from strangers: one that could leave the staging directory, or that the
 // filesystem cannot hold, is refused before anything touches the disk (RFC 8493 §5.1, Lantai L4).
-import iconv from 'iconv-lite'
+import type IconvLite from 'iconv-lite'
+import { lazyModule } from '../lazy-module.js'
+
+const iconv = lazyModule<typeof IconvLite>('iconv-lite')
 
 /** A name that is safe to create below the staging directory, "/"-separated, without "./" or a trailing "/". */
 export interface SafeName {
@@ -58,6 +61,6 @@ export function decodeNameBytes (bytes: Uint8Array, legacyEncoding: string): str
   try {
     return strictUtf8.decode(bytes)
   } catch {
-    return iconv.decode(Buffer.from(bytes), legacyEncoding)
+    return iconv().decode(Buffer.from(bytes), legacyEncoding)
   }
 }

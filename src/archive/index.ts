@@ -4,7 +4,8 @@
 import { createReadStream } from 'node:fs'
 import { readdir, realpath, statfs } from 'node:fs/promises'
 import { Readable, addAbortSignal } from 'node:stream'
-import iconv from 'iconv-lite'
+import type IconvLite from 'iconv-lite'
+import { lazyModule } from '../lazy-module.js'
 import type { Finding } from '../bagit/findings.js'
 import { defaultStagingReserve, resolveLimits, type BagLimits } from '../bagit/limits.js'
 import { LantaiError } from '../errors.js'
@@ -13,6 +14,8 @@ import { findBagRoot } from './layout.js'
 import { StagingWriter, type EntryFile, type Progress, type StagingSpace } from './staging-writer.js'
 import { unpackTar } from './tar.js'
 import { unpackZip } from './zip.js'
+
+const iconv = lazyModule<typeof IconvLite>('iconv-lite')
 
 export { detectArchiveKind, sniffArchiveKind, SNIFF_BYTES as ARCHIVE_SNIFF_BYTES, type ArchiveKind }
 export { checkEntryName } from './entry-name.js'
@@ -61,7 +64,7 @@ export interface UnpackResult {
 export async function unpackArchive (source: string | NodeJS.ReadableStream, stagingDir: string, options: UnpackOptions = {}): Promise<UnpackResult> {
   const { signal } = options
   if (signal?.aborted === true) throw new LantaiError('ABORTED', undefined, {}, { cause: signal.reason })
-  if (options.nameEncoding !== undefined && !iconv.encodingExists(options.nameEncoding)) {
+  if (options.nameEncoding !== undefined && !iconv().encodingExists(options.nameEncoding)) {
     throw new LantaiError('USAGE', `unknown name encoding ${options.nameEncoding}`)
   }
   const dir = await emptyStaging(stagingDir)

@@ -2,9 +2,13 @@
 import { Transform, type Readable, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createInflateRaw } from 'node:zlib'
-import yauzl, { type Entry, type ZipFile } from 'yauzl'
+import type * as Yauzl from 'yauzl'
+import type { Entry, ZipFile } from 'yauzl'
+import { lazyModule } from '../lazy-module.js'
 import { decodeNameBytes } from './entry-name.js'
 import type { EntryType, StagingWriter } from './staging-writer.js'
+
+const yauzl = lazyModule<typeof Yauzl>('yauzl')
 
 export interface ZipOptions {
   /** Code page for names without the UTF-8 flag that are not valid UTF-8. */
@@ -25,7 +29,7 @@ export async function unpackZip (file: string, writer: StagingWriter, options: Z
   try {
     // decodeStrings: false, because yauzl's own name check ends the whole archive at the first bad
     // name; we decode and judge each name ourselves so one hostile entry is skipped, not fatal.
-    zip = await yauzl.openPromise(file, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true, strictFileNames: false })
+    zip = await yauzl().openPromise(file, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true, strictFileNames: false })
   } catch (err) {
     writer.corrupt(undefined, message(err))
     return
@@ -113,7 +117,7 @@ function entryName (entry: Entry, nameEncoding: string): string {
   const flagged = (entry.generalPurposeBitFlag & UTF8_FLAG) !== 0
   if (flagged || entry.extraFields.some(f => f.id === UNICODE_PATH_EXTRA)) {
     // strictFileNames: true keeps backslashes, which we refuse rather than reinterpret.
-    return yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true)
+    return yauzl().getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true)
   }
   return decodeNameBytes(entry.fileNameRaw, nameEncoding)
 }

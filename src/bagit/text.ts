@@ -1,8 +1,11 @@
 import { constants as fsc } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { TextDecoder } from 'node:util'
-import iconv from 'iconv-lite'
+import type IconvLite from 'iconv-lite'
+import { lazyModule } from '../lazy-module.js'
 import type { Findings } from './findings.js'
+
+const iconv = lazyModule<typeof IconvLite>('iconv-lite')
 
 // RFC 8493 §2.3: tag files are text in the declared encoding; any of CR, LF or CRLF ends a line and a
 // missing final terminator is accepted. Files are read as streams, so memory grows with the longest
@@ -16,7 +19,7 @@ export function decoderName (declared: string): string | null {
   if (name === 'utf-8' || name === 'utf8') return 'utf-8'
   // WHATWG's "iso-8859-1" is really windows-1252; iconv-lite's latin1 is the real ISO-8859-1.
   if (name === 'iso-8859-1' || name === 'latin1' || name === 'iso_8859-1') return 'latin1'
-  return iconv.encodingExists(name) ? name : null
+  return iconv().encodingExists(name) ? name : null
 }
 
 export const isUtf8 = (encoding: string): boolean => encoding === 'utf-8'
@@ -25,7 +28,7 @@ interface Decoder { write (b: Buffer): string, end (): string }
 
 function makeDecoder (encoding: string, onInvalid: () => void): Decoder {
   if (!isUtf8(encoding)) {
-    const d = iconv.getDecoder(encoding)
+    const d = iconv().getDecoder(encoding)
     return { write: b => d.write(b), end: () => d.end() ?? '' }
   }
   // Fatal first, so an invalid byte is reported once; then lossy, so the rest can still be checked.

@@ -2,22 +2,26 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PACKAGE_ROOT } from '../config.js'
 import { isLantaiError } from '../errors.js'
-import { bagCommand } from './commands/bag.js'
-import { fixityCommand } from './commands/fixity.js'
-import { ingestCommand } from './commands/ingest.js'
-import { ocflCommand } from './commands/ocfl.js'
-import { sealsCommand } from './commands/seals.js'
-import { serveCommand } from './commands/serve.js'
-import { tokenCommand } from './commands/token.js'
-import { validateCommand } from './commands/validate.js'
-import { workerCommand } from './commands/worker.js'
 import { errorLine, UsageError, type Command } from './command.js'
 
 // `lantai <command>`: one binary, one module per verb. Results go to stdout, logs and progress to
 // stderr; exit 0 ok, 1 findings, 2 usage or I/O (BRIEF §4). Nothing but a finding may exit 1: a cron
 // monitor of `lantai fixity run` reads 1 as damage, so every other failure is one line and exit 2.
 
-const COMMANDS: readonly Command[] = [serveCommand, workerCommand, validateCommand, bagCommand, ingestCommand, tokenCommand, fixityCommand, ocflCommand, sealsCommand]
+// Each command's module is loaded only when that command runs: `lantai validate` then never loads the
+// service (fastify, pg, pkijs …), which was 30 MB of its resident memory before it read a byte (issue
+// 13: validation under 100 MB). `--help` without a command loads them all, for their summaries.
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  serve: async () => (await import('./commands/serve.js')).serveCommand,
+  worker: async () => (await import('./commands/worker.js')).workerCommand,
+  validate: async () => (await import('./commands/validate.js')).validateCommand,
+  bag: async () => (await import('./commands/bag.js')).bagCommand,
+  ingest: async () => (await import('./commands/ingest.js')).ingestCommand,
+  token: async () => (await import('./commands/token.js')).tokenCommand,
+  fixity: async () => (await import('./commands/fixity.js')).fixityCommand,
+  ocfl: async () => (await import('./commands/ocfl.js')).ocflCommand,
+  seals: async () => (await import('./commands/seals.js')).sealsCommand
+}
 
 /** Chinese summaries of commands whose modules do not carry one yet. */
 const SUMMARY_ZH: Readonly<Record<string, string>> = {
@@ -30,8 +34,9 @@ export function version (): string {
   return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version
 }
 
-export function usage (): string {
-  const width = Math.max(...COMMANDS.map(c => c.name.length))
+export async function usage (): Promise<string> {
+  const commands = await Promise.all(Object.values(COMMANDS).map(async load => await load()))
+  const width = Math.max(...commands.map(c => c.name.length))
   return [
     'lantai — a preservation repository for construction-project archives',
     '兰台 — 建设工程电子档案长期保存系统',
@@ -39,7 +44,7 @@ export function usage (): string {
     'usage 用法: lantai <command> [options]',
     '',
     'commands 命令:',
-    ...COMMANDS.flatMap(c => [
+    ...commands.flatMap(c => [
       `  ${c.name.padEnd(width)}  ${c.summary}`,
       ...[c.summaryZh ?? SUMMARY_ZH[c.name]].filter(z => z !== undefined).map(z => `  ${''.padEnd(width)}  ${z}`)
     ]),
@@ -53,18 +58,19 @@ export function usage (): string {
 export async function main (argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(usage() + '\n')
+    process.stdout.write(await usage() + '\n')
     return name === undefined ? 2 : 0
   }
   if (name === '--version' || name === '-V' || name === 'version') {
     process.stdout.write(`${version()}\n`)
     return 0
   }
-  const command = COMMANDS.find(c => c.name === name)
-  if (command === undefined) {
-    process.stderr.write(`lantai: 未知命令 / unknown command "${name}"\n\n${usage()}\n`)
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined
+  if (load === undefined) {
+    process.stderr.write(`lantai: 未知命令 / unknown command "${name}"\n\n${await usage()}\n`)
     return 2
   }
+  const command = await load()
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(command.help + '\n')
     return 0
