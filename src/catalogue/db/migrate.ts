@@ -9,6 +9,11 @@ import { migration0005 } from './migrations/0005-access-log-outcome.js'
 import { migration0006 } from './migrations/0006-kept-digests.js'
 import { migration0007 } from './migrations/0007-project-record.js'
 import { migration0008 } from './migrations/0008-outbox.js'
+import { migration0009 } from './migrations/0009-audit-trail.js'
+import { migration0010 } from './migrations/0010-accounts.js'
+import { migration0011 } from './migrations/0011-acceptance-review.js'
+import { migration0012 } from './migrations/0012-commitments-credit.js'
+import { migration0013 } from './migrations/0013-storage-nodes.js'
 
 // Numbered migrations, applied in order at open, one transaction each (STYLE.md "Database"). The version
 // is PRAGMA user_version on SQLite (as it always was, so files made before PostgreSQL arrived keep
@@ -17,7 +22,8 @@ import { migration0008 } from './migrations/0008-outbox.js'
 
 export type { Migration, MigrationContext } from './migration.js'
 
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006, migration0007, migration0008]
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006, migration0007, migration0008,
+  migration0009, migration0010, migration0011, migration0012, migration0013]
 
 export interface MigrateResult { from: number, to: number, applied: string[] }
 
