@@ -12,7 +12,7 @@ import { migration0008 } from './migrations/0008-outbox.js'
 import { migration0009 } from './migrations/0009-audit-trail.js'
 import { migration0010 } from './migrations/0010-accounts.js'
 import { migration0011 } from './migrations/0011-acceptance-review.js'
-import { migration0012 } from './migrations/0012-commitments-credit.js'
+import { migration0012 } from './migrations/0012-acceptance-checks.js'
 import { migration0013 } from './migrations/0013-storage-nodes.js'
 
 // Numbered migrations, applied in order at open, one transaction each (STYLE.md "Database"). The version
