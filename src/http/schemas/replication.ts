@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox'
+import { Type, type TSchema } from '@sinclair/typebox'
 import { CLASSIFICATIONS, NODE_KINDS, NODE_STATES, REPLICA_STATES } from '../../catalogue/index.js'
 import { NodeDefinition } from '../../replication/index.js'
 import { Nullable } from './views.js'
@@ -9,7 +9,12 @@ const Tier = Type.Union(CLASSIFICATIONS.map(c => Type.Literal(c)), { description
 
 export const NodeBody = NodeDefinition
 
-const props = NodeDefinition.properties
+// A patch changes what it names: the definition's defaults (state active, clearance 非密) must not fill in
+// what it leaves out, or a change of operator would reactivate a lost node.
+const props = Object.fromEntries(Object.entries(NodeDefinition.properties).map(([k, v]) => {
+  const { default: _ignored, ...rest } = v as TSchema & { default?: unknown }
+  return [k, rest]
+})) as unknown as typeof NodeDefinition.properties
 export const NodePatchBody = Type.Object({
   kind: Type.Optional(props.kind),
   primary: Type.Optional(props.primary),
