@@ -128,6 +128,10 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   if (nodesChanged.length > 0) log.info({ nodes: nodesChanged }, 'storage nodes updated from the node policy')
   for (const p of await replication.ruleProblems()) log.warn({ tier: p.tier, rule: p.where, unmet: p.unmet.map(u => u.en) }, 'no set of the configured nodes satisfies this placement rule')
   if (role !== 'api') await replication.replan()
+  // A node down at start is a warning, not a stop (the network may blink); its health shows in GET /v1/nodes.
+  void replication.unreachable().then(
+    down => { for (const d of down) log.warn({ node: d.id, field: d.field, detail: d.detail }, 'a storage node does not answer') },
+    (err: unknown) => { log.warn({ err }, 'storage nodes could not be probed') })
 
   const revalidation = new Revalidation({ catalogue, reader, loadTrust, sealVerifier, scratchRoot, log: log.child({ part: 'seals' }) })
   runners.push(new JobRunner(catalogue.jobs, revalidation.runJob, { kind: REVALIDATE_JOB, concurrency: 1, metrics, ...sweep }, log.child({ part: 'jobs' })))

@@ -105,6 +105,13 @@ export class ReplicationService {
     return (await this.#o.catalogue.nodes.syncFromPolicy(inputs)).changed
   }
 
+  /** Active nodes that do not answer their probe now, naming the field to look at (endpoint or path). */
+  async unreachable (): Promise<Array<{ id: string, field: 'endpoint' | 'path', detail: string }>> {
+    const active = (await this.#o.catalogue.nodes.list()).filter(n => n.state === 'active')
+    const probed = await Promise.all(active.map(async n => ({ n, r: await probe(n, this.#o.dataDir, this.#o.probeTimeoutMs) })))
+    return probed.filter(p => !p.r.reachable).map(({ n, r }) => ({ id: n.id, field: n.kind === 's3' ? 'endpoint' as const : 'path' as const, detail: r.detail }))
+  }
+
   /** The tiers whose rule no set of the configured nodes can satisfy, with why and where the rule is written. */
   async ruleProblems (): Promise<RuleProblem[]> {
     const nodes = await this.#o.catalogue.nodes.list()

@@ -109,6 +109,13 @@ t.test('a start-up with a node in an unknown region fails naming the file, line,
   await t.rejects(serviceWith(t, yaml), { code: 'CONFIG_INVALID', message: /nodes\.yaml:8:20 nodes\.0\.seismicRegion: HUABEI is not a seismic region/ })
 })
 
+t.test('a declared node that does not answer at start is a warning, not a stop: its health says why', async t => {
+  const missing = join(scratch(t), 'tape-not-mounted')
+  const s = await serviceWith(t, `${PRIMARY}  - {id: wh-tape, kind: filesystem, path: ${missing}, province: 湖北, city: 武汉, seismicRegion: SOUTH_CHINA, media: tape, operator: 本馆异地库房, implementation: ltfs}\n`)
+  const tape = (await s.app.inject({ method: 'GET', url: '/v1/nodes/wh-tape', headers: s.auth() })).json()
+  t.match(tape, { id: 'wh-tape', source: 'policy', state: 'active', health: { reachable: false, detail: /tape-not-mounted: ENOENT/ } })
+})
+
 t.test('violations: a version is out of policy until its planned copies are verified, and again when a node is lost', async t => {
   const s = await serviceWith(t)
   const violations = async () => (await s.app.inject({ method: 'GET', url: '/v1/placement/violations', headers: s.auth() })).json()
