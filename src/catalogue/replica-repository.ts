@@ -141,6 +141,15 @@ export class ReplicaRepository {
     return [...byNode.values()]
   }
 
+  /** What the primary holds without replica rows: every version, and the store's bytes (content stored once). */
+  async stored (): Promise<{ versions: number, bytes: number }> {
+    const [v, p] = await Promise.all([
+      this.#db.db.selectFrom('versions').select(eb => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+      this.#db.db.selectFrom('packages').select(eb => eb.fn.sum<number | null>('stored_bytes').as('bytes')).executeTakeFirstOrThrow()
+    ])
+    return { versions: Number(v.n), bytes: Number(p.bytes ?? 0) }
+  }
+
   async #event (tx: Executor, row: ReplicaRow, agent: string, from: string | null): Promise<void> {
     await this.#events.append({
       type: `replica.${row.state}`, outcome: row.state === 'damaged' || row.state === 'missing' ? 'failure' : 'info', agent, objectType: 'package', objectId: row.package_id,

@@ -64,15 +64,15 @@ export class ReplicationService {
 
   /** Every node with its reachability (probed now, in parallel), usage and lag. */
   async nodes (): Promise<NodeStatus[]> {
-    const [nodes, load] = await Promise.all([this.#o.catalogue.nodes.list(), this.#o.catalogue.replicas.load()])
+    const [nodes, load, stored] = await Promise.all([this.#o.catalogue.nodes.list(), this.#o.catalogue.replicas.load(), this.#o.catalogue.replicas.stored()])
     const byNode = new Map(load.map(l => [l.nodeId, l]))
-    return await Promise.all(nodes.map(async n => await this.#status(n, byNode.get(n.id))))
+    return await Promise.all(nodes.map(async n => await this.#status(n, byNode.get(n.id), stored)))
   }
 
   async node (id: string): Promise<NodeStatus> {
     const n = await this.#o.catalogue.nodes.get(id)
     if (n === null) throw new LantaiError('NODE_NOT_FOUND', id, { id })
-    return await this.#status(n, (await this.#o.catalogue.replicas.load()).find(l => l.nodeId === id))
+    return await this.#status(n, (await this.#o.catalogue.replicas.load()).find(l => l.nodeId === id), await this.#o.catalogue.replicas.stored())
   }
 
   /** Registers a node from the admin API, after checking it; placement re-runs. */
@@ -178,14 +178,16 @@ export class ReplicationService {
     throw new LantaiError('NODE_UNREACHABLE', `${field}: ${r.detail}`, { id: node.id, findings: [{ code: 'NODE_UNREACHABLE', field, message: r.detail }] })
   }
 
-  async #status (n: StorageNode, load: NodeLoad | undefined): Promise<NodeStatus> {
+  async #status (n: StorageNode, load: NodeLoad | undefined, stored: { versions: number, bytes: number }): Promise<NodeStatus> {
     const health = await probe(n, this.#o.dataDir, this.#o.probeTimeoutMs)
-    const bytes = load?.verifiedBytes ?? 0
+    // the primary is the store: it holds every version whether or not a replica row says so
+    const copies = n.primary ? stored.versions : load?.verified ?? 0
+    const bytes = n.primary ? stored.bytes : load?.verifiedBytes ?? 0
     const oldest = load?.oldestPendingAt ?? null
     return {
       ...n,
       health,
-      usage: { copies: load?.verified ?? 0, bytes, spareBytes: n.capacityBytes === null ? null : n.capacityBytes - bytes, damaged: load?.damaged ?? 0 },
+      usage: { copies, bytes, spareBytes: n.capacityBytes === null ? null : n.capacityBytes - bytes, damaged: load?.damaged ?? 0 },
       lag: { pending: load?.pending ?? 0, oldestPendingAt: oldest, seconds: oldest === null ? 0 : Math.max(0, Math.round((Date.now() - Date.parse(oldest)) / 1000)) }
     }
   }

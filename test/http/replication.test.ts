@@ -143,6 +143,7 @@ t.test('violations: a version is out of policy until its planned copies are veri
   for (const nodeId of ['sh-nas', 'cd-nas']) await s.catalogue.replicas.put({ packageId, version: 1, nodeId, state: 'verified', bytes: 7 })
   t.match(await violations(), { total: 0, items: [] })
   t.match((await s.app.inject({ method: 'GET', url: '/v1/nodes/sh-nas', headers: s.auth() })).json(), { usage: { copies: 1, bytes: 7 }, lag: { pending: 0 } })
+  t.match((await s.app.inject({ method: 'GET', url: '/v1/nodes/primary', headers: s.auth() })).json(), { usage: { copies: 1, bytes: Number } }, 'the primary holds every stored version')
 
   // 4. Shanghai lost: the version is out of policy again, and nothing is left to place it on.
   t.match((await s.app.inject({ method: 'PATCH', url: '/v1/nodes/sh-nas', headers: s.auth(), payload: { state: 'lost' } })).json(), { state: 'lost' })
