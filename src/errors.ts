@@ -91,6 +91,13 @@ export const ERROR_CODES = {
   TOKEN_NOT_FOUND: { transient: false, en: 'no token has this id', zh: '没有该编号的令牌' },
   TOKEN_INVALID: { transient: false, en: 'the bearer token is unknown, malformed or revoked', zh: '持有者令牌未知、格式错误或已吊销' },
   EVENT_IMMUTABLE: { transient: false, en: 'events and access-log entries are insert-only', zh: '事件和访问日志只能追加，不能修改' },
+  // storage nodes and placement (issue 16 items 2-3)
+  NODE_NOT_FOUND: { transient: false, en: 'no storage node has this id', zh: '没有该编号的存储节点' },
+  NODE_EXISTS: { transient: false, en: 'a storage node with this id already exists', zh: '已有该编号的存储节点' },
+  NODE_FROM_POLICY: { transient: false, en: 'the node is declared in storage-policies/nodes.yaml; change its settings there (its state changes through the API)', zh: '该节点在 storage-policies/nodes.yaml 中声明，请在该文件中修改其设置（状态可通过接口变更）' },
+  NODE_INVALID: { transient: false, en: 'the node definition has bad values; the findings name each field', zh: '节点定义中有错误的值；发现项逐一列出字段' },
+  NODE_CREDENTIAL_MISSING: { transient: false, en: 'an environment variable named for the node\'s credentials is not set', zh: '节点凭据所指定的环境变量未设置' },
+  NODE_UNREACHABLE: { transient: true, en: 'the node does not answer at its endpoint or path', zh: '节点在其端点或路径上无响应' },
   // storage and OCFL
   STORAGE_KEY_INVALID: { transient: false, en: 'the storage key is not a clean relative key', zh: '存储键不是规范的相对键' },
   STORAGE_NOT_FOUND: { transient: false, en: 'no object is stored under this key', zh: '该键下没有存储对象' },

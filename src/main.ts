@@ -9,6 +9,7 @@ import { FixityService, loadFixityPolicy } from './fixity/index.js'
 import { buildApp } from './http/app.js'
 import { Ingest, INGEST_JOB } from './ingest/ingest.js'
 import { loadIntegrationPolicy, toSubscriberInput, WebhookDispatcher } from './integration/index.js'
+import { loadNodePolicy, loadPlacementPolicy, loadSeismicZones, ReplicationService } from './replication/index.js'
 import { releaseDeadHolders } from './jobs/lease.js'
 import { JobRunner } from './jobs/runner.js'
 import { createLogger, type Logger } from './logger.js'
@@ -116,6 +117,22 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   if (synced.changed.length > 0) log.info({ subscribers: synced.changed }, 'webhook subscribers updated from the integration policy')
   const dispatcher = new WebhookDispatcher({ outbox: catalogue.outbox, secretOf, settings: integration.delivery, log: log.child({ part: 'webhooks' }) })
 
+  // Storage nodes and placement (storage-policies/nodes.yaml, placement.yaml): a bad node definition stops
+  // the start naming file:line:col; a rule no set of nodes can meet is a warning and a listed violation.
+  const zones = await loadSeismicZones(config.policiesDir)
+  const declaredNodes = await loadNodePolicy(config.policiesDir, zones, secretOf)
+  const replication = new ReplicationService({
+    catalogue, zones, policy: await loadPlacementPolicy(config.policiesDir), secretOf, dataDir: config.dataDir, log: log.child({ part: 'placement' })
+  })
+  const nodesChanged = await replication.syncFromPolicy(declaredNodes)
+  if (nodesChanged.length > 0) log.info({ nodes: nodesChanged }, 'storage nodes updated from the node policy')
+  for (const p of await replication.ruleProblems()) log.warn({ tier: p.tier, rule: p.where, unmet: p.unmet.map(u => u.en) }, 'no set of the configured nodes satisfies this placement rule')
+  if (role !== 'api') await replication.replan()
+  // A node down at start is a warning, not a stop (the network may blink); its health shows in GET /v1/nodes.
+  void replication.unreachable().then(
+    down => { for (const d of down) log.warn({ node: d.id, field: d.field, detail: d.detail }, 'a storage node does not answer') },
+    (err: unknown) => { log.warn({ err }, 'storage nodes could not be probed') })
+
   const revalidation = new Revalidation({ catalogue, reader, loadTrust, sealVerifier, scratchRoot, log: log.child({ part: 'seals' }) })
   runners.push(new JobRunner(catalogue.jobs, revalidation.runJob, { kind: REVALIDATE_JOB, concurrency: 1, metrics, ...sweep }, log.child({ part: 'jobs' })))
   // New roots, CRLs or OCSP responses in certs/ since the last start: the review queue (rule R4) runs again.
@@ -131,7 +148,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   if (freed.length > 0) log.info({ leases: freed }, 'leases of a process that is gone released')
   await removeOrphanStaging(stagingRoot, catalogue)
 
-  const app = await buildApp({ catalogue, ingest, reader, fixity, revalidation, logger: log, store, metrics, projectCodePattern: config.projectCodePattern, acceptancePolicy, secretOf, dispatcher: role === 'api' ? null : dispatcher })
+  const app = await buildApp({ catalogue, ingest, reader, fixity, revalidation, logger: log, store, metrics, projectCodePattern: config.projectCodePattern, acceptancePolicy, secretOf, dispatcher: role === 'api' ? null : dispatcher, replication })
   await app.ready()
   if (options.listen !== false && role !== 'worker') {
     try {

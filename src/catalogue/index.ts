@@ -18,6 +18,8 @@ import type { Engine } from './db/schema.js'
 import type { Clock } from './sql.js'
 import { SubmissionRepository } from './submission-repository.js'
 import { SubscriberRepository } from './subscriber-repository.js'
+import { StorageNodeRepository } from './storage-node-repository.js'
+import { ReplicaRepository } from './replica-repository.js'
 import { TokenRepository } from './token-repository.js'
 
 export type { Engine } from './db/schema.js'
@@ -53,6 +55,10 @@ export {
   SUBMISSION_MODES, SUBMISSION_STATES, SUBMISSION_TRANSITIONS, SubmissionRepository, type NewSubmission, type Submission, type SubmissionError, type SubmissionMode,
   type SubmissionPatch, type SubmissionQuery, type SubmissionState, type TransitionOptions
 } from './submission-repository.js'
+export {
+  NODE_KINDS, NODE_STATES, StorageNodeRepository, type NodeCredentials, type NodeKind, type NodeSource, type NodeState, type StorageNode, type StorageNodeInput
+} from './storage-node-repository.js'
+export { REPLICA_STATES, ReplicaRepository, type NodeLoad, type PlacedVersion, type Replica, type ReplicaInput, type ReplicaState } from './replica-repository.js'
 export { ROLES, TOKEN_PREFIX, TokenRepository, type NewToken, type Role, type Token, type TokenAudit } from './token-repository.js'
 
 export interface Catalogue {
@@ -77,6 +83,10 @@ export interface Catalogue {
   outbox: OutboxRepository
   /** inbound calls' Idempotency-Keys and their answers */
   inbound: InboundRepository
+  /** where copies go (issue 16 item 2) */
+  nodes: StorageNodeRepository
+  /** one row per copy of a package version on a node */
+  replicas: ReplicaRepository
   /** One trivial query: the catalogue answers (readiness probes); rejects when it does not. */
   ping (): Promise<void>
   /** Idempotent. */
@@ -112,6 +122,8 @@ export async function openCatalogue (target: string, clock: Clock = () => new Da
     subscribers: new SubscriberRepository(database, events, clock),
     outbox: new OutboxRepository(database, events, clock, newId),
     inbound: new InboundRepository(database, clock),
+    nodes: new StorageNodeRepository(database, events, clock),
+    replicas: new ReplicaRepository(database, events, clock),
     async ping () { await sql`SELECT 1`.execute(database.db) },
     close: database.close
   }

@@ -10,6 +10,7 @@ import type { Ingest } from '../ingest/ingest.js'
 import type { WebhookDispatcher } from '../integration/index.js'
 import type { Logger } from '../logger.js'
 import type { OcflObjectReader } from '../ocfl/index.js'
+import type { ReplicationService } from '../replication/index.js'
 import { PrometheusMetrics } from '../service/prometheus.js'
 import type { BlobStore } from '../storage/index.js'
 import { auth, recordRefused, refuseBeforeRouting } from './plugins/auth.js'
@@ -26,6 +27,7 @@ import { healthRoutes } from './routes/health.js'
 import { integrationRoutes } from './routes/integration.js'
 import { packageRoutes } from './routes/packages.js'
 import { projectRoutes } from './routes/projects.js'
+import { replicationRoutes } from './routes/replication.js'
 import { requirementsRoutes } from './routes/requirements.js'
 import { submissionRoutes } from './routes/submissions.js'
 import { tokenRoutes } from './routes/tokens.js'
@@ -55,6 +57,8 @@ export interface AppDeps {
   secretOf?: (name: string) => string | undefined
   /** The webhook dispatcher, poked when an admin retries a delivery; absent in an API-only process. */
   dispatcher?: WebhookDispatcher | null
+  /** Storage nodes, placement and violations (issue 16); their routes are absent without it. */
+  replication?: ReplicationService
 }
 
 /** The HTTP shell over the domain; `listen` lives only in main.ts, tests use `inject`. */
@@ -99,6 +103,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(auditRoutes, { prefix: '/v1', catalogue: deps.catalogue })
   await app.register(fixityRoutes, { prefix: '/v1', catalogue: deps.catalogue, fixity: deps.fixity })
   await app.register(sealRoutes, { prefix: '/v1', catalogue: deps.catalogue, revalidation: deps.revalidation })
+  if (deps.replication !== undefined) await app.register(replicationRoutes, { prefix: '/v1', replication: deps.replication })
   await app.register(integrationRoutes, { prefix: '/v1', catalogue: deps.catalogue, secretOf: deps.secretOf ?? (() => undefined), dispatcher: deps.dispatcher ?? null })
   return app
 }

@@ -198,6 +198,40 @@ export interface InboundRequestsTable {
   completed_at: string | null
 }
 
+export interface StorageNodesTable {
+  id: string
+  kind: string
+  is_primary: Generated<number>
+  endpoint: string | null
+  bucket: string | null
+  path: string | null
+  credential_env: string | null
+  province: string
+  city: string
+  seismic_region: string
+  media: string
+  operator: string
+  implementation: string
+  clearance: string
+  state: string
+  capacity_bytes: number | null
+  source: string
+  created_at: string
+  updated_at: string
+}
+
+export interface ReplicasTable {
+  package_id: string
+  version: number
+  node_id: string
+  state: string
+  verified_at: string | null
+  bytes: number | null
+  detail: string | null
+  created_at: string
+  updated_at: string
+}
+
 export interface Schema {
   projects: ProjectsTable
   project_units: ProjectUnitsTable
@@ -220,6 +254,8 @@ export interface Schema {
   outbox_deliveries: OutboxDeliveriesTable
   outbox_attempts: OutboxAttemptsTable
   inbound_requests: InboundRequestsTable
+  storage_nodes: StorageNodesTable
+  replicas: ReplicasTable
 }
 
 /** The database or a transaction on it: every repository statement runs on one of these. */
