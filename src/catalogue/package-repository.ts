@@ -133,7 +133,7 @@ export type PackageFileInput = {
   logicalPath: string
   contentPath: string
   format?: string | null
-  /** Scope item and producer: undefined carries them over from the previous version's same path (a file kept, not resent). */
+  /** Scope item and producer: undefined carries them (and an undefined format) over from the previous version's same path (a file kept, not resent). */
   scopeItem?: string | null
   producer?: FileProducer | null
 } & Partial<Digests>
@@ -418,10 +418,11 @@ export class PackageRepository {
       let bytes = 0
       const fileRows: unknown[][] = []
       // A file kept from the previous version keeps what acceptance recorded of it then.
-      const carried = new Map<string, { scope_item: string | null, producer_role: string | null, producer_name: string | null, producer_uscc: string | null }>()
+      const carried = new Map<string, { format: string | null, scope_item: string | null, producer_role: string | null, producer_name: string | null, producer_uscc: string | null }>()
       if (!created && files.some(f => f.producer === undefined)) {
-        const previous = await tx.selectFrom('package_files').select(['logical_path', 'scope_item', 'producer_role', 'producer_name', 'producer_uscc'])
-          .where('package_id', '=', packageId).where('version', '=', number - 1).where(eb => eb.or([eb('scope_item', 'is not', null), eb('producer_role', 'is not', null)])).execute()
+        const previous = await tx.selectFrom('package_files').select(['logical_path', 'format', 'scope_item', 'producer_role', 'producer_name', 'producer_uscc'])
+          .where('package_id', '=', packageId).where('version', '=', number - 1)
+          .where(eb => eb.or([eb('format', 'is not', null), eb('scope_item', 'is not', null), eb('producer_role', 'is not', null)])).execute()
         for (const r of previous) carried.set(r.logical_path, r)
       }
       for (const f of files) {
@@ -431,7 +432,7 @@ export class PackageRepository {
         if (key !== undefined) throw new LantaiError('CONTENT_CONFLICT', `${f.logicalPath}: ${key} ${String(fieldOf(content, key))} recorded for ${f.contentPath}, ${String(fieldOf(f, key))} given`, { logicalPath: f.logicalPath, field: key })
         const kept = f.producer === undefined ? carried.get(f.logicalPath) : undefined
         const producer = f.producer ?? null
-        fileRows.push([packageId, number, f.logicalPath, f.contentPath, f.format ?? null,
+        fileRows.push([packageId, number, f.logicalPath, f.contentPath, f.format ?? kept?.format ?? null,
           kept === undefined ? f.scopeItem ?? null : kept.scope_item,
           kept === undefined ? producer?.role ?? null : kept.producer_role,
           kept === undefined ? producer?.name ?? null : kept.producer_name,
