@@ -16,7 +16,7 @@ export interface OpenLimits {
 }
 
 export const DEFAULT_OPEN_LIMITS: Readonly<OpenLimits> = Object.freeze({
-  maxPdfBytes: 256 * 1024 * 1024,
+  maxPdfBytes: 64 * 1024 * 1024,
   maxOfdFileBytes: 1024 * 1024 * 1024,
   maxXmlBytes: 8 * 1024 * 1024
 })

@@ -98,7 +98,7 @@ export async function checkAcceptance (input: AcceptanceInput): Promise<Acceptan
   let opened = 0
   const opensFormats = new Set(policy.formats.filter(f => f.opens === true).map(f => f.id as string))
   const content: AcceptanceFinding[][] = []
-  await eachConcurrently(payload.map((path, i) => ({ path, i })), input.concurrency ?? 4, async ({ path, i }) => {
+  await eachConcurrently(payload.map((path, i) => ({ path, i })), input.concurrency ?? 2, async ({ path, i }) => {
     if (input.signal?.aborted === true) return
     const checked = await checkContent(input.root, policy, path, places.get(path) ?? { path })
     content[i] = checked.findings
