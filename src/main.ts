@@ -96,6 +96,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   const sweep = shared ? { orphanSweepMs: PEER_SWEEP_MS } : {}
   const ingest = new Ingest({
     catalogue, pool, writer, reader, stagingRoot, profile, trust, sealVerifier, log: log.child({ part: 'ingest' }),
+    acceptancePolicy,
     maxUploadBytes: config.maxUploadBytes,
     limits: { maxCompressionRatio: config.maxCompressionRatio, stagingReserveBytes: config.stagingReserveBytes ?? undefined },
     onQueued: () => runners[0]?.poke(),

@@ -8,3 +8,7 @@ export {
 export { globToRegExp, itemsOf, type FileToMatch, type ItemMatcher } from './policy-match.js'
 export { COMMITMENT_START_TEXT, PRODUCER_TEXT, requirementsNotice, type RequiredItem, type RequirementsNotice, type ResponsibleUnit } from './requirements.js'
 export { renderRequirementsHtml } from './requirements-html.js'
+export {
+  ACCEPTANCE_CODES, METADATA_FILE, PRODUCER_ELEMENT, checkAcceptance, type AcceptanceCode, type AcceptanceCodeName, type AcceptanceInput, type AcceptanceResult,
+  type FileAcceptance, type SealDecisionOfFile
+} from './checks/index.js'

@@ -58,6 +58,8 @@ export interface PropertyCheckResult {
   /** how many files the check looked at, and how many failed */
   readonly files: number
   readonly failed: number
+  /** why a check is `not-applicable`, or what it rested on */
+  readonly reason?: string
 }
 
 export interface AcceptanceReport {

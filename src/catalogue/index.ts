@@ -44,6 +44,7 @@ export {
   type PackageFile, type PackageFileInput, type PackageQuery, type PackageState, type PackageSummary, type RecordVersionInput,
   type Version
 } from './package-repository.js'
+export type { FileProducer } from './package-repository.js'
 export {
   CLASSIFICATIONS, PROJECT_CODE, ProjectRepository, UNIFIED_PROJECT_CODE, projectCodeMatcher, type Classification, type NewProject, type Project, type ProjectPatch,
   type ProjectQuery, type ProjectRecord

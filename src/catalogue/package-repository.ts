@@ -87,7 +87,14 @@ export interface PackageFile extends Digests {
   logicalPath: string
   contentPath: string
   format: string | null
+  /** the filing-scope item acceptance filed it under (0012); null when none, or stored before */
+  scopeItem: string | null
+  /** the unit that produced it (谁形成谁负责), as acceptance found it; null when stored before */
+  producer: FileProducer | null
 }
+
+/** A file's producing unit as recorded with its version: a copy, so a later rename does not rewrite it. */
+export interface FileProducer { role: string, name: string | null, uscc: string | null }
 
 export interface Content extends Digests {
   packageId: string
@@ -122,7 +129,14 @@ export interface DamageInput {
 }
 
 /** A logical file of the new version. Size and digests, when given, must equal the content's. */
-export type PackageFileInput = { logicalPath: string, contentPath: string, format?: string | null } & Partial<Digests>
+export type PackageFileInput = {
+  logicalPath: string
+  contentPath: string
+  format?: string | null
+  /** Scope item and producer: undefined carries them (and an undefined format) over from the previous version's same path (a file kept, not resent). */
+  scopeItem?: string | null
+  producer?: FileProducer | null
+} & Partial<Digests>
 
 /** A content file first stored by the new version; `nextCheckAt` defaults to now (audit soon after ingest). */
 export type ContentInput = { contentPath: string, nextCheckAt?: string } & Pick<Digests, 'size' | 'sha512' | 'sm3'> & Partial<Pick<Digests, 'sha256' | 'md5' | 'otherDigests'>>
@@ -177,7 +191,10 @@ type PackageRow = Selectable<PackagesTable>
 interface PackageSummaryRow extends PackageRow { project_name: string, project_unit: string | null }
 type VersionRow = Selectable<VersionsTable>
 interface DigestRow { size: number, sha512: string, sha256: string | null, md5: string | null, sm3: string, other_digests: string | null }
-interface FileRow extends DigestRow { package_id: string, version: number, logical_path: string, content_path: string, format: string | null }
+interface FileRow extends DigestRow {
+  package_id: string, version: number, logical_path: string, content_path: string, format: string | null
+  scope_item: string | null, producer_role: string | null, producer_name: string | null, producer_uscc: string | null
+}
 type ContentRow = Selectable<ContentsTable>
 
 export const toPackage = (r: PackageRow): Package => ({
@@ -201,7 +218,8 @@ const toDigests = (r: DigestRow): Digests => ({
   size: r.size, sha512: r.sha512, sm3: r.sm3, sha256: r.sha256, md5: r.md5, otherDigests: r.other_digests === null ? {} : fromJson(r.other_digests) as Record<string, string>
 })
 export const toPackageFile = (r: FileRow): PackageFile => ({
-  packageId: r.package_id, version: r.version, logicalPath: r.logical_path, contentPath: r.content_path, ...toDigests(r), format: r.format
+  packageId: r.package_id, version: r.version, logicalPath: r.logical_path, contentPath: r.content_path, ...toDigests(r), format: r.format,
+  scopeItem: r.scope_item, producer: r.producer_role === null ? null : { role: r.producer_role, name: r.producer_name, uscc: r.producer_uscc }
 })
 export const toContent = (r: ContentRow): Content => ({
   packageId: r.package_id,
@@ -239,7 +257,10 @@ const CONTENT_COLUMNS = {
   package_id: 'text', content_path: 'text', size: 'bigint', sha512: 'text', sha256: 'text', md5: 'text', sm3: 'text', next_check_at: 'text'
 } as const satisfies Columns
 const NEW_CONTENT_COLUMNS = { ...CONTENT_COLUMNS, other_digests: 'text' } as const satisfies Columns
-const FILE_COLUMNS = { package_id: 'text', version: 'integer', logical_path: 'text', content_path: 'text', format: 'text' } as const satisfies Columns
+const FILE_COLUMNS = {
+  package_id: 'text', version: 'integer', logical_path: 'text', content_path: 'text', format: 'text', scope_item: 'text', producer_role: 'text', producer_name: 'text', producer_uscc: 'text'
+} as const satisfies Columns
+const FILE_SELECT = ['f.package_id', 'f.version', 'f.logical_path', 'f.content_path', 'f.format', 'f.scope_item', 'f.producer_role', 'f.producer_name', 'f.producer_uscc'] as const
 
 const DAY_MS = 24 * 60 * 60 * 1000
 
@@ -396,12 +417,26 @@ export class PackageRepository {
       }
       let bytes = 0
       const fileRows: unknown[][] = []
+      // A file kept from the previous version keeps what acceptance recorded of it then.
+      const carried = new Map<string, { format: string | null, scope_item: string | null, producer_role: string | null, producer_name: string | null, producer_uscc: string | null }>()
+      if (!created && files.some(f => f.producer === undefined)) {
+        const previous = await tx.selectFrom('package_files').select(['logical_path', 'format', 'scope_item', 'producer_role', 'producer_name', 'producer_uscc'])
+          .where('package_id', '=', packageId).where('version', '=', number - 1)
+          .where(eb => eb.or([eb('format', 'is not', null), eb('scope_item', 'is not', null), eb('producer_role', 'is not', null)])).execute()
+        for (const r of previous) carried.set(r.logical_path, r)
+      }
       for (const f of files) {
         const content = digestsAt(f.contentPath)
         if (content === undefined) throw new LantaiError('CONTENT_NOT_FOUND', `${f.logicalPath} → ${f.contentPath}`, { logicalPath: f.logicalPath, contentPath: f.contentPath })
         const key = differs(content, f)
         if (key !== undefined) throw new LantaiError('CONTENT_CONFLICT', `${f.logicalPath}: ${key} ${String(fieldOf(content, key))} recorded for ${f.contentPath}, ${String(fieldOf(f, key))} given`, { logicalPath: f.logicalPath, field: key })
-        fileRows.push([packageId, number, f.logicalPath, f.contentPath, f.format ?? null])
+        const kept = f.producer === undefined ? carried.get(f.logicalPath) : undefined
+        const producer = f.producer ?? null
+        fileRows.push([packageId, number, f.logicalPath, f.contentPath, f.format ?? kept?.format ?? null,
+          kept === undefined ? f.scopeItem ?? null : kept.scope_item,
+          kept === undefined ? producer?.role ?? null : kept.producer_role,
+          kept === undefined ? producer?.name ?? null : kept.producer_name,
+          kept === undefined ? producer?.uscc ?? null : kept.producer_uscc])
         bytes += content.size
       }
       await insertMany(tx, engine, maxParams, 'package_files', FILE_COLUMNS, fileRows)
@@ -430,7 +465,7 @@ export class PackageRepository {
   #fileSelect () {
     return this.#db.db.selectFrom('package_files as f')
       .innerJoin('contents as c', join => join.onRef('c.package_id', '=', 'f.package_id').onRef('c.content_path', '=', 'f.content_path'))
-      .select(['f.package_id', 'f.version', 'f.logical_path', 'f.content_path', 'f.format', ...DIGEST_COLUMNS])
+      .select([...FILE_SELECT, ...DIGEST_COLUMNS])
   }
 
   /** The logical files of one version (the head by default), by logical path. */
@@ -442,12 +477,12 @@ export class PackageRepository {
     const version = query.version ?? db.selectFrom('packages').select('head_version').where('id', '=', packageId)
     // The page's keys first, then the contents of those rows only: joined before the offset, a deep
     // page (offset 900 of 1,000) read a content row for every file it skipped.
-    const page = db.selectFrom('package_files').select(['package_id', 'version', 'logical_path', 'content_path', 'format'])
+    const page = db.selectFrom('package_files').select(['package_id', 'version', 'logical_path', 'content_path', 'format', 'scope_item', 'producer_role', 'producer_name', 'producer_uscc'])
       .where('package_id', '=', packageId).where('version', '=', version).orderBy('logical_path').limit(query.limit).offset(query.offset)
     const [rows, counted] = await Promise.all([
       db.selectFrom(page.as('f'))
         .innerJoin('contents as c', join => join.onRef('c.package_id', '=', 'f.package_id').onRef('c.content_path', '=', 'f.content_path'))
-        .select(['f.package_id', 'f.version', 'f.logical_path', 'f.content_path', 'f.format', ...DIGEST_COLUMNS])
+        .select([...FILE_SELECT, ...DIGEST_COLUMNS])
         .orderBy('f.logical_path').execute(),
       db.selectFrom('versions').select('file_count').where('package_id', '=', packageId).where('number', '=', version).executeTakeFirst()
     ])

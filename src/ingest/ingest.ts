@@ -4,13 +4,13 @@ import type { Readable } from 'node:stream'
 import type { Principal } from '../auth/roles.js'
 import { archiveOnlyReport, bagReportJson, validateBag, withArchiveFindings, type BagitProfile, type BagLimits, type BagReportJson, type PackageReport } from '../bagit/index.js'
 import { STORED_ALGORITHMS, keptAlgorithms, type Digests, type HashPool } from '../hashing/index.js'
-import { digestFields, type Catalogue, type Job, type Submission, type SubmissionMode } from '../catalogue/index.js'
+import { digestFields, type Catalogue, type FileProducer, type Job, type Submission, type SubmissionMode } from '../catalogue/index.js'
 import { LantaiError, isLantaiError } from '../errors.js'
 import { writeFileDurably } from '../fs/durable.js'
 import type { Logger } from '../logger.js'
 import { projectObjectId, type NewVersionFile, type OcflObjectReader, type OcflObjectWriter } from '../ocfl/index.js'
 import { CONTENT_TYPE_OF, CONTENT_TYPES, describeHead, manifestAlgorithmOf, receivePackage, sniffUpload, type FileDigestsRecord } from './receive.js'
-import { checkSeals, readSealReport, sealDecisionOf, type SealStageResult } from './seals-stage.js'
+import { checkSeals, readSealReport, sealDecisionOf, type SealFileResult, type SealStageResult } from './seals-stage.js'
 import { holdLease, holderName, withLease } from '../jobs/lease.js'
 import { laps } from './laps.js'
 import { parseHolder, writerGone } from '../process-liveness.js'
@@ -18,6 +18,7 @@ import { collectGarbage } from '../memory.js'
 import type { Metrics } from '../metrics.js'
 import { ProgressWriter } from './progress-writer.js'
 import type { SealVerifier, TrustStore } from '../seals/index.js'
+import { checkAcceptance, type AcceptancePolicy, type FileAcceptance } from '../acceptance/index.js'
 
 // Ingest as stages: receive → check → decide → transfer. Each stage starts from what the catalogue and
 // the staging directory hold, so a crash at any point resumes (or fails cleanly) at restart, and the
@@ -60,6 +61,8 @@ export interface IngestDeps {
   /** Bytes and files in, lease takeovers (default: none). */
   metrics?: Metrics
   clock?: () => Date
+  /** The center's acceptance policy: with it, stage 2 runs the acceptance checks (issue 14 item 4). */
+  acceptancePolicy?: AcceptancePolicy
 }
 
 export interface SubmitInput {
@@ -92,7 +95,8 @@ interface Handoff {
 interface CheckedRecord {
   /** The bag root in staging (as received.json has it, so transfer need not read that too). */
   root?: string
-  files: Array<{ path: string, size: number, digests: Digests }>
+  // acceptance: what the acceptance checks found of the file, for its package_files row
+  files: Array<{ path: string, size: number, digests: Digests, acceptance?: FileAcceptance }>
   /** The logical paths the bag's removal list names (a supplement only). */
   removals?: string[]
 }
@@ -276,7 +280,7 @@ export class Ingest {
     await progressWriter.settled()
     if (signal.aborted) throw new LantaiError('ABORTED', 'check interrupted')
     lap('bagit')
-    const json: BagReportJson & { seals?: unknown } = bagReportJson(report)
+    const json: BagReportJson & { seals?: unknown, acceptance?: unknown } = bagReportJson(report)
     if (report.valid && received.root !== null) {
       const seals = await checkSeals(received.root, files.map(f => f.path), this.deps.trust, { signal, formatOf: path => inFlight.get(path)?.format, verifier: this.deps.sealVerifier })
       if (signal.aborted) throw new LantaiError('ABORTED', 'check interrupted')
@@ -288,6 +292,7 @@ export class Ingest {
       json.seals = { summary: seals.summary, files: seals.files.filter(f => f.signatures.length > 0 || f.decision.provisional || f.decision.integrityAlert) }
       await this.recordSealEvents(sub.id, seals)
     }
+    if (received.root !== null) json.acceptance = await this.checkAcceptance(sub, received.root, files, json, sealReport?.files ?? null, signal)
     // Stage 3, decide. Until acceptance (验收) arrives as its own issue, a valid package is accepted.
     const removals = received.root === null || !report.valid ? undefined : await readRemovalList(received.root)
     const decision = await this.decide(sub, json, files, removals)
@@ -472,6 +477,7 @@ export class Ingest {
     // The OCFL writer's maps and the inventory text are garbage now; the catalogue's transaction comes next.
     stageDone(files.length)
     const ours = new Map(files.map(f => [f.logicalPath, f]))
+    const accepted = new Map(checked.files.map(f => [f.path, f.acceptance]))
     const contentPathOf = (logicalPath: string): string => {
       const path = contentPaths.get(logicalPath)
       if (path === undefined || path === '') throw new LantaiError('STATE_CONFLICT', `${logicalPath} is not in the inventory of ${objectId}`)
@@ -486,7 +492,7 @@ export class Ingest {
       files: (function * () {
         for (const logicalPath of contentPaths.keys()) {
           const f = ours.get(logicalPath)
-          yield f === undefined ? { logicalPath, contentPath: contentPathOf(logicalPath) } : { logicalPath, contentPath: contentPathOf(logicalPath), size: f.size, ...digestFields(f.digests), format: null }
+          yield f === undefined ? { logicalPath, contentPath: contentPathOf(logicalPath) } : { logicalPath, contentPath: contentPathOf(logicalPath), size: f.size, ...digestFields(f.digests), ...fileAcceptanceFields(accepted.get(logicalPath)) }
         }
       })(),
       contents: (function * () { for (const f of files) yield { contentPath: contentPathOf(f.logicalPath), size: f.size, ...digestFields(f.digests) } })()
@@ -500,6 +506,27 @@ export class Ingest {
     this.deps.log.info({ submission: sub.id, package: stored.id, version: versionNumber, files: files.length, removed: plan.removed.length, repaired: repaired.length, ms }, 'package stored')
     stageDone(files.length)
     return done
+  }
+
+  /**
+   * The acceptance checks (issue 14 item 4) of a submission whose project and policy are known: the report
+   * for the submission, each file's format, scope item and producing unit onto `files` for transfer.
+   * They collect defects; whether those refuse the package is the decision's (stage 3), not theirs.
+   */
+  async checkAcceptance (sub: Submission, root: string, files: CheckedRecord['files'], bagit: BagReportJson, seals: SealFileResult[] | null, signal: AbortSignal): Promise<unknown> {
+    const policy = this.deps.acceptancePolicy
+    const project = policy === undefined ? null : await this.deps.catalogue.projects.record(sub.projectCode)
+    if (policy === undefined || project === null) return undefined
+    const { report, files: accepted } = await checkAcceptance({
+      policy, root, payload: files.map(f => f.path), bagit, seals, units: project.units, submittedBy: sub.createdBy, signal, clock: this.deps.clock
+    })
+    for (const f of files) f.acceptance = accepted.get(f.path)
+    const errors = report.findings.filter(f => f.severity === 'error').length
+    await this.deps.catalogue.events.append({
+      type: 'acceptance.checked', outcome: errors > 0 ? 'warning' : 'success', agent: 'system', objectType: 'submission', objectId: sub.id,
+      detail: { outcome: report.outcome, errors, warnings: report.findings.length - errors, missingItems: report.coverage.filter(c => c.state === 'missing').length, unexpected: report.unexpected.length }
+    })
+    return report
   }
 
   /** Stage 2's seal report and its evidence (certificates, CRLs, OCSP responses, tokens), in staging. */
@@ -616,6 +643,11 @@ export class Ingest {
     return failed
   }
 }
+
+/** What acceptance found of a file, as its package_files row keeps it (null when no check ran). */
+const fileAcceptanceFields = (a: FileAcceptance | undefined): { format: string | null, scopeItem: string | null, producer: FileProducer | null } => a === undefined
+  ? { format: null, scopeItem: null, producer: null }
+  : { format: a.format, scopeItem: a.scopeItem, producer: { role: a.producer.role, name: a.producer.name ?? null, uscc: a.producer.uscc ?? null } }
 
 /** The lease a receiving process holds on its upload (the catalogue's locks table). */
 export const receiveLease = (submissionId: string): string => `receive:${submissionId}`

@@ -9,3 +9,8 @@ export type { CertificateInfo, Evidence, FileVerification, Indication, Signature
 export { SealVerifierPool, inProcessVerifier, type SealVerifier, type SealVerifierPoolOptions } from './verify-pool.js'
 export { readPkcs12, type Pkcs12Contents } from './pkcs12.js'
 export { addToTrustDir, readCertificateFile, type TrustAddition } from './trust-add.js'
+// The bounded readers, for acceptance's "does it open" (usability 3-4).
+export { PdfDocument, DEFAULT_PDF_LIMITS, type PdfLimits } from './pdf/xref.js'
+export { pageCount } from './pdf/changes.js'
+export { openOfdContainer, resolveLoc, ContainerError, type OfdContainer } from './ofd/container.js'
+export { parseXml, child, childrenNamed, type XmlElement } from './ofd/xml.js'

@@ -92,7 +92,11 @@ export interface ContentsTable {
   other_digests: string | null
 }
 
-export interface PackageFilesTable { package_id: string, version: number, logical_path: string, content_path: string, format: string | null }
+export interface PackageFilesTable {
+  package_id: string, version: number, logical_path: string, content_path: string, format: string | null
+  // 0012: the producing unit and scope item acceptance found
+  scope_item: string | null, producer_role: string | null, producer_name: string | null, producer_uscc: string | null
+}
 
 export interface EventsTable {
   id: Generated<number>

@@ -81,7 +81,13 @@ export const FileView = Type.Object({
   sha256: Type.Union([Type.String(), Type.Null()], { description: 'kept when the bag declared a sha256 manifest (files stored before issue 13 all have it); null otherwise' }),
   md5: Type.Union([Type.String(), Type.Null()], { description: 'kept when the bag declared an md5 manifest (files stored before issue 13 all have it); null otherwise' }),
   otherDigests: Type.Record(Type.String(), Type.String(), { description: 'the other algorithms the bag\'s manifests declared, by BagIt name (sha1, sha384, sha3256 …) → lowercase hex; often empty' }),
-  format: Type.Union([Type.String(), Type.Null()])
+  format: Type.Union([Type.String(), Type.Null()], { description: 'the format identified by the file\'s bytes at acceptance (ofd, pdf-a, jpeg …); null when none was, or stored before' }),
+  scopeItem: Type.Union([Type.String(), Type.Null()], { description: 'the filing-scope item it was filed under (e.g. A1-1); null when none, or stored before' }),
+  producer: Type.Union([Type.Object({
+    role: Type.String({ description: 'builder, survey, design, construction, supervision, authority or mapping' }),
+    name: Type.Union([Type.String(), Type.Null()]),
+    uscc: Type.Union([Type.String(), Type.Null()], { description: 'unified social credit code' })
+  }), Type.Null()], { description: 'the unit that produced it (谁形成谁负责), as acceptance found it when the version was recorded; null when stored before' })
 }, { description: 'a logical file with the digests kept of its bytes: sha512 and SM3 always, plus every algorithm its bag\'s manifests declared' })
 
 export const EventView = Type.Object({
