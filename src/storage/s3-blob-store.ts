@@ -38,12 +38,8 @@ export interface S3BlobStoreOptions {
   ca?: string | Buffer
 }
 
+/** Without `digests` the store computes sha512 itself, reading the file once more. */
 export interface S3PutOptions extends PutFileOptions {
-  /**
-   * Digests the caller already has (algorithm → lowercase hex), kept in the object's metadata. Without
-   * them the store computes sha512 itself, reading the file once more.
-   */
-  digests?: Readonly<Record<string, string>>
   /** The caller's own metadata; values may hold any text (Chinese too): they are stored percent-encoded. */
   metadata?: Readonly<Record<string, string>>
 }

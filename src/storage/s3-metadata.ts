@@ -16,8 +16,10 @@ export function encodeMetadata (digests: Readonly<Record<string, string>>, metad
     headers[`x-amz-meta-${name}`] = encodeURIComponent(value)
   }
   for (const [algorithm, hex] of Object.entries(digests)) {
-    if (!NAME.test(algorithm) || !/^[0-9a-f]+$/.test(hex)) throw new LantaiError('STORAGE_KEY_INVALID', `digest ${algorithm}`, { algorithm })
-    headers[`x-amz-meta-${DIGEST_PREFIX}${algorithm}`] = hex
+    // A digest is a help for comparing copies, never a condition of storing: one that is not plain hex
+    // under a plain name (a bag may declare odd algorithms) is left out rather than refused.
+    const name = algorithm.toLowerCase()
+    if (NAME.test(name) && /^[0-9a-fA-F]+$/.test(hex)) headers[`x-amz-meta-${DIGEST_PREFIX}${name}`] = hex.toLowerCase()
   }
   return headers
 }
