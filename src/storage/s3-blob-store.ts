@@ -92,10 +92,18 @@ export class S3BlobStore implements BlobStore {
     })
   }
 
-  /** Creates the bucket when it does not exist yet. */
+  /**
+   * Creates the bucket when it does not exist yet. Processes of a site starting together may race to
+   * make it: losing that race to a peer with the same keys is success.
+   */
   async ensureBucket (): Promise<void> {
     await this.#call(undefined, async () => {
-      if (!(await this.#client.bucketExists(this.bucket))) await this.#client.makeBucket(this.bucket, 'us-east-1')
+      if (await this.#client.bucketExists(this.bucket)) return
+      try {
+        await this.#client.makeBucket(this.bucket, 'us-east-1')
+      } catch (e) {
+        if (!(await this.#client.bucketExists(this.bucket))) throw e
+      }
     })
   }
 
