@@ -6,7 +6,7 @@ import { createServer, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { text } from 'node:stream/consumers'
 import { resolveS3Credentials, S3BlobStore } from '../../src/storage/index.js'
-import { freshS3Store, s3TestServers } from '../fixtures/s3-servers.js'
+import { freshS3Store, removeTestBucket, s3TestServers, testBucketName } from '../fixtures/s3-servers.js'
 import { blobStoreContract } from './contract.js'
 
 // S3BlobStore against two real, different S3 implementations (issue 16 items 1 and 9): Ceph RGW and
@@ -96,6 +96,16 @@ for (const server of servers) {
       await t.rejects(bad.get('k'), { code: 'STORAGE_CREDENTIALS_REJECTED' })
       await t.rejects(bad.stat('k'), { code: 'STORAGE_CREDENTIALS_REJECTED' })
       await t.rejects(async () => { for await (const _ of bad.list('')) { /* walk */ } }, { code: 'STORAGE_CREDENTIALS_REJECTED' })
+    })
+
+    t.test('processes starting together all make the same new bucket without error', async t => {
+      const bucket = testBucketName()
+      const credentials = { accessKey: server.accessKey, secretKey: server.secretKey }
+      const stores = [1, 2, 3].map(() => new S3BlobStore({ endpoint: server.endpoint, bucket, credentials }))
+      t.teardown(async () => { for (const s of stores) s.close(); await removeTestBucket(server, bucket) })
+      await Promise.all(stores.map(async s => { await s.ensureBucket() }))
+      await stores[0]?.putBytes('k', 'v')
+      t.equal((await stores[2]?.stat('k'))?.size, 1, 'one bucket, seen by all')
     })
 
     t.test('a bucket that does not exist is STORAGE_BUCKET_MISSING', async t => {
