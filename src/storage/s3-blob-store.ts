@@ -3,7 +3,7 @@ import { constants } from 'node:fs'
 import { open, unlink, type FileHandle } from 'node:fs/promises'
 import http from 'node:http'
 import https from 'node:https'
-import type { Duplex } from 'node:stream'
+import { Readable, type Duplex } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { Client } from 'minio'
 import { LantaiError } from '../errors.js'
@@ -144,7 +144,7 @@ export class S3BlobStore implements BlobStore {
 
   async get (key: string, range?: ByteRange): Promise<NodeJS.ReadableStream> {
     const name = this.#name(key)
-    if (range === undefined) return await this.#call(key, async () => await this.#client.getObject(this.bucket, name))
+    if (range === undefined) return this.#mapped(key, await this.#call(key, async () => await this.#client.getObject(this.bucket, name)))
     const { start, end } = range
     if (!Number.isSafeInteger(start) || start < 0 || (end !== undefined && (!Number.isSafeInteger(end) || end < start))) {
       throw new LantaiError('STORAGE_RANGE_INVALID', `${start}-${end ?? ''}`, { key })
@@ -156,7 +156,23 @@ export class S3BlobStore implements BlobStore {
       if (st.size === 0) throw new LantaiError('STORAGE_RANGE_INVALID', `0- of 0 bytes`, { key, size: 0 })
     }
     // The server clips an end past the object, and answers InvalidRange (416) to a start past it.
-    return await this.#call(key, async () => await this.#client.getPartialObject(this.bucket, name, start, end === undefined ? 0 : end - start + 1))
+    return this.#mapped(key, await this.#call(key, async () => await this.#client.getPartialObject(this.bucket, name, start, end === undefined ? 0 : end - start + 1)))
+  }
+
+  /**
+   * The body with its failures mapped as well: a connection cut or silent mid-object is then
+   * STORAGE_UNREACHABLE (transient), which fixity counts as "not checked", never as damage.
+   */
+  #mapped (key: string, body: Readable): Readable {
+    const where = { endpoint: this.endpoint, bucket: this.bucket, key }
+    async function * chunks (): AsyncGenerator<Buffer> {
+      try {
+        for await (const chunk of body) yield chunk as Buffer
+      } catch (e) {
+        throw s3Failure(e, where)
+      }
+    }
+    return Readable.from(chunks(), { objectMode: false })
   }
 
   async stat (key: string): Promise<BlobStat | null> {

@@ -150,3 +150,20 @@ t.test('credentials come from the environment variables a node names, never from
   t.same(resolveS3Credentials(ref, { LANTAI_S3_GZ_ACCESS_KEY: 'ak', LANTAI_S3_GZ_SECRET_KEY: 'sk' }), { accessKey: 'ak', secretKey: 'sk' })
   t.throws(() => resolveS3Credentials(ref, { LANTAI_S3_GZ_ACCESS_KEY: 'ak' }), { code: 'STORAGE_CREDENTIALS_MISSING', details: { variables: ['LANTAI_S3_GZ_SECRET_KEY'] } })
 })
+
+t.test('a server that falls silent in the middle of an object fails the read with STORAGE_UNREACHABLE, not with a short object', async t => {
+  // Answers 200 with 100 bytes announced, sends 10, then nothing.
+  const sockets: Socket[] = []
+  const stalling = createServer(socket => {
+    sockets.push(socket)
+    socket.once('data', () => { socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\nContent-Type: application/octet-stream\r\n\r\n0123456789') })
+  })
+  stalling.listen(0, '127.0.0.1')
+  await once(stalling, 'listening')
+  t.teardown(() => { for (const s of sockets) s.destroy(); stalling.close() })
+  const { port } = stalling.address() as { port: number }
+  const store = new S3BlobStore({ endpoint: `http://127.0.0.1:${port}`, bucket: 'lantai-b', credentials: { accessKey: 'a', secretKey: 's' }, timeoutMs: 300 })
+  t.teardown(() => { store.close() })
+  const body = await store.get('k')
+  await t.rejects(read(body), { code: 'STORAGE_UNREACHABLE' })
+})
