@@ -2,12 +2,15 @@ import { spawn } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { readState, startCluster, stopCluster, Unavailable, isRunning } from './pg-test-cluster.js'
+import * as s3 from './s3-test-servers.js'
 
 // `npm test` (issue 12 item 2): the suite on both catalogue engines.
 //   1. start this checkout's throwaway PostgreSQL (scripts/pg-test-cluster.ts), when it can be;
 //   2. tap over every test file on SQLite; the catalogue contract tests open both engines themselves;
 //   3. tap test/http again with LANTAI_TEST_ENGINE=postgres, so the service runs on PostgreSQL;
 //   4. stop the cluster, also after a failure or on SIGINT/SIGTERM.
+// The S3 test servers (scripts/s3-test-servers.ts: Ceph RGW, Swift s3api) start beside PostgreSQL and
+// stop with it, for the whole suite and for named files that need them (see needsS3).
 // `npm test -- <files>` is one tap run over those files, on the engine LANTAI_TEST_ENGINE names.
 // Without PostgreSQL binaries the run is SQLite only, said once; with CI=true PostgreSQL is required.
 
@@ -56,13 +59,40 @@ async function startPostgres (): Promise<{ ours: boolean } | null> {
   }
 }
 
+/**
+ * The whole suite, or named files that may reach an S3 node (storage, replication), or LANTAI_TEST_S3=1:
+ * their ~7 s start is not paid by a run of unrelated files.
+ */
+const needsS3 = (files: string[]): boolean =>
+  files.length === 0 || process.env.LANTAI_TEST_S3 === '1' || files.some(f => /storage|s3|replication/.test(f))
+
+/** Starts the S3 test servers; null when none run. `ours`: started here, so stopped here. */
+async function startS3 (): Promise<{ ours: boolean } | null> {
+  const before = s3.readState()
+  const wasRunning = before !== null && await s3.isRunning(before)
+  try {
+    const state = await s3.startServers()
+    process.stdout.write(`S3 test servers: ${state.servers.map(s => `${s.name} ${s.endpoint}`).join(', ')}${wasRunning ? ' (already running; left running)' : ''}\n`)
+    return { ours: !wasRunning }
+  } catch (err) {
+    if (ci) throw err
+    process.stdout.write(`${err instanceof s3.Unavailable ? err.message : `S3 test servers did not start (${(err as Error).message})`}; tests needing them will say so\n`)
+    return null
+  }
+}
+
 async function main (): Promise<number> {
   const files = process.argv.slice(2)
   let postgres: { ours: boolean } | null = null
-  try {
-    postgres = await startPostgres()
-  } catch (err) {
-    process.stderr.write(`CI=true: test PostgreSQL did not start: ${(err as Error).message}\n`)
+  let s3servers: { ours: boolean } | null = null
+  const [pgResult, s3Result] = await Promise.allSettled([startPostgres(), needsS3(files) ? startS3() : Promise.resolve(null)])
+  if (s3Result.status === 'fulfilled') s3servers = s3Result.value
+  if (pgResult.status === 'fulfilled') postgres = pgResult.value
+  if (pgResult.status === 'rejected' || s3Result.status === 'rejected') {
+    if (pgResult.status === 'rejected') process.stderr.write(`CI=true: test PostgreSQL did not start: ${(pgResult.reason as Error).message}\n`)
+    else if (postgres?.ours === true) await stopCluster().catch(() => {})
+    if (s3Result.status === 'rejected') process.stderr.write(`CI=true: S3 test servers did not start: ${(s3Result.reason as Error).message}\n`)
+    else if (s3servers?.ours === true) s3.stopServers()
     return 1
   }
   const failed: string[] = []
@@ -80,6 +110,9 @@ async function main (): Promise<number> {
     }
   } finally {
     if (postgres?.ours === true) await stopCluster().catch((err: unknown) => { process.stderr.write(`test PostgreSQL did not stop: ${(err as Error).message}\n`) })
+    if (s3servers?.ours === true) {
+      try { s3.stopServers() } catch (err) { process.stderr.write(`S3 test servers did not stop: ${(err as Error).message}\n`) }
+    }
   }
   if (interrupted !== null) return interrupted === 'SIGINT' ? 130 : 143
   if (failed.length > 0) process.stderr.write(`failed: ${failed.join('; ')}\n`)

@@ -7,6 +7,7 @@ import cron from 'node-cron'
 import { DEFAULT_LIMITS } from './bagit/limits.js'
 import { isPostgresUrl, redactDatabaseUrl } from './database-url.js'
 import { LantaiError } from './errors.js'
+import { parseS3StoreUrl } from './storage/s3-store-url.js'
 
 // STYLE.md "Config": only LANTAI_* variables, defaults applied, the result checked by a schema, and
 // every bad value reported at once in one CONFIG_INVALID. Nothing else reads process.env.
@@ -27,7 +28,9 @@ export const ConfigSchema = Type.Object({
   fixitySchedule: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_FIXITY_CRON: overrides the fixity policy\'s cron expression; "off" disables' }),
   maxCompressionRatio: Type.Integer({ minimum: 2, maximum: 10000, description: 'LANTAI_MAX_COMPRESSION_RATIO: uncompressed / compressed bytes an uploaded archive may reach, measured as it is unpacked (default 100)' }),
   stagingReserveBytes: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'LANTAI_STAGING_RESERVE_BYTES: bytes an unpack leaves free on the staging volume (default the smaller of 1 GiB and 5 % of the volume)' }),
-  projectCodePattern: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_PROJECT_CODE_PATTERN: a regular expression every registered project code must match whole (default: the unified project code, 统一项目代码)' })
+  projectCodePattern: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_PROJECT_CODE_PATTERN: a regular expression every registered project code must match whole (default: the unified project code, 统一项目代码)' }),
+  storeUrl: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_STORE_URL: an S3 bucket as the primary store (s3+http://host:port/bucket/prefix/); null: the local store in LANTAI_DATA/store' }),
+  storeCredentials: Type.Union([Type.Object({ accessKey: Type.String({ minLength: 1 }), secretKey: Type.String({ minLength: 1 }) }), Type.Null()], { description: 'LANTAI_STORE_ACCESS_KEY and LANTAI_STORE_SECRET_KEY: the S3 store\'s keys (never in the URL)' })
 })
 export type Config = Static<typeof ConfigSchema>
 
@@ -48,7 +51,10 @@ const VARIABLES: Record<keyof Config, { name: string, allowed: string }> = {
   fixitySchedule: { name: 'LANTAI_FIXITY_CRON', allowed: 'a cron expression of 5 or 6 fields (e.g. "0 2 * * *"), or "off"' },
   maxCompressionRatio: { name: 'LANTAI_MAX_COMPRESSION_RATIO', allowed: 'a whole number from 2 to 10000' },
   stagingReserveBytes: { name: 'LANTAI_STAGING_RESERVE_BYTES', allowed: 'a whole number of bytes, or empty for the default' },
-  projectCodePattern: { name: 'LANTAI_PROJECT_CODE_PATTERN', allowed: 'a regular expression for the whole project code, or empty for the unified project code format' }
+  projectCodePattern: { name: 'LANTAI_PROJECT_CODE_PATTERN', allowed: 'a regular expression for the whole project code, or empty for the unified project code format' },
+  storeUrl: { name: 'LANTAI_STORE_URL', allowed: 's3+http://host:port/bucket[/prefix/], s3+https://… or s3://… (https), without keys in it; or empty for the local store in LANTAI_DATA' },
+  // Two variables, one field: the value shown is '' (the secret is never echoed).
+  storeCredentials: { name: 'LANTAI_STORE_ACCESS_KEY and LANTAI_STORE_SECRET_KEY', allowed: 'both set when LANTAI_STORE_URL is' }
 }
 
 /** Where the package is installed (src/ or dist/ sits one level below it). */
@@ -83,7 +89,11 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
     fixitySchedule: v('LANTAI_FIXITY_CRON') ?? null,
     maxCompressionRatio: int(v('LANTAI_MAX_COMPRESSION_RATIO'), DEFAULT_LIMITS.maxCompressionRatio),
     stagingReserveBytes: v('LANTAI_STAGING_RESERVE_BYTES') === undefined ? null : int(v('LANTAI_STAGING_RESERVE_BYTES'), 0),
-    projectCodePattern: v('LANTAI_PROJECT_CODE_PATTERN') ?? null
+    projectCodePattern: v('LANTAI_PROJECT_CODE_PATTERN') ?? null,
+    storeUrl: v('LANTAI_STORE_URL') ?? null,
+    storeCredentials: v('LANTAI_STORE_ACCESS_KEY') === undefined && v('LANTAI_STORE_SECRET_KEY') === undefined
+      ? null
+      : { accessKey: v('LANTAI_STORE_ACCESS_KEY') ?? '', secretKey: v('LANTAI_STORE_SECRET_KEY') ?? '' }
   }
   const bad = new Set<keyof Config>()
   for (const e of Value.Errors(ConfigSchema, config)) bad.add((e.path.split('/')[1] ?? '') as keyof Config)
@@ -93,12 +103,14 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
   if (config.trustDir !== null && v('LANTAI_TRUST') !== undefined && !isDirectory(config.trustDir)) bad.add('trustDir')
   if (config.databaseUrl !== null && !isPostgresUrl(config.databaseUrl)) bad.add('databaseUrl')
   try { if (config.projectCodePattern !== null) new RegExp(config.projectCodePattern, 'u') } catch { bad.add('projectCodePattern') }
+  if (config.storeUrl !== null && parseS3StoreUrl(config.storeUrl) === null) bad.add('storeUrl')
+  if (config.storeUrl !== null && config.storeCredentials === null) bad.add('storeCredentials')
   // notice (六) for operators too: every bad value at once, each with its variable, value and what is allowed.
   const problems = [...bad].filter(k => k in VARIABLES).map(k => {
     const { name, allowed } = VARIABLES[k]
     // The database URL carries a password: no error text or log line may show it.
     const value = env[name] ?? ''
-    return { variable: name, value: k === 'databaseUrl' ? redactDatabaseUrl(value) : value, allowed }
+    return { variable: name, value: k === 'databaseUrl' || k === 'storeUrl' ? redactDatabaseUrl(value) : value, allowed }
   })
   if (problems.length > 0) {
     const text = problems.map(p => `${p.variable}=${JSON.stringify(p.value)} (allowed: ${p.allowed})`).join('; ')

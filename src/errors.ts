@@ -103,6 +103,12 @@ export const ERROR_CODES = {
   STORAGE_NOT_FOUND: { transient: false, en: 'no object is stored under this key', zh: '该键下没有存储对象' },
   STORAGE_RANGE_INVALID: { transient: false, en: 'the byte range cannot be satisfied', zh: '无法满足该字节范围' },
   STORAGE_SOURCE_CHANGED: { transient: false, en: 'a local file to store is not the regular file of the size its caller hashed', zh: '待存储的本地文件不是调用方计算摘要时的那个普通文件或大小已变' },
+  // S3 stores (issue 16 item 1)
+  STORAGE_UNREACHABLE: { transient: true, en: 'the storage endpoint did not answer in time or refused the connection', zh: '存储端点未按时应答或拒绝连接' },
+  STORAGE_CREDENTIALS_REJECTED: { transient: false, en: 'the storage endpoint rejected the access key or its secret', zh: '存储端点拒绝了访问密钥或其密钥口令' },
+  STORAGE_CREDENTIALS_MISSING: { transient: false, en: 'an environment variable the storage node names for its credentials is not set', zh: '存储节点为其凭据指定的环境变量未设置' },
+  STORAGE_BUCKET_MISSING: { transient: false, en: 'the storage bucket does not exist', zh: '存储桶不存在' },
+  STORAGE_REMOTE_FAILED: { transient: true, en: 'the storage endpoint answered with an error', zh: '存储端点返回了错误' },
   OCFL_PATH_INVALID: { transient: false, en: 'the logical path is not a clean relative path', zh: '逻辑路径不是规范的相对路径' },
   OCFL_ID_INVALID: { transient: false, en: 'the OCFL object id must be a URI', zh: 'OCFL 对象标识须为 URI' },
   OCFL_HEAD_MOVED: { transient: true, en: 'the object head is not the expected version', zh: '对象的最新版本不是预期的版本' },

@@ -9,7 +9,7 @@ import type { Logger } from './logger.js'
 import { initStorageRoot, OcflObjectReader, OcflObjectWriter } from './ocfl/index.js'
 import { loadTrustDir, SealVerifierPool, type TrustStore } from './seals/index.js'
 import { sharesCatalogue } from './service/process-role.js'
-import { LocalBlobStore } from './storage/index.js'
+import { LocalBlobStore, parseS3StoreUrl, S3BlobStore, type BlobStore } from './storage/index.js'
 
 // One runtime for the service and every CLI command (ARCHITECTURE.md §2): the catalogue, the store and
 // its OCFL reader and writer, the worker pools and the trust store of a data directory are opened here
@@ -32,7 +32,8 @@ export interface RuntimeOptions {
 export interface Runtime {
   readonly config: Config
   readonly catalogue: Catalogue
-  readonly store: LocalBlobStore
+  /** The local store in LANTAI_DATA/store, or the S3 bucket of LANTAI_STORE_URL. */
+  readonly store: BlobStore
   readonly reader: OcflObjectReader
   readonly writer: OcflObjectWriter
   /** Made on first use; its workers start with the first file hashed. */
@@ -52,28 +53,36 @@ export interface Runtime {
 export async function openRuntime (config: Config, options: RuntimeOptions): Promise<Runtime> {
   const storeRoot = join(config.dataDir, 'store')
   const stagingRoot = join(config.dataDir, 'staging')
+  const local = config.storeUrl === null ? new LocalBlobStore(storeRoot) : null
+  const s3 = local === null ? s3Store(config) : null
+  const store: BlobStore = local ?? s3 as S3BlobStore
   let catalogue: Catalogue
   if (options.mode === 'serve') {
     await mkdir(stagingRoot, { recursive: true })
-    await mkdir(storeRoot, { recursive: true })
+    if (local !== null) await mkdir(storeRoot, { recursive: true })
     catalogue = await openCatalogue(catalogueTarget(config))
   } else {
     catalogue = await openDataCatalogue(config, options.mode === 'create-catalogue')
   }
-  const store = new LocalBlobStore(storeRoot)
   if (options.mode === 'serve') {
     try {
-      // Half-written files of a crashed put, removed before this process puts anything: all of them with
-      // the data lock held; with peers sharing the store, only those of dead writers (docs/decisions/0005-processes.md).
-      const leftovers = await store.removeStagingLeftovers({ shared: sharesCatalogue(config) })
-      if (leftovers > 0) options.log?.info({ removed: leftovers, dir: join(store.root, '.staging') }, 'leftover store staging files removed')
+      if (local !== null) {
+        // Half-written files of a crashed put, removed before this process puts anything: all of them with
+        // the data lock held; with peers sharing the store, only those of dead writers (docs/decisions/0005-processes.md).
+        const leftovers = await local.removeStagingLeftovers({ shared: sharesCatalogue(config) })
+        if (leftovers > 0) options.log?.info({ removed: leftovers, dir: join(local.root, '.staging') }, 'leftover store staging files removed')
+      } else if (s3 !== null) {
+        // An S3 put is atomic: no half-written object to clear; the bucket is made on first start, as the local store's folder is.
+        await s3.ensureBucket()
+      }
       await initStorageRoot(store)
     } catch (err) {
+      s3?.close()
       await catalogue.close()
       throw err
     }
   }
-  return new OpenRuntime(config, catalogue, store, stagingRoot)
+  return new OpenRuntime(config, catalogue, store, stagingRoot, () => { s3?.close() })
 }
 
 class OpenRuntime implements Runtime {
@@ -84,7 +93,10 @@ class OpenRuntime implements Runtime {
   #sealVerifier: SealVerifierPool | undefined
   #closing: Promise<void> | undefined
 
-  constructor (readonly config: Config, readonly catalogue: Catalogue, readonly store: LocalBlobStore, readonly stagingRoot: string) {
+  readonly #releaseStore: () => void
+
+  constructor (readonly config: Config, readonly catalogue: Catalogue, readonly store: BlobStore, readonly stagingRoot: string, releaseStore: () => void) {
+    this.#releaseStore = releaseStore
     this.reader = new OcflObjectReader(store)
     this.writer = new OcflObjectWriter(store)
     this.scratchRoot = join(config.dataDir, 'scratch')
@@ -109,9 +121,17 @@ class OpenRuntime implements Runtime {
       await this.#pool?.close()
       await this.#sealVerifier?.close()
       await this.catalogue.close()
+      this.#releaseStore()
     })()
     return await this.#closing
   }
+}
+
+/** The S3 primary store of LANTAI_STORE_URL; loadConfig has checked the URL and that both keys are set. */
+function s3Store (config: Pick<Config, 'storeUrl' | 'storeCredentials'>): S3BlobStore {
+  const location = parseS3StoreUrl(config.storeUrl ?? '')
+  if (location === null || config.storeCredentials === null) throw new LantaiError('CONFIG_INVALID', 'LANTAI_STORE_URL, LANTAI_STORE_ACCESS_KEY and LANTAI_STORE_SECRET_KEY')
+  return new S3BlobStore({ ...location, credentials: config.storeCredentials })
 }
 
 /**

@@ -16,7 +16,7 @@ t.test('a command opens the runtime of a data directory while the service holds 
   t.ok(service.firstAdminSecret)
   const runtime = await openRuntime(config, { mode: 'existing' })
   t.equal(await runtime.catalogue.tokens.count(), 1, 'the first admin token')
-  t.equal(runtime.store.root, join(config.dataDir, 'store'))
+  t.equal(runtime.store.description, `local:${join(config.dataDir, 'store')}`)
   await runtime.close()
   await runtime.close()
   t.pass('closing twice is harmless')

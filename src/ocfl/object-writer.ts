@@ -162,7 +162,7 @@ export class OcflObjectWriter {
     // store checks each source's size as it takes it (one lstat, where a stat pass of our own cost
     // 0.4 s for 10,000 files), and refuses the batch before anything is visible.
     try {
-      await store.putFiles(puts.map(p => ({ key: p.key, localPath: p.f.localPath, size: p.f.size })), {
+      await store.putFiles(puts.map(p => ({ key: p.key, localPath: p.f.localPath, size: p.f.size, digests: p.f.digests })), {
         move: options.move === true, link: options.link === true, ...(signal === undefined ? {} : { signal })
       })
     } catch (err) {

@@ -13,7 +13,16 @@ export interface ByteRange {
   end?: number
 }
 
-export interface PutFileOptions { move?: boolean, link?: boolean }
+export interface PutFileOptions {
+  move?: boolean
+  link?: boolean
+  /**
+   * Digests the caller already has (algorithm → lowercase hex). A store that keeps metadata beside an
+   * object (S3) stores them there, so copies on different servers compare without reading the bytes;
+   * a local store has nowhere to keep them and ignores them.
+   */
+  digests?: Readonly<Record<string, string>>
+}
 
 export interface LocalPathOptions {
   /**
@@ -29,6 +38,8 @@ export interface PutItem {
   localPath: string
   /** The bytes the caller hashed: a source that is not a regular file of this size is refused (STORAGE_SOURCE_CHANGED). */
   size?: number
+  /** As PutFileOptions.digests, for this file. */
+  digests?: Readonly<Record<string, string>>
 }
 
 /** putFiles as putFile several at a time, for a store that has nothing better. */
@@ -36,7 +47,7 @@ export async function putEach (store: BlobStore, items: readonly PutItem[], opti
   await eachConcurrently(items, concurrency, async item => {
     options.signal?.throwIfAborted()
     if (item.size !== undefined) checkSource(item, await lstat(item.localPath))
-    await store.putFile(item.key, item.localPath, options)
+    await store.putFile(item.key, item.localPath, item.digests === undefined ? options : { ...options, digests: item.digests })
   })
 }
 

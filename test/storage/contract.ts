@@ -4,8 +4,8 @@ import { join } from 'node:path'
 import type { Test } from 'tap'
 import type { BlobStore } from '../../src/storage/index.js'
 
-// The BlobStore contract, run against every backend: local disk now, the loopback S3 server later
-// (STYLE.md "Tests"). `makeStore(t, dir)` gives a fresh, empty store; `dir` is a scratch directory for
+// The BlobStore contract, run against every backend: local disk, and S3BlobStore on Ceph RGW and on
+// Swift s3api (STYLE.md "Tests"). `makeStore(t, dir)` gives a fresh, empty store; `dir` is a scratch directory for
 // local files to upload.
 
 export type MakeStore = (t: Test, scratch: string) => Promise<BlobStore>
@@ -85,6 +85,29 @@ export function blobStoreContract (t: Test, makeStore: MakeStore): void {
     await store.deletePrefix('o/v2/')
     t.same(await listAll(store, ''), ['o/v20/x'], 'v20 is not under the prefix v2/')
     await store.deletePrefix('o/v2/')
+  })
+
+  t.test('an empty object is stored, read back empty, and has size 0', async t => {
+    const { store } = await setup(t, makeStore)
+    await store.putBytes('empty/e', '')
+    t.equal(await read(store, 'empty/e'), '')
+    t.equal((await store.stat('empty/e'))?.size, 0)
+    t.same(await listAll(store, 'empty/'), ['empty/e'])
+  })
+
+  t.test('a key with Chinese text, spaces and punctuation round-trips and is listed by a Chinese prefix', async t => {
+    const { store, scratch } = await setup(t, makeStore)
+    const key = '归档/测试 文件-中文名（一）+%.txt'
+    await store.putBytes(key, '兰台')
+    const src = join(scratch, 'plan.pdf')
+    await writeFile(src, '图纸')
+    await store.putFile('归档/图纸/总平面图 A-01.pdf', src)
+    t.equal(await read(store, key), '兰台')
+    t.equal(await read(store, '归档/图纸/总平面图 A-01.pdf'), '图纸')
+    t.same(await listAll(store, '归档/'), ['归档/图纸/总平面图 A-01.pdf', key].sort())
+    t.same(await listAll(store, '归档/图'), ['归档/图纸/总平面图 A-01.pdf'])
+    await store.deletePrefix('归档/')
+    t.same(await listAll(store, ''), [])
   })
 
   t.test('keys that are not clean relative keys are refused with STORAGE_KEY_INVALID', async t => {

@@ -43,6 +43,10 @@ configuration (environment) 配置（环境变量）:
                             unpacked (default 100) 上传压缩包解压时允许的最大压缩比
   LANTAI_STAGING_RESERVE_BYTES  bytes an unpack leaves free on the staging volume (default the smaller
                             of 1 GiB and 5 % of the volume) 解压时在暂存卷上保留的空闲字节数
+  LANTAI_STORE_URL          an S3 bucket as the store (s3+http://host:port/bucket/prefix/, s3+https://…);
+                            unset: store/ in LANTAI_DATA. 以 S3 存储桶作为存储；未设置时使用 LANTAI_DATA 中的 store/
+  LANTAI_STORE_ACCESS_KEY, LANTAI_STORE_SECRET_KEY  its keys (never in the URL, never logged)
+                            S3 存储的访问密钥（不得写入 URL，不记入日志）
 
 A bad value stops the start with one CONFIG_INVALID naming every bad variable, its value and what is
 allowed (exit 2); a busy port is PORT_IN_USE (exit 2).
