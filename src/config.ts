@@ -27,7 +27,10 @@ export const ConfigSchema = Type.Object({
   fixitySchedule: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_FIXITY_CRON: overrides the fixity policy\'s cron expression; "off" disables' }),
   maxCompressionRatio: Type.Integer({ minimum: 2, maximum: 10000, description: 'LANTAI_MAX_COMPRESSION_RATIO: uncompressed / compressed bytes an uploaded archive may reach, measured as it is unpacked (default 100)' }),
   stagingReserveBytes: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'LANTAI_STAGING_RESERVE_BYTES: bytes an unpack leaves free on the staging volume (default the smaller of 1 GiB and 5 % of the volume)' }),
-  projectCodePattern: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_PROJECT_CODE_PATTERN: a regular expression every registered project code must match whole (default: the unified project code, 统一项目代码)' })
+  projectCodePattern: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_PROJECT_CODE_PATTERN: a regular expression every registered project code must match whole (default: the unified project code, 统一项目代码)' }),
+  loginMaxFailures: Type.Integer({ minimum: 1, maximum: 100, description: 'LANTAI_LOGIN_MAX_FAILURES: wrong passwords within the lock time that lock an account (default 5)' }),
+  loginLockMinutes: Type.Integer({ minimum: 1, maximum: 10080, description: 'LANTAI_LOGIN_LOCK_MINUTES: how long a lockout lasts, and the window failures are counted in (default 15)' }),
+  sessionMinutes: Type.Integer({ minimum: 1, maximum: 10080, description: 'LANTAI_SESSION_MINUTES: a console session\'s lifetime (default 480)' })
 })
 export type Config = Static<typeof ConfigSchema>
 
@@ -48,7 +51,10 @@ const VARIABLES: Record<keyof Config, { name: string, allowed: string }> = {
   fixitySchedule: { name: 'LANTAI_FIXITY_CRON', allowed: 'a cron expression of 5 or 6 fields (e.g. "0 2 * * *"), or "off"' },
   maxCompressionRatio: { name: 'LANTAI_MAX_COMPRESSION_RATIO', allowed: 'a whole number from 2 to 10000' },
   stagingReserveBytes: { name: 'LANTAI_STAGING_RESERVE_BYTES', allowed: 'a whole number of bytes, or empty for the default' },
-  projectCodePattern: { name: 'LANTAI_PROJECT_CODE_PATTERN', allowed: 'a regular expression for the whole project code, or empty for the unified project code format' }
+  projectCodePattern: { name: 'LANTAI_PROJECT_CODE_PATTERN', allowed: 'a regular expression for the whole project code, or empty for the unified project code format' },
+  loginMaxFailures: { name: 'LANTAI_LOGIN_MAX_FAILURES', allowed: 'a whole number from 1 to 100' },
+  loginLockMinutes: { name: 'LANTAI_LOGIN_LOCK_MINUTES', allowed: 'a whole number of minutes from 1 to 10080' },
+  sessionMinutes: { name: 'LANTAI_SESSION_MINUTES', allowed: 'a whole number of minutes from 1 to 10080' }
 }
 
 /** Where the package is installed (src/ or dist/ sits one level below it). */
@@ -83,7 +89,10 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
     fixitySchedule: v('LANTAI_FIXITY_CRON') ?? null,
     maxCompressionRatio: int(v('LANTAI_MAX_COMPRESSION_RATIO'), DEFAULT_LIMITS.maxCompressionRatio),
     stagingReserveBytes: v('LANTAI_STAGING_RESERVE_BYTES') === undefined ? null : int(v('LANTAI_STAGING_RESERVE_BYTES'), 0),
-    projectCodePattern: v('LANTAI_PROJECT_CODE_PATTERN') ?? null
+    projectCodePattern: v('LANTAI_PROJECT_CODE_PATTERN') ?? null,
+    loginMaxFailures: int(v('LANTAI_LOGIN_MAX_FAILURES'), 5),
+    loginLockMinutes: int(v('LANTAI_LOGIN_LOCK_MINUTES'), 15),
+    sessionMinutes: int(v('LANTAI_SESSION_MINUTES'), 480)
   }
   const bad = new Set<keyof Config>()
   for (const e of Value.Errors(ConfigSchema, config)) bad.add((e.path.split('/')[1] ?? '') as keyof Config)

@@ -7,6 +7,7 @@ import type { Catalogue } from './catalogue/index.js'
 import type { Config } from './config.js'
 import { FixityService, loadFixityPolicy } from './fixity/index.js'
 import { buildApp } from './http/app.js'
+import { peopleSettings } from './people/index.js'
 import { Ingest, INGEST_JOB } from './ingest/ingest.js'
 import { loadIntegrationPolicy, toSubscriberInput, WebhookDispatcher } from './integration/index.js'
 import { releaseDeadHolders } from './jobs/lease.js'
@@ -131,7 +132,8 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   if (freed.length > 0) log.info({ leases: freed }, 'leases of a process that is gone released')
   await removeOrphanStaging(stagingRoot, catalogue)
 
-  const app = await buildApp({ catalogue, ingest, reader, fixity, revalidation, logger: log, store, metrics, projectCodePattern: config.projectCodePattern, acceptancePolicy, secretOf, dispatcher: role === 'api' ? null : dispatcher })
+  const app = await buildApp({ catalogue, ingest, reader, fixity, revalidation, logger: log, store, metrics, projectCodePattern: config.projectCodePattern, acceptancePolicy, secretOf, dispatcher: role === 'api' ? null : dispatcher,
+    people: peopleSettings(config) })
   await app.ready()
   if (options.listen !== false && role !== 'worker') {
     try {
