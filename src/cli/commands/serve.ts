@@ -43,6 +43,9 @@ configuration (environment) 配置（环境变量）:
                             unpacked (default 100) 上传压缩包解压时允许的最大压缩比
   LANTAI_STAGING_RESERVE_BYTES  bytes an unpack leaves free on the staging volume (default the smaller
                             of 1 GiB and 5 % of the volume) 解压时在暂存卷上保留的空闲字节数
+  LANTAI_LOGIN_MAX_FAILURES wrong passwords that lock an account (default 5) 锁定账户的密码错误次数
+  LANTAI_LOGIN_LOCK_MINUTES how long a lockout lasts, and the window failures count in (default 15) 锁定时长（分钟）
+  LANTAI_SESSION_MINUTES    a console session's lifetime (default 480) 控制台会话有效期（分钟）
 
 A bad value stops the start with one CONFIG_INVALID naming every bad variable, its value and what is
 allowed (exit 2); a busy port is PORT_IN_USE (exit 2).
