@@ -90,7 +90,7 @@ export interface Approval { request: CredentialRequest, resultId: string, secret
  */
 export async function approveCredential (catalogue: Catalogue, principal: Principal, id: string): Promise<Approval> {
   const pending = await requireRequest(catalogue, id)
-  assertMayDecide(principal, pending, pending.subject === 'account' ? pending.targetId : null)
+  await checkDecider(catalogue, principal, pending)
   const agent = actorOf(principal)
   const { request, passwordHash } = await catalogue.credentialRequests.decide(id, { state: 'approved', by: agent, reason: null })
   const audit = { agent, detail: { request: id } }
@@ -124,8 +124,19 @@ export async function approveCredential (catalogue: Catalogue, principal: Princi
 /** Throws as approveCredential does. */
 export async function rejectCredential (catalogue: Catalogue, principal: Principal, id: string, reason: string | null): Promise<CredentialRequest> {
   const pending = await requireRequest(catalogue, id)
-  assertMayDecide(principal, pending, pending.subject === 'account' ? pending.targetId : null)
+  await checkDecider(catalogue, principal, pending)
   return (await catalogue.credentialRequests.decide(id, { state: 'rejected', by: actorOf(principal), reason })).request
+}
+
+/** A refused decision is an event too: an officer trying to approve their own request is what the auditor looks for. */
+async function checkDecider (catalogue: Catalogue, principal: Principal, request: CredentialRequest): Promise<void> {
+  try {
+    assertMayDecide(principal, request, request.subject === 'account' ? request.targetId : null)
+  } catch (err) {
+    const code = (err as { code?: string }).code
+    await catalogue.events.append({ type: 'credential.decision-refused', outcome: 'failure', agent: actorOf(principal), objectType: 'system', objectId: request.id, detail: { code, requestedBy: request.requestedBy } })
+    throw err
+  }
 }
 
 async function requireRequest (catalogue: Catalogue, id: string): Promise<CredentialRequest> {

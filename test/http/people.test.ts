@@ -132,6 +132,8 @@ t.test('the admin cannot mint an auditor or officer credential, nor revoke the a
     const account = await s.app.inject({ method: 'POST', url: '/v1/accounts', headers: s.auth(), payload: { login: `x-${role}`, displayName: 'X', role, password: PASSWORD } })
     t.match(account.json(), { status: 403, code: 'APPROVAL_REQUIRED' }, `no ${role} account`)
   }
+  const denials = (await s.catalogue.access.list({ limit: 100, offset: 0 })).items.filter(r => r.status === 403 && r.outcome === 'denied')
+  t.equal(denials.length, 4, 'each refusal is a denied row of the access log')
   const revoke = await s.app.inject({ method: 'DELETE', url: `/v1/tokens/${auditorToken.token.id}`, headers: s.auth() })
   t.equal(revoke.statusCode, 403)
   t.match(revoke.json(), { code: 'APPROVAL_REQUIRED' })
@@ -182,6 +184,7 @@ t.test('an officer\'s approval makes an auditor; self-approval is refused, a dec
   const self = await wang.call({ method: 'POST', url: `/v1/credential-requests/${secondId}/approve` })
   t.equal(self.statusCode, 403)
   t.match(self.json(), { code: 'SELF_APPROVAL' })
+  t.match((await s.catalogue.events.list({ objectId: secondId, limit: 10, offset: 0 })).items.map(e => [e.type, e.agent]), [['credential.requested', wang.account.id], ['credential.decision-refused', wang.account.id]], 'the refused self-approval is an event')
   const viaAdmin = await s.app.inject({ method: 'POST', url: '/v1/credential-requests', headers: s.auth(), payload: { action: 'create', subject: 'account', role: 'security-officer', login: 'officer.chen', displayName: 'Chen', password: PASSWORD } })
   t.equal((await wang.call({ method: 'POST', url: `/v1/credential-requests/${(viaAdmin.json() as { id: string }).id}/approve` })).statusCode, 200)
   const chen = await logIn(s, 'officer.chen')
