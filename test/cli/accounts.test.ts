@@ -49,3 +49,15 @@ t.test('lock, unlock and passwd act on the account by login, each an event by th
   const events = (await catalogue.events.list({ objectId: found?.account.id ?? '', limit: 10, offset: 0 })).items
   t.same(events.map(e => [e.type, e.agent]), [['account.created', 'cli'], ['account.locked', 'cli'], ['account.unlocked', 'cli'], ['account.password-changed', 'cli']])
 })
+
+t.test('lantai token create gives a token its role\'s clearance unless told otherwise', async t => {
+  const dataDir = scratch(t)
+  const token = (args: string[]): number | null => spawnSync(process.execPath, [BIN, 'token', 'create', ...args], { encoding: 'utf8', env: { ...process.env, LANTAI_DATA: dataDir }, timeout: 120_000 }).status
+  t.equal(token(['--role', 'security-officer', '--label', 'officer']), 0)
+  t.equal(token(['--role', 'archivist', '--label', 'archivist']), 0)
+  t.equal(token(['--role', 'archivist', '--label', 'secret archivist', '--clearance', '秘密']), 0)
+  t.equal(token(['--role', 'archivist', '--label', 'x', '--clearance', '绝密']), 2, '绝密 is no tier of this repository')
+  const catalogue = await openCatalogue(join(dataDir, 'catalogue.sqlite'))
+  t.teardown(() => catalogue.close())
+  t.same((await catalogue.tokens.list()).map(k => [k.label, k.clearance]), [['officer', '机密'], ['archivist', '非密'], ['secret archivist', '秘密']])
+})

@@ -2,6 +2,7 @@ import t from 'tap'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import { createAccountByOperator } from '../../src/people/index.js'
 import { buildTestApp, type TestService } from '../fixtures/service.js'
+import { until } from '../fixtures/wait.js'
 
 // Issue 15 item 3: people, not only tokens; sessions for the console; separation of duties (三员分立).
 
@@ -26,6 +27,14 @@ async function archivist (s: TestService, login = 'li.wei'): Promise<{ id: strin
   const res = await s.app.inject({ method: 'POST', url: '/v1/accounts', headers: s.auth(), payload: { login, displayName: 'Li Wei', role: 'archivist', password: PASSWORD } })
   if (res.statusCode !== 201) throw new Error(`${res.statusCode} ${res.body}`)
   return res.json()
+}
+
+/** Access-log rows are completed a moment after the answer: wait until `count` final rows match. */
+async function accessRows (s: TestService, what: string, match: (r: { route: string, status: number | null, outcome: string }) => boolean, count: number): Promise<number> {
+  return await until(what, async () => {
+    const n = (await s.catalogue.access.list({ limit: 1000, offset: 0 })).items.filter(match).length
+    return n >= count ? n : undefined
+  })
 }
 
 async function eventTypes (s: TestService, objectId: string): Promise<string[]> {
@@ -70,8 +79,7 @@ t.test('an unsafe request on a session needs its CSRF token; a bearer request do
   t.equal((await call({ method: 'GET', url: '/v1/projects', csrf: false })).statusCode, 200, 'reads need none')
   const { secret } = await s.catalogue.tokens.create({ role: 'archivist', label: 'a system' })
   t.equal((await s.app.inject({ method: 'POST', url: '/v1/projects', headers: s.auth(secret), payload: { ...project, code: '2026-310104-47-01-000002' } })).statusCode, 201)
-  const log = (await s.catalogue.access.list({ limit: 100, offset: 0 })).items
-  t.ok(log.some(r => r.route === '/v1/projects' && r.status === 403 && r.outcome === 'denied'), 'the refusal is in the access log')
+  t.equal(await accessRows(s, 'the CSRF refusals logged', r => r.route === '/v1/projects' && r.status === 403 && r.outcome === 'denied', 2), 2, 'both refusals are in the access log')
 })
 
 t.test('a guessing loop locks the account; the answer is the same for an unknown name, a wrong password and a locked account', async t => {
@@ -118,8 +126,7 @@ t.test('forged, expired and revoked tokens and sessions are refused, and each re
   t.equal((await s.app.inject({ method: 'PATCH', url: `/v1/accounts/${account.id}`, headers: s.auth(), payload: { state: 'disabled' } })).statusCode, 200)
   t.equal((await s.app.inject({ method: 'GET', url: '/v1/projects', headers: { cookie: `lantai_session=${cookie}` } })).statusCode, 401, 'a disabled account\'s session ends')
   t.ok((await eventTypes(s, acc.id)).includes('account.disabled'))
-  const refused = (await s.catalogue.access.list({ limit: 100, offset: 0 })).items.filter(r => r.route === '/v1/projects' && r.status === 401)
-  t.equal(refused.length, 5, 'five refusals, five access-log rows')
+  t.equal(await accessRows(s, 'the refusals logged', r => r.route === '/v1/projects' && r.status === 401 && r.outcome === 'denied', 5), 5, 'five refusals, five access-log rows')
 })
 
 t.test('the admin cannot mint an auditor or officer credential, nor revoke the auditor\'s token, nor grant a clearance', async t => {
@@ -132,8 +139,7 @@ t.test('the admin cannot mint an auditor or officer credential, nor revoke the a
     const account = await s.app.inject({ method: 'POST', url: '/v1/accounts', headers: s.auth(), payload: { login: `x-${role}`, displayName: 'X', role, password: PASSWORD } })
     t.match(account.json(), { status: 403, code: 'APPROVAL_REQUIRED' }, `no ${role} account`)
   }
-  const denials = (await s.catalogue.access.list({ limit: 100, offset: 0 })).items.filter(r => r.status === 403 && r.outcome === 'denied')
-  t.equal(denials.length, 4, 'each refusal is a denied row of the access log')
+  t.equal(await accessRows(s, 'the refused mints logged', r => r.status === 403 && r.outcome === 'denied', 4), 4, 'each refusal is a denied row of the access log')
   const revoke = await s.app.inject({ method: 'DELETE', url: `/v1/tokens/${auditorToken.token.id}`, headers: s.auth() })
   t.equal(revoke.statusCode, 403)
   t.match(revoke.json(), { code: 'APPROVAL_REQUIRED' })
