@@ -30,7 +30,10 @@ export const ConfigSchema = Type.Object({
   stagingReserveBytes: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'LANTAI_STAGING_RESERVE_BYTES: bytes an unpack leaves free on the staging volume (default the smaller of 1 GiB and 5 % of the volume)' }),
   projectCodePattern: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_PROJECT_CODE_PATTERN: a regular expression every registered project code must match whole (default: the unified project code, 统一项目代码)' }),
   storeUrl: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_STORE_URL: an S3 bucket as the primary store (s3+http://host:port/bucket/prefix/); null: the local store in LANTAI_DATA/store' }),
-  storeCredentials: Type.Union([Type.Object({ accessKey: Type.String({ minLength: 1 }), secretKey: Type.String({ minLength: 1 }) }), Type.Null()], { description: 'LANTAI_STORE_ACCESS_KEY and LANTAI_STORE_SECRET_KEY: the S3 store\'s keys (never in the URL)' })
+  storeCredentials: Type.Union([Type.Object({ accessKey: Type.String({ minLength: 1 }), secretKey: Type.String({ minLength: 1 }) }), Type.Null()], { description: 'LANTAI_STORE_ACCESS_KEY and LANTAI_STORE_SECRET_KEY: the S3 store\'s keys (never in the URL)' }),
+  loginMaxFailures: Type.Integer({ minimum: 1, maximum: 100, description: 'LANTAI_LOGIN_MAX_FAILURES: wrong passwords within the lock time that lock an account (default 5)' }),
+  loginLockMinutes: Type.Integer({ minimum: 1, maximum: 10080, description: 'LANTAI_LOGIN_LOCK_MINUTES: how long a lockout lasts, and the window failures are counted in (default 15)' }),
+  sessionMinutes: Type.Integer({ minimum: 1, maximum: 10080, description: 'LANTAI_SESSION_MINUTES: a console session\'s lifetime (default 480)' })
 })
 export type Config = Static<typeof ConfigSchema>
 
@@ -54,7 +57,10 @@ const VARIABLES: Record<keyof Config, { name: string, allowed: string }> = {
   projectCodePattern: { name: 'LANTAI_PROJECT_CODE_PATTERN', allowed: 'a regular expression for the whole project code, or empty for the unified project code format' },
   storeUrl: { name: 'LANTAI_STORE_URL', allowed: 's3+http://host:port/bucket[/prefix/], s3+https://… or s3://… (https), without keys in it; or empty for the local store in LANTAI_DATA' },
   // Two variables, one field: the value shown is '' (the secret is never echoed).
-  storeCredentials: { name: 'LANTAI_STORE_ACCESS_KEY and LANTAI_STORE_SECRET_KEY', allowed: 'both set when LANTAI_STORE_URL is' }
+  storeCredentials: { name: 'LANTAI_STORE_ACCESS_KEY and LANTAI_STORE_SECRET_KEY', allowed: 'both set when LANTAI_STORE_URL is' },
+  loginMaxFailures: { name: 'LANTAI_LOGIN_MAX_FAILURES', allowed: 'a whole number from 1 to 100' },
+  loginLockMinutes: { name: 'LANTAI_LOGIN_LOCK_MINUTES', allowed: 'a whole number of minutes from 1 to 10080' },
+  sessionMinutes: { name: 'LANTAI_SESSION_MINUTES', allowed: 'a whole number of minutes from 1 to 10080' }
 }
 
 /** Where the package is installed (src/ or dist/ sits one level below it). */
@@ -93,7 +99,10 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
     storeUrl: v('LANTAI_STORE_URL') ?? null,
     storeCredentials: v('LANTAI_STORE_ACCESS_KEY') === undefined && v('LANTAI_STORE_SECRET_KEY') === undefined
       ? null
-      : { accessKey: v('LANTAI_STORE_ACCESS_KEY') ?? '', secretKey: v('LANTAI_STORE_SECRET_KEY') ?? '' }
+      : { accessKey: v('LANTAI_STORE_ACCESS_KEY') ?? '', secretKey: v('LANTAI_STORE_SECRET_KEY') ?? '' },
+    loginMaxFailures: int(v('LANTAI_LOGIN_MAX_FAILURES'), 5),
+    loginLockMinutes: int(v('LANTAI_LOGIN_LOCK_MINUTES'), 15),
+    sessionMinutes: int(v('LANTAI_SESSION_MINUTES'), 480)
   }
   const bad = new Set<keyof Config>()
   for (const e of Value.Errors(ConfigSchema, config)) bad.add((e.path.split('/')[1] ?? '') as keyof Config)

@@ -124,6 +124,19 @@ export const ERROR_CODES = {
   SEAL_PKCS12_INVALID: { transient: false, en: 'the file is not a readable PKCS#12 key store, or the password is wrong', zh: '该文件不是可读的 PKCS#12 密钥库，或密码错误' },
   SEAL_CERTIFICATE_FILE_INVALID: { transient: false, en: 'the file holds no readable certificate', zh: '该文件中没有可读的证书' },
   SEAL_VERIFIER_CLOSED: { transient: true, en: 'the seal verifier is shut down; the file was not verified', zh: '印章验证程序已关闭，该文件未经验证' },
+  // people, sessions and separation of duties (issue 15 item 3)
+  ACCOUNT_NOT_FOUND: { transient: false, en: 'no account has this id', zh: '没有该编号的账户' },
+  ACCOUNT_EXISTS: { transient: false, en: 'an account with this login name exists', zh: '该登录名的账户已存在' },
+  LOGIN_FAILED: { transient: false, en: 'the login name or password is wrong, or the account is locked or disabled', zh: '登录名或密码错误，或账户已锁定或停用' },
+  PASSWORD_WEAK: { transient: false, en: 'the password must be 12 to 1024 characters long', zh: '密码长度须为 12 至 1024 个字符' },
+  CSRF_INVALID: { transient: false, en: 'a request authenticated by the session cookie must carry the session\'s x-csrf-token header', zh: '以会话 Cookie 认证的请求须携带该会话的 x-csrf-token 头' },
+  SESSION_NOT_FOUND: { transient: false, en: 'no session has this id, or the request was not made with a session', zh: '没有该编号的会话，或请求并非以会话发出' },
+  DUTY_FORBIDDEN: { transient: false, en: 'this is outside the caller\'s duty: nobody grants a role outside their duty or a clearance above their own (三员分立)', zh: '超出调用者的职责：任何人不得授予其职责以外的角色或高于自身的密级（三员分立）' },
+  APPROVAL_REQUIRED: { transient: false, en: 'security-officer and auditor credentials are created, changed and revoked only through a credential request a security officer approves', zh: '安全保密管理员和安全审计员的凭据只能经安全保密管理员批准的凭据申请创建、变更和吊销' },
+  SELF_APPROVAL: { transient: false, en: 'the approver must be another person than the requester and the person concerned', zh: '批准人须不同于申请人及当事人' },
+  CREDENTIAL_REQUEST_NOT_FOUND: { transient: false, en: 'no credential request has this id', zh: '没有该编号的凭据申请' },
+  CREDENTIAL_REQUEST_DECIDED: { transient: false, en: 'the credential request is already decided or has expired', zh: '该凭据申请已决定或已过期' },
+  CREDENTIAL_REQUEST_INVALID: { transient: false, en: 'the credential request does not name what it needs for its action', zh: '凭据申请缺少其操作所需的内容' },
 } as const satisfies Record<string, { transient: boolean, en: string, zh: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES

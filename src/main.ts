@@ -7,6 +7,7 @@ import type { Catalogue } from './catalogue/index.js'
 import type { Config } from './config.js'
 import { FixityService, loadFixityPolicy } from './fixity/index.js'
 import { buildApp } from './http/app.js'
+import { peopleSettings } from './people/index.js'
 import { Ingest, INGEST_JOB } from './ingest/ingest.js'
 import { loadIntegrationPolicy, toSubscriberInput, WebhookDispatcher } from './integration/index.js'
 import { loadNodePolicy, loadPlacementPolicy, loadSeismicZones, ReplicationService } from './replication/index.js'
@@ -149,7 +150,8 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   if (freed.length > 0) log.info({ leases: freed }, 'leases of a process that is gone released')
   await removeOrphanStaging(stagingRoot, catalogue)
 
-  const app = await buildApp({ catalogue, ingest, reader, fixity, revalidation, logger: log, store, metrics, projectCodePattern: config.projectCodePattern, acceptancePolicy, secretOf, dispatcher: role === 'api' ? null : dispatcher, replication })
+  const app = await buildApp({ catalogue, ingest, reader, fixity, revalidation, logger: log, store, metrics, projectCodePattern: config.projectCodePattern, acceptancePolicy, secretOf, dispatcher: role === 'api' ? null : dispatcher, replication,
+    people: peopleSettings(config) })
   await app.ready()
   if (options.listen !== false && role !== 'worker') {
     try {

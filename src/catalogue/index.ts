@@ -2,6 +2,9 @@
 import { sql } from 'kysely'
 import { openDatabase } from './db/open.js'
 import { AccessLog } from './access-log.js'
+import { AccountRepository } from './account-repository.js'
+import { CredentialRequestRepository } from './credential-request-repository.js'
+import { SessionRepository } from './session-repository.js'
 import { EventRepository } from './event-repository.js'
 import { InboundRepository } from './inbound-repository.js'
 import { createIdFactory } from './ids.js'
@@ -60,7 +63,12 @@ export {
   NODE_KINDS, NODE_STATES, StorageNodeRepository, type NodeCredentials, type NodeKind, type NodeSource, type NodeState, type StorageNode, type StorageNodeInput
 } from './storage-node-repository.js'
 export { REPLICA_STATES, ReplicaRepository, type NodeLoad, type PlacedVersion, type Replica, type ReplicaInput, type ReplicaState } from './replica-repository.js'
-export { ROLES, TOKEN_PREFIX, TokenRepository, type NewToken, type Role, type Token, type TokenAudit } from './token-repository.js'
+export { CLEARANCES, ROLES, TOKEN_PREFIX, TokenRepository, type Clearance, type NewToken, type Role, type Token, type TokenAudit } from './token-repository.js'
+export { ACCOUNT_ROLES, AccountRepository, type Account, type AccountAudit, type AccountPatch, type AccountRole, type AccountState, type LockoutRule, type NewAccount } from './account-repository.js'
+export { SessionRepository, type Session, type SessionMatch } from './session-repository.js'
+export {
+  CredentialRequestRepository, type CredentialAction, type CredentialRequest, type CredentialRequestState, type CredentialRole, type CredentialSubject, type NewCredentialRequest
+} from './credential-request-repository.js'
 
 export interface Catalogue {
   /** Which engine holds the catalogue: 'sqlite' (a file, the default) or 'postgres' (LANTAI_DATABASE_URL). */
@@ -88,6 +96,10 @@ export interface Catalogue {
   nodes: StorageNodeRepository
   /** one row per copy of a package version on a node */
   replicas: ReplicaRepository
+  /** people's accounts, their console sessions, and requests for officer and auditor credentials (issue 15) */
+  accounts: AccountRepository
+  sessions: SessionRepository
+  credentialRequests: CredentialRequestRepository
   /** One trivial query: the catalogue answers (readiness probes); rejects when it does not. */
   ping (): Promise<void>
   /** Idempotent. */
@@ -125,6 +137,9 @@ export async function openCatalogue (target: string, clock: Clock = () => new Da
     inbound: new InboundRepository(database, clock),
     nodes: new StorageNodeRepository(database, events, clock),
     replicas: new ReplicaRepository(database, events, clock),
+    accounts: new AccountRepository(database, events, clock, newId),
+    sessions: new SessionRepository(database, events, clock, newId),
+    credentialRequests: new CredentialRequestRepository(database, events, clock, newId),
     async ping () { await sql`SELECT 1`.execute(database.db) },
     close: database.close
   }

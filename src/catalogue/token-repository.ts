@@ -6,21 +6,29 @@ import type { IdFactory } from './ids.js'
 import type { CatalogueDatabase } from './db/open.js'
 import type { Schema, TokensTable } from './db/schema.js'
 import type { Clock } from './sql.js'
+import { CLASSIFICATIONS, type Classification } from './project-repository.js'
 
 // Bearer tokens. The secret is shown once, at creation, and never stored: the row keeps its SHA-256,
 // and authentication looks the hash up. 32 random bytes make a brute-force or a precomputed table
 // hopeless, so an unsalted fast hash is enough here (unlike passwords).
 
-export type Role = 'admin' | 'archivist' | 'security-officer' | 'auditor' | 'reader'
+// 'system' is for tokens only: the approval, drawing-management and law-enforcement systems (issue 14 item 11).
+export type Role = 'admin' | 'archivist' | 'security-officer' | 'auditor' | 'reader' | 'system'
 
-export const ROLES: readonly Role[] = ['admin', 'archivist', 'security-officer', 'auditor', 'reader']
+export const ROLES: readonly Role[] = ['admin', 'archivist', 'security-officer', 'auditor', 'reader', 'system']
+
+/** 密级 a token or an account may read, low to high (BRIEF §5); the same tiers as a project's classification. */
+export type Clearance = Classification
+export const CLEARANCES: readonly Clearance[] = CLASSIFICATIONS
 
 export interface Token {
   /** 'tok_' + ULID; safe to log, unlike the secret */
   id: string
   role: Role
-  /** 密级 the holder may read (BRIEF.md §5); null for none beyond 非密 */
-  clearance: string | null
+  /** 密级 the holder may read (BRIEF.md §5) */
+  clearance: Clearance
+  /** the account the token acts for; null for a system's or an operator's token */
+  accountId: string | null
   label: string
   createdAt: string
   lastUsedAt: string | null
@@ -30,7 +38,9 @@ export interface Token {
 export interface NewToken {
   role: Role
   label: string
-  clearance?: string | null
+  /** '非密' when absent */
+  clearance?: Clearance
+  accountId?: string | null
 }
 
 export const TOKEN_PREFIX = 'lantai_'
@@ -44,7 +54,8 @@ type TokenRow = Selectable<TokensTable>
 export const toToken = (r: TokenRow): Token => ({
   id: r.id,
   role: r.role as Role,
-  clearance: r.clearance,
+  clearance: r.clearance as Clearance,
+  accountId: r.account_id,
   label: r.label,
   createdAt: r.created_at,
   lastUsedAt: r.last_used_at,
@@ -95,20 +106,23 @@ export class TokenRepository {
   /** The token and its token.created event go in together, as a revocation and its event do. */
   async #insert (tx: Transaction<Schema>, input: NewToken, audit: TokenAudit): Promise<{ token: Token, secret: string }> {
     if (!ROLES.includes(input.role)) throw new LantaiError('CATALOGUE_ARGUMENT_INVALID', `unknown role ${String(input.role)}`, { role: input.role })
+    const clearance = input.clearance ?? '非密'
+    if (!CLEARANCES.includes(clearance)) throw new LantaiError('CATALOGUE_ARGUMENT_INVALID', `unknown clearance ${String(clearance)}`, { clearance })
     const at = this.#clock()
     const secret = TOKEN_PREFIX + randomBytes(32).toString('base64url')
     const row: TokenRow = {
       id: this.#newId('tok', at),
       secret_sha256: hashSecret(secret),
       role: input.role,
-      clearance: input.clearance ?? null,
+      clearance,
+      account_id: input.accountId ?? null,
       label: input.label,
       created_at: at.toISOString(),
       last_used_at: null,
       revoked_at: null
     }
     await tx.insertInto('tokens').values(row).execute()
-    await this.#events.append({ at: row.created_at, type: 'token.created', outcome: 'success', agent: audit.agent, objectType: 'token', objectId: row.id, detail: audit.detail ?? { role: row.role, label: row.label } }, tx)
+    await this.#events.append({ at: row.created_at, type: 'token.created', outcome: 'success', agent: audit.agent, objectType: 'token', objectId: row.id, detail: audit.detail ?? { role: row.role, label: row.label, clearance: row.clearance, accountId: row.account_id } }, tx)
     return { token: toToken(row), secret }
   }
 

@@ -18,6 +18,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   bag: async () => (await import('./commands/bag.js')).bagCommand,
   ingest: async () => (await import('./commands/ingest.js')).ingestCommand,
   token: async () => (await import('./commands/token.js')).tokenCommand,
+  accounts: async () => (await import('./commands/accounts.js')).accountsCommand,
   fixity: async () => (await import('./commands/fixity.js')).fixityCommand,
   ocfl: async () => (await import('./commands/ocfl.js')).ocflCommand,
   seals: async () => (await import('./commands/seals.js')).sealsCommand

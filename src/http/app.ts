@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import cookie from '@fastify/cookie'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { AcceptancePolicy } from '../acceptance/index.js'
 import type { Catalogue } from '../catalogue/index.js'
@@ -9,6 +10,7 @@ import type { FixityService } from '../fixity/index.js'
 import type { Ingest } from '../ingest/ingest.js'
 import type { WebhookDispatcher } from '../integration/index.js'
 import type { Logger } from '../logger.js'
+import { DEFAULT_PEOPLE_SETTINGS, type PeopleSettings } from '../people/index.js'
 import type { OcflObjectReader } from '../ocfl/index.js'
 import type { ReplicationService } from '../replication/index.js'
 import { PrometheusMetrics } from '../service/prometheus.js'
@@ -20,7 +22,10 @@ import { input } from './plugins/input.js'
 import { metricsPlugin } from './plugins/metrics.js'
 import { openapi } from './plugins/openapi.js'
 import { problemDetails } from './plugins/problem-details.js'
+import { accountRoutes } from './routes/accounts.js'
 import { auditRoutes } from './routes/audit.js'
+import { credentialRequestRoutes } from './routes/credential-requests.js'
+import { sessionRoutes } from './routes/session.js'
 import { sealRoutes } from './routes/seals.js'
 import { fixityRoutes } from './routes/fixity.js'
 import { healthRoutes } from './routes/health.js'
@@ -59,6 +64,8 @@ export interface AppDeps {
   dispatcher?: WebhookDispatcher | null
   /** Storage nodes, placement and violations (issue 16); their routes are absent without it. */
   replication?: ReplicationService
+  /** Lockout, session and request lifetimes (LANTAI_LOGIN_*, LANTAI_SESSION_MINUTES); the defaults when absent. */
+  people?: PeopleSettings
 }
 
 /** The HTTP shell over the domain; `listen` lives only in main.ts, tests use `inject`. */
@@ -86,6 +93,8 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(problemDetails)
   await app.register(input)
+  // the session cookie is parsed before auth reads it
+  await app.register(cookie)
   // auth first: its onRoute hook must see every later route, the docs' included.
   await app.register(auth, { catalogue: deps.catalogue })
   // after auth: a caller's Idempotency-Key is scoped to its token
@@ -104,6 +113,10 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fixityRoutes, { prefix: '/v1', catalogue: deps.catalogue, fixity: deps.fixity })
   await app.register(sealRoutes, { prefix: '/v1', catalogue: deps.catalogue, revalidation: deps.revalidation })
   if (deps.replication !== undefined) await app.register(replicationRoutes, { prefix: '/v1', replication: deps.replication })
+  const people = deps.people ?? DEFAULT_PEOPLE_SETTINGS
+  await app.register(sessionRoutes, { prefix: '/v1', catalogue: deps.catalogue, settings: people })
+  await app.register(accountRoutes, { prefix: '/v1', catalogue: deps.catalogue })
+  await app.register(credentialRequestRoutes, { prefix: '/v1', catalogue: deps.catalogue, settings: people })
   await app.register(integrationRoutes, { prefix: '/v1', catalogue: deps.catalogue, secretOf: deps.secretOf ?? (() => undefined), dispatcher: deps.dispatcher ?? null })
   return app
 }

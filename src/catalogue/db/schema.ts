@@ -24,7 +24,8 @@ export interface TokensTable {
   id: string
   secret_sha256: string
   role: string
-  clearance: string | null
+  clearance: string
+  account_id: string | null
   label: string
   created_at: string
   last_used_at: string | null
@@ -224,6 +225,21 @@ export interface StorageNodesTable {
   updated_at: string
 }
 
+export interface AccountsTable {
+  id: string
+  login: string
+  display_name: string
+  role: string
+  clearance: string
+  password_hash: string
+  failed_attempts: number
+  last_failed_at: string | null
+  locked_until: string | null
+  state: string
+  created_at: string
+  updated_at: string
+}
+
 export interface ReplicasTable {
   package_id: string
   version: number
@@ -234,6 +250,35 @@ export interface ReplicasTable {
   detail: string | null
   created_at: string
   updated_at: string
+}
+
+export interface SessionsTable {
+  id: string
+  secret_sha256: string
+  csrf_sha256: string
+  account_id: string
+  created_at: string
+  last_seen_at: string
+  expires_at: string
+  revoked_at: string | null
+}
+
+export interface CredentialRequestsTable {
+  id: string
+  action: string
+  subject: string
+  role: string
+  target_id: string | null
+  detail: string
+  password_hash: string | null
+  requested_by: string
+  requested_at: string
+  expires_at: string
+  state: string
+  decided_by: string | null
+  decided_at: string | null
+  reason: string | null
+  result_id: string | null
 }
 
 export interface Schema {
@@ -260,6 +305,9 @@ export interface Schema {
   inbound_requests: InboundRequestsTable
   storage_nodes: StorageNodesTable
   replicas: ReplicasTable
+  accounts: AccountsTable
+  sessions: SessionsTable
+  credential_requests: CredentialRequestsTable
 }
 
 /** The database or a transaction on it: every repository statement runs on one of these. */

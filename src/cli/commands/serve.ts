@@ -47,6 +47,9 @@ configuration (environment) 配置（环境变量）:
                             unset: store/ in LANTAI_DATA. 以 S3 存储桶作为存储；未设置时使用 LANTAI_DATA 中的 store/
   LANTAI_STORE_ACCESS_KEY, LANTAI_STORE_SECRET_KEY  its keys (never in the URL, never logged)
                             S3 存储的访问密钥（不得写入 URL，不记入日志）
+  LANTAI_LOGIN_MAX_FAILURES wrong passwords that lock an account (default 5) 锁定账户的密码错误次数
+  LANTAI_LOGIN_LOCK_MINUTES how long a lockout lasts, and the window failures count in (default 15) 锁定时长（分钟）
+  LANTAI_SESSION_MINUTES    a console session's lifetime (default 480) 控制台会话有效期（分钟）
 
 A bad value stops the start with one CONFIG_INVALID naming every bad variable, its value and what is
 allowed (exit 2); a busy port is PORT_IN_USE (exit 2).

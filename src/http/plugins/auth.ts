@@ -3,12 +3,14 @@ import type { Socket } from 'node:net'
 import { STATUS_CODES, type ServerResponse } from 'node:http'
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import type {} from '@fastify/cookie'
 import type { Principal, Role } from '../../auth/roles.js'
 import type { Catalogue, FinalOutcome } from '../../catalogue/index.js'
+import { csrfMatches } from '../../people/index.js'
 import { problemBody, sendProblem } from './problem-details.js'
 import { storable } from './input.js'
 
-// Every route needs a bearer token and a role allowed for it, except the few marked public (health,
+// Every route needs a bearer token or a console session, and a role allowed for it, except the few marked public (health,
 // docs). A route that declares neither is refused at start-up, so no route can be forgotten.
 //
 // Every request, allowed or not, becomes a row of the access log (who, what, when, from where). The row
@@ -51,14 +53,14 @@ export const auth = fp<AuthOptions>(async (app: FastifyInstance, { catalogue }) 
   app.addHook('onRequest', async (req, reply) => {
     const config = req.routeOptions.config
     if (config.public === true) return
-    // An unknown route (404) is logged without looking at the token: it reaches nothing.
+    // An unknown route (404) is logged without looking at the credentials: it reaches nothing.
     const routed = req.routeOptions.url !== undefined
-    const m = routed ? BEARER.exec(req.headers.authorization ?? '') : null
-    const token = m?.[1] === undefined ? null : await catalogue.tokens.authenticate(m[1])
-    if (token !== null) req.principal = { tokenId: token.id, role: token.role, label: token.label }
+    const found = routed ? await principalOf(req, catalogue) : { principal: null, presented: false, csrfOk: true }
+    const { principal } = found
+    if (principal !== null) req.principal = principal
     const row = await catalogue.access.open({
-      tokenId: token?.id ?? null,
-      role: token?.role ?? null,
+      tokenId: principal?.tokenId ?? null,
+      role: principal?.role ?? null,
       method: req.method,
       route: req.routeOptions.url ?? '(none)',
       url: req.url,
@@ -68,18 +70,53 @@ export const auth = fp<AuthOptions>(async (app: FastifyInstance, { catalogue }) 
     })
     completeOnEnd(reply, row.id, catalogue, req.log)
     if (!routed) return
-    if (token === null) {
+    if (principal === null) {
       reply.header('www-authenticate', 'Bearer realm="lantai"')
-      return sendProblem(req, reply, 'UNAUTHENTICATED', 401, m === null
+      return sendProblem(req, reply, 'UNAUTHENTICATED', 401, !found.presented
         ? { en: 'no bearer token', zh: '需要有效的持有者令牌：请求没有持有者令牌' }
-        : { en: 'unknown or revoked token', zh: '需要有效的持有者令牌：令牌未知或已吊销' })
+        : { en: 'unknown, expired or revoked token or session', zh: '需要有效的持有者令牌：令牌或会话未知、已过期或已吊销' })
     }
-    if (!(config.roles ?? []).includes(token.role)) {
+    // Browsers send the cookie with any request to this origin; the CSRF token only the console's own pages hold.
+    if (!found.csrfOk) return sendProblem(req, reply, 'CSRF_INVALID', 403, { en: 'missing or wrong x-csrf-token header', zh: '以会话 Cookie 认证的请求须携带该会话的 x-csrf-token 头：缺失或不符' })
+    if (!(config.roles ?? []).includes(principal.role)) {
       const what = `${req.method} ${req.routeOptions.url ?? ''}`
-      return sendProblem(req, reply, 'FORBIDDEN', 403, { en: `role ${token.role} may not ${what}`, zh: `角色 ${token.role} 无权执行 ${what}` })
+      return sendProblem(req, reply, 'FORBIDDEN', 403, { en: `role ${principal.role} may not ${what}`, zh: `角色 ${principal.role} 无权执行 ${what}` })
     }
   })
 }, { name: 'auth', dependencies: ['problem-details'] })
+
+/** The console session's cookie (routes/session.ts sets it). */
+export const SESSION_COOKIE = 'lantai_session'
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/**
+ * A bearer token, else the session cookie (issue 15 item 3). A bearer header wins: a system that sends
+ * one is never judged by a cookie it may also carry. An unsafe request on a session needs its CSRF token;
+ * a bearer request does not (no browser adds that header by itself).
+ */
+async function principalOf (req: FastifyRequest, catalogue: Catalogue): Promise<{ principal: Principal | null, presented: boolean, csrfOk: boolean }> {
+  const header = req.headers.authorization
+  if (header !== undefined) {
+    const m = BEARER.exec(header)
+    const token = m?.[1] === undefined ? null : await catalogue.tokens.authenticate(m[1])
+    return {
+      principal: token === null ? null : { tokenId: token.id, role: token.role, label: token.label, clearance: token.clearance, accountId: token.accountId, via: 'token' },
+      presented: true,
+      csrfOk: true
+    }
+  }
+  const cookie = req.cookies?.[SESSION_COOKIE]
+  if (cookie === undefined || cookie === '') return { principal: null, presented: false, csrfOk: true }
+  const match = await catalogue.sessions.authenticate(cookie)
+  if (match === null) return { principal: null, presented: true, csrfOk: true }
+  const { account, session } = match
+  const csrf = req.headers['x-csrf-token']
+  return {
+    principal: { tokenId: session.id, role: account.role, label: account.displayName, clearance: account.clearance, accountId: account.id, via: 'session' },
+    presented: true,
+    csrfOk: SAFE_METHODS.has(req.method) || csrfMatches(match, typeof csrf === 'string' ? csrf : undefined)
+  }
+}
 
 /**
  * 'finish' is the whole answer handed to the socket; a 'close' before it is a connection cut short

@@ -2,13 +2,15 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { Catalogue } from '../../catalogue/index.js'
 import { ROLES } from '../../auth/roles.js'
-import { issueToken } from '../../service/tokens.js'
+import { issueTokenAs, revokeTokenAs } from '../../service/tokens.js'
+import { Clearance } from '../schemas/people.js'
+import { principal } from './accounts.js'
 import { ProblemResponses } from '../schemas/common.js'
 
 export interface TokenRoutesOptions { catalogue: Catalogue }
 
 const TokenView = Type.Object({
-  id: Type.String(), role: Type.String(), clearance: Type.Union([Type.String(), Type.Null()]), label: Type.String(),
+  id: Type.String(), role: Type.String(), clearance: Type.Union([Type.String(), Type.Null()]), accountId: Type.Union([Type.String(), Type.Null()]), label: Type.String(),
   createdAt: Type.String(), lastUsedAt: Type.Union([Type.String(), Type.Null()]), revokedAt: Type.Union([Type.String(), Type.Null()])
 })
 
@@ -17,11 +19,17 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<TokenRoutesOptions> = async 
     config: { roles: ['admin'] },
     schema: {
       summary: 'Create a bearer token; the secret is shown once, only its hash is kept', tags: ['tokens'],
-      body: Type.Object({ role: Type.Union(ROLES.map(r => Type.Literal(r))), label: Type.String({ minLength: 1, maxLength: 200, description: 'who or what holds it' }) }),
+      body: Type.Object({
+        role: Type.Union(ROLES.map(r => Type.Literal(r))),
+        label: Type.String({ minLength: 1, maxLength: 200, description: 'who or what holds it' }),
+        clearance: Type.Optional(Clearance),
+        accountId: Type.Optional(Type.String({ maxLength: 64, description: 'the account the token acts for; the token takes its role' }))
+      }),
       response: { 201: Type.Composite([TokenView, Type.Object({ secret: Type.String({ description: 'the bearer token; store it now, it cannot be shown again' }) })]), ...ProblemResponses }
     }
   }, async (req, reply) => {
-    const { token, secret } = await issueToken(catalogue, { role: req.body.role, label: req.body.label, agent: req.principal?.tokenId ?? 'system' })
+    // duties.ts: an admin grants only the roles of its duty, at most its own clearance (issue 15)
+    const { token, secret } = await issueTokenAs(catalogue, principal(req.principal), req.body)
     return reply.code(201).send({ ...token, secret })
   })
 
@@ -34,7 +42,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<TokenRoutesOptions> = async 
     config: { roles: ['admin'], objectParam: 'id' },
     schema: { summary: 'Revoke a token', tags: ['tokens'], params: Type.Object({ id: Type.String() }), response: { 204: Type.Null(), ...ProblemResponses } }
   }, async (req, reply) => {
-    await catalogue.tokens.revoke(req.params.id, req.principal?.tokenId ?? 'system') // throws TOKEN_NOT_FOUND
+    await revokeTokenAs(catalogue, principal(req.principal), req.params.id) // throws TOKEN_NOT_FOUND, APPROVAL_REQUIRED
     return reply.code(204).send(null)
   })
 }
