@@ -32,7 +32,7 @@ t.test('the README walkthrough runs word for word in an empty folder: a project 
   t.match(block, /npx lantai bag create demo/)
 
   const dataDir = scratch(t)
-  const service = await startService(loadConfig({ LANTAI_DATA: dataDir, LANTAI_PORT: '0', LANTAI_FIXITY_CRON: 'off' }, ROOT), { logger: createLogger('silent'), schedule: false })
+  const service = await startService(loadConfig({ LANTAI_DATA: dataDir, LANTAI_PORT: '0', LANTAI_FIXITY_CRON: 'off' }, ROOT), { logger: createLogger('silent'), schedule: false, decisionRequired: false })
   t.teardown(() => service.close())
   const port = (service.app.server.address() as AddressInfo).port
   const script = block

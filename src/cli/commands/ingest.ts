@@ -31,7 +31,7 @@ options 选项:
   --no-wait        stop once the upload is accepted (202) and print the submission id 上传被接受后即返回提交编号
   --json           print the final submission as JSON 以 JSON 输出最终结果
 
-exit status 退出码: 0 stored 已保存, 1 rejected or failed 被退回或失败, 2 usage error, unreadable path, or
+exit status 退出码: 0 stored 已保存 or awaiting the archivist's decision 待验收决定, 1 rejected or failed 被退回或失败, 2 usage error, unreadable path, or
 the service refused the upload 用法错误、路径不可读或服务拒绝了上传.`
 
 const TYPES = { tar: 'application/x-tar', 'tar.gz': 'application/gzip', zip: 'application/zip' } as const
@@ -80,7 +80,8 @@ export const ingestCommand: Command = {
     let sub = res.body as { id: string, state: string, progress: number, stage: string | null, report?: unknown, error?: { code: string, message: string } | null, packageId?: string | null, version?: number | null, mode?: string }
     process.stderr.write(`submission ${sub.id} (${sub.mode ?? 'supplement'}) received; checking 提交已接收，正在检查\n`)
     if (values['no-wait']) { process.stdout.write(`${sub.id}\n`); return 0 }
-    while (!['stored', 'rejected', 'failed'].includes(sub.state)) {
+    // awaiting_decision waits for a person (issue 14 item 5), not for this command.
+    while (!['stored', 'rejected', 'failed', 'awaiting_decision'].includes(sub.state)) {
       await sleep(200)
       const poll = await call(client, 'GET', `/v1/submissions/${sub.id}`)
       if (poll.status !== 200) { process.stderr.write(`lantai ingest: ${describeFailure(poll)}\n`); return 2 }
@@ -89,7 +90,10 @@ export const ingestCommand: Command = {
     }
     bar.done()
     if (values.json) process.stdout.write(JSON.stringify(sub, null, 2) + '\n')
-    else if (sub.state === 'stored') {
+    else if (sub.state === 'awaiting_decision') {
+      process.stdout.write(`AWAITING_DECISION ${sub.id}: checked; the archivist decides (POST /v1/submissions/${sub.id}/decision)\n`)
+      process.stdout.write('已检查，等待档案员验收决定\n')
+    } else if (sub.state === 'stored') {
       process.stdout.write(`STORED ${sub.id}: package ${sub.packageId ?? '?'} version ${sub.version ?? '?'} (${sub.mode ?? 'supplement'})\n`)
       process.stdout.write(`已保存：数据包 ${sub.packageId ?? '?'} 第 ${sub.version ?? '?'} 版\n`)
     } else {
@@ -102,7 +106,7 @@ export const ingestCommand: Command = {
         if (e.messageZh !== undefined) process.stdout.write(`    ${e.messageZh}\n`)
       }
     }
-    return sub.state === 'stored' ? 0 : 1
+    return sub.state === 'stored' || sub.state === 'awaiting_decision' ? 0 : 1
   }
 }
 
