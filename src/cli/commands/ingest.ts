@@ -10,8 +10,8 @@ import { call, clientFromEnv, describeFailure } from '../http-client.js'
 import { parse, UsageError, type Command } from '../command.js'
 import { formatBytes, progressLine } from '../progress.js'
 
-const help = `usage: lantai ingest <dir|tar|tar.gz|zip> --project CODE [--mode supplement|replace] [--url URL] [--token TOKEN] [--no-wait] [--json]
-用法:  lantai ingest <目录|tar|tar.gz|zip> --project 项目代码 [--mode supplement|replace] [--url 地址] [--token 令牌] [--no-wait] [--json]
+const help = `usage: lantai ingest <dir|tar|tar.gz|zip> --project CODE [--mode supplement|replace] [--application ID] [--url URL] [--token TOKEN] [--no-wait] [--json]
+用法:  lantai ingest <目录|tar|tar.gz|zip> --project 项目代码 [--mode supplement|replace] [--application 申请编号] [--url 地址] [--token 令牌] [--no-wait] [--json]
 
 Sends a package to a running Lantai service (POST /v1/submissions?project=CODE). A directory is sent
 as a tar made on the fly; archives are sent as they are. Shows upload progress, then follows the
@@ -26,6 +26,8 @@ options 选项:
                    lantai-remove.txt in the bag names files to remove; replace: the package's payload
                    is the whole new version
                    补充（默认）：新增或替换已存文件，包内 lantai-remove.txt 列出要删除的文件；替换：数据包即新版本的全部内容
+  --application ID the acceptance application the package answers (a resubmission after a rectification
+                   notice names it); checked, it waits for the archivist 所答复的验收申请（整改后重新报送须注明）
   --url URL        the service (default LANTAI_URL or http://127.0.0.1:7480) 服务地址
   --token TOKEN    a bearer token of an admin or archivist (default LANTAI_TOKEN) 管理员或档案员的令牌
   --no-wait        stop once the upload is accepted (202) and print the submission id 上传被接受后即返回提交编号
@@ -43,7 +45,7 @@ export const ingestCommand: Command = {
   help,
   async run (argv) {
     const { values, positionals } = parse(argv, {
-      project: { type: 'string' }, mode: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' },
+      project: { type: 'string' }, mode: { type: 'string' }, application: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' },
       'no-wait': { type: 'boolean', default: false }, json: { type: 'boolean', default: false }
     })
     if (positionals.length !== 1) throw new UsageError('give exactly one package path', '请给出一个数据包路径')
@@ -72,7 +74,7 @@ export const ingestCommand: Command = {
       total = st.size
     }
     const bar = progressLine()
-    const res = await call(client, 'POST', `/v1/submissions?project=${encodeURIComponent(values.project)}${values.mode === undefined ? '' : `&mode=${values.mode}`}`, {
+    const res = await call(client, 'POST', `/v1/submissions?project=${encodeURIComponent(values.project)}${values.mode === undefined ? '' : `&mode=${values.mode}`}${values.application === undefined ? '' : `&application=${encodeURIComponent(values.application)}`}`, {
       stream, contentType, length, onSent: n => bar.update(`uploading ${formatBytes(n)} of ~${formatBytes(total)}`)
     }).catch((err: Error) => ({ status: 0, headers: {}, body: { code: 'CONNECTION', detail: err.message } }))
     bar.done()

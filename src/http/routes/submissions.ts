@@ -30,7 +30,7 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<SubmissionRoutesOptions
         mode: Type.Optional(Type.Union([Type.Literal('supplement'), Type.Literal('replace')], { description: 'supplement (default): the files add to or replace those of the head, and lantai-remove.txt in the bag lists paths to remove; replace: the payload is the whole new head' })),
         application: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'the acceptance application this package answers (or the lantai-application header); a resubmission after a rectification notice names it' }))
       }),
-      response: { 202: SubmissionView, ...ProblemResponses, 413: ProblemResponses[400], 415: ProblemResponses[400], 507: ProblemResponses[400] }
+      response: { 202: SubmissionView, ...ProblemResponses, 409: ProblemResponses[400], 413: ProblemResponses[400], 415: ProblemResponses[400], 422: ProblemResponses[400], 507: ProblemResponses[400] }
     }
   }, async (req, reply) => {
     const length = req.headers['content-length']
