@@ -213,45 +213,43 @@ export class SubmissionRepository {
   async transitionIn (tx: Executor, id: string, from: SubmissionState | readonly SubmissionState[], to: SubmissionState, patch: SubmissionPatch = {}, opts: TransitionOptions = {}): Promise<Submission> {
     const froms = typeof from === 'string' ? [from] : from
     if (patch.progress !== undefined) checkProgress(patch.progress)
-    {
-      const current = await tx.selectFrom('submissions').selectAll().where('id', '=', id).executeTakeFirst()
-      if (current === undefined) throw new LantaiError('SUBMISSION_NOT_FOUND', id, { id })
-      if (!froms.includes(current.state as SubmissionState)) {
-        throw new LantaiError('STATE_CONFLICT', `submission ${id} is ${current.state}, expected ${froms.join(' or ')} to move to ${to}`,
-          { id, expected: froms, actual: current.state, to })
-      }
-      // the edge is checked from the actual state, so `from` may list candidates (any non-final state → failed)
-      if (!SUBMISSION_TRANSITIONS[current.state as SubmissionState].includes(to)) {
-        throw new LantaiError('SUBMISSION_TRANSITION_INVALID', `${current.state} → ${to}`, { id, from: current.state, to })
-      }
-      const now = this.#clock().toISOString()
-      const set: Updateable<SubmissionsTable> = { state: to, updated_at: now }
-      if (patch.bytesReceived !== undefined) set.bytes_received = patch.bytesReceived
-      if (patch.sha256 !== undefined) set.sha256 = patch.sha256
-      if (patch.progress !== undefined) set.progress = patch.progress
-      if (patch.stage !== undefined) set.stage = patch.stage
-      if (patch.report !== undefined) set.report = toJson(patch.report)
-      if (patch.packageId !== undefined) set.package_id = patch.packageId
-      if (patch.version !== undefined) set.version = patch.version
-      if (patch.error !== undefined) { set.error_code = patch.error?.code ?? null; set.error_message = patch.error?.message ?? null }
-      if (patch.duplicateOf !== undefined) set.duplicate_of = patch.duplicateOf
-      // `state = from` keeps this a compare-and-set: on PostgreSQL another transaction may have moved it since the read
-      const row = await tx.updateTable('submissions').set(set).where('id', '=', id).where('state', '=', current.state).returningAll().executeTakeFirst()
-      if (row === undefined) throw new LantaiError('STATE_CONFLICT', `submission ${id} changed under us`, { id, expected: froms, to })
-      const detail: Record<string, unknown> = { from: current.state, to }
-      for (const key of EVENT_FIELDS) if (patch[key] !== undefined) detail[key] = patch[key]
-      await this.#events.append({
-        at: now,
-        type: `submission.${to}`,
-        outcome: opts.outcome ?? (to === 'rejected' || to === 'failed' ? 'failure' : 'success'),
-        agent: opts.agent ?? 'system',
-        objectType: 'submission',
-        objectId: id,
-        detail: { ...detail, ...opts.detail }
-      }, tx)
-      if (opts.enqueue !== undefined) await this.#jobs.enqueue(opts.enqueue.kind, id, opts.enqueue.payload ?? null, tx)
-      return toSubmission(row)
+    const current = await tx.selectFrom('submissions').selectAll().where('id', '=', id).executeTakeFirst()
+    if (current === undefined) throw new LantaiError('SUBMISSION_NOT_FOUND', id, { id })
+    if (!froms.includes(current.state as SubmissionState)) {
+      throw new LantaiError('STATE_CONFLICT', `submission ${id} is ${current.state}, expected ${froms.join(' or ')} to move to ${to}`,
+        { id, expected: froms, actual: current.state, to })
     }
+    // the edge is checked from the actual state, so `from` may list candidates (any non-final state → failed)
+    if (!SUBMISSION_TRANSITIONS[current.state as SubmissionState].includes(to)) {
+      throw new LantaiError('SUBMISSION_TRANSITION_INVALID', `${current.state} → ${to}`, { id, from: current.state, to })
+    }
+    const now = this.#clock().toISOString()
+    const set: Updateable<SubmissionsTable> = { state: to, updated_at: now }
+    if (patch.bytesReceived !== undefined) set.bytes_received = patch.bytesReceived
+    if (patch.sha256 !== undefined) set.sha256 = patch.sha256
+    if (patch.progress !== undefined) set.progress = patch.progress
+    if (patch.stage !== undefined) set.stage = patch.stage
+    if (patch.report !== undefined) set.report = toJson(patch.report)
+    if (patch.packageId !== undefined) set.package_id = patch.packageId
+    if (patch.version !== undefined) set.version = patch.version
+    if (patch.error !== undefined) { set.error_code = patch.error?.code ?? null; set.error_message = patch.error?.message ?? null }
+    if (patch.duplicateOf !== undefined) set.duplicate_of = patch.duplicateOf
+    // `state = from` keeps this a compare-and-set: on PostgreSQL another transaction may have moved it since the read
+    const row = await tx.updateTable('submissions').set(set).where('id', '=', id).where('state', '=', current.state).returningAll().executeTakeFirst()
+    if (row === undefined) throw new LantaiError('STATE_CONFLICT', `submission ${id} changed under us`, { id, expected: froms, to })
+    const detail: Record<string, unknown> = { from: current.state, to }
+    for (const key of EVENT_FIELDS) if (patch[key] !== undefined) detail[key] = patch[key]
+    await this.#events.append({
+      at: now,
+      type: `submission.${to}`,
+      outcome: opts.outcome ?? (to === 'rejected' || to === 'failed' ? 'failure' : 'success'),
+      agent: opts.agent ?? 'system',
+      objectType: 'submission',
+      objectId: id,
+      detail: { ...detail, ...opts.detail }
+    }, tx)
+    if (opts.enqueue !== undefined) await this.#jobs.enqueue(opts.enqueue.kind, id, opts.enqueue.payload ?? null, tx)
+    return toSubmission(row)
   }
 
   /**
