@@ -137,6 +137,16 @@ export const ERROR_CODES = {
   CREDENTIAL_REQUEST_NOT_FOUND: { transient: false, en: 'no credential request has this id', zh: '没有该编号的凭据申请' },
   CREDENTIAL_REQUEST_DECIDED: { transient: false, en: 'the credential request is already decided or has expired', zh: '该凭据申请已决定或已过期' },
   CREDENTIAL_REQUEST_INVALID: { transient: false, en: 'the credential request does not name what it needs for its action', zh: '凭据申请缺少其操作所需的内容' },
+  // acceptance review: applications, decisions, notices, resubmissions (issue 14 items 5, 6, 9)
+  APPLICATION_NOT_FOUND: { transient: false, en: 'no acceptance application has this id', zh: '没有该编号的验收申请' },
+  ACCEPTANCE_APPLICATION_DUPLICATE: { transient: false, en: 'the project (or phase) already has an open acceptance application', zh: '该项目（或阶段）已有未办结的验收申请' },
+  ACCEPTANCE_APPLICATION_MISMATCH: { transient: false, en: 'the submission names an acceptance application of another project', zh: '提交所指的验收申请属于其他项目' },
+  ACCEPTANCE_APPLICATION_CLOSED: { transient: false, en: 'the acceptance application takes no submission now: it is accepted or withdrawn, or a submission of it awaits a decision', zh: '该验收申请当前不接受提交：已验收合格或已撤回，或已有提交待决定' },
+  DECISION_NOT_AWAITED: { transient: false, en: 'the submission is not awaiting an acceptance decision', zh: '该提交不处于待验收决定状态' },
+  ACCEPTANCE_BAG_INVALID: { transient: false, en: 'a package whose bytes are not as its manifests say can never be accepted, only returned for rectification or rejected', zh: '字节与清单不符的数据包不能验收合格，只能退回整改或拒收' },
+  ACCEPTANCE_OVERRIDE_REQUIRED: { transient: false, en: 'the report has errors: accepting needs an explicit override with a reason, which is recorded', zh: '报告中有错误：验收合格须明确说明理由予以豁免，理由将被记录' },
+  DECISION_INVALID: { transient: false, en: 'the decision is malformed; the detail says what is missing', zh: '验收决定格式有误；详情说明缺少什么' },
+  DOCUMENT_NOT_FOUND: { transient: false, en: 'no acceptance document has this number', zh: '没有该文号的验收文书' },
 } as const satisfies Record<string, { transient: boolean, en: string, zh: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES

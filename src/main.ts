@@ -1,7 +1,7 @@
 import { readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import { loadAcceptancePolicy } from './acceptance/index.js'
+import { AcceptanceReview, loadAcceptancePolicy } from './acceptance/index.js'
 import { loadProfile } from './bagit/index.js'
 import type { Catalogue } from './catalogue/index.js'
 import type { Config } from './config.js'
@@ -56,6 +56,8 @@ export interface StartOptions {
    * environment). Secrets stay out of Config, which is logged and shown; they are read when used.
    */
   secretOf?: (name: string) => string | undefined
+  /** Overrides the acceptance policy's decision.required (tests of storage turn the archivist's wait off). */
+  decisionRequired?: boolean
 }
 
 const environmentSecret = (name: string): string | undefined => name.startsWith('LANTAI_') ? process.env[name] : undefined
@@ -95,8 +97,10 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   const runners: JobRunner[] = []
   // A peer on this host killed mid-job is taken over within seconds, not after its lease.
   const sweep = shared ? { orphanSweepMs: PEER_SWEEP_MS } : {}
+  // Issue 14 item 5: between check and transfer, the archivist's decision when the policy asks for one.
+  const review = new AcceptanceReview({ catalogue, policy: acceptancePolicy, stagingDir: id => join(stagingRoot, id), transferJob: INGEST_JOB, required: options.decisionRequired, onQueued: () => runners[0]?.poke() })
   const ingest = new Ingest({
-    catalogue, pool, writer, reader, stagingRoot, profile, trust, sealVerifier, log: log.child({ part: 'ingest' }),
+    catalogue, pool, writer, reader, stagingRoot, profile, trust, sealVerifier, log: log.child({ part: 'ingest' }), decisions: review,
     acceptancePolicy,
     maxUploadBytes: config.maxUploadBytes,
     limits: { maxCompressionRatio: config.maxCompressionRatio, stagingReserveBytes: config.stagingReserveBytes ?? undefined },
@@ -150,7 +154,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   if (freed.length > 0) log.info({ leases: freed }, 'leases of a process that is gone released')
   await removeOrphanStaging(stagingRoot, catalogue)
 
-  const app = await buildApp({ catalogue, ingest, reader, fixity, revalidation, logger: log, store, metrics, projectCodePattern: config.projectCodePattern, acceptancePolicy, secretOf, dispatcher: role === 'api' ? null : dispatcher, replication,
+  const app = await buildApp({ catalogue, ingest, reader, fixity, revalidation, logger: log, store, metrics, projectCodePattern: config.projectCodePattern, acceptancePolicy, review, secretOf, dispatcher: role === 'api' ? null : dispatcher, replication,
     people: peopleSettings(config) })
   await app.ready()
   if (options.listen !== false && role !== 'worker') {
@@ -203,7 +207,7 @@ function listenError (err: unknown, config: Config): LantaiError {
  */
 async function removeOrphanStaging (stagingRoot: string, catalogue: Catalogue): Promise<void> {
   const names = await readdir(stagingRoot)
-  const live = new Set((await catalogue.submissions.listByStates(['receiving', 'received', 'checking', 'checked', 'transferring'])).map(s => s.id))
+  const live = new Set((await catalogue.submissions.listByStates(['receiving', 'received', 'checking', 'checked', 'awaiting_decision', 'transferring'])).map(s => s.id))
   for (const name of names) {
     if (!live.has(name)) await rm(join(stagingRoot, name), { recursive: true, force: true })
   }

@@ -12,3 +12,9 @@ export {
   ACCEPTANCE_CODES, METADATA_FILE, PRODUCER_ELEMENT, checkAcceptance, type AcceptanceCode, type AcceptanceCodeName, type AcceptanceInput, type AcceptanceResult,
   type FileAcceptance, type SealDecisionOfFile
 } from './checks/index.js'
+export { AcceptanceReview, type ApplicationDetail, type DeadlineEntry, type DecideInput, type ReviewDeps } from './review.js'
+export { acceptanceOpinion, rectificationNotice, type AcceptanceDocumentBody } from './document.js'
+export { renderDocumentHtml } from './document-html.js'
+export { beijingDate, documentNumber, jointAcceptanceDue } from './numbering.js'
+export { automaticFindings } from './review-findings.js'
+export { compareWithNotice, type ResubmissionComparison } from './resubmission.js'

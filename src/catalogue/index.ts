@@ -5,6 +5,7 @@ import { AccessLog } from './access-log.js'
 import { AccountRepository } from './account-repository.js'
 import { CredentialRequestRepository } from './credential-request-repository.js'
 import { SessionRepository } from './session-repository.js'
+import { AcceptanceReviewRepository } from './acceptance-review-repository.js'
 import { EventRepository } from './event-repository.js'
 import { InboundRepository } from './inbound-repository.js'
 import { createIdFactory } from './ids.js'
@@ -28,6 +29,10 @@ import { TokenRepository } from './token-repository.js'
 export type { Engine } from './db/schema.js'
 export type { Clock, Page, PageQuery } from './sql.js'
 export { AccessLog, type AccessCompletion, type AccessEntry, type AccessOutcome, type AccessQuery, type FinalOutcome, type NewAccessEntry, type OpenAccessEntry } from './access-log.js'
+export {
+  AcceptanceReviewRepository, DECISION_KINDS, OPEN_APPLICATION_STATES, type AcceptanceApplication, type AcceptanceDecision, type AcceptanceDocument, type ApplicationState,
+  type ArchivistItem, type DecisionInput, type DecisionKind, type DocumentKind, type NewApplication
+} from './acceptance-review-repository.js'
 export { EventRepository, type Event, type EventObjectType, type EventOutcome, type EventQuery, type NewEvent } from './event-repository.js'
 export { JobRepository, type ClaimedJob, type Job, type JobCount, type JobState } from './job-repository.js'
 export { LockRepository, type LockLease } from './lock-repository.js'
@@ -100,6 +105,8 @@ export interface Catalogue {
   accounts: AccountRepository
   sessions: SessionRepository
   credentialRequests: CredentialRequestRepository
+  /** acceptance applications, decisions and the numbered documents they issue (issue 14 item 5) */
+  reviews: AcceptanceReviewRepository
   /** One trivial query: the catalogue answers (readiness probes); rejects when it does not. */
   ping (): Promise<void>
   /** Idempotent. */
@@ -117,6 +124,8 @@ export async function openCatalogue (target: string, clock: Clock = () => new Da
   const newId = createIdFactory()
   const events = new EventRepository(database, clock)
   const jobs = new JobRepository(database, clock, newId)
+  const submissions = new SubmissionRepository(database, events, jobs, clock, newId)
+  const outbox = new OutboxRepository(database, events, clock, newId)
   const parts = { units: new ProjectUnitRepository(database, events, clock), permits: new ProjectPermitRepository(database, events, clock), phases: new ProjectPhaseRepository(database, events, clock) }
   return {
     engine: database.engine,
@@ -124,7 +133,7 @@ export async function openCatalogue (target: string, clock: Clock = () => new Da
     projectUnits: parts.units,
     permits: parts.permits,
     phases: parts.phases,
-    submissions: new SubmissionRepository(database, events, jobs, clock, newId),
+    submissions,
     packages: new PackageRepository(database, events, clock, newId),
     events,
     access: new AccessLog(database, clock),
@@ -133,13 +142,14 @@ export async function openCatalogue (target: string, clock: Clock = () => new Da
     locks: new LockRepository(database, clock),
     sealDecisions: new SealDecisionRepository(database, clock),
     subscribers: new SubscriberRepository(database, events, clock),
-    outbox: new OutboxRepository(database, events, clock, newId),
+    outbox,
     inbound: new InboundRepository(database, clock),
     nodes: new StorageNodeRepository(database, events, clock),
     replicas: new ReplicaRepository(database, events, clock),
     accounts: new AccountRepository(database, events, clock, newId),
     sessions: new SessionRepository(database, events, clock, newId),
     credentialRequests: new CredentialRequestRepository(database, events, clock, newId),
+    reviews: new AcceptanceReviewRepository(database, events, submissions, outbox, clock, newId),
     async ping () { await sql`SELECT 1`.execute(database.db) },
     close: database.close
   }

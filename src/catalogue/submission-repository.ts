@@ -1,6 +1,6 @@
 import type { Selectable, Updateable } from 'kysely'
 import type { CatalogueDatabase } from './db/open.js'
-import type { SubmissionsTable } from './db/schema.js'
+import type { Executor, SubmissionsTable } from './db/schema.js'
 import { LantaiError } from '../errors.js'
 import type { EventOutcome, EventRepository } from './event-repository.js'
 import type { IdFactory } from './ids.js'
@@ -18,10 +18,10 @@ import { checkPage, fromJson, mapViolation, toJson, type Clock, type Page, type 
 export type SubmissionMode = 'supplement' | 'replace'
 export const SUBMISSION_MODES: readonly SubmissionMode[] = ['supplement', 'replace']
 
-export type SubmissionState = 'receiving' | 'received' | 'checking' | 'checked' | 'transferring' | 'stored' | 'rejected' | 'failed'
+export type SubmissionState = 'receiving' | 'received' | 'checking' | 'checked' | 'awaiting_decision' | 'transferring' | 'stored' | 'rejected' | 'failed'
 
 export const SUBMISSION_STATES: readonly SubmissionState[] =
-  ['receiving', 'received', 'checking', 'checked', 'transferring', 'stored', 'rejected', 'failed']
+  ['receiving', 'received', 'checking', 'checked', 'awaiting_decision', 'transferring', 'stored', 'rejected', 'failed']
 
 /**
  * The edges a submission may take. The backward edges (checking → received, transferring → checked)
@@ -29,12 +29,14 @@ export const SUBMISSION_STATES: readonly SubmissionState[] =
  * received → stored is for a duplicate of a stored package (`duplicateOf` set). transferring → rejected
  * is the duplicate decision made again under the object's lease, where a submission that was new when
  * checked finds an identical one stored meanwhile. stored, rejected and failed are final: a
- * resubmission is a new submission.
+ * resubmission is a new submission. awaiting_decision (issue 14 item 5) waits for the archivist: accepted
+ * goes on to checked (and the transfer), a rectification or a rejection ends it rejected.
  */
 export const SUBMISSION_TRANSITIONS: Readonly<Record<SubmissionState, readonly SubmissionState[]>> = {
   receiving: ['received', 'rejected', 'failed'],
   received: ['checking', 'stored', 'rejected', 'failed'],
-  checking: ['checked', 'rejected', 'failed', 'received'],
+  checking: ['checked', 'awaiting_decision', 'rejected', 'failed', 'received'],
+  awaiting_decision: ['checked', 'rejected', 'failed'],
   checked: ['transferring', 'rejected', 'failed'],
   transferring: ['stored', 'rejected', 'failed', 'checked'],
   stored: [],
@@ -66,6 +68,8 @@ export interface Submission {
   duplicateOf: string | null
   /** token id */
   createdBy: string | null
+  /** the acceptance application (验收申请) this submission answers, if it names one */
+  applicationId: string | null
   createdAt: string
   updatedAt: string
 }
@@ -73,7 +77,7 @@ export interface Submission {
 export type SubmissionPatch = Partial<Pick<Submission,
   'bytesReceived' | 'sha256' | 'progress' | 'stage' | 'report' | 'packageId' | 'version' | 'error' | 'duplicateOf'>>
 
-export interface NewSubmission { projectCode: string, contentType: string, createdBy: string | null, mode?: SubmissionMode }
+export interface NewSubmission { projectCode: string, contentType: string, createdBy: string | null, mode?: SubmissionMode, applicationId?: string | null }
 
 export interface TransitionOptions {
   /** token id recorded as the event agent; 'system' when absent */
@@ -112,6 +116,7 @@ export const toSubmission = (row: SubmissionRow): Submission => ({
   error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' },
   duplicateOf: row.duplicate_of,
   createdBy: row.created_by,
+  applicationId: row.application_id ?? null,
   createdAt: row.created_at,
   updatedAt: row.updated_at
 })
@@ -157,17 +162,18 @@ export class SubmissionRepository {
       error: null,
       duplicateOf: null,
       createdBy: input.createdBy,
+      applicationId: input.applicationId ?? null,
       createdAt: at.toISOString(),
       updatedAt: at.toISOString()
     }
     await mapViolation(async () => {
       await this.#db.db.transaction().execute(async tx => {
         await tx.insertInto('submissions').values({
-          id: s.id, project_code: s.projectCode, state: 'receiving', content_type: s.contentType, mode: s.mode, created_by: s.createdBy, created_at: s.createdAt, updated_at: s.createdAt
+          id: s.id, project_code: s.projectCode, state: 'receiving', content_type: s.contentType, mode: s.mode, application_id: s.applicationId, created_by: s.createdBy, created_at: s.createdAt, updated_at: s.createdAt
         }).execute()
         await this.#events.append({
           at: s.createdAt, type: 'submission.receiving', outcome: 'info', agent: s.createdBy ?? 'system',
-          objectType: 'submission', objectId: s.id, detail: { projectCode: s.projectCode, contentType: s.contentType, mode: s.mode }
+          objectType: 'submission', objectId: s.id, detail: { projectCode: s.projectCode, contentType: s.contentType, mode: s.mode, ...(s.applicationId === null ? {} : { applicationId: s.applicationId }) }
         }, tx)
       })
     }, (v, err) => v.kind === 'foreign-key' ? new LantaiError('PROJECT_NOT_FOUND', input.projectCode, { code: input.projectCode }, { cause: err }) : undefined)
@@ -199,47 +205,51 @@ export class SubmissionRepository {
    * in SUBMISSION_TRANSITIONS).
    */
   async transition (id: string, from: SubmissionState | readonly SubmissionState[], to: SubmissionState, patch: SubmissionPatch = {}, opts: TransitionOptions = {}): Promise<Submission> {
+    if (patch.progress !== undefined) checkProgress(patch.progress)
+    return await this.#db.db.transaction().execute(async tx => await this.transitionIn(tx, id, from, to, patch, opts))
+  }
+
+  /** transition() inside a caller's transaction (a catalogue repository's), for changes that must commit with it. */
+  async transitionIn (tx: Executor, id: string, from: SubmissionState | readonly SubmissionState[], to: SubmissionState, patch: SubmissionPatch = {}, opts: TransitionOptions = {}): Promise<Submission> {
     const froms = typeof from === 'string' ? [from] : from
     if (patch.progress !== undefined) checkProgress(patch.progress)
-    return await this.#db.db.transaction().execute(async tx => {
-      const current = await tx.selectFrom('submissions').selectAll().where('id', '=', id).executeTakeFirst()
-      if (current === undefined) throw new LantaiError('SUBMISSION_NOT_FOUND', id, { id })
-      if (!froms.includes(current.state as SubmissionState)) {
-        throw new LantaiError('STATE_CONFLICT', `submission ${id} is ${current.state}, expected ${froms.join(' or ')} to move to ${to}`,
-          { id, expected: froms, actual: current.state, to })
-      }
-      // the edge is checked from the actual state, so `from` may list candidates (any non-final state → failed)
-      if (!SUBMISSION_TRANSITIONS[current.state as SubmissionState].includes(to)) {
-        throw new LantaiError('SUBMISSION_TRANSITION_INVALID', `${current.state} → ${to}`, { id, from: current.state, to })
-      }
-      const now = this.#clock().toISOString()
-      const set: Updateable<SubmissionsTable> = { state: to, updated_at: now }
-      if (patch.bytesReceived !== undefined) set.bytes_received = patch.bytesReceived
-      if (patch.sha256 !== undefined) set.sha256 = patch.sha256
-      if (patch.progress !== undefined) set.progress = patch.progress
-      if (patch.stage !== undefined) set.stage = patch.stage
-      if (patch.report !== undefined) set.report = toJson(patch.report)
-      if (patch.packageId !== undefined) set.package_id = patch.packageId
-      if (patch.version !== undefined) set.version = patch.version
-      if (patch.error !== undefined) { set.error_code = patch.error?.code ?? null; set.error_message = patch.error?.message ?? null }
-      if (patch.duplicateOf !== undefined) set.duplicate_of = patch.duplicateOf
-      // `state = from` keeps this a compare-and-set: on PostgreSQL another transaction may have moved it since the read
-      const row = await tx.updateTable('submissions').set(set).where('id', '=', id).where('state', '=', current.state).returningAll().executeTakeFirst()
-      if (row === undefined) throw new LantaiError('STATE_CONFLICT', `submission ${id} changed under us`, { id, expected: froms, to })
-      const detail: Record<string, unknown> = { from: current.state, to }
-      for (const key of EVENT_FIELDS) if (patch[key] !== undefined) detail[key] = patch[key]
-      await this.#events.append({
-        at: now,
-        type: `submission.${to}`,
-        outcome: opts.outcome ?? (to === 'rejected' || to === 'failed' ? 'failure' : 'success'),
-        agent: opts.agent ?? 'system',
-        objectType: 'submission',
-        objectId: id,
-        detail: { ...detail, ...opts.detail }
-      }, tx)
-      if (opts.enqueue !== undefined) await this.#jobs.enqueue(opts.enqueue.kind, id, opts.enqueue.payload ?? null, tx)
-      return toSubmission(row)
-    })
+    const current = await tx.selectFrom('submissions').selectAll().where('id', '=', id).executeTakeFirst()
+    if (current === undefined) throw new LantaiError('SUBMISSION_NOT_FOUND', id, { id })
+    if (!froms.includes(current.state as SubmissionState)) {
+      throw new LantaiError('STATE_CONFLICT', `submission ${id} is ${current.state}, expected ${froms.join(' or ')} to move to ${to}`,
+        { id, expected: froms, actual: current.state, to })
+    }
+    // the edge is checked from the actual state, so `from` may list candidates (any non-final state → failed)
+    if (!SUBMISSION_TRANSITIONS[current.state as SubmissionState].includes(to)) {
+      throw new LantaiError('SUBMISSION_TRANSITION_INVALID', `${current.state} → ${to}`, { id, from: current.state, to })
+    }
+    const now = this.#clock().toISOString()
+    const set: Updateable<SubmissionsTable> = { state: to, updated_at: now }
+    if (patch.bytesReceived !== undefined) set.bytes_received = patch.bytesReceived
+    if (patch.sha256 !== undefined) set.sha256 = patch.sha256
+    if (patch.progress !== undefined) set.progress = patch.progress
+    if (patch.stage !== undefined) set.stage = patch.stage
+    if (patch.report !== undefined) set.report = toJson(patch.report)
+    if (patch.packageId !== undefined) set.package_id = patch.packageId
+    if (patch.version !== undefined) set.version = patch.version
+    if (patch.error !== undefined) { set.error_code = patch.error?.code ?? null; set.error_message = patch.error?.message ?? null }
+    if (patch.duplicateOf !== undefined) set.duplicate_of = patch.duplicateOf
+    // `state = from` keeps this a compare-and-set: on PostgreSQL another transaction may have moved it since the read
+    const row = await tx.updateTable('submissions').set(set).where('id', '=', id).where('state', '=', current.state).returningAll().executeTakeFirst()
+    if (row === undefined) throw new LantaiError('STATE_CONFLICT', `submission ${id} changed under us`, { id, expected: froms, to })
+    const detail: Record<string, unknown> = { from: current.state, to }
+    for (const key of EVENT_FIELDS) if (patch[key] !== undefined) detail[key] = patch[key]
+    await this.#events.append({
+      at: now,
+      type: `submission.${to}`,
+      outcome: opts.outcome ?? (to === 'rejected' || to === 'failed' ? 'failure' : 'success'),
+      agent: opts.agent ?? 'system',
+      objectType: 'submission',
+      objectId: id,
+      detail: { ...detail, ...opts.detail }
+    }, tx)
+    if (opts.enqueue !== undefined) await this.#jobs.enqueue(opts.enqueue.kind, id, opts.enqueue.payload ?? null, tx)
+    return toSubmission(row)
   }
 
   /**

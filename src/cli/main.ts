@@ -21,7 +21,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   accounts: async () => (await import('./commands/accounts.js')).accountsCommand,
   fixity: async () => (await import('./commands/fixity.js')).fixityCommand,
   ocfl: async () => (await import('./commands/ocfl.js')).ocflCommand,
-  seals: async () => (await import('./commands/seals.js')).sealsCommand
+  seals: async () => (await import('./commands/seals.js')).sealsCommand,
+  decide: async () => (await import('./commands/decide.js')).decideCommand
 }
 
 /** Chinese summaries of commands whose modules do not carry one yet. */

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import cookie from '@fastify/cookie'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { AcceptancePolicy } from '../acceptance/index.js'
+import type { AcceptancePolicy, AcceptanceReview } from '../acceptance/index.js'
+import { acceptanceRoutes } from './routes/acceptance.js'
 import type { Catalogue } from '../catalogue/index.js'
 import { ProjectService } from '../projects/index.js'
 import type { Revalidation } from '../preservation/revalidate.js'
@@ -58,6 +59,8 @@ export interface AppDeps {
   projectCodePattern?: string | null
   /** storage-policies/acceptance.yaml, loaded at start (src/acceptance/policy.ts) */
   acceptancePolicy: AcceptancePolicy
+  /** applications, decisions and their documents (issue 14 item 5); no acceptance routes when absent */
+  review?: AcceptanceReview
   /** A LANTAI_* variable's value (subscribers name the one holding their secret); none set when absent. */
   secretOf?: (name: string) => string | undefined
   /** The webhook dispatcher, poked when an admin retries a delivery; absent in an API-only process. */
@@ -118,5 +121,6 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(accountRoutes, { prefix: '/v1', catalogue: deps.catalogue })
   await app.register(credentialRequestRoutes, { prefix: '/v1', catalogue: deps.catalogue, settings: people })
   await app.register(integrationRoutes, { prefix: '/v1', catalogue: deps.catalogue, secretOf: deps.secretOf ?? (() => undefined), dispatcher: deps.dispatcher ?? null })
+  if (deps.review !== undefined) await app.register(acceptanceRoutes, { prefix: '/v1', review: deps.review })
   return app
 }

@@ -63,6 +63,23 @@ export interface IngestDeps {
   clock?: () => Date
   /** The center's acceptance policy: with it, stage 2 runs the acceptance checks (issue 14 item 4). */
   acceptancePolicy?: AcceptancePolicy
+  /** The archivist's decision between check and transfer (acceptance review); absent: a valid package is stored. */
+  decisions?: DecisionGate
+}
+
+/**
+ * Where a checked submission waits for a person (issue 14 item 5). Implemented by acceptance's
+ * AcceptanceReview; declared here so ingest depends on what it asks, not on acceptance.
+ */
+export interface DecisionGate {
+  /** the policy asks for a decision: check() ends at awaiting_decision */
+  readonly required: boolean
+  /** an upload naming an application may go ahead (throws the refusal, with its event) */
+  admit (projectCode: string, applicationId: string, principal: Principal | null): Promise<void>
+  /** a resubmission's resolved and remaining defects against the application's last notice */
+  compare (sub: Submission, report: unknown): Promise<unknown>
+  /** the submission now waits: its application is under review again */
+  waiting (sub: Submission): Promise<void>
 }
 
 export interface SubmitInput {
@@ -75,6 +92,8 @@ export interface SubmitInput {
   expectedBytes?: number
   principal: Principal | null
   signal?: AbortSignal
+  /** the acceptance application (验收申请) this package answers: a first submission or a resubmission */
+  applicationId?: string
 }
 
 /** What stage 1 leaves in staging for the stages after it (they may run after a restart). */
@@ -148,7 +167,13 @@ export class Ingest {
     }
     const kind = sniffed.kind
     const contentType = CONTENT_TYPE_OF[kind]
-    const sub = await catalogue.submissions.create({ projectCode: input.projectCode, contentType, mode: input.mode ?? 'supplement', createdBy: input.principal?.tokenId ?? null })
+    if (input.applicationId !== undefined) {
+      // A resubmission for the wrong project or application is refused before a byte is kept.
+      const gate = this.deps.decisions
+      if (gate === undefined) throw new LantaiError('ACCEPTANCE_APPLICATION_CLOSED', 'this service takes no acceptance applications')
+      await gate.admit(input.projectCode, input.applicationId, input.principal).catch((err: unknown) => { sniffed.body.resume(); throw err })
+    }
+    const sub = await catalogue.submissions.create({ projectCode: input.projectCode, contentType, mode: input.mode ?? 'supplement', createdBy: input.principal?.tokenId ?? null, applicationId: input.applicationId ?? null })
     const dir = this.stagingDir(sub.id)
     const log = this.deps.log.child({ submission: sub.id, project: input.projectCode })
     // Held while the body streams in: a peer's recovery fails only uploads whose receiver is gone.
@@ -280,8 +305,11 @@ export class Ingest {
     await progressWriter.settled()
     if (signal.aborted) throw new LantaiError('ABORTED', 'check interrupted')
     lap('bagit')
-    const json: BagReportJson & { seals?: unknown, acceptance?: unknown } = bagReportJson(report)
-    if (report.valid && received.root !== null) {
+    const json: BagReportJson & { seals?: unknown, acceptance?: unknown, review?: unknown } = bagReportJson(report)
+    // A bag that breaks only the center's profile has its bytes as manifested: the archivist may accept
+    // it with a recorded override, so it is checked and planned like a valid one (issue 14 item 5).
+    const overridable = this.deps.decisions?.required === true && !report.valid && received.root !== null && profileOnly(json)
+    if ((report.valid || overridable) && received.root !== null) {
       const seals = await checkSeals(received.root, files.map(f => f.path), this.deps.trust, { signal, formatOf: path => inFlight.get(path)?.format, verifier: this.deps.sealVerifier })
       if (signal.aborted) throw new LantaiError('ABORTED', 'check interrupted')
       lap('seals')
@@ -293,10 +321,28 @@ export class Ingest {
       await this.recordSealEvents(sub.id, seals)
     }
     if (received.root !== null) json.acceptance = await this.checkAcceptance(sub, received.root, files, json, sealReport?.files ?? null, signal)
-    // Stage 3, decide. Until acceptance (验收) arrives as its own issue, a valid package is accepted.
-    const removals = received.root === null || !report.valid ? undefined : await readRemovalList(received.root)
-    const decision = await this.decide(sub, json, files, removals)
+    // Stage 3, decide: duplicates and bad removal lists here; the archivist's decision (when the policy
+    // asks for one) below, at awaiting_decision.
+    const removals = received.root === null || !(report.valid || overridable) ? undefined : await readRemovalList(received.root)
+    const decision = await this.decide(sub, overridable ? { ...json, valid: true } : json, files, removals)
     const log = this.deps.log.child({ submission: sub.id })
+    // Issue 14 item 5: under a policy that asks for one, the archivist decides. An invalid bag waits too,
+    // so its notice can list every defect; a duplicate or a bad removal list has nothing to decide.
+    const gate = this.deps.decisions
+    if (gate?.required === true && (decision.accept || decision.error.code === 'PACKAGE_INVALID')) {
+      if (decision.accept) {
+        const record: CheckedRecord = { root: received.root ?? undefined, files, ...(removals === undefined ? {} : { removals }) }
+        await writeFileDurably(join(dir, 'checked.json'), JSON.stringify(record))
+      }
+      const review = await gate.compare(sub, json)
+      if (review !== null) json.review = review
+      const waiting = await catalogue.submissions.transition(sub.id, 'checking', 'awaiting_decision', { report: json, progress: 90, stage: 'awaiting_decision' })
+      await gate.waiting(waiting)
+      lap('record')
+      log.info({ files: files.length, errors: json.errors.length, ms }, 'package checked; awaiting the archivist\'s decision')
+      stageDone(files.length)
+      return waiting
+    }
     if (decision.accept) {
       const record: CheckedRecord = { root: received.root ?? undefined, files, ...(removals === undefined ? {} : { removals }) }
       await writeFileDurably(join(dir, 'checked.json'), JSON.stringify(record))
@@ -687,5 +733,8 @@ async function readRemovalList (root: string): Promise<string[] | undefined> {
   }
   return [...new Set(text.replace(/^\uFEFF/, '').split(/\r?\n/).filter(l => l.trim() !== '' && !l.startsWith('#')))]
 }
+
+/** Every error is the center's profile's (BAG_PROFILE_…): the bytes are as the manifests say. */
+export const profileOnly = (report: Pick<BagReportJson, 'errors'>): boolean => report.errors.length > 0 && report.errors.every(e => e.code.startsWith('BAG_PROFILE_'))
 
 const kindOf = (contentType: string): 'tar' | 'tar.gz' | 'zip' => CONTENT_TYPES[contentType.split(';')[0]?.trim().toLowerCase() ?? ''] ?? 'tar'

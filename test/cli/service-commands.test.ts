@@ -16,7 +16,7 @@ import { lantai, lantaiAsync } from '../fixtures/cli.js'
 t.test('lantai ingest sends a directory, a tar.gz and a bad bag to a running service; fixity run checks them', async t => {
   const dataDir = scratch(t)
   const config = loadConfig({ LANTAI_DATA: dataDir, LANTAI_PORT: '0', LANTAI_FIXITY_CRON: 'off' }, join(import.meta.dirname, '../..'))
-  const service = await startService(config, { logger: createLogger('silent'), schedule: false })
+  const service = await startService(config, { logger: createLogger('silent'), schedule: false, decisionRequired: false })
   t.teardown(() => service.close())
   const url = `http://127.0.0.1:${(service.app.server.address() as AddressInfo).port}`
   const env = { LANTAI_URL: url, LANTAI_TOKEN: service.firstAdminSecret ?? '', LANTAI_DATA: dataDir }

@@ -47,6 +47,7 @@ t.test('the README walkthrough runs word for word in an empty folder: a project 
   t.match(r.stdout, /BAGGED .*demo: 2 files/)
   t.match(r.stdout, /"state":"stored"/)
   t.match(r.stdout, /the same bytes came back/)
+  t.match(readFileSync(join(cwd, 'opinion.html'), 'utf8'), /建设工程档案验收合格意见[\s\S]*验收〔\d{4}〕第0001号/, 'the archivist accepted it with a numbered opinion')
   t.equal(readFileSync(join(cwd, 'report.txt'), 'utf8'), 'completion acceptance report\n')
   t.match(r.stdout, /"role":"builder","uscc":"91350100M000100Y43"/, 'the builder is on the project record')
   t.match(readFileSync(join(cwd, 'requirements.html'), 'utf8'), /建设工程档案归档要求告知书[\s\S]*上海某置业有限公司/, 'the requirements notice names the builder')

@@ -22,7 +22,7 @@ interface Listening { service: Service, port: number, token: string }
 
 async function listen (t: Test): Promise<Listening> {
   const config = loadConfig({ LANTAI_DATA: scratch(t), LANTAI_HOST: '127.0.0.1', LANTAI_PORT: '0', LANTAI_FIXITY_CRON: 'off', ...await engineEnv(t) }, join(import.meta.dirname, '../..'))
-  const service = await startService(config, { listen: true, schedule: false, logger: createLogger('silent') })
+  const service = await startService(config, { listen: true, schedule: false, logger: createLogger('silent'), decisionRequired: false })
   t.teardown(() => service.close())
   await service.catalogue.projects.create({ code: PROJECT, name: '滨江花园二期', unit: null })
   return { service, port: (service.app.server.address() as AddressInfo).port, token: service.firstAdminSecret ?? '' }

@@ -25,7 +25,7 @@ async function listen (t: Test, env: Record<string, string> = {}): Promise<Liste
   const dataDir = scratch(t)
   const port = await freePort()
   const config = loadConfig({ LANTAI_DATA: dataDir, LANTAI_HOST: '127.0.0.1', LANTAI_PORT: String(port), LANTAI_FIXITY_CRON: 'off', ...await engineEnv(t), ...env }, join(import.meta.dirname, '../..'))
-  const service = await startService(config, { listen: true, schedule: false, logger: createLogger('silent') })
+  const service = await startService(config, { listen: true, schedule: false, logger: createLogger('silent'), decisionRequired: false })
   t.teardown(() => service.close())
   const token = service.firstAdminSecret ?? ''
   await service.catalogue.projects.create({ code: PROJECT, name: '滨江花园二期', unit: null })

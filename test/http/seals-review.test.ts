@@ -119,7 +119,7 @@ t.test('a start with a changed trust store runs the review queue by itself', asy
   mkdirSync(certs)
   const engine = await engineEnv(t) // one catalogue for both starts: the second is a restart
   const start = async () => await startService(loadConfig({ LANTAI_DATA: dataDir, LANTAI_FIXITY_CRON: 'off', LANTAI_TRUST: certs, ...engine }, join(import.meta.dirname, '../..')),
-    { listen: false, schedule: false, logger: createLogger('silent') })
+    { listen: false, schedule: false, logger: createLogger('silent'), decisionRequired: false })
 
   const first = await start()
   t.teardown(() => first.close())

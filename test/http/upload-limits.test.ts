@@ -127,7 +127,7 @@ t.test('over a real socket, a tar sent in pieces as application/octet-stream is 
   const dataDir = scratch(t)
   const port = await freePort()
   const config = loadConfig({ LANTAI_DATA: dataDir, LANTAI_HOST: '127.0.0.1', LANTAI_PORT: String(port), LANTAI_FIXITY_CRON: 'off', ...await engineEnv(t) }, join(import.meta.dirname, '../..'))
-  const service = await startService(config, { listen: true, schedule: false, logger: createLogger('silent') })
+  const service = await startService(config, { listen: true, schedule: false, logger: createLogger('silent'), decisionRequired: false })
   t.teardown(() => service.close())
   await service.catalogue.projects.create({ code: PROJECT, name: '滨江花园二期', unit: null })
   // 1. The body arrives in pieces of 100 bytes: the first 512 are gathered for the sniff and given back.

@@ -20,7 +20,7 @@ t.test('a start removes the store\'s staging leftovers and logs how many', async
   out.on('data', (c: Buffer) => { logged += c.toString('utf8') })
 
   const config = loadConfig({ LANTAI_DATA: dataDir, LANTAI_FIXITY_CRON: 'off' }, join(import.meta.dirname, '../..'))
-  const service = await startService(config, { listen: false, schedule: false, logger: createLogger('info', out) })
+  const service = await startService(config, { listen: false, schedule: false, logger: createLogger('info', out), decisionRequired: false })
   t.teardown(() => service.close())
 
   t.same(readdirSync(leftovers), [], '.staging is empty')

@@ -51,6 +51,8 @@ export interface SubmissionsTable {
   created_by: string | null
   created_at: string
   updated_at: string
+  /** 0011: the acceptance application the submission answers */
+  application_id: Generated<string | null>
 }
 
 export interface PackagesTable {
@@ -308,6 +310,52 @@ export interface Schema {
   accounts: AccountsTable
   sessions: SessionsTable
   credential_requests: CredentialRequestsTable
+  acceptance_applications: AcceptanceApplicationsTable
+  acceptance_decisions: AcceptanceDecisionsTable
+  acceptance_documents: AcceptanceDocumentsTable
+  acceptance_sequences: AcceptanceSequencesTable
+}
+
+export interface AcceptanceApplicationsTable {
+  id: string
+  project_code: string
+  phase_code: string | null
+  number: string
+  state: string
+  applied_at: string
+  /** YYYY-MM-DD, the joint-completion-acceptance limit */
+  joint_due_date: string
+  created_by: string | null
+  updated_at: string
+}
+
+export interface AcceptanceDecisionsTable {
+  id: string
+  submission_id: string
+  application_id: string | null
+  decision: string
+  decided_by: string
+  decided_at: string
+  override_reason: string | null
+  items: string
+}
+
+export interface AcceptanceDocumentsTable {
+  number: string
+  kind: string
+  year: number
+  sequence: number
+  application_id: string | null
+  submission_id: string
+  decision_id: string
+  body: string
+  issued_at: string
+}
+
+export interface AcceptanceSequencesTable {
+  kind: string
+  year: number
+  last: number
 }
 
 /** The database or a transaction on it: every repository statement runs on one of these. */

@@ -10,8 +10,8 @@ import { call, clientFromEnv, describeFailure } from '../http-client.js'
 import { parse, UsageError, type Command } from '../command.js'
 import { formatBytes, progressLine } from '../progress.js'
 
-const help = `usage: lantai ingest <dir|tar|tar.gz|zip> --project CODE [--mode supplement|replace] [--url URL] [--token TOKEN] [--no-wait] [--json]
-用法:  lantai ingest <目录|tar|tar.gz|zip> --project 项目代码 [--mode supplement|replace] [--url 地址] [--token 令牌] [--no-wait] [--json]
+const help = `usage: lantai ingest <dir|tar|tar.gz|zip> --project CODE [--mode supplement|replace] [--application ID] [--url URL] [--token TOKEN] [--no-wait] [--json]
+用法:  lantai ingest <目录|tar|tar.gz|zip> --project 项目代码 [--mode supplement|replace] [--application 申请编号] [--url 地址] [--token 令牌] [--no-wait] [--json]
 
 Sends a package to a running Lantai service (POST /v1/submissions?project=CODE). A directory is sent
 as a tar made on the fly; archives are sent as they are. Shows upload progress, then follows the
@@ -26,12 +26,14 @@ options 选项:
                    lantai-remove.txt in the bag names files to remove; replace: the package's payload
                    is the whole new version
                    补充（默认）：新增或替换已存文件，包内 lantai-remove.txt 列出要删除的文件；替换：数据包即新版本的全部内容
+  --application ID the acceptance application the package answers (a resubmission after a rectification
+                   notice names it); checked, it waits for the archivist 所答复的验收申请（整改后重新报送须注明）
   --url URL        the service (default LANTAI_URL or http://127.0.0.1:7480) 服务地址
   --token TOKEN    a bearer token of an admin or archivist (default LANTAI_TOKEN) 管理员或档案员的令牌
   --no-wait        stop once the upload is accepted (202) and print the submission id 上传被接受后即返回提交编号
   --json           print the final submission as JSON 以 JSON 输出最终结果
 
-exit status 退出码: 0 stored 已保存, 1 rejected or failed 被退回或失败, 2 usage error, unreadable path, or
+exit status 退出码: 0 stored 已保存 or awaiting the archivist's decision 待验收决定, 1 rejected or failed 被退回或失败, 2 usage error, unreadable path, or
 the service refused the upload 用法错误、路径不可读或服务拒绝了上传.`
 
 const TYPES = { tar: 'application/x-tar', 'tar.gz': 'application/gzip', zip: 'application/zip' } as const
@@ -43,7 +45,7 @@ export const ingestCommand: Command = {
   help,
   async run (argv) {
     const { values, positionals } = parse(argv, {
-      project: { type: 'string' }, mode: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' },
+      project: { type: 'string' }, mode: { type: 'string' }, application: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' },
       'no-wait': { type: 'boolean', default: false }, json: { type: 'boolean', default: false }
     })
     if (positionals.length !== 1) throw new UsageError('give exactly one package path', '请给出一个数据包路径')
@@ -72,7 +74,7 @@ export const ingestCommand: Command = {
       total = st.size
     }
     const bar = progressLine()
-    const res = await call(client, 'POST', `/v1/submissions?project=${encodeURIComponent(values.project)}${values.mode === undefined ? '' : `&mode=${values.mode}`}`, {
+    const res = await call(client, 'POST', `/v1/submissions?project=${encodeURIComponent(values.project)}${values.mode === undefined ? '' : `&mode=${values.mode}`}${values.application === undefined ? '' : `&application=${encodeURIComponent(values.application)}`}`, {
       stream, contentType, length, onSent: n => bar.update(`uploading ${formatBytes(n)} of ~${formatBytes(total)}`)
     }).catch((err: Error) => ({ status: 0, headers: {}, body: { code: 'CONNECTION', detail: err.message } }))
     bar.done()
@@ -80,7 +82,8 @@ export const ingestCommand: Command = {
     let sub = res.body as { id: string, state: string, progress: number, stage: string | null, report?: unknown, error?: { code: string, message: string } | null, packageId?: string | null, version?: number | null, mode?: string }
     process.stderr.write(`submission ${sub.id} (${sub.mode ?? 'supplement'}) received; checking 提交已接收，正在检查\n`)
     if (values['no-wait']) { process.stdout.write(`${sub.id}\n`); return 0 }
-    while (!['stored', 'rejected', 'failed'].includes(sub.state)) {
+    // awaiting_decision waits for a person (issue 14 item 5), not for this command.
+    while (!['stored', 'rejected', 'failed', 'awaiting_decision'].includes(sub.state)) {
       await sleep(200)
       const poll = await call(client, 'GET', `/v1/submissions/${sub.id}`)
       if (poll.status !== 200) { process.stderr.write(`lantai ingest: ${describeFailure(poll)}\n`); return 2 }
@@ -89,7 +92,10 @@ export const ingestCommand: Command = {
     }
     bar.done()
     if (values.json) process.stdout.write(JSON.stringify(sub, null, 2) + '\n')
-    else if (sub.state === 'stored') {
+    else if (sub.state === 'awaiting_decision') {
+      process.stdout.write(`AWAITING_DECISION ${sub.id}: checked; the archivist decides (POST /v1/submissions/${sub.id}/decision)\n`)
+      process.stdout.write('已检查，等待档案员验收决定\n')
+    } else if (sub.state === 'stored') {
       process.stdout.write(`STORED ${sub.id}: package ${sub.packageId ?? '?'} version ${sub.version ?? '?'} (${sub.mode ?? 'supplement'})\n`)
       process.stdout.write(`已保存：数据包 ${sub.packageId ?? '?'} 第 ${sub.version ?? '?'} 版\n`)
     } else {
@@ -102,7 +108,7 @@ export const ingestCommand: Command = {
         if (e.messageZh !== undefined) process.stdout.write(`    ${e.messageZh}\n`)
       }
     }
-    return sub.state === 'stored' ? 0 : 1
+    return sub.state === 'stored' || sub.state === 'awaiting_decision' ? 0 : 1
   }
 }
 

@@ -27,9 +27,10 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<SubmissionRoutesOptions
       tags: ['submissions'],
       querystring: Type.Object({
         project: ProjectCode,
-        mode: Type.Optional(Type.Union([Type.Literal('supplement'), Type.Literal('replace')], { description: 'supplement (default): the files add to or replace those of the head, and lantai-remove.txt in the bag lists paths to remove; replace: the payload is the whole new head' }))
+        mode: Type.Optional(Type.Union([Type.Literal('supplement'), Type.Literal('replace')], { description: 'supplement (default): the files add to or replace those of the head, and lantai-remove.txt in the bag lists paths to remove; replace: the payload is the whole new head' })),
+        application: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'the acceptance application this package answers (or the lantai-application header); a resubmission after a rectification notice names it' }))
       }),
-      response: { 202: SubmissionView, ...ProblemResponses, 413: ProblemResponses[400], 415: ProblemResponses[400], 507: ProblemResponses[400] }
+      response: { 202: SubmissionView, ...ProblemResponses, 409: ProblemResponses[400], 413: ProblemResponses[400], 415: ProblemResponses[400], 422: ProblemResponses[400], 507: ProblemResponses[400] }
     }
   }, async (req, reply) => {
     const length = req.headers['content-length']
@@ -38,6 +39,7 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<SubmissionRoutesOptions
     const sub = await ingest.submit({
       projectCode: req.query.project,
       mode: req.query.mode,
+      applicationId: req.query.application ?? (typeof req.headers['lantai-application'] === 'string' ? req.headers['lantai-application'] : undefined),
       contentType: req.headers['content-type'] ?? '',
       // No content type and no body: fastify calls no parser, and there is no body stream at all.
       body: (req.body as Readable | undefined) ?? Readable.from([]),

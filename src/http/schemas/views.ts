@@ -21,7 +21,7 @@ export const ErrorValue = Type.Union([Type.Object({ code: Type.String(), message
 export const SubmissionView = Type.Object({
   id: Type.String({ description: 'submission id' }),
   projectCode: ProjectCode,
-  state: Type.String({ description: 'receiving | received | checking | checked | transferring | stored | rejected | failed' }),
+  state: Type.String({ description: 'receiving | received | checking | checked | awaiting_decision | transferring | stored | rejected | failed' }),
   progress: Type.Integer({ minimum: 0, maximum: 100, description: 'percent done while it runs' }),
   stage: Type.Union([Type.String(), Type.Null()], { description: 'what it is doing now' }),
   contentType: Type.String(),
@@ -32,7 +32,8 @@ export const SubmissionView = Type.Object({
   packageId: Type.Union([Type.String(), Type.Null()], { description: 'the package it was stored in' }),
   version: Type.Union([Type.Integer(), Type.Null()], { description: 'the package version it became' }),
   error: ErrorValue,
-  report: Type.Unknown({ description: 'the full validation report: every problem, as `lantai validate --json`' }),
+  report: Type.Unknown({ description: 'the full validation report: every problem, as `lantai validate --json`; a resubmission\'s `review` names the last notice\'s defects resolved and remaining' }),
+  applicationId: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'the acceptance application it answers' })),
   createdAt: Time('when the upload began'),
   updatedAt: Time('last change')
 })

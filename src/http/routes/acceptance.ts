@@ -1,0 +1,73 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { renderDocumentHtml, type AcceptanceReview } from '../../acceptance/index.js'
+import { ROLES } from '../../auth/roles.js'
+import { ProblemResponses } from '../schemas/common.js'
+import { ApplicationDetailView, ApplicationView, DeadlinesView, DecisionRequest, DecisionResult, DocumentView } from '../schemas/acceptance.js'
+import { ProjectCode } from '../schemas/views.js'
+
+// Acceptance review over HTTP (issue 14 items 5, 6, 9): a thin shell over AcceptanceReview. Deciding is
+// the archivist's alone (三员分立: an admin runs the system, not the archive).
+
+export interface AcceptanceRoutesOptions { review: AcceptanceReview }
+
+const Conflicts = { 409: ProblemResponses[400], 422: ProblemResponses[400] }
+
+export const acceptanceRoutes: FastifyPluginAsyncTypebox<AcceptanceRoutesOptions> = async (app, { review }) => {
+  app.post('/projects/:code/applications', {
+    config: { roles: ['archivist'], objectParam: 'code' },
+    schema: {
+      summary: 'Open an acceptance application (验收申请) for a project or one of its phases', tags: ['acceptance'],
+      description: 'The joint-acceptance limit is computed from the policy. A second open application (under_review or rectify) for the same project and phase is 409 ACCEPTANCE_APPLICATION_DUPLICATE.',
+      params: Type.Object({ code: ProjectCode }),
+      body: Type.Object({ phase: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9-]{1,32}$', description: 'a phase code of the project; absent: the whole project' })) }, { additionalProperties: false }),
+      response: { 201: ApplicationView, ...ProblemResponses, ...Conflicts }
+    }
+  }, async (req, reply) => reply.code(201).send(await review.apply({ projectCode: req.params.code, phaseCode: req.body.phase ?? null, principal: req.principal })))
+
+  app.get('/projects/:code/applications', {
+    config: { roles: ROLES, objectParam: 'code' },
+    schema: { summary: 'A project\'s acceptance applications, newest first', tags: ['acceptance'], params: Type.Object({ code: ProjectCode }), response: { 200: Type.Object({ items: Type.Array(ApplicationView) }), ...ProblemResponses } }
+  }, async req => ({ items: await review.applications(req.params.code) }))
+
+  app.get('/applications/deadlines', {
+    config: { roles: ROLES },
+    schema: {
+      summary: 'Open applications near or past their joint-acceptance limit', tags: ['acceptance'],
+      querystring: Type.Object({ within: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650, description: 'days ahead that count as near; the policy\'s nearDeadlineDays by default' })) }),
+      response: { 200: DeadlinesView, ...ProblemResponses }
+    }
+  }, async req => await review.deadlines(req.query.within))
+
+  app.get('/applications/:id', {
+    config: { roles: ROLES, objectParam: 'id' },
+    schema: { summary: 'An application with its submissions, decisions and documents', tags: ['acceptance'], params: Type.Object({ id: Type.String() }), response: { 200: ApplicationDetailView, ...ProblemResponses } }
+  }, async req => await review.application(req.params.id))
+
+  app.post('/submissions/:id/decision', {
+    config: { roles: ['archivist'], objectParam: 'id' },
+    schema: {
+      summary: 'The archivist\'s decision on a submission awaiting one', tags: ['acceptance'],
+      description: 'accepted: the acceptance opinion (验收合格意见) is issued and the package transferred as a new version; a report with errors needs override.reason (recorded), and a bag whose bytes are not as manifested is never accepted (422 ACCEPTANCE_BAG_INVALID). ' +
+        'rectification_required: a numbered rectification notice (整改通知书) lists every automatic finding and the archivist\'s items; nothing is stored. rejected: nothing is stored. Webhooks acceptance.opinion and acceptance.rectification go out with the decision.',
+      params: Type.Object({ id: Type.String() }),
+      body: DecisionRequest,
+      response: { 200: DecisionResult, ...ProblemResponses, ...Conflicts }
+    }
+  }, async req => await review.decide({ submissionId: req.params.id, decision: req.body.decision, items: req.body.items, override: req.body.override, principal: req.principal }))
+
+  app.get('/documents/:number', {
+    config: { roles: ROLES, objectParam: 'number' },
+    schema: {
+      summary: 'A rectification notice or acceptance opinion by its number: JSON, or a printable bilingual page when the number ends in .html', tags: ['acceptance'],
+      params: Type.Object({ number: Type.String({ minLength: 1, maxLength: 64 }) }),
+      produces: ['application/json', 'text/html'],
+      response: { 200: Type.Union([DocumentView, Type.String({ description: 'a self-contained HTML page' })]), ...ProblemResponses }
+    }
+  }, async (req, reply) => {
+    const html = req.params.number.endsWith('.html')
+    const doc = await review.document(html ? req.params.number.slice(0, -'.html'.length) : req.params.number)
+    if (!html) return doc
+    return await reply.type('text/html; charset=utf-8').header('content-language', 'zh-CN, en').send(renderDocumentHtml(doc.body))
+  })
+}
