@@ -41,11 +41,13 @@ function fromSeal (f: SealFile): AcceptanceFinding[] {
 
 export function automaticFindings (report: unknown): AcceptanceFinding[] {
   const r = (report ?? {}) as ReviewableReport
+  // The acceptance checks already carry the BagIt findings and the seal decisions, placed at their file
+  // and its unit: take them whole, or the notice would list each of those twice.
+  if (r.acceptance?.findings !== undefined) return [...r.acceptance.findings]
   return [
     ...(r.errors ?? []).map(fromBagit),
     ...(r.warnings ?? []).map(fromBagit),
-    ...(r.seals?.files ?? []).flatMap(fromSeal),
-    ...(r.acceptance?.findings ?? [])
+    ...(r.seals?.files ?? []).flatMap(fromSeal)
   ]
 }
 

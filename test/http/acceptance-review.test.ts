@@ -59,6 +59,11 @@ const eventTypes = async (s: TestService, objectId: string): Promise<string[]> =
 const published = async (s: TestService): Promise<string[]> =>
   (await s.catalogue.events.list({ type: 'outbox.published', limit: 1000, offset: 0 })).items.map(e => (e.detail as { type: string }).type)
 
+// These tiny bags carry no metadata file and cover almost none of the shipped filing scope, so the
+// acceptance checks (issue 14 item 4) report errors for each: accepting one takes a recorded override.
+const OVERRIDE = { reason: '试点项目，范围外文件另行补交' }
+const ACCEPT = { decision: 'accepted', override: OVERRIDE }
+
 const doc = (number: string, html = false): string => `/v1/documents/${encodeURIComponent(number)}${html ? '.html' : ''}`
 
 t.test('a checked submission waits for the archivist; accepted, it is stored as a new version with a numbered opinion', async t => {
@@ -75,9 +80,9 @@ t.test('a checked submission waits for the archivist; accepted, it is stored as 
   t.ok(existsSync(join(s.dataDir, 'staging', sub.id as string)), 'its staging is kept for the transfer')
 
   t.equal((await call(s, 'POST', `/v1/submissions/${sub.id as string}/decision`, s.auth(), { decision: 'accepted' })).status, 403, 'an admin does not decide acceptance')
-  const decided = await call(s, 'POST', `/v1/submissions/${sub.id as string}/decision`, archivist, { decision: 'accepted' })
+  const decided = await call(s, 'POST', `/v1/submissions/${sub.id as string}/decision`, archivist, ACCEPT)
   t.equal(decided.status, 200, JSON.stringify(decided.body))
-  t.match(decided.body, { decision: { decision: 'accepted', overrideReason: null }, document: { kind: 'acceptance-opinion', number: /^验收〔\d{4}〕第0001号$/ }, submission: { state: 'checked' } })
+  t.match(decided.body, { decision: { decision: 'accepted', overrideReason: OVERRIDE.reason }, document: { kind: 'acceptance-opinion', number: /^验收〔\d{4}〕第0001号$/ }, submission: { state: 'checked' } })
   const stored = await s.settle(sub.id as string)
   t.equal(stored.state, 'stored')
   t.equal(stored.version, 1, 'the first version of the project\'s object')
@@ -92,7 +97,7 @@ t.test('a checked submission waits for the archivist; accepted, it is stored as 
   t.match(html.body, /Acceptance opinion for construction project archives/)
   t.match(html.body, number)
 
-  t.same((await eventTypes(s, sub.id as string)).filter(e => /^(submission|acceptance)\./.test(e)), ['submission.receiving', 'submission.received', 'submission.checking', 'submission.awaiting_decision', 'submission.checked', 'acceptance.accepted', 'submission.transferring', 'submission.stored'])
+  t.same((await eventTypes(s, sub.id as string)).filter(e => /^(submission|acceptance)\./.test(e)), ['submission.receiving', 'submission.received', 'submission.checking', 'acceptance.checked', 'submission.awaiting_decision', 'submission.checked', 'acceptance.accepted', 'submission.transferring', 'submission.stored'])
   t.ok((await eventTypes(s, CODE)).includes('acceptance.application.accepted'))
   t.ok((await published(s)).includes('acceptance.opinion'), 'the approval system hears of the opinion')
   const again = await upload(t, s, archivist, { 'late.pdf': 'late' }, { application: app })
@@ -115,7 +120,9 @@ t.test('rectification: one numbered notice lists every defect and the archivist\
   t.equal(decided.status, 200, JSON.stringify(decided.body))
   const notice = decided.body.document
   t.match(notice.number, /^整改〔\d{4}〕第0001号$/)
-  t.match(notice.body.findings, [{ source: 'bagit', code: 'BAG_CHECKSUM_MISMATCH', path: 'data/b.txt' }, { source: 'bagit' }], 'every automatic finding')
+  const sources = new Set(notice.body.findings.map((f: { source: string }) => f.source))
+  t.ok(notice.body.findings.some((f: { source: string, code: string, path: string }) => f.source === 'bagit' && f.code === 'BAG_CHECKSUM_MISMATCH' && f.path === 'data/b.txt'), 'every automatic finding: the bytes')
+  t.ok(['scope', 'metadata', 'four-properties'].every(x => sources.has(x)), 'and the acceptance checks')
   t.match(notice.body.findings.at(-1), { source: 'archivist', code: 'ARCHIVIST_ITEM', messageZh: '补充结构竣工图' }, 'and the archivist\'s item')
   t.same(notice.body.findings.filter((f: { code: string }) => f.code === 'BAG_CHECKSUM_MISMATCH').length, 1)
   t.match(decided.body.submission, { state: 'rejected', stage: 'rectification-required', error: { code: 'RECTIFICATION_REQUIRED' } })
@@ -137,9 +144,9 @@ t.test('rectification: one numbered notice lists every defect and the archivist\
   t.equal(fixed.state, 'awaiting_decision')
   t.match(fixed.report.review, { notice: notice.number })
   t.ok(fixed.report.review.resolved.some((f: { code: string, path: string }) => f.code === 'BAG_CHECKSUM_MISMATCH' && f.path === 'data/b.txt'), 'the flipped file is resolved')
-  t.match(fixed.report.review.remaining, [{ source: 'archivist', messageZh: '补充结构竣工图' }], 'the archivist\'s item remains for the archivist to judge')
+  t.ok(fixed.report.review.remaining.some((f: { source: string, messageZh: string }) => f.source === 'archivist' && f.messageZh === '补充结构竣工图'), 'the archivist\'s item remains for the archivist to judge')
   t.equal((await call(s, 'GET', `/v1/applications/${app}`, archivist)).body.application.state, 'under_review', 're-acceptance')
-  const accepted = await call(s, 'POST', `/v1/submissions/${fixed.id as string}/decision`, archivist, { decision: 'accepted' })
+  const accepted = await call(s, 'POST', `/v1/submissions/${fixed.id as string}/decision`, archivist, ACCEPT)
   t.equal(accepted.status, 200, JSON.stringify(accepted.body))
   t.equal((await s.settle(fixed.id as string)).state, 'stored')
   t.match((await call(s, 'GET', `/v1/applications/${app}`, archivist)).body, { application: { state: 'accepted' }, documents: [{ kind: 'rectification-notice' }, { kind: 'acceptance-opinion' }] })
@@ -204,7 +211,7 @@ t.test('a submission awaiting a decision survives a restart, staging and all', a
   await Promise.all(again.runners.map(r => r.idle()))
   t.equal((await again.catalogue.submissions.get(sub.id as string))?.state, 'awaiting_decision', 'still waiting after the restart')
   t.ok(existsSync(join(dataDir, 'staging', sub.id as string)), 'its staging was not swept')
-  const decided = await call(again, 'POST', `/v1/submissions/${sub.id as string}/decision`, archivist, { decision: 'accepted' })
+  const decided = await call(again, 'POST', `/v1/submissions/${sub.id as string}/decision`, archivist, ACCEPT)
   t.equal(decided.status, 200, JSON.stringify(decided.body))
   t.equal((await again.settle(sub.id as string)).state, 'stored')
 })
