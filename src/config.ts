@@ -27,7 +27,12 @@ export const ConfigSchema = Type.Object({
   fixitySchedule: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_FIXITY_CRON: overrides the fixity policy\'s cron expression; "off" disables' }),
   maxCompressionRatio: Type.Integer({ minimum: 2, maximum: 10000, description: 'LANTAI_MAX_COMPRESSION_RATIO: uncompressed / compressed bytes an uploaded archive may reach, measured as it is unpacked (default 100)' }),
   stagingReserveBytes: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'LANTAI_STAGING_RESERVE_BYTES: bytes an unpack leaves free on the staging volume (default the smaller of 1 GiB and 5 % of the volume)' }),
-  projectCodePattern: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_PROJECT_CODE_PATTERN: a regular expression every registered project code must match whole (default: the unified project code, 统一项目代码)' })
+  projectCodePattern: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_PROJECT_CODE_PATTERN: a regular expression every registered project code must match whole (default: the unified project code, 统一项目代码)' }),
+  auditAlgorithm: Type.Union([Type.Literal('sm3'), Type.Literal('sha256')], { description: 'LANTAI_AUDIT_HASH: the hash of new audit-trail rows (default sm3)' }),
+  auditKey: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_AUDIT_KEY: the center\'s PEM private key (SM2 or ECDSA P-256) that signs audit checkpoints; none: checkpoints are unsigned' }),
+  auditCert: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_AUDIT_CERT: the PEM certificate of LANTAI_AUDIT_KEY' }),
+  auditCheckpointRows: Type.Integer({ minimum: 0, description: 'LANTAI_AUDIT_CHECKPOINT_ROWS: rows between audit checkpoints (default 1000; 0: not by count)' }),
+  auditCheckpointMinutes: Type.Integer({ minimum: 0, description: 'LANTAI_AUDIT_CHECKPOINT_MINUTES: minutes between audit checkpoints while rows are written (default 60; 0: not by time)' })
 })
 export type Config = Static<typeof ConfigSchema>
 
@@ -48,7 +53,12 @@ const VARIABLES: Record<keyof Config, { name: string, allowed: string }> = {
   fixitySchedule: { name: 'LANTAI_FIXITY_CRON', allowed: 'a cron expression of 5 or 6 fields (e.g. "0 2 * * *"), or "off"' },
   maxCompressionRatio: { name: 'LANTAI_MAX_COMPRESSION_RATIO', allowed: 'a whole number from 2 to 10000' },
   stagingReserveBytes: { name: 'LANTAI_STAGING_RESERVE_BYTES', allowed: 'a whole number of bytes, or empty for the default' },
-  projectCodePattern: { name: 'LANTAI_PROJECT_CODE_PATTERN', allowed: 'a regular expression for the whole project code, or empty for the unified project code format' }
+  projectCodePattern: { name: 'LANTAI_PROJECT_CODE_PATTERN', allowed: 'a regular expression for the whole project code, or empty for the unified project code format' },
+  auditAlgorithm: { name: 'LANTAI_AUDIT_HASH', allowed: 'sm3 or sha256' },
+  auditKey: { name: 'LANTAI_AUDIT_KEY', allowed: 'a readable PEM private key file, set together with LANTAI_AUDIT_CERT' },
+  auditCert: { name: 'LANTAI_AUDIT_CERT', allowed: 'a readable PEM certificate file, set together with LANTAI_AUDIT_KEY' },
+  auditCheckpointRows: { name: 'LANTAI_AUDIT_CHECKPOINT_ROWS', allowed: 'a whole number of rows (0: not by count)' },
+  auditCheckpointMinutes: { name: 'LANTAI_AUDIT_CHECKPOINT_MINUTES', allowed: 'a whole number of minutes (0: not by time)' }
 }
 
 /** Where the package is installed (src/ or dist/ sits one level below it). */
@@ -83,7 +93,12 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
     fixitySchedule: v('LANTAI_FIXITY_CRON') ?? null,
     maxCompressionRatio: int(v('LANTAI_MAX_COMPRESSION_RATIO'), DEFAULT_LIMITS.maxCompressionRatio),
     stagingReserveBytes: v('LANTAI_STAGING_RESERVE_BYTES') === undefined ? null : int(v('LANTAI_STAGING_RESERVE_BYTES'), 0),
-    projectCodePattern: v('LANTAI_PROJECT_CODE_PATTERN') ?? null
+    projectCodePattern: v('LANTAI_PROJECT_CODE_PATTERN') ?? null,
+    auditAlgorithm: v('LANTAI_AUDIT_HASH') ?? 'sm3',
+    auditKey: v('LANTAI_AUDIT_KEY') === undefined ? null : resolve(cwd, v('LANTAI_AUDIT_KEY') ?? ''),
+    auditCert: v('LANTAI_AUDIT_CERT') === undefined ? null : resolve(cwd, v('LANTAI_AUDIT_CERT') ?? ''),
+    auditCheckpointRows: int(v('LANTAI_AUDIT_CHECKPOINT_ROWS'), 1000),
+    auditCheckpointMinutes: int(v('LANTAI_AUDIT_CHECKPOINT_MINUTES'), 60)
   }
   const bad = new Set<keyof Config>()
   for (const e of Value.Errors(ConfigSchema, config)) bad.add((e.path.split('/')[1] ?? '') as keyof Config)
@@ -92,6 +107,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
   if (!isDirectory(config.policiesDir)) bad.add('policiesDir')
   if (config.trustDir !== null && v('LANTAI_TRUST') !== undefined && !isDirectory(config.trustDir)) bad.add('trustDir')
   if (config.databaseUrl !== null && !isPostgresUrl(config.databaseUrl)) bad.add('databaseUrl')
+  // the key signs nothing without its certificate, and a certificate alone signs nothing
+  if ((config.auditKey === null) !== (config.auditCert === null)) bad.add(config.auditKey === null ? 'auditKey' : 'auditCert')
   try { if (config.projectCodePattern !== null) new RegExp(config.projectCodePattern, 'u') } catch { bad.add('projectCodePattern') }
   // notice (六) for operators too: every bad value at once, each with its variable, value and what is allowed.
   const problems = [...bad].filter(k => k in VARIABLES).map(k => {

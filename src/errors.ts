@@ -111,6 +111,8 @@ export const ERROR_CODES = {
   SEAL_PKCS12_INVALID: { transient: false, en: 'the file is not a readable PKCS#12 key store, or the password is wrong', zh: '该文件不是可读的 PKCS#12 密钥库，或密码错误' },
   SEAL_CERTIFICATE_FILE_INVALID: { transient: false, en: 'the file holds no readable certificate', zh: '该文件中没有可读的证书' },
   SEAL_VERIFIER_CLOSED: { transient: true, en: 'the seal verifier is shut down; the file was not verified', zh: '印章验证程序已关闭，该文件未经验证' },
+  AUDIT_KEY_INVALID: { transient: false, en: 'the center\'s audit key or certificate (LANTAI_AUDIT_KEY, LANTAI_AUDIT_CERT) cannot be read, is not SM2 or ECDSA, or they do not belong together', zh: '审计签名密钥或证书（LANTAI_AUDIT_KEY、LANTAI_AUDIT_CERT）无法读取、不是 SM2 或 ECDSA，或两者不匹配' },
+  AUDIT_CHECKPOINTS_INVALID: { transient: false, en: 'the file is not a checkpoint export of lantai audit checkpoint export', zh: '该文件不是 lantai audit checkpoint export 导出的检查点文件' },
 } as const satisfies Record<string, { transient: boolean, en: string, zh: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES

@@ -131,7 +131,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   if (freed.length > 0) log.info({ leases: freed }, 'leases of a process that is gone released')
   await removeOrphanStaging(stagingRoot, catalogue)
 
-  const app = await buildApp({ catalogue, ingest, reader, fixity, revalidation, logger: log, store, metrics, projectCodePattern: config.projectCodePattern, acceptancePolicy, secretOf, dispatcher: role === 'api' ? null : dispatcher })
+  const app = await buildApp({ catalogue, audit: runtime.audit, ingest, reader, fixity, revalidation, logger: log, store, metrics, projectCodePattern: config.projectCodePattern, acceptancePolicy, secretOf, dispatcher: role === 'api' ? null : dispatcher })
   await app.ready()
   if (options.listen !== false && role !== 'worker') {
     try {

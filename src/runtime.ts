@@ -1,6 +1,7 @@
 import { statSync, type Stats } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
+import { AuditTrail, loadSigner } from './audit/index.js'
 import { openCatalogue, type Catalogue } from './catalogue/index.js'
 import type { Config } from './config.js'
 import { isLantaiError, LantaiError } from './errors.js'
@@ -32,6 +33,8 @@ export interface RuntimeOptions {
 export interface Runtime {
   readonly config: Config
   readonly catalogue: Catalogue
+  /** the hash-chained audit trail: every access and change is recorded through it (issue 15) */
+  readonly audit: AuditTrail
   readonly store: LocalBlobStore
   readonly reader: OcflObjectReader
   readonly writer: OcflObjectWriter
@@ -73,7 +76,20 @@ export async function openRuntime (config: Config, options: RuntimeOptions): Pro
       throw err
     }
   }
-  return new OpenRuntime(config, catalogue, store, stagingRoot)
+  let audit: AuditTrail
+  try {
+    audit = auditTrailOf(config, catalogue)
+  } catch (err) {
+    await catalogue.close()
+    throw err
+  }
+  return new OpenRuntime(config, catalogue, audit, store, stagingRoot)
+}
+
+/** The audit trail as the config sets it: hash, checkpoint interval and the center's signing key. */
+export function auditTrailOf (config: Pick<Config, 'auditAlgorithm' | 'auditKey' | 'auditCert' | 'auditCheckpointRows' | 'auditCheckpointMinutes'>, catalogue: Catalogue): AuditTrail {
+  const signer = config.auditKey !== null && config.auditCert !== null ? loadSigner(config.auditKey, config.auditCert) : null
+  return new AuditTrail(catalogue.audit, { algorithm: config.auditAlgorithm, signer, checkpointEvery: config.auditCheckpointRows, checkpointMinutes: config.auditCheckpointMinutes })
 }
 
 class OpenRuntime implements Runtime {
@@ -84,7 +100,7 @@ class OpenRuntime implements Runtime {
   #sealVerifier: SealVerifierPool | undefined
   #closing: Promise<void> | undefined
 
-  constructor (readonly config: Config, readonly catalogue: Catalogue, readonly store: LocalBlobStore, readonly stagingRoot: string) {
+  constructor (readonly config: Config, readonly catalogue: Catalogue, readonly audit: AuditTrail, readonly store: LocalBlobStore, readonly stagingRoot: string) {
     this.reader = new OcflObjectReader(store)
     this.writer = new OcflObjectWriter(store)
     this.scratchRoot = join(config.dataDir, 'scratch')

@@ -2,6 +2,7 @@
 import { sql } from 'kysely'
 import { openDatabase } from './db/open.js'
 import { AccessLog } from './access-log.js'
+import { AuditRepository } from './audit-repository.js'
 import { EventRepository } from './event-repository.js'
 import { InboundRepository } from './inbound-repository.js'
 import { createIdFactory } from './ids.js'
@@ -21,8 +22,11 @@ import { SubscriberRepository } from './subscriber-repository.js'
 import { TokenRepository } from './token-repository.js'
 
 export type { Engine } from './db/schema.js'
+/** A transaction a caller passes so its change and an audit row (or event) commit together; opaque outside the catalogue. */
+export type { Executor as CatalogueTransaction } from './db/schema.js'
 export type { Clock, Page, PageQuery } from './sql.js'
 export { AccessLog, type AccessCompletion, type AccessEntry, type AccessOutcome, type AccessQuery, type FinalOutcome, type NewAccessEntry, type OpenAccessEntry } from './access-log.js'
+export { AuditRepository, type AuditCheckpoint, type AuditCount, type AuditQuery, type AuditRow, type ChainHead } from './audit-repository.js'
 export { EventRepository, type Event, type EventObjectType, type EventOutcome, type EventQuery, type NewEvent } from './event-repository.js'
 export { JobRepository, type ClaimedJob, type Job, type JobCount, type JobState } from './job-repository.js'
 export { LockRepository, type LockLease } from './lock-repository.js'
@@ -77,6 +81,8 @@ export interface Catalogue {
   outbox: OutboxRepository
   /** inbound calls' Idempotency-Keys and their answers */
   inbound: InboundRepository
+  /** the hash-chained audit trail and its checkpoints (issue 15); append through src/audit's AuditTrail */
+  audit: AuditRepository
   /** One trivial query: the catalogue answers (readiness probes); rejects when it does not. */
   ping (): Promise<void>
   /** Idempotent. */
@@ -112,6 +118,7 @@ export async function openCatalogue (target: string, clock: Clock = () => new Da
     subscribers: new SubscriberRepository(database, events, clock),
     outbox: new OutboxRepository(database, events, clock, newId),
     inbound: new InboundRepository(database, clock),
+    audit: new AuditRepository(database),
     async ping () { await sql`SELECT 1`.execute(database.db) },
     close: database.close
   }

@@ -20,7 +20,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   token: async () => (await import('./commands/token.js')).tokenCommand,
   fixity: async () => (await import('./commands/fixity.js')).fixityCommand,
   ocfl: async () => (await import('./commands/ocfl.js')).ocflCommand,
-  seals: async () => (await import('./commands/seals.js')).sealsCommand
+  seals: async () => (await import('./commands/seals.js')).sealsCommand,
+  audit: async () => (await import('./commands/audit.js')).auditCommand
 }
 
 /** Chinese summaries of commands whose modules do not carry one yet. */

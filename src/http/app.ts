@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { AcceptancePolicy } from '../acceptance/index.js'
 import type { Catalogue } from '../catalogue/index.js'
+import { AuditTrail } from '../audit/index.js'
 import { ProjectService } from '../projects/index.js'
 import type { Revalidation } from '../preservation/revalidate.js'
 import type { FixityService } from '../fixity/index.js'
@@ -20,6 +21,7 @@ import { metricsPlugin } from './plugins/metrics.js'
 import { openapi } from './plugins/openapi.js'
 import { problemDetails } from './plugins/problem-details.js'
 import { auditRoutes } from './routes/audit.js'
+import { auditTrailRoutes } from './routes/audit-trail.js'
 import { sealRoutes } from './routes/seals.js'
 import { fixityRoutes } from './routes/fixity.js'
 import { healthRoutes } from './routes/health.js'
@@ -38,6 +40,8 @@ declare module 'fastify' {
 
 export interface AppDeps {
   catalogue: Catalogue
+  /** the hash-chained audit trail (runtime.audit); one over the catalogue with the defaults when absent */
+  audit?: AuditTrail
   ingest: Ingest
   reader: OcflObjectReader
   fixity: FixityService
@@ -59,6 +63,7 @@ export interface AppDeps {
 
 /** The HTTP shell over the domain; `listen` lives only in main.ts, tests use `inject`. */
 export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
+  const audit = deps.audit ?? new AuditTrail(deps.catalogue.audit)
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger with more; fastify's types want the narrower one.
     loggerInstance: deps.logger as FastifyBaseLogger,
@@ -69,8 +74,8 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     // No coercion: a number is not a name. Query and path integers are read by plugins/input.ts.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
     // Requests refused before routing (431, 400) still leave an access-log row.
-    clientErrorHandler: recordRefused(deps.catalogue, deps.logger as FastifyBaseLogger),
-    frameworkErrors: refuseBeforeRouting(deps.catalogue)
+    clientErrorHandler: recordRefused(deps.catalogue, deps.logger as FastifyBaseLogger, audit),
+    frameworkErrors: refuseBeforeRouting(deps.catalogue, audit)
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.addHook('onSend', async (req, reply) => { reply.header('x-request-id', req.id) })
   // Every route, for the test that walks them all without a token.
@@ -83,7 +88,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(problemDetails)
   await app.register(input)
   // auth first: its onRoute hook must see every later route, the docs' included.
-  await app.register(auth, { catalogue: deps.catalogue })
+  await app.register(auth, { catalogue: deps.catalogue, audit })
   // after auth: a caller's Idempotency-Key is scoped to its token
   await app.register(idempotency, { catalogue: deps.catalogue })
   await app.register(openapi)
@@ -97,6 +102,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(packageRoutes, { prefix: '/v1', catalogue: deps.catalogue, reader: deps.reader })
   await app.register(tokenRoutes, { prefix: '/v1', catalogue: deps.catalogue })
   await app.register(auditRoutes, { prefix: '/v1', catalogue: deps.catalogue })
+  await app.register(auditTrailRoutes, { prefix: '/v1', catalogue: deps.catalogue })
   await app.register(fixityRoutes, { prefix: '/v1', catalogue: deps.catalogue, fixity: deps.fixity })
   await app.register(sealRoutes, { prefix: '/v1', catalogue: deps.catalogue, revalidation: deps.revalidation })
   await app.register(integrationRoutes, { prefix: '/v1', catalogue: deps.catalogue, secretOf: deps.secretOf ?? (() => undefined), dispatcher: deps.dispatcher ?? null })

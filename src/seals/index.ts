@@ -9,3 +9,4 @@ export type { CertificateInfo, Evidence, FileVerification, Indication, Signature
 export { SealVerifierPool, inProcessVerifier, type SealVerifier, type SealVerifierPoolOptions } from './verify-pool.js'
 export { readPkcs12, type Pkcs12Contents } from './pkcs12.js'
 export { addToTrustDir, readCertificateFile, type TrustAddition } from './trust-add.js'
+export { sm2Verify, SM2_DEFAULT_ID } from './sm2.js'

@@ -198,6 +198,27 @@ export interface InboundRequestsTable {
   completed_at: string | null
 }
 
+export interface AuditTrailTable {
+  seq: number
+  at: string
+  actor_id: string | null
+  actor_role: string | null
+  actor_label: string | null
+  action: string
+  object_type: string | null
+  object_id: string | null
+  tier: string | null
+  outcome: string
+  request_id: string | null
+  ip: string | null
+  detail: string | null
+  alg: string
+  prev_hash: string
+  hash: string
+}
+
+export interface AuditCheckpointsTable { seq: number, head_hash: string, signed_at: string, algorithm: string, signature: string, certificate: string }
+
 export interface Schema {
   projects: ProjectsTable
   project_units: ProjectUnitsTable
@@ -220,6 +241,8 @@ export interface Schema {
   outbox_deliveries: OutboxDeliveriesTable
   outbox_attempts: OutboxAttemptsTable
   inbound_requests: InboundRequestsTable
+  audit_trail: AuditTrailTable
+  audit_checkpoints: AuditCheckpointsTable
 }
 
 /** The database or a transaction on it: every repository statement runs on one of these. */
