@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { loadAcceptancePolicy } from './acceptance/index.js'
 import { loadProfile } from './bagit/index.js'
+import type { AuditTrail } from './audit/index.js'
 import type { Catalogue } from './catalogue/index.js'
 import type { Config } from './config.js'
 import { FixityService, loadFixityPolicy } from './fixity/index.js'
@@ -28,6 +29,8 @@ import type { TrustStore } from './seals/index.js'
 export interface Service {
   readonly app: FastifyInstance
   readonly catalogue: Catalogue
+  /** the hash-chained audit trail (issue 15): logins, approvals and label changes are recorded through it */
+  readonly audit: AuditTrail
   readonly ingest: Ingest
   readonly fixity: FixityService
   readonly runners: readonly JobRunner[]
@@ -165,7 +168,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
     })()
     return closing
   }
-  return { app, catalogue, ingest, fixity, runners, dispatcher, firstAdminSecret, port, close }
+  return { app, catalogue, audit: runtime.audit, ingest, fixity, runners, dispatcher, firstAdminSecret, port, close }
 }
 
 /** A failed listen as an operator's error: a busy port names host:port and the variable to change. */

@@ -1,4 +1,4 @@
-import type { AuditCheckpoint, AuditRepository, AuditRow, CatalogueTransaction, Clock } from '../catalogue/index.js'
+import type { AuditCheckpoint, AuditRepository, AuditRow, CatalogueTransaction, ChainHead, Clock } from '../catalogue/index.js'
 import { canonicalJson, GENESIS_HASH, rowHash, type ChainAlgorithm } from './chain.js'
 import { makeCheckpoint, type CheckpointSigner } from './checkpoint.js'
 
@@ -69,9 +69,19 @@ export class AuditTrail {
    * it, and the checkpoint waits for a later row, since the caller's transaction has not committed.
    */
   async record (entry: AuditEntry, tx?: CatalogueTransaction): Promise<AuditRow> {
+    const row = await this.#repo.append(this.rowMaker(entry), tx)
+    if (tx === undefined && await this.#due(row.seq)) await this.checkpoint()
+    return row
+  }
+
+  /**
+   * The row of `entry` as a function of the chain head, for a catalogue repository that appends it
+   * itself (`catalogue.audit.append(maker, tx)`) in the transaction of its own change.
+   */
+  rowMaker (entry: AuditEntry): (head: ChainHead | null) => AuditRow {
     const at = entry.at ?? this.#clock().toISOString()
     const detail = entry.detail === undefined || entry.detail === null ? null : canonicalJson(entry.detail)
-    const row = await this.#repo.append(head => {
+    return head => {
       const fields = {
         seq: (head?.seq ?? 0) + 1,
         at,
@@ -90,9 +100,7 @@ export class AuditTrail {
         prevHash: head?.hash ?? GENESIS_HASH
       }
       return { ...fields, hash: rowHash(fields) }
-    }, tx)
-    if (tx === undefined && await this.#due(row.seq)) await this.checkpoint()
-    return row
+    }
   }
 
   /** Signs the chain's current head now, unless it is signed already; null on an empty trail. */
@@ -109,9 +117,19 @@ export class AuditTrail {
   }
 
   async #due (seq: number): Promise<boolean> {
+    if (!this.#dueAfter(await (this.#last ??= this.#readLast()), seq)) return false
+    // another process may have signed a head meanwhile: ask the catalogue before signing one more
+    this.#last = this.#readLast()
+    return this.#dueAfter(await this.#last, seq)
+  }
+
+  async #readLast (): Promise<{ seq: number, at: number } | null> {
+    const cp = await this.#repo.lastCheckpoint()
+    return cp === null ? null : { seq: cp.seq, at: Date.parse(cp.signedAt) }
+  }
+
+  #dueAfter (last: { seq: number, at: number } | null, seq: number): boolean {
     const { checkpointEvery, checkpointMinutes } = this.#options
-    this.#last ??= this.#repo.lastCheckpoint().then(cp => cp === null ? null : { seq: cp.seq, at: Date.parse(cp.signedAt) })
-    const last = await this.#last
     if (checkpointEvery > 0 && seq - (last?.seq ?? 0) >= checkpointEvery) return true
     return checkpointMinutes > 0 && seq > (last?.seq ?? 0) && this.#clock().getTime() - (last?.at ?? this.#started) >= checkpointMinutes * 60_000
   }
