@@ -43,6 +43,11 @@ configuration (environment) 配置（环境变量）:
                             unpacked (default 100) 上传压缩包解压时允许的最大压缩比
   LANTAI_STAGING_RESERVE_BYTES  bytes an unpack leaves free on the staging volume (default the smaller
                             of 1 GiB and 5 % of the volume) 解压时在暂存卷上保留的空闲字节数
+  LANTAI_AUDIT_HASH         hash of new audit-trail rows: sm3 (default) or sha256 审计日志哈希算法
+  LANTAI_AUDIT_KEY, LANTAI_AUDIT_CERT  the center's PEM key (SM2 or ECDSA) and certificate that sign audit
+                            checkpoints (both or neither; none: unsigned) 签署审计检查点的中心密钥与证书
+  LANTAI_AUDIT_CHECKPOINT_ROWS, LANTAI_AUDIT_CHECKPOINT_MINUTES  a checkpoint every so many rows (default
+                            1000) or minutes (default 60); 0: not by that 审计检查点的行数或分钟间隔
 
 A bad value stops the start with one CONFIG_INVALID naming every bad variable, its value and what is
 allowed (exit 2); a busy port is PORT_IN_USE (exit 2).
