@@ -2,7 +2,12 @@ import BetterSqlite3 from 'better-sqlite3'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
+import { AuditTrail } from '../../src/audit/index.js'
+import { openCatalogue } from '../../src/catalogue/index.js'
+import { dropTriggers } from '../audit/helpers.js'
+import { rawSql } from '../catalogue/helpers.js'
 import { scratch } from '../fixtures/bags.js'
+import { freshPostgresDatabase, postgresAdminUrl } from '../fixtures/databases.js'
 import { lantaiAsync } from '../fixtures/cli.js'
 import { makeTestPki } from '../fixtures/pki.js'
 import { buildTestApp } from '../fixtures/service.js'
@@ -50,4 +55,27 @@ t.test('verify passes on the trail the service wrote, then names the row an intr
 
   const usage = await lantaiAsync(['audit', 'sign'], { env })
   t.equal(usage.code, 2)
+})
+
+t.test('verify reads the catalogue of either engine: a deleted row is named on SQLite and on PostgreSQL', async t => {
+  const targets = [{ engine: 'sqlite' as const, url: null as string | null }, ...(postgresAdminUrl() === null ? [] : [{ engine: 'postgres' as const, url: await freshPostgresDatabase(t) }])]
+  for (const { engine, url } of targets) {
+    await t.test(engine, async t => {
+      const dataDir = scratch(t)
+      const target = url ?? join(dataDir, 'catalogue.sqlite')
+      const c = await openCatalogue(target)
+      const trail = new AuditTrail(c.audit)
+      for (let i = 1; i <= 5; i++) await trail.record({ actor: { id: 'acc_1' }, action: 'login.succeeded', outcome: 'success', detail: { i } })
+      await c.close()
+      const env = { LANTAI_DATA: dataDir, LANTAI_DATABASE_URL: url ?? '' }
+      t.equal((await lantaiAsync(['audit', 'verify'], { env })).code, 0)
+
+      const raw = await rawSql(t, { engine, target })
+      await dropTriggers(raw, engine)
+      await raw.run('DELETE FROM audit_trail WHERE seq = 3')
+      const r = await lantaiAsync(['audit', 'verify', '--json'], { env })
+      t.equal(r.code, 1, r.stderr)
+      t.match(JSON.parse(r.stdout), { ok: false, rows: 2, firstBreak: { seq: 3, kind: 'deleted' } })
+    })
+  }
 })
