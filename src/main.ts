@@ -149,6 +149,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   if (role !== 'api') for (const r of runners) await r.start()
   if (role !== 'api') dispatcher.start()
   const cron = options.schedule === false || role === 'api' ? null : fixity.schedule(config.fixitySchedule ?? policy.schedule)
+  const stopCheckpoints = options.schedule === false ? null : runtime.audit.schedule(err => { log.error({ err }, 'audit checkpoint not written') })
   const peers = shared ? startPeerSweep({ catalogue, ingest, metrics, log: log.child({ part: 'peers' }) }) : null
   // A worker has no port to show a token on: the first API process makes it.
   const firstAdminSecret = role === 'worker' ? null : await ensureFirstAdmin(catalogue)
@@ -159,6 +160,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   const close = async (): Promise<void> => {
     closing ??= (async () => {
       cron?.stop()
+      stopCheckpoints?.()
       await app.close()
       await Promise.all(runners.map(r => r.stop()))
       await dispatcher.stop()

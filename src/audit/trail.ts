@@ -116,6 +116,24 @@ export class AuditTrail {
     return cp
   }
 
+  /**
+   * Signs the head if rows were written since the last checkpoint and `checkpointMinutes` have passed:
+   * what the schedule calls, so the last rows of a quiet hour do not wait for the next request.
+   */
+  async checkpointIfDue (): Promise<AuditCheckpoint | null> {
+    const head = await this.#repo.head()
+    return head !== null && await this.#due(head.seq) ? await this.checkpoint() : null
+  }
+
+  /** Calls checkpointIfDue every `checkpointMinutes` (none when 0); returns the stop function. */
+  schedule (onError: (err: unknown) => void): () => void {
+    const minutes = this.#options.checkpointMinutes
+    if (minutes <= 0) return () => {}
+    const timer = setInterval(() => { this.checkpointIfDue().catch(onError) }, minutes * 60_000)
+    timer.unref()
+    return () => { clearInterval(timer) }
+  }
+
   async #due (seq: number): Promise<boolean> {
     if (!this.#dueAfter(await (this.#last ??= this.#readLast()), seq)) return false
     // another process may have signed a head meanwhile: ask the catalogue before signing one more

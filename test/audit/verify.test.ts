@@ -165,3 +165,21 @@ eachEngine(t, 'rows hashed with SHA-256 and with SM3 verify in one chain', async
   t.same((await tc.c.audit.list({ limit: 10, offset: 0, order: 'asc' })).items.map(r => r.alg), ['sha256', 'sha256', 'sha256', 'sm3', 'sm3', 'sm3'])
   t.match(await verifyTrail(tc.c.audit), { ok: true, rows: 6 })
 })
+
+eachEngine(t, 'a checkpoint is written every N rows, and after T minutes once rows were written since the last', async (t, target) => {
+  const tc = await makeCatalogue(t, target)
+  const byCount = trailOf(tc, { checkpointEvery: 3 })
+  await fill(byCount, 7)
+  t.same((await tc.c.audit.checkpoints()).map(cp => cp.seq), [3, 6])
+
+  const byTime = trailOf(tc, { checkpointMinutes: 10 })
+  t.equal(await byTime.checkpointIfDue(), null, 'not yet: ten minutes have not passed')
+  tc.clock.advance(10 * 60_000)
+  t.match(await byTime.checkpointIfDue(), { seq: 7, algorithm: 'none' }, 'row 7 was written since checkpoint 6')
+  tc.clock.advance(10 * 60_000)
+  t.equal(await byTime.checkpointIfDue(), null, 'nothing written since: nothing to sign')
+  tc.clock.advance(10 * 60_000)
+  await fill(byTime, 1)
+  t.same((await tc.c.audit.checkpoints()).map(cp => cp.seq), [3, 6, 7, 8], 'a row written after T minutes brings its own checkpoint')
+  t.match(await verifyTrail(tc.c.audit), { ok: true, checkpoints: { total: 4, unsigned: 4 }, warnings: [/4 checkpoint\(s\) unsigned/] })
+})
