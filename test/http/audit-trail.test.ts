@@ -26,6 +26,10 @@ t.test('every request, allowed, denied, unauthenticated or unrouted, leaves one 
   t.match(await rowOf(s, String(forbidden.headers['x-request-id'])), { action: 'POST /v1/projects', outcome: 'denied', actorId: token.id })
   t.match(await rowOf(s, String(anonymous.headers['x-request-id'])), { action: 'GET /v1/projects', outcome: 'denied', actorId: null })
   t.match(await rowOf(s, String(unknown.headers['x-request-id'])), { action: 'GET (none)', outcome: 'error' })
+  const undecodable = await s.app.inject({ method: 'GET', url: '/v1/packages/pkg_%C3%28', headers: s.auth(reader) })
+  t.equal(undecodable.statusCode, 400)
+  const refused = await until('trail row of the refused URL', async () => (await s.catalogue.audit.list({ action: 'GET (refused)', limit: 10, offset: 0 })).items[0])
+  t.match(refused, { outcome: 'refused', actorId: null, detail: /"url":"\/v1\/packages\/pkg_%C3%28"/ })
   t.match(await verifyTrail(s.catalogue.audit), { ok: true, firstBreak: null })
 })
 
