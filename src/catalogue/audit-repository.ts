@@ -63,6 +63,9 @@ export interface AuditQuery extends PageQuery {
   from?: string
   to?: string
   order?: 'asc' | 'desc'
+  /** only rows after / before this seq: a cursor that rows appended meanwhile cannot shift, as an offset would */
+  afterSeq?: number
+  beforeSeq?: number
 }
 
 /** Rows of one day (or any span) counted by action, outcome and tier: what the daily report is made of. */
@@ -169,6 +172,8 @@ export class AuditRepository {
       .$if(query.outcome !== undefined, q => q.where('outcome', '=', query.outcome ?? ''))
       .$if(from !== null, q => q.where('at', '>=', from ?? ''))
       .$if(to !== null, q => q.where('at', '<', to ?? ''))
+      .$if(query.afterSeq !== undefined, q => q.where('seq', '>', query.afterSeq ?? 0))
+      .$if(query.beforeSeq !== undefined, q => q.where('seq', '<', query.beforeSeq ?? 0))
     const [rows, count] = await Promise.all([
       filtered.selectAll().orderBy('seq', order).limit(query.limit).offset(query.offset).execute(),
       filtered.select(eb => eb.fn.countAll<number>().as('n')).executeTakeFirst()
@@ -180,7 +185,7 @@ export class AuditRepository {
   async counts (from: string, to: string): Promise<AuditCount[]> {
     const rows = await this.#db.db.selectFrom('audit_trail')
       .select(eb => ['action', 'outcome', 'tier', eb.fn.countAll<number>().as('n')])
-      .where('at', '>=', from).where('at', '<', to)
+      .where('at', '>=', isoBound('from', from) ?? '').where('at', '<', isoBound('to', to) ?? '')
       .groupBy(['action', 'outcome', 'tier']).orderBy('action').orderBy('outcome').execute()
     return rows.map(r => ({ action: r.action, outcome: r.outcome, tier: r.tier, n: Number(r.n) }))
   }

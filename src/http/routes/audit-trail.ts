@@ -63,10 +63,13 @@ const EXPORT_PAGE = 1000
 
 async function * exportRows (catalogue: Catalogue, query: Omit<AuditQuery, 'limit' | 'offset'>, format: 'json' | 'csv'): AsyncGenerator<string> {
   yield format === 'csv' ? COLUMNS.join(',') + '\r\n' : '['
-  let offset = 0
+  // a seq cursor, not an offset: rows appended while the export runs (its own requests' rows among
+  // them) would shift an offset and repeat rows
+  let cursor: number | undefined
   let first = true
+  const asc = query.order === 'asc'
   for (;;) {
-    const page = await catalogue.audit.list({ ...query, limit: EXPORT_PAGE, offset })
+    const page = await catalogue.audit.list({ ...query, limit: EXPORT_PAGE, offset: 0, ...(cursor === undefined ? {} : asc ? { afterSeq: cursor } : { beforeSeq: cursor }) })
     let chunk = ''
     for (const row of page.items) {
       chunk += format === 'csv' ? COLUMNS.map(c => csvField(row[c])).join(',') + '\r\n' : (first ? '' : ',') + JSON.stringify(row)
@@ -74,7 +77,7 @@ async function * exportRows (catalogue: Catalogue, query: Omit<AuditQuery, 'limi
     }
     if (chunk !== '') yield chunk
     if (page.items.length < EXPORT_PAGE) break
-    offset += EXPORT_PAGE
+    cursor = page.items[page.items.length - 1]?.seq
   }
   if (format === 'json') yield ']'
 }
