@@ -33,7 +33,12 @@ export const ConfigSchema = Type.Object({
   storeCredentials: Type.Union([Type.Object({ accessKey: Type.String({ minLength: 1 }), secretKey: Type.String({ minLength: 1 }) }), Type.Null()], { description: 'LANTAI_STORE_ACCESS_KEY and LANTAI_STORE_SECRET_KEY: the S3 store\'s keys (never in the URL)' }),
   loginMaxFailures: Type.Integer({ minimum: 1, maximum: 100, description: 'LANTAI_LOGIN_MAX_FAILURES: wrong passwords within the lock time that lock an account (default 5)' }),
   loginLockMinutes: Type.Integer({ minimum: 1, maximum: 10080, description: 'LANTAI_LOGIN_LOCK_MINUTES: how long a lockout lasts, and the window failures are counted in (default 15)' }),
-  sessionMinutes: Type.Integer({ minimum: 1, maximum: 10080, description: 'LANTAI_SESSION_MINUTES: a console session\'s lifetime (default 480)' })
+  sessionMinutes: Type.Integer({ minimum: 1, maximum: 10080, description: 'LANTAI_SESSION_MINUTES: a console session\'s lifetime (default 480)' }),
+  auditAlgorithm: Type.Union([Type.Literal('sm3'), Type.Literal('sha256')], { description: 'LANTAI_AUDIT_HASH: the hash of new audit-trail rows (default sm3)' }),
+  auditKey: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_AUDIT_KEY: the center\'s PEM private key (SM2 or ECDSA P-256) that signs audit checkpoints; none: checkpoints are unsigned' }),
+  auditCert: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_AUDIT_CERT: the PEM certificate of LANTAI_AUDIT_KEY' }),
+  auditCheckpointRows: Type.Integer({ minimum: 0, description: 'LANTAI_AUDIT_CHECKPOINT_ROWS: rows between audit checkpoints (default 1000; 0: not by count)' }),
+  auditCheckpointMinutes: Type.Integer({ minimum: 0, description: 'LANTAI_AUDIT_CHECKPOINT_MINUTES: minutes between audit checkpoints while rows are written (default 60; 0: not by time)' })
 })
 export type Config = Static<typeof ConfigSchema>
 
@@ -60,7 +65,12 @@ const VARIABLES: Record<keyof Config, { name: string, allowed: string }> = {
   storeCredentials: { name: 'LANTAI_STORE_ACCESS_KEY and LANTAI_STORE_SECRET_KEY', allowed: 'both set when LANTAI_STORE_URL is' },
   loginMaxFailures: { name: 'LANTAI_LOGIN_MAX_FAILURES', allowed: 'a whole number from 1 to 100' },
   loginLockMinutes: { name: 'LANTAI_LOGIN_LOCK_MINUTES', allowed: 'a whole number of minutes from 1 to 10080' },
-  sessionMinutes: { name: 'LANTAI_SESSION_MINUTES', allowed: 'a whole number of minutes from 1 to 10080' }
+  sessionMinutes: { name: 'LANTAI_SESSION_MINUTES', allowed: 'a whole number of minutes from 1 to 10080' },
+  auditAlgorithm: { name: 'LANTAI_AUDIT_HASH', allowed: 'sm3 or sha256' },
+  auditKey: { name: 'LANTAI_AUDIT_KEY', allowed: 'a readable PEM private key file, set together with LANTAI_AUDIT_CERT' },
+  auditCert: { name: 'LANTAI_AUDIT_CERT', allowed: 'a readable PEM certificate file, set together with LANTAI_AUDIT_KEY' },
+  auditCheckpointRows: { name: 'LANTAI_AUDIT_CHECKPOINT_ROWS', allowed: 'a whole number of rows (0: not by count)' },
+  auditCheckpointMinutes: { name: 'LANTAI_AUDIT_CHECKPOINT_MINUTES', allowed: 'a whole number of minutes (0: not by time)' }
 }
 
 /** Where the package is installed (src/ or dist/ sits one level below it). */
@@ -102,7 +112,12 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
       : { accessKey: v('LANTAI_STORE_ACCESS_KEY') ?? '', secretKey: v('LANTAI_STORE_SECRET_KEY') ?? '' },
     loginMaxFailures: int(v('LANTAI_LOGIN_MAX_FAILURES'), 5),
     loginLockMinutes: int(v('LANTAI_LOGIN_LOCK_MINUTES'), 15),
-    sessionMinutes: int(v('LANTAI_SESSION_MINUTES'), 480)
+    sessionMinutes: int(v('LANTAI_SESSION_MINUTES'), 480),
+    auditAlgorithm: v('LANTAI_AUDIT_HASH') ?? 'sm3',
+    auditKey: v('LANTAI_AUDIT_KEY') === undefined ? null : resolve(cwd, v('LANTAI_AUDIT_KEY') ?? ''),
+    auditCert: v('LANTAI_AUDIT_CERT') === undefined ? null : resolve(cwd, v('LANTAI_AUDIT_CERT') ?? ''),
+    auditCheckpointRows: int(v('LANTAI_AUDIT_CHECKPOINT_ROWS'), 1000),
+    auditCheckpointMinutes: int(v('LANTAI_AUDIT_CHECKPOINT_MINUTES'), 60)
   }
   const bad = new Set<keyof Config>()
   for (const e of Value.Errors(ConfigSchema, config)) bad.add((e.path.split('/')[1] ?? '') as keyof Config)
@@ -111,6 +126,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
   if (!isDirectory(config.policiesDir)) bad.add('policiesDir')
   if (config.trustDir !== null && v('LANTAI_TRUST') !== undefined && !isDirectory(config.trustDir)) bad.add('trustDir')
   if (config.databaseUrl !== null && !isPostgresUrl(config.databaseUrl)) bad.add('databaseUrl')
+  // the key signs nothing without its certificate, and a certificate alone signs nothing
+  if ((config.auditKey === null) !== (config.auditCert === null)) bad.add(config.auditKey === null ? 'auditKey' : 'auditCert')
   try { if (config.projectCodePattern !== null) new RegExp(config.projectCodePattern, 'u') } catch { bad.add('projectCodePattern') }
   if (config.storeUrl !== null && parseS3StoreUrl(config.storeUrl) === null) bad.add('storeUrl')
   if (config.storeUrl !== null && config.storeCredentials === null) bad.add('storeCredentials')

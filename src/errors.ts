@@ -147,6 +147,8 @@ export const ERROR_CODES = {
   ACCEPTANCE_OVERRIDE_REQUIRED: { transient: false, en: 'the report has errors: accepting needs an explicit override with a reason, which is recorded', zh: '报告中有错误：验收合格须明确说明理由予以豁免，理由将被记录' },
   DECISION_INVALID: { transient: false, en: 'the decision is malformed; the detail says what is missing', zh: '验收决定格式有误；详情说明缺少什么' },
   DOCUMENT_NOT_FOUND: { transient: false, en: 'no acceptance document has this number', zh: '没有该文号的验收文书' },
+  AUDIT_KEY_INVALID: { transient: false, en: 'the center\'s audit key or certificate (LANTAI_AUDIT_KEY, LANTAI_AUDIT_CERT) cannot be read, is not SM2 or ECDSA, or they do not belong together', zh: '审计签名密钥或证书（LANTAI_AUDIT_KEY、LANTAI_AUDIT_CERT）无法读取、不是 SM2 或 ECDSA，或两者不匹配' },
+  AUDIT_CHECKPOINTS_INVALID: { transient: false, en: 'the file is not a checkpoint export of lantai audit checkpoint export', zh: '该文件不是 lantai audit checkpoint export 导出的检查点文件' },
 } as const satisfies Record<string, { transient: boolean, en: string, zh: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { AcceptanceReview, loadAcceptancePolicy } from './acceptance/index.js'
 import { loadProfile } from './bagit/index.js'
+import type { AuditTrail } from './audit/index.js'
 import type { Catalogue } from './catalogue/index.js'
 import type { Config } from './config.js'
 import { FixityService, loadFixityPolicy } from './fixity/index.js'
@@ -30,6 +31,8 @@ import type { TrustStore } from './seals/index.js'
 export interface Service {
   readonly app: FastifyInstance
   readonly catalogue: Catalogue
+  /** the hash-chained audit trail (issue 15): logins, approvals and label changes are recorded through it */
+  readonly audit: AuditTrail
   readonly ingest: Ingest
   readonly fixity: FixityService
   readonly runners: readonly JobRunner[]
@@ -154,7 +157,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   if (freed.length > 0) log.info({ leases: freed }, 'leases of a process that is gone released')
   await removeOrphanStaging(stagingRoot, catalogue)
 
-  const app = await buildApp({ catalogue, ingest, reader, fixity, revalidation, logger: log, store, metrics, projectCodePattern: config.projectCodePattern, acceptancePolicy, review, secretOf, dispatcher: role === 'api' ? null : dispatcher, replication,
+  const app = await buildApp({ catalogue, audit: runtime.audit, ingest, reader, fixity, revalidation, logger: log, store, metrics, projectCodePattern: config.projectCodePattern, acceptancePolicy, review, secretOf, dispatcher: role === 'api' ? null : dispatcher, replication,
     people: peopleSettings(config) })
   await app.ready()
   if (options.listen !== false && role !== 'worker') {
@@ -170,6 +173,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   if (role !== 'api') for (const r of runners) await r.start()
   if (role !== 'api') dispatcher.start()
   const cron = options.schedule === false || role === 'api' ? null : fixity.schedule(config.fixitySchedule ?? policy.schedule)
+  const stopCheckpoints = options.schedule === false ? null : runtime.audit.schedule(err => { log.error({ err }, 'audit checkpoint not written') })
   const peers = shared ? startPeerSweep({ catalogue, ingest, metrics, log: log.child({ part: 'peers' }) }) : null
   // A worker has no port to show a token on: the first API process makes it.
   const firstAdminSecret = role === 'worker' ? null : await ensureFirstAdmin(catalogue)
@@ -180,6 +184,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   const close = async (): Promise<void> => {
     closing ??= (async () => {
       cron?.stop()
+      stopCheckpoints?.()
       await app.close()
       await Promise.all(runners.map(r => r.stop()))
       await dispatcher.stop()
@@ -189,7 +194,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
     })()
     return closing
   }
-  return { app, catalogue, ingest, fixity, runners, dispatcher, firstAdminSecret, port, close }
+  return { app, catalogue, audit: runtime.audit, ingest, fixity, runners, dispatcher, firstAdminSecret, port, close }
 }
 
 /** A failed listen as an operator's error: a busy port names host:port and the variable to change. */

@@ -1,6 +1,7 @@
 import { statSync, type Stats } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
+import { AuditTrail, loadSigner } from './audit/index.js'
 import { openCatalogue, type Catalogue } from './catalogue/index.js'
 import type { Config } from './config.js'
 import { isLantaiError, LantaiError } from './errors.js'
@@ -34,6 +35,8 @@ export interface Runtime {
   readonly catalogue: Catalogue
   /** The local store in LANTAI_DATA/store, or the S3 bucket of LANTAI_STORE_URL. */
   readonly store: BlobStore
+  /** the hash-chained audit trail: every access and change is recorded through it (issue 15) */
+  readonly audit: AuditTrail
   readonly reader: OcflObjectReader
   readonly writer: OcflObjectWriter
   /** Made on first use; its workers start with the first file hashed. */
@@ -82,7 +85,21 @@ export async function openRuntime (config: Config, options: RuntimeOptions): Pro
       throw err
     }
   }
-  return new OpenRuntime(config, catalogue, store, stagingRoot, () => { s3?.close() })
+  let audit: AuditTrail
+  try {
+    audit = auditTrailOf(config, catalogue)
+  } catch (err) {
+    s3?.close()
+    await catalogue.close()
+    throw err
+  }
+  return new OpenRuntime(config, catalogue, audit, store, stagingRoot, () => { s3?.close() })
+}
+
+/** The audit trail as the config sets it: hash, checkpoint interval and the center's signing key. */
+export function auditTrailOf (config: Pick<Config, 'auditAlgorithm' | 'auditKey' | 'auditCert' | 'auditCheckpointRows' | 'auditCheckpointMinutes'>, catalogue: Catalogue): AuditTrail {
+  const signer = config.auditKey !== null && config.auditCert !== null ? loadSigner(config.auditKey, config.auditCert) : null
+  return new AuditTrail(catalogue.audit, { algorithm: config.auditAlgorithm, signer, checkpointEvery: config.auditCheckpointRows, checkpointMinutes: config.auditCheckpointMinutes })
 }
 
 class OpenRuntime implements Runtime {
@@ -95,7 +112,7 @@ class OpenRuntime implements Runtime {
 
   readonly #releaseStore: () => void
 
-  constructor (readonly config: Config, readonly catalogue: Catalogue, readonly store: BlobStore, readonly stagingRoot: string, releaseStore: () => void) {
+  constructor (readonly config: Config, readonly catalogue: Catalogue, readonly audit: AuditTrail, readonly store: BlobStore, readonly stagingRoot: string, releaseStore: () => void) {
     this.#releaseStore = releaseStore
     this.reader = new OcflObjectReader(store)
     this.writer = new OcflObjectWriter(store)

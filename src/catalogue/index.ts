@@ -6,6 +6,7 @@ import { AccountRepository } from './account-repository.js'
 import { CredentialRequestRepository } from './credential-request-repository.js'
 import { SessionRepository } from './session-repository.js'
 import { AcceptanceReviewRepository } from './acceptance-review-repository.js'
+import { AuditRepository } from './audit-repository.js'
 import { EventRepository } from './event-repository.js'
 import { InboundRepository } from './inbound-repository.js'
 import { createIdFactory } from './ids.js'
@@ -27,12 +28,15 @@ import { ReplicaRepository } from './replica-repository.js'
 import { TokenRepository } from './token-repository.js'
 
 export type { Engine } from './db/schema.js'
+/** A transaction a caller passes so its change and an audit row (or event) commit together; opaque outside the catalogue. */
+export type { Executor as CatalogueTransaction } from './db/schema.js'
 export type { Clock, Page, PageQuery } from './sql.js'
 export { AccessLog, type AccessCompletion, type AccessEntry, type AccessOutcome, type AccessQuery, type FinalOutcome, type NewAccessEntry, type OpenAccessEntry } from './access-log.js'
 export {
   AcceptanceReviewRepository, DECISION_KINDS, OPEN_APPLICATION_STATES, type AcceptanceApplication, type AcceptanceDecision, type AcceptanceDocument, type ApplicationState,
   type ArchivistItem, type DecisionInput, type DecisionKind, type DocumentKind, type NewApplication
 } from './acceptance-review-repository.js'
+export { AuditRepository, type AuditCheckpoint, type AuditCount, type AuditQuery, type AuditRow, type ChainHead } from './audit-repository.js'
 export { EventRepository, type Event, type EventObjectType, type EventOutcome, type EventQuery, type NewEvent } from './event-repository.js'
 export { JobRepository, type ClaimedJob, type Job, type JobCount, type JobState } from './job-repository.js'
 export { LockRepository, type LockLease } from './lock-repository.js'
@@ -107,6 +111,8 @@ export interface Catalogue {
   credentialRequests: CredentialRequestRepository
   /** acceptance applications, decisions and the numbered documents they issue (issue 14 item 5) */
   reviews: AcceptanceReviewRepository
+  /** the hash-chained audit trail and its checkpoints (issue 15); append through src/audit's AuditTrail */
+  audit: AuditRepository
   /** One trivial query: the catalogue answers (readiness probes); rejects when it does not. */
   ping (): Promise<void>
   /** Idempotent. */
@@ -150,6 +156,7 @@ export async function openCatalogue (target: string, clock: Clock = () => new Da
     sessions: new SessionRepository(database, events, clock, newId),
     credentialRequests: new CredentialRequestRepository(database, events, clock, newId),
     reviews: new AcceptanceReviewRepository(database, events, submissions, outbox, clock, newId),
+    audit: new AuditRepository(database),
     async ping () { await sql`SELECT 1`.execute(database.db) },
     close: database.close
   }

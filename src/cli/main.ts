@@ -22,7 +22,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   fixity: async () => (await import('./commands/fixity.js')).fixityCommand,
   ocfl: async () => (await import('./commands/ocfl.js')).ocflCommand,
   seals: async () => (await import('./commands/seals.js')).sealsCommand,
-  decide: async () => (await import('./commands/decide.js')).decideCommand
+  decide: async () => (await import('./commands/decide.js')).decideCommand,
+  audit: async () => (await import('./commands/audit.js')).auditCommand
 }
 
 /** Chinese summaries of commands whose modules do not carry one yet. */

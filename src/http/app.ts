@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { AcceptancePolicy, AcceptanceReview } from '../acceptance/index.js'
 import { acceptanceRoutes } from './routes/acceptance.js'
 import type { Catalogue } from '../catalogue/index.js'
+import { AuditTrail } from '../audit/index.js'
 import { ProjectService } from '../projects/index.js'
 import type { Revalidation } from '../preservation/revalidate.js'
 import type { FixityService } from '../fixity/index.js'
@@ -27,6 +28,7 @@ import { accountRoutes } from './routes/accounts.js'
 import { auditRoutes } from './routes/audit.js'
 import { credentialRequestRoutes } from './routes/credential-requests.js'
 import { sessionRoutes } from './routes/session.js'
+import { auditTrailRoutes } from './routes/audit-trail.js'
 import { sealRoutes } from './routes/seals.js'
 import { fixityRoutes } from './routes/fixity.js'
 import { healthRoutes } from './routes/health.js'
@@ -46,6 +48,8 @@ declare module 'fastify' {
 
 export interface AppDeps {
   catalogue: Catalogue
+  /** the hash-chained audit trail (runtime.audit); one over the catalogue with the defaults when absent */
+  audit?: AuditTrail
   ingest: Ingest
   reader: OcflObjectReader
   fixity: FixityService
@@ -73,6 +77,7 @@ export interface AppDeps {
 
 /** The HTTP shell over the domain; `listen` lives only in main.ts, tests use `inject`. */
 export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
+  const audit = deps.audit ?? new AuditTrail(deps.catalogue.audit)
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger with more; fastify's types want the narrower one.
     loggerInstance: deps.logger as FastifyBaseLogger,
@@ -83,8 +88,8 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     // No coercion: a number is not a name. Query and path integers are read by plugins/input.ts.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
     // Requests refused before routing (431, 400) still leave an access-log row.
-    clientErrorHandler: recordRefused(deps.catalogue, deps.logger as FastifyBaseLogger),
-    frameworkErrors: refuseBeforeRouting(deps.catalogue)
+    clientErrorHandler: recordRefused(deps.catalogue, deps.logger as FastifyBaseLogger, audit),
+    frameworkErrors: refuseBeforeRouting(deps.catalogue, audit)
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.addHook('onSend', async (req, reply) => { reply.header('x-request-id', req.id) })
   // Every route, for the test that walks them all without a token.
@@ -99,7 +104,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   // the session cookie is parsed before auth reads it
   await app.register(cookie)
   // auth first: its onRoute hook must see every later route, the docs' included.
-  await app.register(auth, { catalogue: deps.catalogue })
+  await app.register(auth, { catalogue: deps.catalogue, audit })
   // after auth: a caller's Idempotency-Key is scoped to its token
   await app.register(idempotency, { catalogue: deps.catalogue })
   await app.register(openapi)
@@ -113,6 +118,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(packageRoutes, { prefix: '/v1', catalogue: deps.catalogue, reader: deps.reader })
   await app.register(tokenRoutes, { prefix: '/v1', catalogue: deps.catalogue })
   await app.register(auditRoutes, { prefix: '/v1', catalogue: deps.catalogue })
+  await app.register(auditTrailRoutes, { prefix: '/v1', catalogue: deps.catalogue })
   await app.register(fixityRoutes, { prefix: '/v1', catalogue: deps.catalogue, fixity: deps.fixity })
   await app.register(sealRoutes, { prefix: '/v1', catalogue: deps.catalogue, revalidation: deps.revalidation })
   if (deps.replication !== undefined) await app.register(replicationRoutes, { prefix: '/v1', replication: deps.replication })

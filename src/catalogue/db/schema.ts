@@ -283,6 +283,27 @@ export interface CredentialRequestsTable {
   result_id: string | null
 }
 
+export interface AuditTrailTable {
+  seq: number
+  at: string
+  actor_id: string | null
+  actor_role: string | null
+  actor_label: string | null
+  action: string
+  object_type: string | null
+  object_id: string | null
+  tier: string | null
+  outcome: string
+  request_id: string | null
+  ip: string | null
+  detail: string | null
+  alg: string
+  prev_hash: string
+  hash: string
+}
+
+export interface AuditCheckpointsTable { seq: number, head_hash: string, signed_at: string, algorithm: string, signature: string, certificate: string }
+
 export interface Schema {
   projects: ProjectsTable
   project_units: ProjectUnitsTable
@@ -314,6 +335,8 @@ export interface Schema {
   acceptance_decisions: AcceptanceDecisionsTable
   acceptance_documents: AcceptanceDocumentsTable
   acceptance_sequences: AcceptanceSequencesTable
+  audit_trail: AuditTrailTable
+  audit_checkpoints: AuditCheckpointsTable
 }
 
 export interface AcceptanceApplicationsTable {

@@ -50,6 +50,11 @@ configuration (environment) 配置（环境变量）:
   LANTAI_LOGIN_MAX_FAILURES wrong passwords that lock an account (default 5) 锁定账户的密码错误次数
   LANTAI_LOGIN_LOCK_MINUTES how long a lockout lasts, and the window failures count in (default 15) 锁定时长（分钟）
   LANTAI_SESSION_MINUTES    a console session's lifetime (default 480) 控制台会话有效期（分钟）
+  LANTAI_AUDIT_HASH         hash of new audit-trail rows: sm3 (default) or sha256 审计日志哈希算法
+  LANTAI_AUDIT_KEY, LANTAI_AUDIT_CERT  the center's PEM key (SM2 or ECDSA) and certificate that sign audit
+                            checkpoints (both or neither; none: unsigned) 签署审计检查点的中心密钥与证书
+  LANTAI_AUDIT_CHECKPOINT_ROWS, LANTAI_AUDIT_CHECKPOINT_MINUTES  a checkpoint every so many rows (default
+                            1000) or minutes (default 60); 0: not by that 审计检查点的行数或分钟间隔
 
 A bad value stops the start with one CONFIG_INVALID naming every bad variable, its value and what is
 allowed (exit 2); a busy port is PORT_IN_USE (exit 2).

@@ -7,6 +7,8 @@ import type {} from '@fastify/cookie'
 import type { Principal, Role } from '../../auth/roles.js'
 import type { Catalogue, FinalOutcome } from '../../catalogue/index.js'
 import { csrfMatches } from '../../people/index.js'
+import type { AuditTrail } from '../../audit/index.js'
+import { auditRequest } from './audit-request.js'
 import { problemBody, sendProblem } from './problem-details.js'
 import { storable } from './input.js'
 
@@ -32,13 +34,17 @@ declare module 'fastify' {
   interface FastifyRequest { principal: Principal | null }
 }
 
-export interface AuthOptions { catalogue: Catalogue }
+export interface AuthOptions {
+  catalogue: Catalogue
+  /** each request's final row is also a row of the hash-chained audit trail */
+  audit?: AuditTrail
+}
 
 const BEARER = /^Bearer\s+(\S+)$/i
 
 const outcomeOf = (status: number): FinalOutcome => status === 401 || status === 403 ? 'denied' : status >= 400 ? 'error' : 'allowed'
 
-export const auth = fp<AuthOptions>(async (app: FastifyInstance, { catalogue }) => {
+export const auth = fp<AuthOptions>(async (app: FastifyInstance, { catalogue, audit }) => {
   app.decorateRequest('principal', null)
 
   app.addHook('onRoute', route => {
@@ -68,7 +74,7 @@ export const auth = fp<AuthOptions>(async (app: FastifyInstance, { catalogue }) 
       ip: req.ip,
       requestId: req.id
     })
-    completeOnEnd(reply, row.id, catalogue, req.log)
+    completeOnEnd(reply, row.id, catalogue, req.log, audit, principal?.label ?? null)
     if (!routed) return
     if (principal === null) {
       reply.header('www-authenticate', 'Bearer realm="lantai"')
@@ -123,14 +129,14 @@ async function principalOf (req: FastifyRequest, catalogue: Catalogue): Promise<
  * (fastify's own onResponse never runs then). The first of the two decides, once; the row is written
  * as soon as the catalogue takes it, a moment after the client may have seen the end.
  */
-function completeOnEnd (reply: FastifyReply, id: number, catalogue: Catalogue, log: FastifyBaseLogger): void {
+function completeOnEnd (reply: FastifyReply, id: number, catalogue: Catalogue, log: FastifyBaseLogger, audit?: AuditTrail, label: string | null = null): void {
   const res: ServerResponse = reply.raw
   let done = false
   const end = (finished: boolean): void => {
     if (done) return
     done = true
     const status = finished || res.headersSent ? res.statusCode : null
-    void catalogue.access.complete(id, { status, outcome: finished ? outcomeOf(res.statusCode) : 'aborted' }).catch((err: unknown) => {
+    void catalogue.access.complete(id, { status, outcome: finished ? outcomeOf(res.statusCode) : 'aborted' }).then(async entry => { await auditRequest(audit, entry, label, log) }).catch((err: unknown) => {
       // Nobody awaits a listener; the pending row stays as the trace of what happened.
       log.error({ err, accessLogId: id }, 'access-log row not completed')
     })
@@ -157,7 +163,7 @@ const REQUEST_LINE = /^([A-Z]{1,20}) (\S{1,2048}) HTTP\/\d\.\d\r?\n/
  * too slow) never reaches routing, so it is logged here, with the method and URL when the request line
  * was read, and answered with problem+json like everything else. A reset connection sent no request.
  */
-export function recordRefused (catalogue: Catalogue, log: FastifyBaseLogger): (err: Error & { code?: string, rawPacket?: unknown }, socket: Socket) => void {
+export function recordRefused (catalogue: Catalogue, log: FastifyBaseLogger, audit?: AuditTrail): (err: Error & { code?: string, rawPacket?: unknown }, socket: Socket) => void {
   // The parser may report a second error on the socket while the first one's row is being written;
   // one refused request is one row and one answer.
   const refusing = new WeakSet<Socket>()
@@ -173,7 +179,7 @@ export function recordRefused (catalogue: Catalogue, log: FastifyBaseLogger): (e
     void catalogue.access.append({
       tokenId: null, role: null, method: line?.[1] ?? '-', route: '(refused)', url: storable(line?.[2] ?? '-'), objectId: null,
       ip, status, outcome: 'refused', requestId
-    }).catch((e: unknown) => {
+    }).then(async entry => { await auditRequest(audit, entry, null, log) }).catch((e: unknown) => {
       log.error({ err: e }, 'access-log row of a refused request not written')
     }).then(() => { answerRefused(err, socket, status, requestId) }).catch((e: unknown) => {
       log.error({ err: e }, 'refused request not answered')
@@ -197,11 +203,11 @@ function answerRefused (err: Error & { code?: string }, socket: Socket, status: 
  * fastify's frameworkErrors: a URL the router cannot decode (bad percent-escapes, a parameter too long)
  * is answered before any hook runs, so its row is written here, final, before the problem goes out.
  */
-export function refuseBeforeRouting (catalogue: Catalogue): (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => void {
+export function refuseBeforeRouting (catalogue: Catalogue, audit?: AuditTrail): (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => void {
   return (err, req, reply) => {
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400
     // The row first, final, then the problem (see recordRefused).
-    void catalogue.access.append({ tokenId: null, role: null, method: req.method, route: '(refused)', url: req.url, objectId: null, ip: req.ip, status, outcome: 'refused', requestId: req.id }).catch((e: unknown) => {
+    void catalogue.access.append({ tokenId: null, role: null, method: req.method, route: '(refused)', url: req.url, objectId: null, ip: req.ip, status, outcome: 'refused', requestId: req.id }).then(async entry => { await auditRequest(audit, entry, null, req.log) }).catch((e: unknown) => {
       req.log.error({ err: e }, 'access-log row of a refused request not written')
     }).then(async () => {
       await sendProblem(req, reply, 'REQUEST_INVALID', status, {
