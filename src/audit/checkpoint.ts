@@ -3,13 +3,13 @@ import { readFileSync } from 'node:fs'
 import type { AuditCheckpoint, ChainHead } from '../catalogue/index.js'
 import { LantaiError } from '../errors.js'
 import { sm2Verify } from '../seals/index.js'
-import { sm2Sign } from './sm2-sign.js'
+import { sm2Sign } from '../seals/sm2.js'
 
 // Signed checkpoints of the audit chain: the center's key signs (seq, head hash, time), so an intruder
 // who rewrites the chain from some row on, recomputing every hash, still cannot make the heads agree.
 // SM2 with SM3 (GB/T 32918 default ID) when the center's key is an SM2 key, ECDSA with SHA-256
 // otherwise. Node reads SM2 keys through OpenSSL 3 but signs them with an empty ID, so SM2 is signed by
-// ./sm2-sign.ts and verified by src/seals' sm2Verify; an OpenSSL that cannot read the key fails with
+// src/seals/sm2.ts and verified by src/seals' sm2Verify; an OpenSSL that cannot read the key fails with
 // AUDIT_KEY_INVALID (configure an ECDSA P-256 key there instead).
 //
 // The signed message is a contract, like the chain encoding (docs/audit.md):

@@ -4,4 +4,4 @@ export { checkSignature, checkpointMessage, loadSigner, makeCheckpoint, signerFi
 export { AuditTrail, DEFAULT_AUDIT_OPTIONS, type AuditActor, type AuditEntry, type AuditTrailOptions } from './trail.js'
 export { verifyTrail, type BreakKind, type ChainBreak, type CheckpointProblem, type CheckpointProblemKind, type VerifyOptions, type VerifyReport } from './verify.js'
 export { CLASSIFIED_TIERS, dailyReport, type DailyReport, type ReportLine } from './report.js'
-export { sm2Sign } from './sm2-sign.js'
+export { sm2Sign } from '../seals/sm2.js'

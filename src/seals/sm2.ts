@@ -2,8 +2,9 @@
 // Node's crypto.verify cannot be used: OpenSSL 3.0 inside Node hashes with an EMPTY distinguishing
 // ID, while GM/T 0009 and every SES producer use '1234567812345678', and Node has no way to set it
 // (research-seals.md §4). So Z_A and e are computed here, and only the curve arithmetic is noble's.
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes, type KeyObject } from 'node:crypto'
 import { weierstrass } from '@noble/curves/abstract/weierstrass.js'
+import * as asn1js from 'asn1js'
 
 // GB/T 32918.5-2017 §3 (= GM/T 0003.5-2012): the recommended 256-bit prime-field curve.
 const p = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFFn
@@ -65,6 +66,59 @@ export function sm2VerifyRaw (publicKey: Uint8Array, e: Uint8Array, r: bigint | 
   } catch {
     return false
   }
+}
+
+/**
+ * SM2 signature (DER r, s; §6.1 A1–A7) over `message` with the default ID, by a PKCS#8 SM2 key. Node's
+ * crypto.sign signs with an EMPTY ID (as it verifies, above), which `openssl pkeyutl -pkeyopt
+ * distid:1234567812345678` rejects; the audit trail's checkpoints are signed here instead.
+ */
+export function sm2Sign (key: KeyObject, message: Uint8Array): Buffer {
+  const d = privateScalarOf(key)
+  const e = bytesToBigInt(sm3(concat(za(Point.BASE.multiply(d), SM2_DEFAULT_ID), message)))
+  for (;;) {
+    // k uniform in [1, n-1] by rejection; retry on r = 0, r + k = n or s = 0
+    const k = bytesToBigInt(randomBytes(32))
+    if (k < 1n || k >= n) continue
+    const r = modN(e + Point.BASE.multiply(k).toAffine().x)
+    if (r === 0n || r + k === n) continue
+    const s = modN(inverseModN(1n + d) * (k - r * d))
+    if (s === 0n) continue
+    return encodeSignature(r, s)
+  }
+}
+
+const modN = (x: bigint): bigint => ((x % n) + n) % n
+
+function inverseModN (x: bigint): bigint {
+  let [r0, r1, s0, s1] = [n, modN(x), 0n, 1n]
+  while (r1 !== 0n) {
+    const q = r0 / r1;
+    [r0, r1] = [r1, r0 - q * r1];
+    [s0, s1] = [s1, s0 - q * s1]
+  }
+  return modN(s0)
+}
+
+/** The private scalar d of a PKCS#8 SM2 key: PrivateKeyInfo → ECPrivateKey (RFC 5915) → privateKey. */
+function privateScalarOf (key: KeyObject): bigint {
+  const der = key.export({ type: 'pkcs8', format: 'der' })
+  const info = asn1js.fromBER(new Uint8Array(der).buffer)
+  const wrapped = (info.result as asn1js.Sequence).valueBlock.value[2] as asn1js.OctetString
+  const ec = asn1js.fromBER(wrapped.valueBlock.valueHexView.slice().buffer)
+  const d = (ec.result as asn1js.Sequence).valueBlock.value[1] as asn1js.OctetString
+  return bytesToBigInt(d.valueBlock.valueHexView)
+}
+
+function encodeSignature (r: bigint, s: bigint): Buffer {
+  const int = (x: bigint): Buffer => {
+    let h = x.toString(16); if (h.length % 2 === 1) h = '0' + h
+    const bytes = Buffer.from(h, 'hex')
+    const body = (bytes[0] ?? 0) >= 0x80 ? Buffer.concat([Buffer.of(0), bytes]) : bytes
+    return Buffer.concat([Buffer.of(0x02, body.length), body])
+  }
+  const body = Buffer.concat([int(r), int(s)])
+  return Buffer.concat([Buffer.of(0x30, body.length), body])
 }
 
 function verifyDigest (point: SmPoint, e: Uint8Array, r: bigint, s: bigint): boolean {

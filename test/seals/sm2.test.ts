@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { createPrivateKey } from 'node:crypto'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { SM2_DEFAULT_ID, sm2Verify, sm2VerifyRaw, sm2Za, sm3 } from '../../src/seals/sm2.js'
+import { SM2_DEFAULT_ID, sm2Sign, sm2Verify, sm2VerifyRaw, sm2Za, sm3 } from '../../src/seals/sm2.js'
 
 const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'))
 const text = (s: string): Uint8Array => new TextEncoder().encode(s)
@@ -80,4 +81,20 @@ t.test('signatures made by openssl with distid 1234567812345678 verify; empty-ID
     t.notOk(sm2Verify(publicKey, message, emptyId), `key ${i}: empty-ID signature fails under the default ID`)
     t.ok(sm2Verify(publicKey, message, emptyId, new Uint8Array()), `key ${i}: and verifies under the empty ID`)
   }
+})
+
+t.test('signatures made here verify here and in openssl with distid 1234567812345678 (audit checkpoints)', async t => {
+  const dir = t.testdir({ 'msg.txt': '审计检查点 seq=42\n' })
+  const run = (...args: string[]): Buffer => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+  const message = new Uint8Array(readFileSync(join(dir, 'msg.txt')))
+  run('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:SM2', '-out', 'k.key')
+  run('pkey', '-in', 'k.key', '-pubout', '-out', 'k.pub')
+  const spki = run('pkey', '-in', 'k.key', '-pubout', '-outform', 'DER')
+  const publicKey = new Uint8Array(spki.subarray(spki.length - 65))
+  const sig = sm2Sign(createPrivateKey(readFileSync(join(dir, 'k.key'))), message)
+  t.ok(sm2Verify(publicKey, message, sig), 'verifies here')
+  writeFileSync(join(dir, 'msg.sig'), sig)
+  const out = run('pkeyutl', '-verify', '-rawin', '-digest', 'sm3', '-pkeyopt', 'distid:1234567812345678', '-pubin', '-inkey', 'k.pub', '-in', 'msg.txt', '-sigfile', 'msg.sig').toString()
+  t.match(out, /Signature Verified Successfully/, 'and in openssl')
+  t.notOk(sm2Verify(publicKey, Buffer.concat([message, text('x')]), sig), 'not over another message')
 })
