@@ -24,6 +24,6 @@ t.test('a fresh file is migrated to the latest version, every table STRICT', asy
   t.teardown(() => db.close())
   t.equal(db.pragma('user_version', { simple: true }), MIGRATIONS.length)
   const tables = db.prepare("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%'").all() as Array<{ name: string, strict: number }>
-  t.same(tables.map(r => r.name).sort(), ['access_log', 'accounts', 'audit_checkpoints', 'audit_trail', 'contents', 'credential_requests', 'events', 'inbound_requests', 'jobs', 'locks', 'outbox_attempts', 'outbox_deliveries', 'outbox_messages', 'package_files', 'packages', 'project_permits', 'project_phases', 'project_units', 'projects', 'seal_decisions', 'seal_evidence', 'sessions', 'submissions', 'subscribers', 'tokens', 'versions'])
+  t.same(tables.map(r => r.name).sort(), ['acceptance_applications', 'acceptance_decisions', 'acceptance_documents', 'acceptance_sequences', 'access_log', 'accounts', 'audit_checkpoints', 'audit_trail', 'contents', 'credential_requests', 'events', 'inbound_requests', 'jobs', 'locks', 'outbox_attempts', 'outbox_deliveries', 'outbox_messages', 'package_files', 'packages', 'project_permits', 'project_phases', 'project_units', 'projects', 'replicas', 'seal_decisions', 'seal_evidence', 'sessions', 'storage_nodes', 'submissions', 'subscribers', 'tokens', 'versions'])
   for (const r of tables) t.equal(r.strict, 1, `${r.name} is STRICT`)
 })
