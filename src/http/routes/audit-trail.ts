@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type, type Static } from '@sinclair/typebox'
-import { dailyReport } from '../../audit/index.js'
-import type { AuditQuery, AuditRow, Catalogue } from '../../catalogue/index.js'
+import { dailyReport, exportTrail } from '../../audit/index.js'
+import type { Catalogue } from '../../catalogue/index.js'
 import { Page, ProblemResponses } from '../schemas/common.js'
 import { pageOf } from '../schemas/views.js'
 import { LantaiError } from '../../errors.js'
@@ -49,39 +49,6 @@ const Filters = Type.Object({
   }))
 })
 
-const COLUMNS: ReadonlyArray<keyof AuditRow> = ['seq', 'at', 'actorId', 'actorRole', 'actorLabel', 'action', 'objectType', 'objectId', 'tier', 'outcome', 'requestId', 'ip', 'detail', 'alg', 'prevHash', 'hash']
-
-// RFC 4180: quote a field holding a comma, quote or line break; double the quotes. A leading = + - @
-// is prefixed with ' so a spreadsheet does not run it as a formula (CSV injection).
-const csvField = (v: unknown): string => {
-  let s = v === null || v === undefined ? '' : String(v)
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
-}
-
-const EXPORT_PAGE = 1000
-
-async function * exportRows (catalogue: Catalogue, query: Omit<AuditQuery, 'limit' | 'offset'>, format: 'json' | 'csv'): AsyncGenerator<string> {
-  yield format === 'csv' ? COLUMNS.join(',') + '\r\n' : '['
-  // a seq cursor, not an offset: rows appended while the export runs (its own requests' rows among
-  // them) would shift an offset and repeat rows
-  let cursor: number | undefined
-  let first = true
-  const asc = query.order === 'asc'
-  for (;;) {
-    const page = await catalogue.audit.list({ ...query, limit: EXPORT_PAGE, offset: 0, ...(cursor === undefined ? {} : asc ? { afterSeq: cursor } : { beforeSeq: cursor }) })
-    let chunk = ''
-    for (const row of page.items) {
-      chunk += format === 'csv' ? COLUMNS.map(c => csvField(row[c])).join(',') + '\r\n' : (first ? '' : ',') + JSON.stringify(row)
-      first = false
-    }
-    if (chunk !== '') yield chunk
-    if (page.items.length < EXPORT_PAGE) break
-    cursor = page.items[page.items.length - 1]?.seq
-  }
-  if (format === 'json') yield ']'
-}
-
 const ReportLine = Type.Object({
   total: Type.Integer({ description: 'rows counted' }),
   byAction: Type.Record(Type.String(), Type.Integer(), { description: 'rows by action' })
@@ -116,7 +83,7 @@ export const auditTrailRoutes: FastifyPluginAsyncTypebox<AuditTrailRoutesOptions
       reply.header('content-disposition', `attachment; filename="audit.${format}"`)
       reply.type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')
       // a stream is sent as it is, past the page schema, which describes the paged answer
-      return await reply.send(Readable.from(exportRows(catalogue, filters, format)) as never)
+      return await reply.send(Readable.from(exportTrail(catalogue.audit, filters, format)) as never)
     }
     return { ...await catalogue.audit.list({ ...filters, limit, offset }), limit, offset }
   })
