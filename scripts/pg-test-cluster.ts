@@ -1,11 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import pg from 'pg'
+import { EXIT_UNAVAILABLE, Unavailable, aptInstall, freePort, isCi, isRoot, mayInstall } from './test-server-support.js'
 
 // A throwaway PostgreSQL cluster for the tests (issue 12 item 2): one per checkout, in a temp directory,
 // on 127.0.0.1 and a free port, so several checkouts on one machine never collide. Its state file sits
@@ -20,7 +20,6 @@ import pg from 'pg'
 
 const ROOT = join(import.meta.dirname, '..')
 export const STATE_FILE = join(ROOT, '.tap', 'postgres.json')
-export const EXIT_UNAVAILABLE = 3
 const PG_ROOT = '/usr/lib/postgresql'
 /** The role the service connects as in tests: not a superuser, so tests see what production sees. */
 const APP_ROLE = 'lantai'
@@ -40,10 +39,7 @@ export interface ClusterState {
   startedAt: string
 }
 
-export class Unavailable extends Error {}
 
-const isCi = (): boolean => process.env.CI === 'true'
-const isRoot = (): boolean => process.getuid?.() === 0
 
 /** The newest installed version's bin directory (Debian layout: /usr/lib/postgresql/<major>/bin). */
 function findBinDir (): string | null {
@@ -56,19 +52,12 @@ function findBinDir (): string | null {
   return null
 }
 
-function hasAptGet (): boolean {
-  return spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0
-}
-
 /** In CI the tests must run on PostgreSQL: install Debian's package when we can (root with apt-get). */
 function ensureBinaries (): string {
   const found = findBinDir()
   if (found !== null) return found
-  if (isCi() && isRoot() && hasAptGet()) {
-    process.stderr.write('PostgreSQL not found; installing Debian postgresql (CI=true)\n')
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
-    execFileSync('apt-get', ['update'], { stdio: 'inherit', env })
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'postgresql'], { stdio: 'inherit', env })
+  if (mayInstall()) {
+    aptInstall(['postgresql'], 'PostgreSQL not found')
     const installed = findBinDir()
     if (installed !== null) return installed
   }
@@ -84,15 +73,6 @@ function asOwner (bin: string, args: string[], options: { timeoutMs?: number } =
   if (res.status !== 0) {
     throw new Error(`${bin.split('/').pop() ?? bin} ${args[0] ?? ''} failed (exit ${String(res.status)}): ${(res.stderr || res.stdout || String(res.error)).trim()}`)
   }
-}
-
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(0, '127.0.0.1', resolve) })
-  const address = server.address()
-  await new Promise<void>(resolve => server.close(() => resolve()))
-  if (address === null || typeof address === 'string') throw new Error('no free port')
-  return address.port
 }
 
 const secret = (): string => randomBytes(18).toString('base64url')

@@ -1,10 +1,11 @@
-import { execFile, execFileSync, spawnSync } from 'node:child_process'
+import { execFile, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { EXIT_UNAVAILABLE, Unavailable, aptInstall, freePort, isCi, mayInstall } from './test-server-support.js'
 
 // Two real, different S3 implementations for the tests (issue 16 item 9): Ceph RADOS Gateway (C++) and
 // OpenStack Swift with s3api (Python), both from Debian, on 127.0.0.1 and free ports, each in a temp
@@ -20,7 +21,6 @@ import { pathToFileURL } from 'node:url'
 
 const ROOT = join(import.meta.dirname, '..')
 export const STATE_FILE = join(ROOT, '.tap', 's3-servers.json')
-export const EXIT_UNAVAILABLE = 3
 const SCRIPTS = join(import.meta.dirname, 's3')
 
 export type S3ServerName = 'ceph-rgw' | 'swift-s3api'
@@ -39,7 +39,6 @@ export interface S3ServerState {
 
 export interface S3ServersState { servers: S3ServerState[], startedAt: string }
 
-export class Unavailable extends Error {}
 
 interface ServerKind {
   name: S3ServerName
@@ -51,8 +50,6 @@ interface ServerKind {
   pidOrder: (dir: string) => string[]
 }
 
-const isCi = (): boolean => process.env.CI === 'true'
-const isRoot = (): boolean => process.getuid?.() === 0
 const secret = (): string => randomBytes(18).toString('base64url')
 
 const KINDS: ServerKind[] = [
@@ -123,15 +120,6 @@ async function portFree (port: number): Promise<boolean> {
   }
 }
 
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(0, '127.0.0.1', resolve) })
-  const address = server.address()
-  await new Promise<void>(resolve => server.close(() => resolve()))
-  if (address === null || typeof address === 'string') throw new Error('no free port')
-  return address.port
-}
-
 async function freePorts (n: number): Promise<number[]> {
   const ports = new Set<number>()
   while (ports.size < n) ports.add(await freePort())
@@ -149,19 +137,11 @@ async function freePortRun (n: number): Promise<number> {
   throw new Error(`no ${n} consecutive free ports`)
 }
 
-function hasAptGet (): boolean {
-  return spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0
-}
-
 /** The kinds whose binaries are here; in CI, installs the missing Debian packages (root with apt-get). */
 function availableKinds (): ServerKind[] {
   const missing = KINDS.filter(k => !existsSync(k.probe))
-  if (missing.length > 0 && isCi() && isRoot() && hasAptGet()) {
-    const packages = [...missing.flatMap(k => k.packages), 'rclone']
-    process.stderr.write(`S3 test servers missing; installing Debian ${packages.join(' ')} (CI=true)\n`)
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
-    execFileSync('apt-get', ['update'], { stdio: 'inherit', env })
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { stdio: 'inherit', env })
+  if (missing.length > 0 && mayInstall()) {
+    aptInstall([...missing.flatMap(k => k.packages), 'rclone'], 'S3 test servers missing')
   }
   const found = KINDS.filter(k => existsSync(k.probe))
   const absent = KINDS.filter(k => !found.includes(k))

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { readState, startCluster, stopCluster, Unavailable, isRunning } from './pg-test-cluster.js'
+import { readState, startCluster, stopCluster, isRunning } from './pg-test-cluster.js'
+import { Unavailable } from './test-server-support.js'
 import * as s3 from './s3-test-servers.js'
 
 // `npm test` (issue 12 item 2): the suite on both catalogue engines.
@@ -76,7 +77,7 @@ async function startS3 (): Promise<{ ours: boolean } | null> {
     return { ours: !wasRunning }
   } catch (err) {
     if (ci) throw err
-    process.stdout.write(`${err instanceof s3.Unavailable ? err.message : `S3 test servers did not start (${(err as Error).message})`}; tests needing them will say so\n`)
+    process.stdout.write(`${err instanceof Unavailable ? err.message : `S3 test servers did not start (${(err as Error).message})`}; tests needing them will say so\n`)
     return null
   }
 }
