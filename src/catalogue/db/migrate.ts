@@ -14,6 +14,11 @@ import { migration0010 } from './migrations/0010-accounts.js'
 import { migration0011 } from './migrations/0011-acceptance-review.js'
 import { migration0012 } from './migrations/0012-acceptance-checks.js'
 import { migration0013 } from './migrations/0013-storage-nodes.js'
+import { migration0014 } from './migrations/0014-commitments-credit.js'
+import { migration0015 } from './migrations/0015-labels.js'
+import { migration0016 } from './migrations/0016-two-person-aggregation.js'
+import { migration0017 } from './migrations/0017-replication-queue.js'
+import { migration0018 } from './migrations/0018-drills-tier-keys.js'
 
 // Numbered migrations, applied in order at open, one transaction each (STYLE.md "Database"). The version
 // is PRAGMA user_version on SQLite (as it always was, so files made before PostgreSQL arrived keep
@@ -23,7 +28,8 @@ import { migration0013 } from './migrations/0013-storage-nodes.js'
 export type { Migration, MigrationContext } from './migration.js'
 
 export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006, migration0007, migration0008,
-  migration0009, migration0010, migration0011, migration0012, migration0013]
+  migration0009, migration0010, migration0011, migration0012, migration0013,
+  migration0014, migration0015, migration0016, migration0017, migration0018]
 
 export interface MigrateResult { from: number, to: number, applied: string[] }
 
