@@ -73,7 +73,7 @@ export const acceptanceRoutes: FastifyPluginAsyncTypebox<AcceptanceRoutesOptions
   }, async (req, reply) => {
     const html = req.params.number.endsWith('.html')
     const pdf = req.params.number.endsWith('.pdf')
-    const doc = await review.document(html || pdf ? req.params.number.slice(0, -'.pdf'.length) : req.params.number)
+    const doc = await review.document(html ? req.params.number.slice(0, -'.html'.length) : pdf ? req.params.number.slice(0, -'.pdf'.length) : req.params.number)
     if (pdf) return await reply.type('application/pdf').header('content-disposition', `inline; filename*=UTF-8''${encodeURIComponent(doc.number)}.pdf`).send(await documents.pdf(doc.body))
     if (!html) return doc
     return await reply.type('text/html; charset=utf-8').header('content-language', 'zh-CN, en').send(renderDocumentHtml(doc.body))
