@@ -16,6 +16,7 @@
 #    can issue an SM2 CRL, DER copies of everything, and a PKCS#12 for the ECDSA signer;
 #  - OpenSSL 3.0 cannot write an SM2 CMS signature ("illegal zero content"), so the SM2 CMS is built
 #    by test/fixtures/pki.ts with pkijs; this script signs its attributes on request (see `sm2-sign`).
+#  - the center's own seal for the documents Lantai issues: a center root over SM2, ECDSA and RSA signing keys.
 set -euo pipefail
 umask 077
 
@@ -29,11 +30,11 @@ fi
 out=${1:-pki}
 mkdir -p "$out"
 cd "$out"
-rm -rf root inter sm2root certs keys crl ocsp tsa cms openssl.cnf
-mkdir -p root/db inter/db sm2root/db certs keys crl ocsp tsa cms
-: > root/db/index.txt; : > inter/db/index.txt; : > sm2root/db/index.txt
-echo 01 | tee root/db/crlnumber inter/db/crlnumber sm2root/db/crlnumber tsa/serial > /dev/null
-openssl rand -hex 16 > root/db/serial; openssl rand -hex 16 > inter/db/serial; openssl rand -hex 16 > sm2root/db/serial
+rm -rf root inter sm2root centerroot certs keys crl ocsp tsa cms openssl.cnf
+mkdir -p root/db inter/db sm2root/db centerroot/db certs keys crl ocsp tsa cms
+: > root/db/index.txt; : > inter/db/index.txt; : > sm2root/db/index.txt; : > centerroot/db/index.txt
+echo 01 | tee root/db/crlnumber inter/db/crlnumber sm2root/db/crlnumber centerroot/db/crlnumber tsa/serial > /dev/null
+openssl rand -hex 16 > root/db/serial; openssl rand -hex 16 > inter/db/serial; openssl rand -hex 16 > sm2root/db/serial; openssl rand -hex 16 > centerroot/db/serial
 
 ca_sec () {
   printf '[%s]\ndir=%s\ndatabase=$dir/db/index.txt\nserial=$dir/db/serial\ncrlnumber=$dir/db/crlnumber\nnew_certs_dir=$dir/db\ncertificate=certs/%s.pem\nprivate_key=keys/%s.key\ndefault_md=%s\ndefault_days=%s\ndefault_crl_days=%s\npolicy=policy_any\nunique_subject=no\ncopy_extensions=none\n' \
@@ -43,6 +44,7 @@ ca_sec () {
   ca_sec root_ca root sha256 3650 30
   ca_sec inter_ca inter sha256 825 7
   ca_sec sm2_ca sm2root sm3 825 30
+  ca_sec center_ca centerroot sha256 825 30
   cat <<'CNF'
 [policy_any]
 countryName=optional
@@ -71,6 +73,11 @@ subjectKeyIdentifier=hash
 authorityKeyIdentifier=keyid
 crlDistributionPoints=URI:http://127.0.0.1:8080/inter.crl
 authorityInfoAccess=OCSP;URI:http://127.0.0.1:8888
+[v3_center]
+basicConstraints=critical,CA:false
+keyUsage=critical,digitalSignature,nonRepudiation
+subjectKeyIdentifier=hash
+authorityKeyIdentifier=keyid
 [v3_ocsp]
 basicConstraints=critical,CA:false
 keyUsage=critical,digitalSignature
@@ -209,6 +216,26 @@ q openssl ocsp -index inter/db/index.txt -CA certs/inter.pem -rsigner certs/ocsp
 cp ocsp/revoked-nocerts.ocsp ocsp/revoked-badsig.ocsp
 flip ocsp/revoked-badsig.ocsp $(($(wc -c < ocsp/revoked-badsig.ocsp) - 1))
 
-# 9. DER copies for pkijs.
+# 9. The center's own seal, for the documents Lantai issues (src/documents/): one root (ECDSA P-384, its
+# CRL is the revocation data a verifier needs) over three signing keys, so each algorithm can be configured:
+# SM2 (its request self-signed with the GB/T 32918 ID), ECDSA P-256 and RSA-2048.
+q openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out keys/centerroot.key
+q openssl req "${C[@]}" -new -key keys/centerroot.key -subj "/C=CN/O=示例城建档案馆/CN=Test Archive Center Root" -out centerroot/centerroot.csr
+q openssl ca "${C[@]}" -batch -utf8 -selfsign -name center_ca -keyfile keys/centerroot.key -in centerroot/centerroot.csr -extensions v3_root \
+  -startdate 20190101000000Z -enddate 20400101000000Z -notext -out certs/centerroot.pem
+q openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:SM2 -out keys/centersm2.key
+q openssl req "${C[@]}" -new -key keys/centersm2.key -sm3 -sigopt $ID -subj "/C=CN/O=示例城建档案馆/CN=Archive Center Seal SM2" -out centerroot/centersm2.csr
+q openssl ca "${C[@]}" -batch -utf8 -name center_ca -in centerroot/centersm2.csr -vfyopt $ID -extensions v3_center \
+  -startdate 20240101000000Z -enddate 20340101000000Z -notext -out certs/centersm2.pem
+q openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out keys/centerec.key
+q openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out keys/centerrsa.key
+for n in centerec centerrsa; do
+  q openssl req "${C[@]}" -new -key "keys/$n.key" -subj "/C=CN/O=示例城建档案馆/CN=Archive Center Seal ${n#center}" -out "centerroot/$n.csr"
+  q openssl ca "${C[@]}" -batch -utf8 -name center_ca -in "centerroot/$n.csr" -extensions v3_center \
+    -startdate 20240101000000Z -enddate 20340101000000Z -notext -out "certs/$n.pem"
+done
+q openssl ca "${C[@]}" -name center_ca -gencrl -out crl/centerroot.crl.pem
+
+# 10. DER copies for pkijs.
 for f in certs/*.pem; do case $f in certs/chain.pem) ;; *) q openssl x509 -in "$f" -outform DER -out "${f%.pem}.der";; esac; done
 for f in crl/*.crl.pem; do q openssl crl -in "$f" -outform DER -out "${f%.pem}"; done

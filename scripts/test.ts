@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { readState, startCluster, stopCluster, isRunning } from './pg-test-cluster.js'
 import { Unavailable } from './test-server-support.js'
+import { ensureDocumentFont } from './document-font.js'
 import * as s3 from './s3-test-servers.js'
 
 // `npm test` (issue 12 item 2): the suite on both catalogue engines.
@@ -12,6 +13,7 @@ import * as s3 from './s3-test-servers.js'
 //   4. stop the cluster, also after a failure or on SIGINT/SIGTERM.
 // The S3 test servers (scripts/s3-test-servers.ts: Ceph RGW, Swift s3api) start beside PostgreSQL and
 // stop with it, for the whole suite and for named files that need them (see needsS3).
+// The sealed documents' CJK font is installed first in CI (scripts/document-font.ts).
 // `npm test -- <files>` is one tap run over those files, on the engine LANTAI_TEST_ENGINE names.
 // Without PostgreSQL binaries the run is SQLite only, said once; with CI=true PostgreSQL is required.
 
@@ -84,6 +86,7 @@ async function startS3 (): Promise<{ ours: boolean } | null> {
 
 async function main (): Promise<number> {
   const files = process.argv.slice(2)
+  if (files.length === 0 || files.some(f => /documents/.test(f))) ensureDocumentFont()
   let postgres: { ours: boolean } | null = null
   let s3servers: { ours: boolean } | null = null
   const [pgResult, s3Result] = await Promise.allSettled([startPostgres(), needsS3(files) ? startS3() : Promise.resolve(null)])

@@ -38,7 +38,12 @@ export const ConfigSchema = Type.Object({
   auditKey: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_AUDIT_KEY: the center\'s PEM private key (SM2 or ECDSA P-256) that signs audit checkpoints; none: checkpoints are unsigned' }),
   auditCert: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_AUDIT_CERT: the PEM certificate of LANTAI_AUDIT_KEY' }),
   auditCheckpointRows: Type.Integer({ minimum: 0, description: 'LANTAI_AUDIT_CHECKPOINT_ROWS: rows between audit checkpoints (default 1000; 0: not by count)' }),
-  auditCheckpointMinutes: Type.Integer({ minimum: 0, description: 'LANTAI_AUDIT_CHECKPOINT_MINUTES: minutes between audit checkpoints while rows are written (default 60; 0: not by time)' })
+  auditCheckpointMinutes: Type.Integer({ minimum: 0, description: 'LANTAI_AUDIT_CHECKPOINT_MINUTES: minutes between audit checkpoints while rows are written (default 60; 0: not by time)' }),
+  centerKey: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_CENTER_KEY: the center\'s PEM private key (SM2, ECDSA or RSA) that seals the documents Lantai issues; none: no sealed PDFs' }),
+  centerCert: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_CENTER_CERT: the PEM certificate of LANTAI_CENTER_KEY' }),
+  centerChain: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_CENTER_CHAIN: PEM certificates between LANTAI_CENTER_CERT and the center\'s root, carried in each seal (optional)' }),
+  documentFont: Type.String({ minLength: 1, description: 'LANTAI_DOCUMENT_FONT: a TrueType/OpenType font with Chinese glyphs, subset into each sealed PDF (default the Debian fonts-wqy-microhei file)' }),
+  documentFontFamily: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'LANTAI_DOCUMENT_FONT_FAMILY: the font\'s PostScript name inside a collection (.ttc)' })
 })
 export type Config = Static<typeof ConfigSchema>
 
@@ -70,8 +75,16 @@ const VARIABLES: Record<keyof Config, { name: string, allowed: string }> = {
   auditKey: { name: 'LANTAI_AUDIT_KEY', allowed: 'a readable PEM private key file, set together with LANTAI_AUDIT_CERT' },
   auditCert: { name: 'LANTAI_AUDIT_CERT', allowed: 'a readable PEM certificate file, set together with LANTAI_AUDIT_KEY' },
   auditCheckpointRows: { name: 'LANTAI_AUDIT_CHECKPOINT_ROWS', allowed: 'a whole number of rows (0: not by count)' },
-  auditCheckpointMinutes: { name: 'LANTAI_AUDIT_CHECKPOINT_MINUTES', allowed: 'a whole number of minutes (0: not by time)' }
+  auditCheckpointMinutes: { name: 'LANTAI_AUDIT_CHECKPOINT_MINUTES', allowed: 'a whole number of minutes (0: not by time)' },
+  centerKey: { name: 'LANTAI_CENTER_KEY', allowed: 'a readable PEM private key file, set together with LANTAI_CENTER_CERT' },
+  centerCert: { name: 'LANTAI_CENTER_CERT', allowed: 'a readable PEM certificate file, set together with LANTAI_CENTER_KEY' },
+  centerChain: { name: 'LANTAI_CENTER_CHAIN', allowed: 'a PEM file of certificates, with LANTAI_CENTER_KEY and LANTAI_CENTER_CERT' },
+  documentFont: { name: 'LANTAI_DOCUMENT_FONT', allowed: 'a font file path (.ttf, .otf, .ttc)' },
+  documentFontFamily: { name: 'LANTAI_DOCUMENT_FONT_FAMILY', allowed: 'the PostScript name of a font in LANTAI_DOCUMENT_FONT\'s collection' }
 }
+
+/** Debian's fonts-wqy-microhei, which the test scripts install in CI (scripts/document-font.ts). */
+export const DEFAULT_DOCUMENT_FONT = { path: '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc', family: 'WenQuanYiMicroHei' }
 
 /** Where the package is installed (src/ or dist/ sits one level below it). */
 export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -117,7 +130,12 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
     auditKey: v('LANTAI_AUDIT_KEY') === undefined ? null : resolve(cwd, v('LANTAI_AUDIT_KEY') ?? ''),
     auditCert: v('LANTAI_AUDIT_CERT') === undefined ? null : resolve(cwd, v('LANTAI_AUDIT_CERT') ?? ''),
     auditCheckpointRows: int(v('LANTAI_AUDIT_CHECKPOINT_ROWS'), 1000),
-    auditCheckpointMinutes: int(v('LANTAI_AUDIT_CHECKPOINT_MINUTES'), 60)
+    auditCheckpointMinutes: int(v('LANTAI_AUDIT_CHECKPOINT_MINUTES'), 60),
+    centerKey: v('LANTAI_CENTER_KEY') === undefined ? null : resolve(cwd, v('LANTAI_CENTER_KEY') ?? ''),
+    centerCert: v('LANTAI_CENTER_CERT') === undefined ? null : resolve(cwd, v('LANTAI_CENTER_CERT') ?? ''),
+    centerChain: v('LANTAI_CENTER_CHAIN') === undefined ? null : resolve(cwd, v('LANTAI_CENTER_CHAIN') ?? ''),
+    documentFont: v('LANTAI_DOCUMENT_FONT') === undefined ? DEFAULT_DOCUMENT_FONT.path : resolve(cwd, v('LANTAI_DOCUMENT_FONT') ?? ''),
+    documentFontFamily: v('LANTAI_DOCUMENT_FONT') === undefined ? v('LANTAI_DOCUMENT_FONT_FAMILY') ?? DEFAULT_DOCUMENT_FONT.family : v('LANTAI_DOCUMENT_FONT_FAMILY') ?? null
   }
   const bad = new Set<keyof Config>()
   for (const e of Value.Errors(ConfigSchema, config)) bad.add((e.path.split('/')[1] ?? '') as keyof Config)
@@ -128,6 +146,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
   if (config.databaseUrl !== null && !isPostgresUrl(config.databaseUrl)) bad.add('databaseUrl')
   // the key signs nothing without its certificate, and a certificate alone signs nothing
   if ((config.auditKey === null) !== (config.auditCert === null)) bad.add(config.auditKey === null ? 'auditKey' : 'auditCert')
+  if ((config.centerKey === null) !== (config.centerCert === null)) bad.add(config.centerKey === null ? 'centerKey' : 'centerCert')
+  if (config.centerChain !== null && config.centerKey === null) bad.add('centerChain')
   try { if (config.projectCodePattern !== null) new RegExp(config.projectCodePattern, 'u') } catch { bad.add('projectCodePattern') }
   if (config.storeUrl !== null && parseS3StoreUrl(config.storeUrl) === null) bad.add('storeUrl')
   if (config.storeUrl !== null && config.storeCredentials === null) bad.add('storeCredentials')

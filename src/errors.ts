@@ -149,6 +149,10 @@ export const ERROR_CODES = {
   DOCUMENT_NOT_FOUND: { transient: false, en: 'no acceptance document has this number', zh: '没有该文号的验收文书' },
   AUDIT_KEY_INVALID: { transient: false, en: 'the center\'s audit key or certificate (LANTAI_AUDIT_KEY, LANTAI_AUDIT_CERT) cannot be read, is not SM2 or ECDSA, or they do not belong together', zh: '审计签名密钥或证书（LANTAI_AUDIT_KEY、LANTAI_AUDIT_CERT）无法读取、不是 SM2 或 ECDSA，或两者不匹配' },
   AUDIT_CHECKPOINTS_INVALID: { transient: false, en: 'the file is not a checkpoint export of lantai audit checkpoint export', zh: '该文件不是 lantai audit checkpoint export 导出的检查点文件' },
+  // the documents Lantai issues as sealed PDFs (issue 14 item 6)
+  CENTER_KEY_INVALID: { transient: false, en: 'the center\'s signing key or certificate (LANTAI_CENTER_KEY, LANTAI_CENTER_CERT, LANTAI_CENTER_CHAIN) cannot be read, is not SM2, ECDSA or RSA, or they do not belong together', zh: '档案馆签章密钥或证书（LANTAI_CENTER_KEY、LANTAI_CENTER_CERT、LANTAI_CENTER_CHAIN）无法读取、不是 SM2、ECDSA 或 RSA，或两者不匹配' },
+  DOCUMENT_SEAL_NOT_CONFIGURED: { transient: false, en: 'sealed PDF documents need the center\'s key: set LANTAI_CENTER_KEY and LANTAI_CENTER_CERT (the JSON and HTML forms work without it)', zh: '盖章的 PDF 文书需要档案馆签章密钥：请设置 LANTAI_CENTER_KEY 和 LANTAI_CENTER_CERT（JSON 和 HTML 形式无需密钥）' },
+  DOCUMENT_FONT_MISSING: { transient: false, en: 'the font for Chinese text in sealed PDFs cannot be read: install fonts-wqy-microhei or set LANTAI_DOCUMENT_FONT (and LANTAI_DOCUMENT_FONT_FAMILY for a .ttc)', zh: 'PDF 文书的中文字体无法读取：请安装 fonts-wqy-microhei 或设置 LANTAI_DOCUMENT_FONT（.ttc 字体集另设 LANTAI_DOCUMENT_FONT_FAMILY）' },
 } as const satisfies Record<string, { transient: boolean, en: string, zh: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES

@@ -7,6 +7,7 @@ import type { AuditTrail } from './audit/index.js'
 import type { Catalogue } from './catalogue/index.js'
 import type { Config } from './config.js'
 import { FixityService, loadFixityPolicy } from './fixity/index.js'
+import { documentSealerOf } from './documents/index.js'
 import { buildApp } from './http/app.js'
 import { peopleSettings } from './people/index.js'
 import { Ingest, INGEST_JOB } from './ingest/ingest.js'
@@ -89,6 +90,8 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   const shared = lock === null
   // Before anything is opened: a typo in the center's policy stops start-up naming file, line and key.
   const acceptancePolicy = await loadAcceptancePolicy(config.policiesDir)
+  // The center's key too: a key set but unusable stops here (CENTER_KEY_INVALID), none leaves PDFs unavailable.
+  const documents = documentSealerOf(config)
   const runtime = await openRuntime(config, { mode: 'serve', log })
   const { catalogue, store, writer, reader, pool, sealVerifier, stagingRoot, scratchRoot } = runtime
   const loadTrust = async (): Promise<TrustStore> => await runtime.loadTrust()
@@ -157,7 +160,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   if (freed.length > 0) log.info({ leases: freed }, 'leases of a process that is gone released')
   await removeOrphanStaging(stagingRoot, catalogue)
 
-  const app = await buildApp({ catalogue, audit: runtime.audit, ingest, reader, fixity, revalidation, logger: log, store, metrics, projectCodePattern: config.projectCodePattern, acceptancePolicy, review, secretOf, dispatcher: role === 'api' ? null : dispatcher, replication,
+  const app = await buildApp({ catalogue, audit: runtime.audit, ingest, reader, fixity, revalidation, logger: log, store, metrics, projectCodePattern: config.projectCodePattern, acceptancePolicy, review, documents, secretOf, dispatcher: role === 'api' ? null : dispatcher, replication,
     people: peopleSettings(config) })
   await app.ready()
   if (options.listen !== false && role !== 'worker') {

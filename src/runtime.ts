@@ -1,9 +1,10 @@
 import { statSync, type Stats } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { AuditTrail, loadSigner } from './audit/index.js'
+import { AuditTrail, loadSigner, type CheckpointSigner } from './audit/index.js'
 import { openCatalogue, type Catalogue } from './catalogue/index.js'
 import type { Config } from './config.js'
+import { loadCenterSigner } from './documents/index.js'
 import { isLantaiError, LantaiError } from './errors.js'
 import { HashPool } from './hashing/index.js'
 import type { Logger } from './logger.js'
@@ -97,9 +98,19 @@ export async function openRuntime (config: Config, options: RuntimeOptions): Pro
 }
 
 /** The audit trail as the config sets it: hash, checkpoint interval and the center's signing key. */
-export function auditTrailOf (config: Pick<Config, 'auditAlgorithm' | 'auditKey' | 'auditCert' | 'auditCheckpointRows' | 'auditCheckpointMinutes'>, catalogue: Catalogue): AuditTrail {
-  const signer = config.auditKey !== null && config.auditCert !== null ? loadSigner(config.auditKey, config.auditCert) : null
+export function auditTrailOf (config: Pick<Config, 'auditAlgorithm' | 'auditKey' | 'auditCert' | 'auditCheckpointRows' | 'auditCheckpointMinutes'> & Partial<Pick<Config, 'centerKey' | 'centerCert'>>, catalogue: Catalogue): AuditTrail {
+  const signer = config.auditKey !== null && config.auditCert !== null ? loadSigner(config.auditKey, config.auditCert) : centerCheckpointSigner(config)
   return new AuditTrail(catalogue.audit, { algorithm: config.auditAlgorithm, signer, checkpointEvery: config.auditCheckpointRows, checkpointMinutes: config.auditCheckpointMinutes })
+}
+
+/**
+ * Without LANTAI_AUDIT_KEY the center's own key (LANTAI_CENTER_KEY) signs the checkpoints, when it is SM2 or
+ * ECDSA (the checkpoint contract, docs/audit.md); an RSA center key leaves them unsigned, as before.
+ */
+function centerCheckpointSigner (config: Partial<Pick<Config, 'centerKey' | 'centerCert'>>): CheckpointSigner | null {
+  if (config.centerKey == null || config.centerCert == null) return null
+  const center = loadCenterSigner({ key: config.centerKey, cert: config.centerCert })
+  return center.algorithm === 'rsa-sha256' ? null : { algorithm: center.algorithm, key: center.key, certificatePem: center.certificate.toString() }
 }
 
 class OpenRuntime implements Runtime {

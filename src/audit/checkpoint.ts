@@ -1,9 +1,7 @@
-import { createPrivateKey, createPublicKey, sign, verify, X509Certificate, type KeyObject } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { X509Certificate, type KeyObject } from 'node:crypto'
 import type { AuditCheckpoint, ChainHead } from '../catalogue/index.js'
+import { centerSign, centerVerify, loadCenterSigner, type CenterSigner } from '../documents/center-key.js'
 import { LantaiError } from '../errors.js'
-import { sm2Verify } from '../seals/index.js'
-import { sm2Sign } from '../seals/sm2.js'
 
 // Signed checkpoints of the audit chain: the center's key signs (seq, head hash, time), so an intruder
 // who rewrites the chain from some row on, recomputing every hash, still cannot make the heads agree.
@@ -23,49 +21,31 @@ export interface CheckpointSigner {
   readonly certificatePem: string
 }
 
-/** id-sm2 (1.2.156.10197.1.301) as DER: an EC key on this curve is an SM2 key. */
-const SM2_CURVE_OID = Buffer.from('06082a811ccf5501822d', 'hex')
+const signWith = (algorithm: CheckpointAlgorithm, key: KeyObject, message: Buffer): Buffer => centerSign(algorithm, key, message)
 
-const isSm2 = (key: KeyObject): boolean => {
-  const spki = (key.type === 'private' ? createPublicKey(key) : key).export({ type: 'spki', format: 'der' })
-  return spki.includes(SM2_CURVE_OID)
-}
-
-/** The uncompressed point 04‖x‖y that ends an EC SubjectPublicKeyInfo. */
-const rawPoint = (key: KeyObject): Uint8Array => new Uint8Array(key.export({ type: 'spki', format: 'der' }).subarray(-65))
-
-const signWith = (algorithm: CheckpointAlgorithm, key: KeyObject, message: Buffer): Buffer =>
-  algorithm === 'sm2-sm3' ? sm2Sign(key, message) : sign('sha256', message, key)
-
-const verifyWith = (algorithm: CheckpointAlgorithm, publicKey: KeyObject, message: Buffer, signature: Buffer): boolean =>
-  algorithm === 'sm2-sm3' ? sm2Verify(rawPoint(publicKey), message, signature) : verify('sha256', message, publicKey, signature)
+const verifyWith = (algorithm: CheckpointAlgorithm, publicKey: KeyObject, message: Buffer, signature: Buffer): boolean => centerVerify(algorithm, publicKey, message, signature)
 
 export function checkpointMessage (cp: Pick<AuditCheckpoint, 'seq' | 'headHash' | 'signedAt' | 'algorithm'>): Buffer {
   return Buffer.from('lantai-audit-checkpoint-v1\n' + JSON.stringify([cp.seq, cp.headHash, cp.signedAt, cp.algorithm]), 'utf8')
 }
 
-/** The center's signer from a PEM private key and its PEM certificate (LANTAI_AUDIT_KEY, LANTAI_AUDIT_CERT). */
+/**
+ * The center's signer from a PEM private key and its PEM certificate (LANTAI_AUDIT_KEY, LANTAI_AUDIT_CERT,
+ * else the center's LANTAI_CENTER_KEY and LANTAI_CENTER_CERT), read by the one loader of the center's key.
+ */
 export function loadSigner (keyPath: string, certPath: string): CheckpointSigner {
-  let key: KeyObject
-  let cert: X509Certificate
+  let center: CenterSigner
   try {
-    key = createPrivateKey(readFileSync(keyPath))
-    cert = new X509Certificate(readFileSync(certPath))
+    center = loadCenterSigner({ key: keyPath, cert: certPath })
   } catch (err) {
-    throw new LantaiError('AUDIT_KEY_INVALID', `${keyPath} / ${certPath}: ${(err as Error).message}`, { key: keyPath, certificate: certPath }, { cause: err })
+    const cause = (err as Error).cause instanceof Error ? `${keyPath} / ${certPath}: ${((err as Error).cause as Error).message}` : (err as Error).message
+    throw new LantaiError('AUDIT_KEY_INVALID', cause, { key: keyPath, certificate: certPath }, { cause: err })
   }
-  const sm2 = isSm2(key)
-  if (!sm2 && key.asymmetricKeyType !== 'ec') {
-    throw new LantaiError('AUDIT_KEY_INVALID', `${keyPath}: the center's key must be SM2 or ECDSA, got ${key.asymmetricKeyType ?? 'unknown'}`, { key: keyPath })
+  // the checkpoint contract (docs/audit.md) names SM2 and ECDSA only
+  if (center.algorithm === 'rsa-sha256') {
+    throw new LantaiError('AUDIT_KEY_INVALID', `${keyPath}: the center's key must be SM2 or ECDSA, got rsa`, { key: keyPath })
   }
-  const signer: CheckpointSigner = { algorithm: sm2 ? 'sm2-sm3' : 'ecdsa-sha256', key, certificatePem: cert.toString() }
-  // a key that does not match its certificate would sign checkpoints nobody can verify: refuse at start
-  const probe = { seq: 0, headHash: '', signedAt: '', algorithm: signer.algorithm }
-  const signature = signWith(signer.algorithm, key, checkpointMessage(probe))
-  if (!verifyWith(signer.algorithm, cert.publicKey, checkpointMessage(probe), signature)) {
-    throw new LantaiError('AUDIT_KEY_INVALID', `${keyPath} does not belong to the certificate ${certPath}`, { key: keyPath, certificate: certPath })
-  }
-  return signer
+  return { algorithm: center.algorithm, key: center.key, certificatePem: center.certificate.toString() }
 }
 
 /** A checkpoint of `head`, signed when there is a signer, else marked 'none' (it still pins the head). */

@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { AcceptancePolicy, AcceptanceReview } from '../acceptance/index.js'
 import { acceptanceRoutes } from './routes/acceptance.js'
 import type { Catalogue } from '../catalogue/index.js'
+import type { DocumentSealer } from '../documents/index.js'
 import { AuditTrail } from '../audit/index.js'
 import { ProjectService } from '../projects/index.js'
 import type { Revalidation } from '../preservation/revalidate.js'
@@ -65,6 +66,8 @@ export interface AppDeps {
   acceptancePolicy: AcceptancePolicy
   /** applications, decisions and their documents (issue 14 item 5); no acceptance routes when absent */
   review?: AcceptanceReview
+  /** seals the documents as PDFs with the center's key (issue 14 item 6); PDFs answer DOCUMENT_SEAL_NOT_CONFIGURED when absent */
+  documents?: DocumentSealer
   /** A LANTAI_* variable's value (subscribers name the one holding their secret); none set when absent. */
   secretOf?: (name: string) => string | undefined
   /** The webhook dispatcher, poked when an admin retries a delivery; absent in an API-only process. */
@@ -127,6 +130,6 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(accountRoutes, { prefix: '/v1', catalogue: deps.catalogue })
   await app.register(credentialRequestRoutes, { prefix: '/v1', catalogue: deps.catalogue, settings: people })
   await app.register(integrationRoutes, { prefix: '/v1', catalogue: deps.catalogue, secretOf: deps.secretOf ?? (() => undefined), dispatcher: deps.dispatcher ?? null })
-  if (deps.review !== undefined) await app.register(acceptanceRoutes, { prefix: '/v1', review: deps.review })
+  if (deps.review !== undefined) await app.register(acceptanceRoutes, { prefix: '/v1', review: deps.review, documents: deps.documents })
   return app
 }

@@ -55,6 +55,11 @@ configuration (environment) 配置（环境变量）:
                             checkpoints (both or neither; none: unsigned) 签署审计检查点的中心密钥与证书
   LANTAI_AUDIT_CHECKPOINT_ROWS, LANTAI_AUDIT_CHECKPOINT_MINUTES  a checkpoint every so many rows (default
                             1000) or minutes (default 60); 0: not by that 审计检查点的行数或分钟间隔
+  LANTAI_CENTER_KEY, LANTAI_CENTER_CERT  the center's PEM key (SM2, ECDSA or RSA) and certificate that seal
+                            the issued documents as PDFs (both or neither; none: no PDFs); LANTAI_CENTER_CHAIN
+                            optional intermediates 为签发文书 PDF 加盖电子印章的中心密钥与证书（可选中间证书链）
+  LANTAI_DOCUMENT_FONT, LANTAI_DOCUMENT_FONT_FAMILY  the font for Chinese text in those PDFs (default Debian
+                            fonts-wqy-microhei) and its face in a .ttc 文书 PDF 的中文字体及字体集中的字体名
 
 A bad value stops the start with one CONFIG_INVALID naming every bad variable, its value and what is
 allowed (exit 2); a busy port is PORT_IN_USE (exit 2).

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { renderDocumentHtml, type AcceptanceReview } from '../../acceptance/index.js'
 import { ROLES } from '../../auth/roles.js'
+import { DocumentSealer } from '../../documents/index.js'
 import { ProblemResponses } from '../schemas/common.js'
 import { ApplicationDetailView, ApplicationView, DeadlinesView, DecisionRequest, DecisionResult, DocumentView } from '../schemas/acceptance.js'
 import { ProjectCode } from '../schemas/views.js'
@@ -9,11 +10,15 @@ import { ProjectCode } from '../schemas/views.js'
 // Acceptance review over HTTP (issue 14 items 5, 6, 9): a thin shell over AcceptanceReview. Deciding is
 // the archivist's alone (三员分立: an admin runs the system, not the archive).
 
-export interface AcceptanceRoutesOptions { review: AcceptanceReview }
+export interface AcceptanceRoutesOptions {
+  review: AcceptanceReview
+  /** seals the documents as PDFs (src/documents/); absent: .pdf answers DOCUMENT_SEAL_NOT_CONFIGURED */
+  documents?: DocumentSealer
+}
 
 const Conflicts = { 409: ProblemResponses[400], 422: ProblemResponses[400] }
 
-export const acceptanceRoutes: FastifyPluginAsyncTypebox<AcceptanceRoutesOptions> = async (app, { review }) => {
+export const acceptanceRoutes: FastifyPluginAsyncTypebox<AcceptanceRoutesOptions> = async (app, { review, documents = new DocumentSealer({ signer: null, font: { path: '', family: null } }) }) => {
   app.post('/projects/:code/applications', {
     config: { roles: ['archivist'], objectParam: 'code' },
     schema: {
@@ -59,14 +64,17 @@ export const acceptanceRoutes: FastifyPluginAsyncTypebox<AcceptanceRoutesOptions
   app.get('/documents/:number', {
     config: { roles: ROLES, objectParam: 'number' },
     schema: {
-      summary: 'A rectification notice or acceptance opinion by its number: JSON, or a printable bilingual page when the number ends in .html', tags: ['acceptance'],
+      summary: 'A rectification notice or acceptance opinion by its number: JSON, a printable bilingual page when the number ends in .html, or a PDF sealed by the center when it ends in .pdf', tags: ['acceptance'],
+      description: '.pdf: PDF/A-2b with a PAdES baseline B signature by the center\'s key (LANTAI_CENTER_KEY), to verify with `lantai seals verify` against the center\'s root; 501 DOCUMENT_SEAL_NOT_CONFIGURED without that key (docs/documents.md).',
       params: Type.Object({ number: Type.String({ minLength: 1, maxLength: 64 }) }),
-      produces: ['application/json', 'text/html'],
-      response: { 200: Type.Union([DocumentView, Type.String({ description: 'a self-contained HTML page' })]), ...ProblemResponses }
+      produces: ['application/json', 'text/html', 'application/pdf'],
+      response: { 200: Type.Union([DocumentView, Type.String({ description: 'a self-contained HTML page' }), Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'the sealed PDF' })]), ...ProblemResponses }
     }
   }, async (req, reply) => {
     const html = req.params.number.endsWith('.html')
-    const doc = await review.document(html ? req.params.number.slice(0, -'.html'.length) : req.params.number)
+    const pdf = req.params.number.endsWith('.pdf')
+    const doc = await review.document(html ? req.params.number.slice(0, -'.html'.length) : pdf ? req.params.number.slice(0, -'.pdf'.length) : req.params.number)
+    if (pdf) return await reply.type('application/pdf').header('content-disposition', `inline; filename*=UTF-8''${encodeURIComponent(doc.number)}.pdf`).send(await documents.pdf(doc.body))
     if (!html) return doc
     return await reply.type('text/html; charset=utf-8').header('content-language', 'zh-CN, en').send(renderDocumentHtml(doc.body))
   })
