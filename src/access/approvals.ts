@@ -168,6 +168,7 @@ export class ApprovalEngine {
       await this.#deps.catalogue.approvals.noteRefusedDecision(request, actorOf(principal), principal.role, verdict.code, this.#note)
       this.#assert(verdict)
     }
+    if (request.state !== 'requested') throw new LantaiError('APPROVAL_CLOSED', `${id} is ${request.state}`, { id, state: request.state })
     return request
   }
 
