@@ -1,7 +1,9 @@
 import t, { type Test } from 'tap'
 import { cpSync, existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { PipelineLabeler } from '../../src/access/index.js'
+import { ApprovalEngine, DEFAULT_APPROVALS_POLICY, finishRemovals, registerDeletion, type PipelineLabeler } from '../../src/access/index.js'
+import type { Principal } from '../../src/auth/roles.js'
+import type { BlobStore } from '../../src/storage/index.js'
 import { loadConfig } from '../../src/config.js'
 import { createLogger } from '../../src/logger.js'
 import { startService } from '../../src/main.js'
@@ -89,6 +91,27 @@ t.test('deletion is blocked by pending work (409), then carried out once a secon
   const twice = await s.app.inject({ method: 'POST', url: `/v1/approvals/${request.id}/approve`, headers: officer, payload: {} })
   t.equal(twice.statusCode, 409)
   t.match(twice.json(), { code: 'APPROVAL_CLOSED' })
+})
+
+t.test('a store that fails after the catalogue committed leaves unreachable bytes, which the sweep removes', async t => {
+  const s = await buildTestApp(t)
+  const pkg = await storedPackage(t, s)
+  const store = new LocalBlobStore(join(s.dataDir, 'store'))
+  const objectDir = store.pathOf(objectRootOf(pkg.ocflId))
+  // the store as it is, except that removing fails: a disk error, or a crash between the two steps
+  const failing: BlobStore = Object.assign(Object.create(store) as LocalBlobStore, { deletePrefix: async () => { throw new Error('EIO: disk gone') } })
+  const engine = new ApprovalEngine({ catalogue: s.catalogue, audit: s.audit, policy: DEFAULT_APPROVALS_POLICY })
+  registerDeletion(engine, { catalogue: s.catalogue, store: failing })
+  const who = (id: string, role: 'archivist' | 'security-officer'): Principal => ({ tokenId: id, role, label: id, clearance: '机密', accountId: id, via: 'token' })
+  const req = await engine.request(who('acc_li', 'archivist'), { kind: 'delete-package', objectId: pkg.id, reason: '重复移交' })
+  t.match(await engine.approve(who('acc_wang', 'security-officer'), req.id), { state: 'executed' }, 'the deletion is done in the catalogue')
+  t.equal(await s.catalogue.packages.get(pkg.id), null)
+  t.ok(existsSync(objectDir), 'the bytes are still there, unreachable')
+  t.match(await s.catalogue.approvals.tombstone(pkg.id), { storeRemoved: false })
+  t.same(await finishRemovals({ catalogue: s.catalogue, store }), [pkg.id], 'the sweep finishes the removal')
+  t.notOk(existsSync(objectDir))
+  t.match(await s.catalogue.approvals.tombstone(pkg.id), { storeRemoved: true })
+  t.same(await finishRemovals({ catalogue: s.catalogue, store }), [], 'once')
 })
 
 t.test('an officer approving their own request gets 403 SELF_APPROVAL, and the attempt is in the audit trail', async t => {
