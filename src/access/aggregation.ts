@@ -11,7 +11,8 @@ import type { AggregationSettings } from './approvals-policy.js'
 // files; reading a file again reveals nothing new and counts once. Over a cap the read is refused with
 // the reason (en + zh) and an alert (event, audit row, outbox `security.aggregation.alert`), unless an
 // approved aggregation-scope request of that person covers the time, the packages and the totals.
-// Allowed reads enter the ledger in the same transaction that summed the window.
+// Allowed reads enter the ledger in the same transaction that summed the window (AggregationLedger.guard);
+// this module is the rule, a pure function of the window, the scopes and the reads.
 
 /** One pipeline-survey file a read, search or export reveals (the labels contract shared with the access gate). */
 export interface PipelineRead { packageId: string, path: string, mapSheets: string[], areaKm2: number | null }
@@ -72,35 +73,25 @@ export class AggregationGuard {
     const at = now.toISOString()
     const since = new Date(now.getTime() - policy.windowHours * HOUR).toISOString()
     if (reads.length === 0) return { allowed: true, usage: measure(await catalogue.aggregation.since(person, since)), scope: null }
-    return await catalogue.aggregation.forPerson(person, async tx => {
-      const prior = await catalogue.aggregation.since(person, since, tx)
+    return await catalogue.aggregation.guard<GuardOutcome>({ person, action, since, reads }, (prior, scopes) => {
       const usage = measure(prior)
       const would = measure([...prior, ...reads])
       const over = (caps: Caps): Array<keyof Usage> => MEASURES.filter(m => caps[m] !== null && would[m] > (caps[m] ?? Infinity) && would[m] > usage[m])
-      const record = async (scope: string | null): Promise<void> => {
-        await catalogue.aggregation.record(reads.map(r => ({ person, action, packageId: r.packageId, path: r.path, mapSheets: r.mapSheets, areaKm2: r.areaKm2, scopeRequest: scope })), tx)
-      }
       const exceeded = over(policy.caps)
-      if (exceeded.length === 0) {
-        await record(null)
-        return { allowed: true, usage: would, scope: null }
-      }
-      const scope = (await catalogue.approvals.scopesInForce(person, at, tx)).find(s => covers(s, reads) && over(raised(policy.caps, s)).length === 0)
-      if (scope !== undefined) {
-        await record(scope.id)
-        return { allowed: true, usage: would, scope: scope.id }
-      }
+      if (exceeded.length === 0) return { record: true, scope: null, outcome: { allowed: true, usage: would, scope: null } }
+      const scope = scopes.find(s => covers(s, reads) && over(raised(policy.caps, s)).length === 0)
+      if (scope !== undefined) return { record: true, scope: scope.id, outcome: { allowed: true, usage: would, scope: scope.id } }
       const reason = reasonOf(person, would, policy.caps, exceeded, policy.windowHours)
       const detail = {
         person, action, exceeded, usage, would, caps: policy.caps, windowHours: policy.windowHours, reason,
         reads: reads.map(r => ({ packageId: r.packageId, path: r.path, mapSheets: r.mapSheets, areaKm2: r.areaKm2 }))
       }
-      await catalogue.events.append({ at, type: 'aggregation.refused', outcome: 'warning', agent: person, objectType: 'system', objectId: person, detail }, tx)
-      await catalogue.audit.append(audit.rowMaker({
-        at, actor: { id: person, role: principal.role, label: principal.label }, action: 'aggregation.alert', objectType: 'person', objectId: person, tier: '秘密', outcome: 'refused', requestId: context.requestId ?? null, detail
-      }), tx)
-      await catalogue.outbox.publish('security.aggregation.alert', { at, role: principal.role, ...detail }, tx)
-      return { allowed: false, usage, would, caps: policy.caps, exceeded, reason }
+      const alert = {
+        detail,
+        audit: audit.rowMaker({ at, actor: { id: person, role: principal.role, label: principal.label }, action: 'aggregation.alert', objectType: 'person', objectId: person, tier: '秘密', outcome: 'refused', requestId: context.requestId ?? null, detail }),
+        outbox: { type: 'security.aggregation.alert', payload: { at, role: principal.role, ...detail } }
+      }
+      return { record: false, alert, outcome: { allowed: false, usage, would, caps: policy.caps, exceeded, reason } }
     })
   }
 

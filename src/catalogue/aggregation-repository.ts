@@ -1,6 +1,10 @@
 import { sql } from 'kysely'
+import type { ApprovalRepository, ApprovalRequest, AuditMaker } from './approval-repository.js'
+import type { AuditRepository } from './audit-repository.js'
 import type { CatalogueDatabase } from './db/open.js'
 import type { Executor } from './db/schema.js'
+import type { EventRepository } from './event-repository.js'
+import type { OutboxRepository } from './outbox-repository.js'
 import { fromJson, type Clock } from './sql.js'
 
 // The aggregation ledger (issue 15 item 5): who read which pipeline-survey file, its map sheets and area,
@@ -23,20 +27,49 @@ export interface LedgerRead {
   scopeRequest: string | null
 }
 
+export type NewLedgerRead = Pick<LedgerRead, 'packageId' | 'path' | 'mapSheets' | 'areaKm2'>
+
+/** What the guard's rule made of a person's window: record the reads (under a scope or none), or refuse them with an alert. */
+export type LedgerDecision<T> =
+  | { record: true, scope: string | null, outcome: T }
+  | { record: false, alert: { detail: Record<string, unknown>, audit: AuditMaker, outbox: { type: string, payload: unknown } }, outcome: T }
+
 export class AggregationLedger {
   readonly #db: CatalogueDatabase
+  readonly #events: EventRepository
+  readonly #audit: AuditRepository
+  readonly #outbox: OutboxRepository
+  readonly #approvals: ApprovalRepository
   readonly #clock: Clock
 
-  constructor (db: CatalogueDatabase, clock: Clock) {
+  constructor (db: CatalogueDatabase, deps: { events: EventRepository, audit: AuditRepository, outbox: OutboxRepository, approvals: ApprovalRepository }, clock: Clock) {
     this.#db = db
+    this.#events = deps.events
+    this.#audit = deps.audit
+    this.#outbox = deps.outbox
+    this.#approvals = deps.approvals
     this.#clock = clock
   }
 
-  /** Runs `work` in one transaction that holds `person`'s ledger lock; what it writes commits together. */
-  async forPerson<T> (person: string, work: (tx: Executor) => Promise<T>): Promise<T> {
+  /**
+   * One guarded read, in one transaction holding `person`'s ledger lock: the window's reads since
+   * `since` and the person's scopes in force are handed to `decide` (the rule, src/access/aggregation.ts),
+   * and what it decides commits together: the reads in the ledger, or the alert (an
+   * `aggregation.refused` event, the audit row, the outbox message) with nothing in the ledger.
+   */
+  async guard<T> (input: { person: string, action: LedgerAction, since: string, reads: readonly NewLedgerRead[] }, decide: (prior: LedgerRead[], scopes: ApprovalRequest[]) => LedgerDecision<T>): Promise<T> {
     return await this.#db.db.transaction().execute(async tx => {
-      if (this.#db.engine === 'postgres') await sql`SELECT pg_advisory_xact_lock(hashtext(${'aggregation:' + person}))`.execute(tx)
-      return await work(tx)
+      if (this.#db.engine === 'postgres') await sql`SELECT pg_advisory_xact_lock(hashtext(${'aggregation:' + input.person}))`.execute(tx)
+      const at = this.#clock().toISOString()
+      const d = decide(await this.since(input.person, input.since, tx), await this.#approvals.scopesInForce(input.person, at, tx))
+      if (d.record) {
+        await this.#record(input.reads.map(r => ({ ...r, person: input.person, action: input.action, scopeRequest: d.scope })), at, tx)
+      } else {
+        await this.#events.append({ at, type: 'aggregation.refused', outcome: 'warning', agent: input.person, objectType: 'system', objectId: input.person, detail: d.alert.detail }, tx)
+        await this.#audit.append(d.alert.audit, tx)
+        await this.#outbox.publish(d.alert.outbox.type, d.alert.outbox.payload, tx)
+      }
+      return d.outcome
     })
   }
 
@@ -51,11 +84,10 @@ export class AggregationLedger {
     }))
   }
 
-  async record (reads: ReadonlyArray<Omit<LedgerRead, 'at'> & { at?: string }>, tx: Executor): Promise<void> {
+  async #record (reads: ReadonlyArray<Omit<LedgerRead, 'at'>>, at: string, tx: Executor): Promise<void> {
     if (reads.length === 0) return
-    const at = this.#clock().toISOString()
     await tx.insertInto('aggregation_reads').values(reads.map(r => ({
-      at: r.at ?? at, person: r.person, action: r.action, package_id: r.packageId, path: r.path,
+      at, person: r.person, action: r.action, package_id: r.packageId, path: r.path,
       map_sheets: JSON.stringify(r.mapSheets), area_km2: r.areaKm2, scope_request: r.scopeRequest
     }))).execute()
   }

@@ -10,7 +10,7 @@ export {
   APPROVAL_KINDS, APPROVAL_STATES, ApprovalRepository, blocked as deletionBlocked, type ApprovalAuditNote, type ApprovalKind, type ApprovalQuery, type ApprovalRequest, type ApprovalState,
   type AuditMaker, type AuditNoter, type NewApprovalRequest, type PendingWork, type Tombstone
 } from './approval-repository.js'
-export { AggregationLedger, LEDGER_ACTIONS, type LedgerAction, type LedgerRead } from './aggregation-repository.js'
+export { AggregationLedger, LEDGER_ACTIONS, type LedgerAction, type LedgerDecision, type LedgerRead, type NewLedgerRead } from './aggregation-repository.js'
 import { SessionRepository } from './session-repository.js'
 import { AcceptanceReviewRepository } from './acceptance-review-repository.js'
 import { AuditRepository } from './audit-repository.js'
@@ -144,6 +144,7 @@ export async function openCatalogue (target: string, clock: Clock = () => new Da
   const submissions = new SubmissionRepository(database, events, jobs, clock, newId)
   const outbox = new OutboxRepository(database, events, clock, newId)
   const audit = new AuditRepository(database)
+  const approvals = new ApprovalRepository(database, events, audit, clock, newId)
   const parts = { units: new ProjectUnitRepository(database, events, clock), permits: new ProjectPermitRepository(database, events, clock), phases: new ProjectPhaseRepository(database, events, clock) }
   return {
     engine: database.engine,
@@ -169,8 +170,8 @@ export async function openCatalogue (target: string, clock: Clock = () => new Da
     credentialRequests: new CredentialRequestRepository(database, events, clock, newId),
     reviews: new AcceptanceReviewRepository(database, events, submissions, outbox, clock, newId),
     audit,
-    approvals: new ApprovalRepository(database, events, audit, clock, newId),
-    aggregation: new AggregationLedger(database, clock),
+    approvals,
+    aggregation: new AggregationLedger(database, { events, audit, outbox, approvals }, clock),
     async ping () { await sql`SELECT 1`.execute(database.db) },
     close: database.close
   }
