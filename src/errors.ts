@@ -153,6 +153,14 @@ export const ERROR_CODES = {
   CENTER_KEY_INVALID: { transient: false, en: 'the center\'s signing key or certificate (LANTAI_CENTER_KEY, LANTAI_CENTER_CERT, LANTAI_CENTER_CHAIN) cannot be read, is not SM2, ECDSA or RSA, or they do not belong together', zh: '档案馆签章密钥或证书（LANTAI_CENTER_KEY、LANTAI_CENTER_CERT、LANTAI_CENTER_CHAIN）无法读取、不是 SM2、ECDSA 或 RSA，或两者不匹配' },
   DOCUMENT_SEAL_NOT_CONFIGURED: { transient: false, en: 'sealed PDF documents need the center\'s key: set LANTAI_CENTER_KEY and LANTAI_CENTER_CERT (the JSON and HTML forms work without it)', zh: '盖章的 PDF 文书需要档案馆签章密钥：请设置 LANTAI_CENTER_KEY 和 LANTAI_CENTER_CERT（JSON 和 HTML 形式无需密钥）' },
   DOCUMENT_FONT_MISSING: { transient: false, en: 'the font for Chinese text in sealed PDFs cannot be read: install fonts-wqy-microhei or set LANTAI_DOCUMENT_FONT (and LANTAI_DOCUMENT_FONT_FAMILY for a .ttc)', zh: 'PDF 文书的中文字体无法读取：请安装 fonts-wqy-microhei 或设置 LANTAI_DOCUMENT_FONT（.ttc 字体集另设 LANTAI_DOCUMENT_FONT_FAMILY）' },
+  // two-person rules and the aggregation guard (issue 15 items 5, 6)
+  APPROVAL_NOT_FOUND: { transient: false, en: 'no approval request has this id', zh: '没有该编号的审批申请' },
+  APPROVAL_CLOSED: { transient: false, en: 'the approval request is no longer open: it was decided, executed, cancelled, or it expired', zh: '该审批申请已不再处于待办状态：已决定、已执行、已撤销或已过期' },
+  APPROVAL_INVALID: { transient: false, en: 'the approval request does not name what its kind needs; the detail says what is missing', zh: '审批申请缺少其类别所需的内容；详情说明缺少什么' },
+  APPROVAL_ROLE: { transient: false, en: 'the caller\'s role may not ask for or decide this kind of request; the detail names the roles that may', zh: '调用者的角色无权申请或决定此类申请；详情列出有权的角色' },
+  APPROVAL_REQUIRED_FOR: { transient: false, en: 'this needs an approved two-person request of its kind, which was not found', zh: '此操作需要一项已批准的同类双人审批申请，但未找到' },
+  PACKAGE_DELETION_BLOCKED: { transient: false, en: 'the package has pending work (jobs, open submissions, copies under way or other open requests); it cannot be deleted until that work ends', zh: '该数据包有未完成的工作（任务、未办结的提交、进行中的复制或其他待办申请）；在其结束前不能删除' },
+  AGGREGATION_CAP_EXCEEDED: { transient: false, en: 'reading this would take the caller over the aggregation cap for pipeline-survey data in the policy\'s window; a security officer may approve an aggregation-scope request', zh: '此次读取将使调用者在策略时间窗内读取的地下管线测绘数据超过汇聚上限；可由安全保密管理员批准汇聚范围申请' },
 } as const satisfies Record<string, { transient: boolean, en: string, zh: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES

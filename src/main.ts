@@ -2,6 +2,7 @@ import { readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { AcceptanceReview, loadAcceptancePolicy } from './acceptance/index.js'
+import { AggregationGuard, ApprovalEngine, finishRemovals, loadApprovalsPolicy, noPipelineLabels, registerDeletion, type PipelineLabeler } from './access/index.js'
 import { loadProfile } from './bagit/index.js'
 import type { AuditTrail } from './audit/index.js'
 import type { Catalogue } from './catalogue/index.js'
@@ -43,6 +44,10 @@ export interface Service {
   readonly port: number
   /** Sends the outbox's webhooks (started where jobs run: not in an API-only process). */
   readonly dispatcher: WebhookDispatcher
+  /** Two-person requests (issue 15 item 6): other capabilities register their executors here. */
+  readonly approvals: ApprovalEngine
+  /** The aggregation guard on pipeline-survey data (issue 15 item 5). */
+  readonly guard: AggregationGuard
   /** Stops accepting requests, parks running jobs, closes the catalogue, releases the data lock. Idempotent. */
   close (): Promise<void>
 }
@@ -62,6 +67,8 @@ export interface StartOptions {
   secretOf?: (name: string) => string | undefined
   /** Overrides the acceptance policy's decision.required (tests of storage turn the archivist's wait off). */
   decisionRequired?: boolean
+  /** Which files are pipeline-survey data, for the download's aggregation guard (default: none known until the labels land). */
+  pipelineLabels?: PipelineLabeler
 }
 
 const environmentSecret = (name: string): string | undefined => name.startsWith('LANTAI_') ? process.env[name] : undefined
@@ -92,6 +99,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   const acceptancePolicy = await loadAcceptancePolicy(config.policiesDir)
   // The center's key too: a key set but unusable stops here (CENTER_KEY_INVALID), none leaves PDFs unavailable.
   const documents = documentSealerOf(config)
+  const approvalsPolicy = await loadApprovalsPolicy(config.policiesDir)
   const runtime = await openRuntime(config, { mode: 'serve', log })
   const { catalogue, store, writer, reader, pool, sealVerifier, stagingRoot, scratchRoot } = runtime
   const loadTrust = async (): Promise<TrustStore> => await runtime.loadTrust()
@@ -160,7 +168,13 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   if (freed.length > 0) log.info({ leases: freed }, 'leases of a process that is gone released')
   await removeOrphanStaging(stagingRoot, catalogue)
 
-  const app = await buildApp({ catalogue, audit: runtime.audit, ingest, reader, fixity, revalidation, logger: log, store, metrics, projectCodePattern: config.projectCodePattern, acceptancePolicy, review, documents, secretOf, dispatcher: role === 'api' ? null : dispatcher, replication,
+  // Issue 15 items 5, 6: two-person requests (deletion plugs in as an executor) and the aggregation guard.
+  const approvals = new ApprovalEngine({ catalogue, audit: runtime.audit, policy: approvalsPolicy })
+  const deletion = { catalogue, store, log: log.child({ part: 'approvals' }) }
+  registerDeletion(approvals, deletion)
+  const guard = new AggregationGuard({ catalogue, audit: runtime.audit, policy: approvalsPolicy.aggregation })
+
+  const app = await buildApp({ approvals, guard, pipelineLabels: options.pipelineLabels ?? noPipelineLabels, catalogue, audit: runtime.audit, ingest, reader, fixity, revalidation, logger: log, store, metrics, projectCodePattern: config.projectCodePattern, acceptancePolicy, review, documents, secretOf, dispatcher: role === 'api' ? null : dispatcher, replication,
     people: peopleSettings(config) })
   await app.ready()
   if (options.listen !== false && role !== 'worker') {
@@ -177,6 +191,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   if (role !== 'api') dispatcher.start()
   const cron = options.schedule === false || role === 'api' ? null : fixity.schedule(config.fixitySchedule ?? policy.schedule)
   const stopCheckpoints = options.schedule === false ? null : runtime.audit.schedule(err => { log.error({ err }, 'audit checkpoint not written') })
+  const stopApprovals = options.schedule === false || role === 'api' ? null : approvals.schedule(err => { log.error({ err }, 'approval sweep failed') }, async () => await finishRemovals(deletion))
   const peers = shared ? startPeerSweep({ catalogue, ingest, metrics, log: log.child({ part: 'peers' }) }) : null
   // A worker has no port to show a token on: the first API process makes it.
   const firstAdminSecret = role === 'worker' ? null : await ensureFirstAdmin(catalogue)
@@ -188,6 +203,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
     closing ??= (async () => {
       cron?.stop()
       stopCheckpoints?.()
+      stopApprovals?.()
       await app.close()
       await Promise.all(runners.map(r => r.stop()))
       await dispatcher.stop()
@@ -197,7 +213,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
     })()
     return closing
   }
-  return { app, catalogue, audit: runtime.audit, ingest, fixity, runners, dispatcher, firstAdminSecret, port, close }
+  return { app, catalogue, audit: runtime.audit, ingest, fixity, runners, dispatcher, approvals, guard, firstAdminSecret, port, close }
 }
 
 /** A failed listen as an operator's error: a busy port names host:port and the variable to change. */

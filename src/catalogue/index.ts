@@ -3,7 +3,14 @@ import { sql } from 'kysely'
 import { openDatabase } from './db/open.js'
 import { AccessLog } from './access-log.js'
 import { AccountRepository } from './account-repository.js'
+import { AggregationLedger } from './aggregation-repository.js'
+import { ApprovalRepository } from './approval-repository.js'
 import { CredentialRequestRepository } from './credential-request-repository.js'
+export {
+  APPROVAL_KINDS, APPROVAL_STATES, ApprovalRepository, blocked as deletionBlocked, type ApprovalAuditNote, type ApprovalKind, type ApprovalQuery, type ApprovalRequest, type ApprovalState,
+  type AuditMaker, type AuditNoter, type NewApprovalRequest, type PendingWork, type Tombstone
+} from './approval-repository.js'
+export { AggregationLedger, LEDGER_ACTIONS, type LedgerAction, type LedgerDecision, type LedgerRead, type NewLedgerRead } from './aggregation-repository.js'
 import { SessionRepository } from './session-repository.js'
 import { AcceptanceReviewRepository } from './acceptance-review-repository.js'
 import { AuditRepository } from './audit-repository.js'
@@ -113,6 +120,10 @@ export interface Catalogue {
   reviews: AcceptanceReviewRepository
   /** the hash-chained audit trail and its checkpoints (issue 15); append through src/audit's AuditTrail */
   audit: AuditRepository
+  /** two-person requests and package tombstones (issue 15 item 6); src/access/approvals.ts decides who may */
+  approvals: ApprovalRepository
+  /** who read which pipeline-survey data when (issue 15 item 5) */
+  aggregation: AggregationLedger
   /** One trivial query: the catalogue answers (readiness probes); rejects when it does not. */
   ping (): Promise<void>
   /** Idempotent. */
@@ -132,6 +143,8 @@ export async function openCatalogue (target: string, clock: Clock = () => new Da
   const jobs = new JobRepository(database, clock, newId)
   const submissions = new SubmissionRepository(database, events, jobs, clock, newId)
   const outbox = new OutboxRepository(database, events, clock, newId)
+  const audit = new AuditRepository(database)
+  const approvals = new ApprovalRepository(database, events, audit, clock, newId)
   const parts = { units: new ProjectUnitRepository(database, events, clock), permits: new ProjectPermitRepository(database, events, clock), phases: new ProjectPhaseRepository(database, events, clock) }
   return {
     engine: database.engine,
@@ -156,7 +169,9 @@ export async function openCatalogue (target: string, clock: Clock = () => new Da
     sessions: new SessionRepository(database, events, clock, newId),
     credentialRequests: new CredentialRequestRepository(database, events, clock, newId),
     reviews: new AcceptanceReviewRepository(database, events, submissions, outbox, clock, newId),
-    audit: new AuditRepository(database),
+    audit,
+    approvals,
+    aggregation: new AggregationLedger(database, { events, audit, outbox, approvals }, clock),
     async ping () { await sql`SELECT 1`.execute(database.db) },
     close: database.close
   }

@@ -1,6 +1,6 @@
-import { CompiledQuery, type Selectable } from 'kysely'
+import { CompiledQuery, type Expression, type ExpressionBuilder, type Selectable, type SqlBool } from 'kysely'
 import type { CatalogueDatabase } from './db/open.js'
-import type { ContentsTable, Executor, PackagesTable, VersionsTable } from './db/schema.js'
+import type { ContentsTable, Executor, PackagesTable, Schema, VersionsTable } from './db/schema.js'
 import { LantaiError } from '../errors.js'
 import type { EventRepository, NewEvent } from './event-repository.js'
 import type { IdFactory } from './ids.js'
@@ -188,6 +188,10 @@ export interface FixitySummary {
 }
 
 type PackageRow = Selectable<PackagesTable>
+
+/** A package deleted through an approved request (issue 15 item 6) has a tombstone and is no longer found. */
+const notDeleted = (eb: ExpressionBuilder<Schema, 'packages'>): Expression<SqlBool> =>
+  eb.not(eb.exists(eb.selectFrom('package_tombstones').select('package_tombstones.package_id').whereRef('package_tombstones.package_id', '=', 'packages.id')))
 interface PackageSummaryRow extends PackageRow { project_name: string, project_unit: string | null }
 type VersionRow = Selectable<VersionsTable>
 interface DigestRow { size: number, sha512: string, sha256: string | null, md5: string | null, sm3: string, other_digests: string | null }
@@ -283,12 +287,12 @@ export class PackageRepository {
   }
 
   async getByProject (code: string): Promise<Package | null> {
-    const row = await this.#db.db.selectFrom('packages').selectAll().where('project_code', '=', code).executeTakeFirst()
+    const row = await this.#db.db.selectFrom('packages').selectAll().where('project_code', '=', code).where(notDeleted).executeTakeFirst()
     return row === undefined ? null : toPackage(row)
   }
 
   async get (id: string): Promise<Package | null> {
-    const row = await this.#getRow(this.#db.db, id)
+    const row = await this.#db.db.selectFrom('packages').selectAll().where('id', '=', id).where(notDeleted).executeTakeFirst()
     return row === undefined ? null : toPackage(row)
   }
 
@@ -304,6 +308,7 @@ export class PackageRepository {
     const to = isoBound('createdTo', query.createdTo)
     const { engine } = this.#db
     const filtered = this.#db.db.selectFrom('packages as p').innerJoin('projects as j', 'j.code', 'p.project_code')
+      .where(eb => eb.not(eb.exists(eb.selectFrom('package_tombstones as t').select('t.package_id').whereRef('t.package_id', '=', 'p.id'))))
       .$if(q !== null, b => b.where(eb => eb.or([
         matches(engine, eb.ref('p.project_code'), q ?? ''), matches(engine, eb.ref('j.name'), q ?? ''), matches(engine, eb.ref('p.ocfl_id'), q ?? '')
       ])))

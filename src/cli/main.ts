@@ -24,7 +24,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   seals: async () => (await import('./commands/seals.js')).sealsCommand,
   decide: async () => (await import('./commands/decide.js')).decideCommand,
   audit: async () => (await import('./commands/audit.js')).auditCommand,
-  documents: async () => (await import('./commands/documents.js')).documentsCommand
+  documents: async () => (await import('./commands/documents.js')).documentsCommand,
+  approvals: async () => (await import('./commands/approvals.js')).approvalsCommand
 }
 
 /** Chinese summaries of commands whose modules do not carry one yet. */

@@ -4,6 +4,8 @@ import cookie from '@fastify/cookie'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { AcceptancePolicy, AcceptanceReview } from '../acceptance/index.js'
 import { acceptanceRoutes } from './routes/acceptance.js'
+import { approvalRoutes } from './routes/approvals.js'
+import type { AggregationGuard, ApprovalEngine, PipelineLabeler } from '../access/index.js'
 import type { Catalogue } from '../catalogue/index.js'
 import type { DocumentSealer } from '../documents/index.js'
 import { AuditTrail } from '../audit/index.js'
@@ -34,7 +36,7 @@ import { sealRoutes } from './routes/seals.js'
 import { fixityRoutes } from './routes/fixity.js'
 import { healthRoutes } from './routes/health.js'
 import { integrationRoutes } from './routes/integration.js'
-import { packageRoutes } from './routes/packages.js'
+import { packageRoutes, type PackageRoutesOptions } from './routes/packages.js'
 import { projectRoutes } from './routes/projects.js'
 import { replicationRoutes } from './routes/replication.js'
 import { requirementsRoutes } from './routes/requirements.js'
@@ -76,6 +78,11 @@ export interface AppDeps {
   replication?: ReplicationService
   /** Lockout, session and request lifetimes (LANTAI_LOGIN_*, LANTAI_SESSION_MINUTES); the defaults when absent. */
   people?: PeopleSettings
+  /** Two-person requests and the aggregation guard (issue 15 items 5, 6); their routes are absent without them. */
+  approvals?: ApprovalEngine
+  guard?: AggregationGuard
+  /** Which downloaded files the guard counts (the labels); none counted when absent. */
+  pipelineLabels?: PipelineLabeler
 }
 
 /** The HTTP shell over the domain; `listen` lives only in main.ts, tests use `inject`. */
@@ -118,7 +125,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(projectRoutes, { prefix: '/v1', catalogue: deps.catalogue, projects, codePattern: deps.projectCodePattern ?? null })
   await app.register(requirementsRoutes, { prefix: '/v1', projects, policy: deps.acceptancePolicy })
   await app.register(submissionRoutes, { prefix: '/v1', catalogue: deps.catalogue, ingest: deps.ingest })
-  await app.register(packageRoutes, { prefix: '/v1', catalogue: deps.catalogue, reader: deps.reader })
+  await app.register(packageRoutes, { prefix: '/v1', catalogue: deps.catalogue, reader: deps.reader, guardRead: guardedDownload(deps) })
   await app.register(tokenRoutes, { prefix: '/v1', catalogue: deps.catalogue })
   await app.register(auditRoutes, { prefix: '/v1', catalogue: deps.catalogue })
   await app.register(auditTrailRoutes, { prefix: '/v1', catalogue: deps.catalogue })
@@ -131,5 +138,15 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(credentialRequestRoutes, { prefix: '/v1', catalogue: deps.catalogue, settings: people })
   await app.register(integrationRoutes, { prefix: '/v1', catalogue: deps.catalogue, secretOf: deps.secretOf ?? (() => undefined), dispatcher: deps.dispatcher ?? null })
   if (deps.review !== undefined) await app.register(acceptanceRoutes, { prefix: '/v1', review: deps.review, documents: deps.documents })
+  if (deps.approvals !== undefined && deps.guard !== undefined) await app.register(approvalRoutes, { prefix: '/v1', approvals: deps.approvals, guard: deps.guard })
   return app
+}
+
+/** A download passes the aggregation guard when its file is pipeline-survey data (issue 15 item 5). */
+function guardedDownload ({ guard, pipelineLabels }: Pick<AppDeps, 'guard' | 'pipelineLabels'>): PackageRoutesOptions['guardRead'] {
+  if (guard === undefined || pipelineLabels === undefined) return undefined
+  return async (who, packageId, path, version, requestId) => {
+    const read = await pipelineLabels(packageId, path, version)
+    if (read !== null) await guard.enforce(who, [read], 'read', { requestId })
+  }
 }

@@ -337,6 +337,54 @@ export interface Schema {
   acceptance_sequences: AcceptanceSequencesTable
   audit_trail: AuditTrailTable
   audit_checkpoints: AuditCheckpointsTable
+  approval_requests: ApprovalRequestsTable
+  aggregation_reads: AggregationReadsTable
+  package_tombstones: PackageTombstonesTable
+}
+
+export interface ApprovalRequestsTable {
+  id: string
+  kind: string
+  object_type: string
+  object_id: string
+  parameters: string
+  reason: string
+  state: string
+  requested_by: string
+  requester_role: string
+  requested_at: string
+  expires_at: string
+  decided_by: string | null
+  approver_role: string | null
+  decided_at: string | null
+  decision_reason: string | null
+  executed_at: string | null
+  result: string | null
+  updated_at: string
+}
+
+export interface AggregationReadsTable {
+  id: Generated<number>
+  at: string
+  person: string
+  action: string
+  package_id: string
+  path: string
+  map_sheets: string
+  area_km2: number | null
+  scope_request: string | null
+}
+
+export interface PackageTombstonesTable {
+  package_id: string
+  project_code: string
+  ocfl_id: string
+  request_id: string
+  requested_by: string
+  approved_by: string
+  deleted_at: string
+  store_removed: number
+  removed_at: string | null
 }
 
 export interface AcceptanceApplicationsTable {

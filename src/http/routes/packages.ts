@@ -3,14 +3,19 @@ import { Type } from '@sinclair/typebox'
 import type { Catalogue, Package } from '../../catalogue/index.js'
 import { LantaiError } from '../../errors.js'
 import { sendProblem } from '../plugins/problem-details.js'
-import { ROLES } from '../../auth/roles.js'
+import { ROLES, type Principal } from '../../auth/roles.js'
 import type { OcflObjectReader } from '../../ocfl/index.js'
 import { StoredFileReader } from '../../preservation/file-read.js'
 import { parseRange } from '../range.js'
 import { Page, Problem, ProblemResponses } from '../schemas/common.js'
 import { EventView, FileView, pageOf, PackageView, SealSummaryView, VersionView } from '../schemas/views.js'
 
-export interface PackageRoutesOptions { catalogue: Catalogue, reader: OcflObjectReader }
+export interface PackageRoutesOptions {
+  catalogue: Catalogue
+  reader: OcflObjectReader
+  /** The aggregation guard before a file's bytes are opened (issue 15 item 5): throws AGGREGATION_CAP_EXCEEDED; none when absent. */
+  guardRead?: (who: Principal, packageId: string, logicalPath: string, version: number | undefined, requestId: string) => Promise<void>
+}
 
 const Id = Type.Object({ id: Type.String({ description: 'package id' }) })
 /** FILE_DAMAGED names the package's content.damaged event, so the archivist can read what was found. */
@@ -20,7 +25,7 @@ const DamagedProblem = Type.Object({
 }, { description: 'application/problem+json (RFC 9457); FILE_DAMAGED names its event' })
 const b64 = (hex: string): string => Buffer.from(hex, 'hex').toString('base64')
 
-export const packageRoutes: FastifyPluginAsyncTypebox<PackageRoutesOptions> = async (app, { catalogue, reader }) => {
+export const packageRoutes: FastifyPluginAsyncTypebox<PackageRoutesOptions> = async (app, { catalogue, reader, guardRead }) => {
   const files = new StoredFileReader({ catalogue, reader })
   const getPackage = async (id: string): Promise<Package> => await files.package(id)
 
@@ -88,6 +93,7 @@ export const packageRoutes: FastifyPluginAsyncTypebox<PackageRoutesOptions> = as
       response: { 200: Type.Unknown({ description: 'the file\'s bytes' }), 206: Type.Unknown({ description: 'the requested byte range' }), ...ProblemResponses, 409: DamagedProblem, 416: ProblemResponses[400] }
     }
   }, async (req, reply) => {
+    if (guardRead !== undefined && req.principal !== null) await guardRead(req.principal, req.params.id, req.params['*'], req.query.version, req.id)
     let whole = false
     const read = await files.open({
       packageId: req.params.id,
