@@ -39,6 +39,10 @@ import { replicationRoutes } from './routes/replication.js'
 import { requirementsRoutes } from './routes/requirements.js'
 import { submissionRoutes } from './routes/submissions.js'
 import { tokenRoutes } from './routes/tokens.js'
+import type { CommitmentService } from '../commitments/index.js'
+import { CreditService } from '../credit/index.js'
+import { commitmentRoutes } from './routes/commitments.js'
+import { creditRoutes } from './routes/credit.js'
 
 export interface RouteEntry { method: string, url: string, public: boolean }
 
@@ -73,6 +77,8 @@ export interface AppDeps {
   replication?: ReplicationService
   /** Lockout, session and request lifetimes (LANTAI_LOGIN_*, LANTAI_SESSION_MINUTES); the defaults when absent. */
   people?: PeopleSettings
+  /** commitments and the overdue job (issue 14 item 7); their routes are absent without it */
+  commitments?: CommitmentService
 }
 
 /** The HTTP shell over the domain; `listen` lives only in main.ts, tests use `inject`. */
@@ -128,5 +134,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(credentialRequestRoutes, { prefix: '/v1', catalogue: deps.catalogue, settings: people })
   await app.register(integrationRoutes, { prefix: '/v1', catalogue: deps.catalogue, secretOf: deps.secretOf ?? (() => undefined), dispatcher: deps.dispatcher ?? null })
   if (deps.review !== undefined) await app.register(acceptanceRoutes, { prefix: '/v1', review: deps.review })
+  if (deps.commitments !== undefined) await app.register(commitmentRoutes, { prefix: '/v1', catalogue: deps.catalogue, commitments: deps.commitments })
+  await app.register(creditRoutes, { prefix: '/v1', credit: new CreditService(deps.catalogue) })
   return app
 }
