@@ -79,7 +79,7 @@ export interface CommitmentQuery { projectCode?: string, state?: CommitmentState
 
 /** What the overdue job writes with a commitment it marks: the credit records and the webhook. */
 export interface OverdueWrites {
-  /** written in the same transaction (CreditRepository.recordIn) */
+  /** written in the same transaction (CreditRepository.record with the transaction) */
   write: (tx: Executor, commitment: Commitment, overdue: CommitmentItem[]) => Promise<unknown>
   message: (commitment: Commitment, overdue: CommitmentItem[]) => { type: string, payload: unknown }
 }

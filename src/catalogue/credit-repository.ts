@@ -95,10 +95,10 @@ export class CreditRepository {
   }
 
   /**
-   * Writes a record in the caller's transaction (the overdue job's), with its event; a second record of
+   * Writes a record, with its event, in the caller's transaction when given (the overdue job's); a second record of
    * the same commitment against the same unit is not written (the job may meet a commitment twice).
    */
-  async recordIn (tx: Executor, input: NewCreditRecord): Promise<CreditRecord | null> {
+  async record (input: NewCreditRecord, tx: Executor = this.#db.db): Promise<CreditRecord | null> {
     if (input.commitmentId !== null) {
       const seen = await tx.selectFrom('credit_records').select('id').where('kind', '=', 'record').where('commitment_id', '=', input.commitmentId)
         .where('unit_uscc', '=', input.unit.uscc).executeTakeFirst()

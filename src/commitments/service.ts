@@ -112,11 +112,11 @@ export class CommitmentService {
             ? builders.map(u => ({ uscc: u.uscc, name: u.name, role: u.role, persons: u.persons }))
             : [{ uscc: '', name: project?.unit ?? '', role: 'builder', persons: [] }]
           for (const t of targets) {
-            const made = await catalogue.credit.recordIn(tx, {
+            const made = await catalogue.credit.record({
               type: OVERDUE_CREDIT_TYPE, unit: { uscc: t.uscc, name: t.name, role: t.role }, persons: t.persons, projectCode: commitment.projectCode,
               commitmentId: commitment.id, occurredOn: dayAfter(items.map(i => i.dueDate).sort()[0] ?? today), recordedBy: 'system',
               evidence: overdueEvidence(commitment, items)
-            })
+            }, tx)
             if (made !== null) records.push(made.id)
           }
         },
