@@ -43,6 +43,7 @@ import type { CommitmentService } from '../commitments/index.js'
 import { CreditService } from '../credit/index.js'
 import { commitmentRoutes } from './routes/commitments.js'
 import { creditRoutes } from './routes/credit.js'
+import { systemRoutes } from './routes/systems.js'
 
 export interface RouteEntry { method: string, url: string, public: boolean }
 
@@ -136,5 +137,6 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   if (deps.review !== undefined) await app.register(acceptanceRoutes, { prefix: '/v1', review: deps.review })
   if (deps.commitments !== undefined) await app.register(commitmentRoutes, { prefix: '/v1', catalogue: deps.catalogue, commitments: deps.commitments })
   await app.register(creditRoutes, { prefix: '/v1', credit: new CreditService(deps.catalogue) })
+  await app.register(systemRoutes, { prefix: '/v1', projects, review: deps.review, codePattern: deps.projectCodePattern ?? null })
   return app
 }

@@ -18,7 +18,8 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<SubmissionRoutesOptions
   app.addContentTypeParser('*', (_req, payload, done) => { done(null, payload) })
 
   app.post('/submissions', {
-    config: { roles: ['admin', 'archivist'] },
+    // system: the drawing-management system sends as-built drawing packages (issue 14 item 11)
+    config: { roles: ['admin', 'archivist', 'system'] },
     schema: {
       summary: 'Submit a package (BagIt in tar, tar.gz or zip) as the raw request body',
       description: 'The body is unpacked and hashed as it arrives. The answer comes once the upload is in staging; checking and storing continue in the background: follow `GET /v1/submissions/{id}`. ' +
