@@ -224,18 +224,20 @@ export class AcceptanceReview {
       resubmission: (sub.report as { review?: ResubmissionComparison } | null)?.review ?? null
     })
     const decidedBy = input.principal?.tokenId ?? 'system'
+    // written by the decision's transaction before its message is made, so the opinion's webhook carries it
+    let commitment: Commitment | null = null
     const message = (type: string) => ({
       type,
       payload: (doc: AcceptanceDocument | null) => ({
         document: doc?.number ?? null, kind: doc?.kind ?? null, issuedAt: doc?.issuedAt ?? null, projectCode: sub.projectCode, submissionId: sub.id,
         applicationId: application?.id ?? null, applicationNumber: application?.number ?? null, decision: input.decision,
         ...(doc === null ? {} : { url: `/v1/documents/${encodeURIComponent(doc.number)}` }),
-        summary: (doc?.body as AcceptanceDocumentBody | undefined)?.summary ?? null
+        summary: (doc?.body as AcceptanceDocumentBody | undefined)?.summary ?? null,
+        commitment: commitment === null ? null : { id: commitment.id, dueDate: commitment.dueDate, items: commitment.items.map(i => ({ code: i.code, dueDate: i.dueDate })) }
       })
     })
     const common = { submissionId: sub.id, decision: input.decision, decidedBy, items }
     let result: Omit<Awaited<ReturnType<AcceptanceReview['decide']>>, 'commitment'>
-    let commitment: Commitment | null = null
     const owed = input.commitment
     const startDate = letter === null || letter instanceof LantaiError ? '' : letter.startDate
     if (input.decision === 'accepted') {

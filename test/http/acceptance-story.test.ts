@@ -55,6 +55,7 @@ const STATEMENTS = { complete: true, matchesWorks: true, scansMatchPaper: true, 
 
 t.test('the acceptance story: requirements, rectification, acceptance with a commitment, a supplement, an overdue item, a credit record and the law-enforcement webhook', async t => {
   const receiver = await startReceiver(t, SECRET)
+  const approval = await startReceiver(t, SECRET)
   const s = await buildTestApp(t, {}, { decision: true })
   // The test decides when webhooks go out, so it can look at the outbox in between.
   await s.dispatcher.stop()
@@ -63,6 +64,7 @@ t.test('the acceptance story: requirements, rectification, acceptance with a com
   const archivist = await token('archivist', '档案员 李')
   const enforcement = await token('system', '执法系统')
   t.equal((await call(s, 'PUT', '/v1/subscribers/enforcement', admin, { url: receiver.url, events: ['commitment.overdue'], secretEnv: 'LANTAI_TEST_ENFORCEMENT_SECRET' })).status, 201)
+  t.equal((await call(s, 'PUT', '/v1/subscribers/approval', admin, { url: approval.url, events: ['acceptance.*'], secretEnv: 'LANTAI_TEST_ENFORCEMENT_SECRET' })).status, 201)
 
   // 1. A phased project with its builder and the builder's person in charge.
   const builder = { ...UNITS.builder, persons: [{ name: '王建国', title: '项目负责人' }] }
@@ -178,6 +180,11 @@ t.test('the acceptance story: requirements, rectification, acceptance with a com
   t.equal(await resend(delivered.body.replace('E1-14', 'E-3')), 401, 'a tampered body is refused')
   t.equal((receiver.received.at(-1)!.verdict as Json).code, 'WEBHOOK_SIGNATURE_INVALID')
   t.same(receiver.processed.length, 1, 'acted on once')
+  // The approval system got the notice and the opinions; the opinion with the commitment names its items.
+  const toApproval = approval.received.filter(r => r.verdict.ok).map(r => JSON.parse(r.body) as Json)
+  t.same(toApproval.map(m => m.type), ['acceptance.rectification', 'acceptance.opinion', 'acceptance.opinion'])
+  t.match(toApproval[1].data, { document: accepted.body.document.number, projectCode: CODE, commitment: { id: cmt, items: [{ code: 'D-1' }, { code: 'E1-14' }] } })
+  t.equal(toApproval[2].data.commitment, null, 'the supplement\'s acceptance carries none')
 
   // 9. The builder appeals through its system; the archivist upholds it. Nothing is overwritten.
   t.equal((await call(s, 'POST', `/v1/credit-records/${record.id as string}/appeal`, enforcement, { reason: '竣工测量因天气延误' })).status, 201)

@@ -23,7 +23,8 @@ const DecisionMessage = Type.Object({
   applicationNumber: Nullable(Type.String()),
   decision: Type.String({ description: 'accepted | rectification_required' }),
   url: Type.Optional(Type.String({ description: 'GET it (JSON, or .html for the printable page)' })),
-  summary: Type.Unknown()
+  summary: Type.Unknown(),
+  commitment: Nullable(Type.Object({ id: Type.String(), dueDate: Type.String(), items: Type.Array(Type.Object({ code: Type.String(), dueDate: Type.String() })) }, { description: 'the commitment letter an acceptance carries (验收+承诺)' }))
 })
 
 const OverdueMessage = Type.Object({
