@@ -147,6 +147,14 @@ export const ERROR_CODES = {
   ACCEPTANCE_OVERRIDE_REQUIRED: { transient: false, en: 'the report has errors: accepting needs an explicit override with a reason, which is recorded', zh: '报告中有错误：验收合格须明确说明理由予以豁免，理由将被记录' },
   DECISION_INVALID: { transient: false, en: 'the decision is malformed; the detail says what is missing', zh: '验收决定格式有误；详情说明缺少什么' },
   DOCUMENT_NOT_FOUND: { transient: false, en: 'no acceptance document has this number', zh: '没有该文号的验收文书' },
+  // commitments and credit (issue 14 items 7, 10)
+  COMMITMENT_INVALID: { transient: false, en: 'the commitment letter is incomplete: all four statements affirmed, a signatory and at least one item owed, each with a due date on or after the start', zh: '承诺书不完整：须确认全部四项承诺、写明签署人，并至少列出一项待交事项，每项的期限不早于起算日' },
+  COMMITMENT_DUE_TOO_LATE: { transient: false, en: 'an item is due later than the policy allows after the start event (notice (七): at most three months)', zh: '待交事项的期限晚于政策允许的起算后期限（通知第七条：不超过三个月）' },
+  COMMITMENT_NOT_FOUND: { transient: false, en: 'no commitment has this id', zh: '没有该编号的承诺书' },
+  COMMITMENT_ITEM_UNKNOWN: { transient: false, en: 'the commitment owes no item of this code, or the item is already fulfilled', zh: '该承诺书没有此编号的待交事项，或该事项已履行' },
+  COMMITMENT_MISMATCH: { transient: false, en: 'the submission names a commitment of another project', zh: '提交所指的承诺书属于其他项目' },
+  CREDIT_RECORD_NOT_FOUND: { transient: false, en: 'no credit record has this id', zh: '没有该编号的信用记录' },
+  CREDIT_STATE_CONFLICT: { transient: false, en: 'the credit record\'s standing does not allow this appeal or correction now', zh: '该信用记录当前状态不允许此申诉或更正' },
   AUDIT_KEY_INVALID: { transient: false, en: 'the center\'s audit key or certificate (LANTAI_AUDIT_KEY, LANTAI_AUDIT_CERT) cannot be read, is not SM2 or ECDSA, or they do not belong together', zh: '审计签名密钥或证书（LANTAI_AUDIT_KEY、LANTAI_AUDIT_CERT）无法读取、不是 SM2 或 ECDSA，或两者不匹配' },
   AUDIT_CHECKPOINTS_INVALID: { transient: false, en: 'the file is not a checkpoint export of lantai audit checkpoint export', zh: '该文件不是 lantai audit checkpoint export 导出的检查点文件' },
   // the documents Lantai issues as sealed PDFs (issue 14 item 6)

@@ -9,6 +9,7 @@ import type { Catalogue } from './catalogue/index.js'
 import type { Config } from './config.js'
 import { FixityService, loadFixityPolicy } from './fixity/index.js'
 import { documentSealerOf } from './documents/index.js'
+import { CommitmentService, checkOverdueSchedule } from './commitments/index.js'
 import { buildApp } from './http/app.js'
 import { peopleSettings } from './people/index.js'
 import { Ingest, INGEST_JOB } from './ingest/ingest.js'
@@ -48,6 +49,8 @@ export interface Service {
   readonly approvals: ApprovalEngine
   /** The aggregation guard on pipeline-survey data (issue 15 item 5). */
   readonly guard: AggregationGuard
+  /** Commitments and their daily overdue job (issue 14 item 7); tests call sweep(at) with the day they need. */
+  readonly commitments: CommitmentService
   /** Stops accepting requests, parks running jobs, closes the catalogue, releases the data lock. Idempotent. */
   close (): Promise<void>
 }
@@ -100,6 +103,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   // The center's key too: a key set but unusable stops here (CENTER_KEY_INVALID), none leaves PDFs unavailable.
   const documents = documentSealerOf(config)
   const approvalsPolicy = await loadApprovalsPolicy(config.policiesDir)
+  checkOverdueSchedule(acceptancePolicy.timeLimits.commitment.overdueSchedule)
   const runtime = await openRuntime(config, { mode: 'serve', log })
   const { catalogue, store, writer, reader, pool, sealVerifier, stagingRoot, scratchRoot } = runtime
   const loadTrust = async (): Promise<TrustStore> => await runtime.loadTrust()
@@ -112,9 +116,10 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   // A peer on this host killed mid-job is taken over within seconds, not after its lease.
   const sweep = shared ? { orphanSweepMs: PEER_SWEEP_MS } : {}
   // Issue 14 item 5: between check and transfer, the archivist's decision when the policy asks for one.
+  const commitments = new CommitmentService({ catalogue, log: log.child({ part: 'commitments' }) })
   const review = new AcceptanceReview({ catalogue, policy: acceptancePolicy, stagingDir: id => join(stagingRoot, id), transferJob: INGEST_JOB, required: options.decisionRequired, onQueued: () => runners[0]?.poke() })
   const ingest = new Ingest({
-    catalogue, pool, writer, reader, stagingRoot, profile, trust, sealVerifier, log: log.child({ part: 'ingest' }), decisions: review,
+    catalogue, pool, writer, reader, stagingRoot, profile, trust, sealVerifier, log: log.child({ part: 'ingest' }), decisions: review, commitments,
     acceptancePolicy,
     maxUploadBytes: config.maxUploadBytes,
     limits: { maxCompressionRatio: config.maxCompressionRatio, stagingReserveBytes: config.stagingReserveBytes ?? undefined },
@@ -175,7 +180,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   const guard = new AggregationGuard({ catalogue, audit: runtime.audit, policy: approvalsPolicy.aggregation })
 
   const app = await buildApp({ approvals, guard, pipelineLabels: options.pipelineLabels ?? noPipelineLabels, catalogue, audit: runtime.audit, ingest, reader, fixity, revalidation, logger: log, store, metrics, projectCodePattern: config.projectCodePattern, acceptancePolicy, review, documents, secretOf, dispatcher: role === 'api' ? null : dispatcher, replication,
-    people: peopleSettings(config) })
+    people: peopleSettings(config), commitments })
   await app.ready()
   if (options.listen !== false && role !== 'worker') {
     try {
@@ -190,6 +195,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   if (role !== 'api') for (const r of runners) await r.start()
   if (role !== 'api') dispatcher.start()
   const cron = options.schedule === false || role === 'api' ? null : fixity.schedule(config.fixitySchedule ?? policy.schedule)
+  const overdueJob = options.schedule === false || role === 'api' ? null : commitments.schedule(acceptancePolicy.timeLimits.commitment.overdueSchedule)
   const stopCheckpoints = options.schedule === false ? null : runtime.audit.schedule(err => { log.error({ err }, 'audit checkpoint not written') })
   const stopApprovals = options.schedule === false || role === 'api' ? null : approvals.schedule(err => { log.error({ err }, 'approval sweep failed') }, async () => await finishRemovals(deletion))
   const peers = shared ? startPeerSweep({ catalogue, ingest, metrics, log: log.child({ part: 'peers' }) }) : null
@@ -202,6 +208,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   const close = async (): Promise<void> => {
     closing ??= (async () => {
       cron?.stop()
+      overdueJob?.stop()
       stopCheckpoints?.()
       stopApprovals?.()
       await app.close()
@@ -213,7 +220,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
     })()
     return closing
   }
-  return { app, catalogue, audit: runtime.audit, ingest, fixity, runners, dispatcher, approvals, guard, firstAdminSecret, port, close }
+  return { app, catalogue, audit: runtime.audit, ingest, fixity, runners, dispatcher, approvals, guard, commitments, firstAdminSecret, port, close }
 }
 
 /** A failed listen as an operator's error: a busy port names host:port and the variable to change. */

@@ -91,7 +91,11 @@ export const TimeLimits = Type.Object({
   jointAcceptance: Type.Object({ days: Type.Integer({ minimum: 1 }), calendar: oneOf(['working', 'calendar'] as const, 'working days or calendar days') }, closed),
   transferAfterCompletionMonths: Type.Integer({ minimum: 1, maximum: 12 }),
   // notice (七): at most three months; a center may ask for less, never more.
-  commitment: Type.Object({ maxMonths: Type.Integer({ minimum: 1, maximum: 3 }), startEvent: oneOf(COMMITMENT_START_EVENTS, 'what the commitment period counts from') }, closed),
+  commitment: Type.Object({
+    maxMonths: Type.Integer({ minimum: 1, maximum: 3 }),
+    startEvent: oneOf(COMMITMENT_START_EVENTS, 'what the commitment period counts from'),
+    overdueSchedule: Type.Optional(Type.String({ minLength: 1, description: 'node-cron expression of the daily overdue job (Beijing time); "off" disables it; default "30 0 * * *"' }))
+  }, closed),
   nearDeadlineDays: Type.Integer({ minimum: 0 })
 }, closed)
 export type TimeLimits = Static<typeof TimeLimits>

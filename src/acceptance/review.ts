@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises'
 import type { Principal } from '../auth/roles.js'
-import type { AcceptanceApplication, AcceptanceDecision, AcceptanceDocument, ArchivistItem, Catalogue, DecisionKind, Submission } from '../catalogue/index.js'
+import type { AcceptanceApplication, AcceptanceDecision, AcceptanceDocument, ArchivistItem, Catalogue, Commitment, DecisionKind, Submission } from '../catalogue/index.js'
+import { checkLetter, type CommitmentLetter } from '../commitments/letter.js'
 import { LantaiError, isLantaiError } from '../errors.js'
 import { acceptanceOpinion, rectificationNotice, type AcceptanceDocumentBody, type DocumentContext } from './document.js'
 import { addDays, beijingDate, beijingYear, daysBetween, documentNumber, jointAcceptanceDue } from './numbering.js'
@@ -34,6 +35,8 @@ export interface DecideInput {
   items?: ArchivistItem[]
   /** accepting a report with errors: the reason, recorded */
   override?: { reason: string }
+  /** accepting with a commitment letter (验收+承诺, notice (七)): the items still owed and their due dates */
+  commitment?: CommitmentLetter
   principal: Principal | null
 }
 
@@ -141,6 +144,27 @@ export class AcceptanceReview {
     throw refusal
   }
 
+  /**
+   * The builder withdraws an open application (撤回): none of its submissions may still be on its way to
+   * a decision. Refusals are events, as for every other refusal here.
+   */
+  async withdraw (applicationId: string, reason: string | null, principal: Principal | null): Promise<AcceptanceApplication> {
+    const { reviews } = this.#deps.catalogue
+    const application = await reviews.getApplication(applicationId)
+    if (application === null) throw new LantaiError('APPLICATION_NOT_FOUND', applicationId, { id: applicationId })
+    const pending = (await reviews.submissionsOf(applicationId)).find(s => !['stored', 'rejected', 'failed'].includes(s.state))
+    const refusal = pending !== undefined
+      ? new LantaiError('ACCEPTANCE_APPLICATION_CLOSED', `submission ${pending.id} of application ${application.number} is ${pending.state}: decide it first`, { applicationId, pending: pending.id })
+      : application.state !== 'under_review' && application.state !== 'rectify'
+        ? new LantaiError('ACCEPTANCE_APPLICATION_CLOSED', `application ${application.number} is ${application.state}`, { applicationId, state: application.state })
+        : null
+    const withdrawn = refusal === null ? await reviews.withdraw(applicationId, principal?.tokenId ?? 'system', reason) : null
+    if (withdrawn !== null) return withdrawn
+    const err = refusal ?? new LantaiError('ACCEPTANCE_APPLICATION_CLOSED', `application ${application.number} was closed meanwhile`, { applicationId })
+    await this.#refused('acceptance.application.refused', 'project', application.projectCode, principal, err, { action: 'withdraw' })
+    throw err
+  }
+
   /** A resubmission's report: the last notice's defects, resolved and remaining. Null for a first submission. */
   async compare (sub: Submission, report: unknown): Promise<ResubmissionComparison | null> {
     if (sub.applicationId === null) return null
@@ -159,14 +183,17 @@ export class AcceptanceReview {
    * one transaction. Rectification required: the notice (整改通知书) lists every automatic finding and
    * the archivist's items, and nothing is stored. Rejected: nothing is stored and no document issued.
    */
-  async decide (input: DecideInput): Promise<{ decision: AcceptanceDecision, document: AcceptanceDocument | null, submission: Submission }> {
+  async decide (input: DecideInput): Promise<{ decision: AcceptanceDecision, document: AcceptanceDocument | null, submission: Submission, commitment: Commitment | null }> {
     const { catalogue } = this.#deps
     const sub = await catalogue.submissions.get(input.submissionId)
     if (sub === null) throw new LantaiError('SUBMISSION_NOT_FOUND', input.submissionId, { id: input.submissionId })
     const items = (input.items ?? []).filter(i => i.message.trim() !== '')
     const findings = automaticFindings(sub.report)
     const errors = findings.filter(f => f.severity === 'error')
-    const refusal = sub.state !== 'awaiting_decision'
+    const letter = input.commitment === undefined ? null : this.#letter(input.decision, input.commitment)
+    const refusal = letter instanceof LantaiError
+      ? letter
+      : sub.state !== 'awaiting_decision'
       ? new LantaiError('DECISION_NOT_AWAITED', `submission ${sub.id} is ${sub.state}`, { id: sub.id, state: sub.state })
       : await catalogue.jobs.activeFor(this.#deps.transferJob, sub.id) !== null
         ? new LantaiError('DECISION_NOT_AWAITED', `the check of submission ${sub.id} is still finishing; try again`, { id: sub.id, state: sub.state })
@@ -197,17 +224,22 @@ export class AcceptanceReview {
       resubmission: (sub.report as { review?: ResubmissionComparison } | null)?.review ?? null
     })
     const decidedBy = input.principal?.tokenId ?? 'system'
+    // written by the decision's transaction before its message is made, so the opinion's webhook carries it
+    let commitment: Commitment | null = null
     const message = (type: string) => ({
       type,
       payload: (doc: AcceptanceDocument | null) => ({
         document: doc?.number ?? null, kind: doc?.kind ?? null, issuedAt: doc?.issuedAt ?? null, projectCode: sub.projectCode, submissionId: sub.id,
         applicationId: application?.id ?? null, applicationNumber: application?.number ?? null, decision: input.decision,
         ...(doc === null ? {} : { url: `/v1/documents/${encodeURIComponent(doc.number)}` }),
-        summary: (doc?.body as AcceptanceDocumentBody | undefined)?.summary ?? null
+        summary: (doc?.body as AcceptanceDocumentBody | undefined)?.summary ?? null,
+        commitment: commitment === null ? null : { id: commitment.id, dueDate: commitment.dueDate, items: commitment.items.map(i => ({ code: i.code, dueDate: i.dueDate })) }
       })
     })
     const common = { submissionId: sub.id, decision: input.decision, decidedBy, items }
-    let result: Awaited<ReturnType<AcceptanceReview['decide']>>
+    let result: Omit<Awaited<ReturnType<AcceptanceReview['decide']>>, 'commitment'>
+    const owed = input.commitment
+    const startDate = letter === null || letter instanceof LantaiError ? '' : letter.startDate
     if (input.decision === 'accepted') {
       const override = errors.length > 0 && input.override !== undefined ? { reason: input.override.reason.trim() } : null
       result = await catalogue.reviews.decide({
@@ -216,7 +248,18 @@ export class AcceptanceReview {
         submission: { to: 'checked', patch: { stage: 'accepted', progress: 90 }, enqueue: { kind: this.#deps.transferJob, payload: { accepted: true } } },
         applicationTo: 'accepted',
         document: { kind: 'acceptance-opinion', year, number: seq => documentNumber('acceptance-opinion', year, seq), body: (n, at) => acceptanceOpinion(context(n, at), findings, override) },
-        message: message('acceptance.opinion')
+        message: message('acceptance.opinion'),
+        ...(letter === null || owed === undefined
+          ? {}
+          : {
+              also: async (tx, made) => {
+                commitment = await catalogue.commitments.createIn(tx, {
+                  projectCode: sub.projectCode, phaseCode: application?.phaseCode ?? null, applicationId: application?.id ?? null, decisionId: made.decisionId,
+                  opinionNumber: made.document?.number ?? null, statements: owed.statements, signatory: owed.signatory.trim(),
+                  startEvent: this.#deps.policy.timeLimits.commitment.startEvent, startDate, createdBy: decidedBy, items: owed.items
+                })
+              }
+            })
       })
       this.#deps.onQueued?.()
     } else if (input.decision === 'rectification_required') {
@@ -240,7 +283,18 @@ export class AcceptanceReview {
       })
     }
     if (input.decision !== 'accepted') await rm(this.#deps.stagingDir(sub.id), { recursive: true, force: true })
-    return result
+    return { ...result, commitment }
+  }
+
+  /** The letter's start and latest due date, or why it is refused (a letter goes only with an acceptance). */
+  #letter (decision: DecisionKind, letter: CommitmentLetter): { startDate: string, latest: string } | LantaiError {
+    if (decision !== 'accepted') return new LantaiError('DECISION_INVALID', 'a commitment letter goes with an acceptance only', { decision })
+    try {
+      return checkLetter(letter, this.#deps.policy.timeLimits.commitment, beijingDate(this.#clock()))
+    } catch (err) {
+      if (isLantaiError(err)) return err
+      throw err
+    }
   }
 
   async #refused (type: string, objectType: 'project' | 'submission', objectId: string, principal: Principal | null, err: LantaiError, extra: Record<string, unknown> = {}): Promise<void> {

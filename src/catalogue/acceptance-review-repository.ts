@@ -84,6 +84,8 @@ export interface DecisionInput {
   document: { kind: DocumentKind, year: number, number: (sequence: number) => string, body: (number: string, issuedAt: string) => unknown } | null
   /** the webhook message for the approval system, made from the issued document */
   message: { type: string, payload: (doc: AcceptanceDocument | null) => unknown } | null
+  /** more writes of the decision's transaction (a commitment letter with an acceptance), after the document */
+  also?: (tx: Executor, made: { decisionId: string, document: AcceptanceDocument | null, decidedAt: string }) => Promise<unknown>
 }
 
 const toApplication = (r: Selectable<AcceptanceApplicationsTable>): AcceptanceApplication => ({
@@ -190,6 +192,25 @@ export class AcceptanceReviewRepository {
     })
   }
 
+  /**
+   * The builder withdraws an open application (under_review or rectify → withdrawn), with its event;
+   * null when it was not open (decided, withdrawn already, or withdrawn by someone else first).
+   */
+  async withdraw (applicationId: string, agent: string, reason: string | null): Promise<AcceptanceApplication | null> {
+    return await this.#db.db.transaction().execute(async tx => {
+      const now = this.#clock().toISOString()
+      const before = await tx.selectFrom('acceptance_applications').select('state').where('id', '=', applicationId).executeTakeFirst()
+      const row = await tx.updateTable('acceptance_applications').set({ state: 'withdrawn', updated_at: now })
+        .where('id', '=', applicationId).where('state', 'in', OPEN_APPLICATION_STATES).returningAll().executeTakeFirst()
+      if (row === undefined) return null
+      await this.#events.append({
+        at: now, type: 'acceptance.application.withdrawn', outcome: 'info', agent, objectType: 'project', objectId: row.project_code,
+        detail: { applicationId, number: row.number, from: before?.state ?? null, to: 'withdrawn', reason }
+      }, tx)
+      return toApplication(row)
+    })
+  }
+
   async submissionsOf (applicationId: string): Promise<Submission[]> {
     const rows = await this.#db.db.selectFrom('submissions').select('id').where('application_id', '=', applicationId).orderBy('id').execute()
     const out: Submission[] = []
@@ -265,6 +286,7 @@ export class AcceptanceReviewRepository {
           }, tx)
         }
       }
+      if (input.also !== undefined) await input.also(tx, { decisionId: decisionRow.id, document, decidedAt: now })
       if (input.message !== null) await this.#outbox.publish(input.message.type, input.message.payload(document), tx)
       return { decision: toDecision(decisionRow), document, submission }
     })

@@ -33,6 +33,8 @@ import { SubscriberRepository } from './subscriber-repository.js'
 import { StorageNodeRepository } from './storage-node-repository.js'
 import { ReplicaRepository } from './replica-repository.js'
 import { TokenRepository } from './token-repository.js'
+import { CommitmentRepository } from './commitment-repository.js'
+import { CreditRepository } from './credit-repository.js'
 
 export type { Engine } from './db/schema.js'
 /** A transaction a caller passes so its change and an audit row (or event) commit together; opaque outside the catalogue. */
@@ -86,6 +88,12 @@ export {
   CredentialRequestRepository, type CredentialAction, type CredentialRequest, type CredentialRequestState, type CredentialRole, type CredentialSubject, type NewCredentialRequest
 } from './credential-request-repository.js'
 
+export {
+  COMMITMENT_STATES, CommitmentRepository, type Commitment, type CommitmentItem, type CommitmentItemState, type CommitmentQuery, type CommitmentState, type CommitmentStatements,
+  type NewCommitment, type OverdueWrites
+} from './commitment-repository.js'
+export { CREDIT_STANDINGS, CreditRepository, type CreditEntry, type CreditPerson, type CreditQuery, type CreditRecord, type CreditStanding, type NewCreditRecord } from './credit-repository.js'
+
 export interface Catalogue {
   /** Which engine holds the catalogue: 'sqlite' (a file, the default) or 'postgres' (LANTAI_DATABASE_URL). */
   readonly engine: Engine
@@ -118,6 +126,10 @@ export interface Catalogue {
   credentialRequests: CredentialRequestRepository
   /** acceptance applications, decisions and the numbered documents they issue (issue 14 item 5) */
   reviews: AcceptanceReviewRepository
+  /** commitment letters (承诺书) with the items they owe (issue 14 item 7) */
+  commitments: CommitmentRepository
+  /** insert-only credit records, appeals and corrections (issue 14 item 10) */
+  credit: CreditRepository
   /** the hash-chained audit trail and its checkpoints (issue 15); append through src/audit's AuditTrail */
   audit: AuditRepository
   /** two-person requests and package tombstones (issue 15 item 6); src/access/approvals.ts decides who may */
@@ -172,6 +184,8 @@ export async function openCatalogue (target: string, clock: Clock = () => new Da
     audit,
     approvals,
     aggregation: new AggregationLedger(database, { events, audit, outbox, approvals }, clock),
+    commitments: new CommitmentRepository(database, events, outbox, clock, newId),
+    credit: new CreditRepository(database, events, clock, newId),
     async ping () { await sql`SELECT 1`.execute(database.db) },
     close: database.close
   }

@@ -42,6 +42,11 @@ import { replicationRoutes } from './routes/replication.js'
 import { requirementsRoutes } from './routes/requirements.js'
 import { submissionRoutes } from './routes/submissions.js'
 import { tokenRoutes } from './routes/tokens.js'
+import type { CommitmentService } from '../commitments/index.js'
+import { CreditService } from '../credit/index.js'
+import { commitmentRoutes } from './routes/commitments.js'
+import { creditRoutes } from './routes/credit.js'
+import { systemRoutes } from './routes/systems.js'
 
 export interface RouteEntry { method: string, url: string, public: boolean }
 
@@ -83,6 +88,8 @@ export interface AppDeps {
   guard?: AggregationGuard
   /** Which downloaded files the guard counts (the labels); none counted when absent. */
   pipelineLabels?: PipelineLabeler
+  /** commitments and the overdue job (issue 14 item 7); their routes are absent without it */
+  commitments?: CommitmentService
 }
 
 /** The HTTP shell over the domain; `listen` lives only in main.ts, tests use `inject`. */
@@ -139,6 +146,9 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(integrationRoutes, { prefix: '/v1', catalogue: deps.catalogue, secretOf: deps.secretOf ?? (() => undefined), dispatcher: deps.dispatcher ?? null })
   if (deps.review !== undefined) await app.register(acceptanceRoutes, { prefix: '/v1', review: deps.review, documents: deps.documents })
   if (deps.approvals !== undefined && deps.guard !== undefined) await app.register(approvalRoutes, { prefix: '/v1', approvals: deps.approvals, guard: deps.guard })
+  if (deps.commitments !== undefined) await app.register(commitmentRoutes, { prefix: '/v1', catalogue: deps.catalogue, commitments: deps.commitments })
+  await app.register(creditRoutes, { prefix: '/v1', credit: new CreditService(deps.catalogue) })
+  await app.register(systemRoutes, { prefix: '/v1', projects, review: deps.review, codePattern: deps.projectCodePattern ?? null })
   return app
 }
 

@@ -65,6 +65,21 @@ export interface IngestDeps {
   acceptancePolicy?: AcceptancePolicy
   /** The archivist's decision between check and transfer (acceptance review); absent: a valid package is stored. */
   decisions?: DecisionGate
+  /** Supplementary submissions that bring items a commitment owes (issue 14 item 7); absent: none named. */
+  commitments?: FulfilmentGate
+}
+
+/**
+ * Where a supplementary submission names the commitment items it brings. Implemented by commitments'
+ * CommitmentService; declared here so ingest depends on what it asks.
+ */
+export interface FulfilmentGate {
+  /** the commitment is the project's and owes each item (throws the refusal, with its event) */
+  admit (projectCode: string, commitmentId: string, items: readonly string[], principal: Principal | null): Promise<void>
+  /** the submission exists: its claim is recorded */
+  claim (submissionId: string, commitmentId: string, items: readonly string[], principal: Principal | null): Promise<void>
+  /** the submission is stored: the items it claimed are fulfilled by its version (idempotent; the daily job settles what a crash left) */
+  stored (sub: Submission): Promise<unknown>
 }
 
 /**
@@ -94,6 +109,8 @@ export interface SubmitInput {
   signal?: AbortSignal
   /** the acceptance application (验收申请) this package answers: a first submission or a resubmission */
   applicationId?: string
+  /** a supplementary submission: the commitment (承诺书) and the codes of the items it brings */
+  fulfils?: { commitmentId: string, items: readonly string[] }
 }
 
 /** What stage 1 leaves in staging for the stages after it (they may run after a restart). */
@@ -173,7 +190,14 @@ export class Ingest {
       if (gate === undefined) throw new LantaiError('ACCEPTANCE_APPLICATION_CLOSED', 'this service takes no acceptance applications')
       await gate.admit(input.projectCode, input.applicationId, input.principal).catch((err: unknown) => { sniffed.body.resume(); throw err })
     }
+    const fulfils = input.fulfils
+    if (fulfils !== undefined) {
+      const gate = this.deps.commitments
+      if (gate === undefined) throw new LantaiError('COMMITMENT_NOT_FOUND', 'this service keeps no commitments')
+      await gate.admit(input.projectCode, fulfils.commitmentId, fulfils.items, input.principal).catch((err: unknown) => { sniffed.body.resume(); throw err })
+    }
     const sub = await catalogue.submissions.create({ projectCode: input.projectCode, contentType, mode: input.mode ?? 'supplement', createdBy: input.principal?.tokenId ?? null, applicationId: input.applicationId ?? null })
+    if (fulfils !== undefined) await this.deps.commitments?.claim(sub.id, fulfils.commitmentId, fulfils.items, input.principal)
     const dir = this.stagingDir(sub.id)
     const log = this.deps.log.child({ submission: sub.id, project: input.projectCode })
     // Held while the body streams in: a peer's recovery fails only uploads whose receiver is gone.
@@ -547,6 +571,7 @@ export class Ingest {
     const seals = handed?.checked === undefined ? await readSealReport(dir) : handed.seals ?? null
     if (seals !== null) await catalogue.sealDecisions.record(stored.id, versionNumber, seals.files.map(sealDecisionOf))
     const done = await catalogue.submissions.transition(sub.id, 'transferring', 'stored', { packageId: stored.id, version: versionNumber, progress: 100, stage: 'stored' })
+    await this.deps.commitments?.stored(done)
     lap('seals')
     this.deps.metrics?.ingested('stored', checked.files.reduce((n, f) => n + f.size, 0), checked.files.length)
     this.deps.log.info({ submission: sub.id, package: stored.id, version: versionNumber, files: files.length, removed: plan.removed.length, repaired: repaired.length, ms }, 'package stored')

@@ -40,7 +40,7 @@ t.test('the shipped default loads: five categories, every item code once, the de
   t.equal(policy.items.size, policy.scope.reduce((n, c) => n + c.items.length, 0))
   t.ok(policy.items.size > 100)
   t.equal(policy.decision.required, true)
-  t.same(policy.timeLimits.commitment, { maxMonths: 3, startEvent: 'opinion-date' })
+  t.same(policy.timeLimits.commitment, { maxMonths: 3, startEvent: 'opinion-date', overdueSchedule: '30 0 * * *' })
   t.match(policy.items.get('D-2'), { category: { code: 'D' }, item: { zh: '结构竣工图', producer: 'construction', retention: 'permanent', required: true } })
   t.ok(policy.fourProperties.some(c => c.code === '3-3' && c.property === 'usability'))
   t.ok(policy.formats.some(f => f.id === 'pdf-a' && f.opens === true))

@@ -340,6 +340,10 @@ export interface Schema {
   approval_requests: ApprovalRequestsTable
   aggregation_reads: AggregationReadsTable
   package_tombstones: PackageTombstonesTable
+  commitments: CommitmentsTable
+  commitment_items: CommitmentItemsTable
+  commitment_claims: CommitmentClaimsTable
+  credit_records: CreditRecordsTable
 }
 
 export interface ApprovalRequestsTable {
@@ -427,6 +431,60 @@ export interface AcceptanceSequencesTable {
   kind: string
   year: number
   last: number
+}
+
+/** 0014: commitment letters (承诺书) and the items they owe */
+export interface CommitmentsTable {
+  id: string
+  project_code: string
+  phase_code: string | null
+  application_id: string | null
+  decision_id: string
+  opinion_number: string | null
+  statements: string
+  signatory: string
+  start_event: string
+  start_date: string
+  due_date: string
+  state: string
+  created_by: string
+  created_at: string
+  updated_at: string
+}
+
+export interface CommitmentItemsTable {
+  commitment_id: string
+  code: string
+  description: string
+  due_date: string
+  state: string
+  submission_id: string | null
+  package_id: string | null
+  version: number | null
+  fulfilled_at: string | null
+  updated_at: string
+}
+
+export interface CommitmentClaimsTable { submission_id: string, commitment_id: string, item_code: string, created_at: string }
+
+/** 0014: insert-only credit records, appeals and corrections */
+export interface CreditRecordsTable {
+  id: string
+  kind: string
+  refers_to: string | null
+  type: string
+  standing: string
+  unit_uscc: string
+  unit_name: string
+  unit_role: string
+  persons: string
+  project_code: string
+  commitment_id: string | null
+  occurred_on: string
+  recorded_at: string
+  recorded_by: string
+  reason: string | null
+  evidence: string
 }
 
 /** The database or a transaction on it: every repository statement runs on one of these. */

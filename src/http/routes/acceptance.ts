@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox'
 import { renderDocumentHtml, type AcceptanceReview } from '../../acceptance/index.js'
 import { ROLES } from '../../auth/roles.js'
 import { DocumentSealer } from '../../documents/index.js'
+import { rolesFor } from '../../commitments/index.js'
 import { ProblemResponses } from '../schemas/common.js'
 import { ApplicationDetailView, ApplicationView, DeadlinesView, DecisionRequest, DecisionResult, DocumentView } from '../schemas/acceptance.js'
 import { ProjectCode } from '../schemas/views.js'
@@ -49,6 +50,17 @@ export const acceptanceRoutes: FastifyPluginAsyncTypebox<AcceptanceRoutesOptions
     schema: { summary: 'An application with its submissions, decisions and documents', tags: ['acceptance'], params: Type.Object({ id: Type.String() }), response: { 200: ApplicationDetailView, ...ProblemResponses } }
   }, async req => await review.application(req.params.id))
 
+  app.post('/applications/:id/withdraw', {
+    config: { roles: rolesFor('application.withdraw'), objectParam: 'id' },
+    schema: {
+      summary: 'Withdraw an open application (撤回)', tags: ['acceptance'],
+      description: 'An application under review or returned for rectification, with no submission on its way to a decision, becomes withdrawn (an event); the project or phase may then apply again. Otherwise 409 ACCEPTANCE_APPLICATION_CLOSED.',
+      params: Type.Object({ id: Type.String() }),
+      body: Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, description: 'why (recorded in the event)' })) }, { additionalProperties: false }),
+      response: { 200: ApplicationView, ...ProblemResponses, ...Conflicts }
+    }
+  }, async req => await review.withdraw(req.params.id, req.body.reason ?? null, req.principal))
+
   app.post('/submissions/:id/decision', {
     config: { roles: ['archivist'], objectParam: 'id' },
     schema: {
@@ -59,7 +71,7 @@ export const acceptanceRoutes: FastifyPluginAsyncTypebox<AcceptanceRoutesOptions
       body: DecisionRequest,
       response: { 200: DecisionResult, ...ProblemResponses, ...Conflicts }
     }
-  }, async req => await review.decide({ submissionId: req.params.id, decision: req.body.decision, items: req.body.items, override: req.body.override, principal: req.principal }))
+  }, async req => await review.decide({ submissionId: req.params.id, decision: req.body.decision, items: req.body.items, override: req.body.override, commitment: req.body.commitment, principal: req.principal }))
 
   app.get('/documents/:number', {
     config: { roles: ROLES, objectParam: 'number' },

@@ -18,7 +18,8 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<SubmissionRoutesOptions
   app.addContentTypeParser('*', (_req, payload, done) => { done(null, payload) })
 
   app.post('/submissions', {
-    config: { roles: ['admin', 'archivist'] },
+    // system: the drawing-management system sends as-built drawing packages (issue 14 item 11)
+    config: { roles: ['admin', 'archivist', 'system'] },
     schema: {
       summary: 'Submit a package (BagIt in tar, tar.gz or zip) as the raw request body',
       description: 'The body is unpacked and hashed as it arrives. The answer comes once the upload is in staging; checking and storing continue in the background: follow `GET /v1/submissions/{id}`. ' +
@@ -28,7 +29,9 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<SubmissionRoutesOptions
       querystring: Type.Object({
         project: ProjectCode,
         mode: Type.Optional(Type.Union([Type.Literal('supplement'), Type.Literal('replace')], { description: 'supplement (default): the files add to or replace those of the head, and lantai-remove.txt in the bag lists paths to remove; replace: the payload is the whole new head' })),
-        application: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'the acceptance application this package answers (or the lantai-application header); a resubmission after a rectification notice names it' }))
+        application: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'the acceptance application this package answers (or the lantai-application header); a resubmission after a rectification notice names it' })),
+        commitment: Type.Optional(Type.String({ pattern: '^cmt_[0-9A-Z]{26}$', description: 'a supplementary submission: the commitment (承诺书) whose items it brings; give `fulfils` too' })),
+        fulfils: Type.Optional(Type.String({ pattern: '^[^,]{1,64}(,[^,]{1,64}){0,199}$', description: 'the codes of the items it brings, comma-separated; they count as fulfilled by the version once it is stored' }))
       }),
       response: { 202: SubmissionView, ...ProblemResponses, 409: ProblemResponses[400], 413: ProblemResponses[400], 415: ProblemResponses[400], 422: ProblemResponses[400], 507: ProblemResponses[400] }
     }
@@ -40,6 +43,7 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<SubmissionRoutesOptions
       projectCode: req.query.project,
       mode: req.query.mode,
       applicationId: req.query.application ?? (typeof req.headers['lantai-application'] === 'string' ? req.headers['lantai-application'] : undefined),
+      ...(req.query.commitment === undefined ? {} : { fulfils: { commitmentId: req.query.commitment, items: (req.query.fulfils ?? '').split(',').filter(c => c !== '') } }),
       contentType: req.headers['content-type'] ?? '',
       // No content type and no body: fastify calls no parser, and there is no body stream at all.
       body: (req.body as Readable | undefined) ?? Readable.from([]),

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import { ProjectCode, SubmissionView } from './views.js'
+import { CommitmentLetterSchema, CommitmentView } from './commitments.js'
 
 // Acceptance review resources (issue 14 items 5, 6, 9): applications, decisions, documents.
 
@@ -56,13 +57,15 @@ export const ApplicationDetailView = Type.Object({
 export const DecisionRequest = Type.Object({
   decision: Type.Union([Type.Literal('accepted'), Type.Literal('rectification_required'), Type.Literal('rejected')], { description: 'accepted: stored as a new version; rectification_required: a numbered notice, nothing stored; rejected: nothing stored, no notice' }),
   items: Type.Optional(Type.Array(ArchivistItemSchema, { maxItems: 500, description: 'the archivist\'s own items for the notice' })),
-  override: Type.Optional(Type.Object({ reason: Type.String({ minLength: 1, maxLength: 2000, description: 'why the errors of the report are accepted anyway (recorded)' }) }, { additionalProperties: false }))
+  override: Type.Optional(Type.Object({ reason: Type.String({ minLength: 1, maxLength: 2000, description: 'why the errors of the report are accepted anyway (recorded)' }) }, { additionalProperties: false })),
+  commitment: Type.Optional(CommitmentLetterSchema)
 }, { additionalProperties: false })
 
 export const DecisionResult = Type.Object({
   decision: DecisionView,
   document: Type.Union([DocumentView, Type.Null()], { description: 'the document issued; null for a rejection' }),
-  submission: SubmissionView
+  submission: SubmissionView,
+  commitment: Type.Optional(Type.Union([CommitmentView, Type.Null()], { description: 'the commitment letter written with an acceptance' }))
 })
 
 export const DeadlinesView = Type.Object({
