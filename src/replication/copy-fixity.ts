@@ -17,8 +17,8 @@ import { readBack } from './verify.js'
 // filesystem node keeps none) and the digest of the bytes read now. Bytes that differ are read again
 // after a grace period, so a flaky read is not called rot; metadata that differs from bytes that match is
 // drift, reported apart. Each damage is an event; the round ends with one summary event. Damaged copies
-// are then repaired from a good one (repair.ts), and files on a node nobody recorded are reported, never
-// deleted.
+// are then repaired from a good one (repair.ts), the primary's damaged content too (from a replica), and
+// files on a node nobody recorded are reported, never deleted.
 
 export const COPY_ROUND_EVENT = 'replication.fixity.round'
 const PAGE = 200
@@ -110,6 +110,20 @@ export class CopyFixity {
           options.signal?.throwIfAborted()
           result.repairFailed.push({ packageId: bad.packageId, contentPath: bad.contentPath, nodeId: bad.nodeId, code: isLantaiError(err) ? err.code : 'INTERNAL' })
           this.#o.log.error({ err, pkg: bad.packageId, contentPath: bad.contentPath, node: bad.nodeId }, 'copy not repaired')
+        }
+      }
+    }
+    // The primary's own damage (found by the primary's fixity, or a download) is repaired from a replica.
+    const primary = [...nodes.values()].find(n => n.primary)
+    if (options.repair !== false && primary !== undefined && (options.nodeId === undefined || options.nodeId === primary.id)) {
+      for (const bad of await catalogue.packages.damagedContents()) {
+        const target = { packageId: bad.packageId, contentPath: bad.contentPath, nodeId: primary.id }
+        try {
+          result.repaired.push(await repairCopy({ catalogue, storeOf: this.#o.storeOf, scratchDir: this.#o.scratchDir }, target, options.signal))
+        } catch (err) {
+          options.signal?.throwIfAborted()
+          result.repairFailed.push({ ...target, code: isLantaiError(err) ? err.code : 'INTERNAL' })
+          this.#o.log.error({ err, pkg: bad.packageId, contentPath: bad.contentPath }, 'primary copy not repaired')
         }
       }
     }

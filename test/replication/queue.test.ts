@@ -13,7 +13,7 @@ import { s3TestServers } from '../fixtures/s3-servers.js'
 // copy counts, each node a complete OCFL root; bit rot on two nodes is found in one fixity round, the bad
 // bytes quarantined on the node and replaced from a good copy; an extra file is reported and kept.
 
-const FILES = { '竣工图/总平面图（一）.pdf': 'as-built plan, v1', 'data/README.txt': 'notes', 'plan.pdf': 'plan v1' }
+const FILES = { '竣工图/总平面图（一）.pdf': 'as-built plan, v1', 'data/README.txt': 'notes', 'plan.pdf': 'plan v1', 'section.pdf': 'section A-A' }
 const sha512 = (s: string | Buffer): string => createHash('sha512').update(s).digest('hex')
 
 t.test('a stored package is replicated per policy to RGW, Swift and a filesystem node, read back and verified', async t => {
@@ -85,4 +85,14 @@ t.test('a stored package is replicated per policy to RGW, Swift and a filesystem
 
   // 6. A second round finds every copy whole.
   t.match(await s.copyFixity.run({ mode: 'all' }), { checked: 3 * files, ok: 3 * files, mismatches: 0, repaired: [] })
+
+  // 7. The primary rots: its own fixity finds it, and the next copy round repairs it from a replica.
+  const primaryFile = join(s.dataDir, 'store', root, 'v1/content/data/section.pdf')
+  writeFileSync(primaryFile, 'section A-A, rotten')
+  t.match(await s.fixity.run({ mode: 'all' }), { mismatches: 1 })
+  const healed = await s.copyFixity.run({ mode: 'due' })
+  t.match(healed.repaired, [{ nodeId: 'primary', contentPath: 'v1/content/data/section.pdf', from: 'cd-swift', quarantineKey: /logs\/quarantine\// }])
+  t.equal(readFileSync(primaryFile, 'utf8'), 'section A-A')
+  t.same(await s.catalogue.packages.damagedContents(packageId), [], 'the catalogue no longer counts it damaged')
+  t.match(await s.catalogue.events.list({ objectType: 'package', objectId: packageId, type: 'content.repaired', limit: 5, offset: 0 }), { items: [{ detail: { contentPath: 'v1/content/data/section.pdf', submissionId: 'replica:cd-swift' } }] })
 })
