@@ -23,7 +23,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   ocfl: async () => (await import('./commands/ocfl.js')).ocflCommand,
   seals: async () => (await import('./commands/seals.js')).sealsCommand,
   decide: async () => (await import('./commands/decide.js')).decideCommand,
-  audit: async () => (await import('./commands/audit.js')).auditCommand
+  audit: async () => (await import('./commands/audit.js')).auditCommand,
+  replicate: async () => (await import('./commands/replicate.js')).replicateCommand
 }
 
 /** Chinese summaries of commands whose modules do not carry one yet. */
