@@ -98,6 +98,11 @@ export const ERROR_CODES = {
   NODE_INVALID: { transient: false, en: 'the node definition has bad values; the findings name each field', zh: '节点定义中有错误的值；发现项逐一列出字段' },
   NODE_CREDENTIAL_MISSING: { transient: false, en: 'an environment variable named for the node\'s credentials is not set', zh: '节点凭据所指定的环境变量未设置' },
   NODE_UNREACHABLE: { transient: true, en: 'the node does not answer at its endpoint or path', zh: '节点在其端点或路径上无响应' },
+  // replication queue, copy fixity and repair (issue 16 items 4-6)
+  REPLICA_READBACK_MISMATCH: { transient: true, en: 'the bytes read back from the node differ from what was copied; the copy does not count', zh: '从节点读回的字节与所复制的不符；该副本不计入' },
+  REPLICA_SOURCE_DAMAGED: { transient: false, en: 'the primary\'s bytes do not match the catalogue; repair the primary before copying', zh: '主存储中的字节与目录不符；复制前请先修复主存储' },
+  REPLICATION_TIER_HELD: { transient: false, en: 'the version is classified above 非密 and is not copied to a node until tier keys encrypt it', zh: '该版本密级高于非密，在启用分级密钥加密之前不复制到节点' },
+  REPAIR_NO_GOOD_COPY: { transient: false, en: 'no copy of the file matches the catalogue, so there is nothing to repair from', zh: '该文件没有与目录一致的副本，无从修复' },
   // storage and OCFL
   STORAGE_KEY_INVALID: { transient: false, en: 'the storage key is not a clean relative key', zh: '存储键不是规范的相对键' },
   STORAGE_NOT_FOUND: { transient: false, en: 'no object is stored under this key', zh: '该键下没有存储对象' },

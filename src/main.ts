@@ -14,7 +14,7 @@ import { buildApp } from './http/app.js'
 import { peopleSettings } from './people/index.js'
 import { Ingest, INGEST_JOB } from './ingest/ingest.js'
 import { loadIntegrationPolicy, toSubscriberInput, WebhookDispatcher } from './integration/index.js'
-import { loadNodePolicy, loadPlacementPolicy, loadSeismicZones, ReplicationService } from './replication/index.js'
+import { CopyFixity, loadNodePolicy, loadPlacementPolicy, loadSeismicZones, ReplicationService, ReplicationWorker } from './replication/index.js'
 import { releaseDeadHolders } from './jobs/lease.js'
 import { JobRunner } from './jobs/runner.js'
 import { createLogger, type Logger } from './logger.js'
@@ -51,6 +51,10 @@ export interface Service {
   readonly guard: AggregationGuard
   /** Commitments and their daily overdue job (issue 14 item 7); tests call sweep(at) with the day they need. */
   readonly commitments: CommitmentService
+  /** The replication queue's worker (issue 16 item 4): started where jobs run */
+  readonly replicationQueue: ReplicationWorker
+  /** Fixity on every copy and repair (issue 16 items 5-6) */
+  readonly copyFixity: CopyFixity
   /** Stops accepting requests, parks running jobs, closes the catalogue, releases the data lock. Idempotent. */
   close (): Promise<void>
 }
@@ -59,7 +63,7 @@ export interface StartOptions {
   logger?: Logger
   /** Do not listen (tests use app.inject). */
   listen?: boolean
-  /** Do not start the cron schedule (tests drive fixity themselves). */
+  /** Do not start the cron schedule nor the replication queue's loop (tests drive fixity and the queue themselves). */
   schedule?: boolean
   /** What this process does (service/process-role.ts); default 'all'. 'api' and 'worker' need a shared catalogue. */
   role?: ProcessRole
@@ -158,6 +162,10 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
     down => { for (const d of down) log.warn({ node: d.id, field: d.field, detail: d.detail }, 'a storage node does not answer') },
     (err: unknown) => { log.warn({ err }, 'storage nodes could not be probed') })
 
+  // The replication queue and fixity on every copy share one store per node.
+  const replicationQueue = new ReplicationWorker({ catalogue, placement: replication, primary: store, secretOf, dataDir: config.dataDir, scratchDir: join(scratchRoot, 'replication'), log: log.child({ part: 'replication' }) })
+  const copyFixity = new CopyFixity({ catalogue, storeOf: n => replicationQueue.storeOf(n), scratchDir: join(scratchRoot, 'replication'), log: log.child({ part: 'copy-fixity' }) })
+
   const revalidation = new Revalidation({ catalogue, reader, loadTrust, sealVerifier, scratchRoot, log: log.child({ part: 'seals' }) })
   runners.push(new JobRunner(catalogue.jobs, revalidation.runJob, { kind: REVALIDATE_JOB, concurrency: 1, metrics, ...sweep }, log.child({ part: 'jobs' })))
   // New roots, CRLs or OCSP responses in certs/ since the last start: the review queue (rule R4) runs again.
@@ -180,7 +188,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   const guard = new AggregationGuard({ catalogue, audit: runtime.audit, policy: approvalsPolicy.aggregation })
 
   const app = await buildApp({ approvals, guard, pipelineLabels: options.pipelineLabels ?? noPipelineLabels, catalogue, audit: runtime.audit, ingest, reader, fixity, revalidation, logger: log, store, metrics, projectCodePattern: config.projectCodePattern, acceptancePolicy, review, documents, secretOf, dispatcher: role === 'api' ? null : dispatcher, replication,
-    people: peopleSettings(config), commitments })
+    replicationQueue, people: peopleSettings(config), commitments })
   await app.ready()
   if (options.listen !== false && role !== 'worker') {
     try {
@@ -194,6 +202,8 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   // An API-only process queues jobs for the workers; the schedule queues them where they run.
   if (role !== 'api') for (const r of runners) await r.start()
   if (role !== 'api') dispatcher.start()
+  // Tests without the schedule drive the queue themselves (replicationQueue.drain()), as they drive fixity.
+  if (role !== 'api' && options.schedule !== false) await replicationQueue.start()
   const cron = options.schedule === false || role === 'api' ? null : fixity.schedule(config.fixitySchedule ?? policy.schedule)
   const overdueJob = options.schedule === false || role === 'api' ? null : commitments.schedule(acceptancePolicy.timeLimits.commitment.overdueSchedule)
   const stopCheckpoints = options.schedule === false ? null : runtime.audit.schedule(err => { log.error({ err }, 'audit checkpoint not written') })
@@ -214,13 +224,14 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
       await app.close()
       await Promise.all(runners.map(r => r.stop()))
       await dispatcher.stop()
+      await replicationQueue.stop()
       await peers?.stop()
       await runtime.close()
       await lock?.release()
     })()
     return closing
   }
-  return { app, catalogue, audit: runtime.audit, ingest, fixity, runners, dispatcher, approvals, guard, commitments, firstAdminSecret, port, close }
+  return { app, catalogue, audit: runtime.audit, ingest, fixity, runners, dispatcher, approvals, guard, commitments, replicationQueue, copyFixity, firstAdminSecret, port, close }
 }
 
 /** A failed listen as an operator's error: a busy port names host:port and the variable to change. */

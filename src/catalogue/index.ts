@@ -32,6 +32,7 @@ import { SubmissionRepository } from './submission-repository.js'
 import { SubscriberRepository } from './subscriber-repository.js'
 import { StorageNodeRepository } from './storage-node-repository.js'
 import { ReplicaRepository } from './replica-repository.js'
+import { ReplicationTaskRepository } from './replication-task-repository.js'
 import { TokenRepository } from './token-repository.js'
 import { CommitmentRepository } from './commitment-repository.js'
 import { CreditRepository } from './credit-repository.js'
@@ -81,6 +82,10 @@ export {
   NODE_KINDS, NODE_STATES, StorageNodeRepository, type NodeCredentials, type NodeKind, type NodeSource, type NodeState, type StorageNode, type StorageNodeInput
 } from './storage-node-repository.js'
 export { REPLICA_STATES, ReplicaRepository, type NodeLoad, type PlacedVersion, type Replica, type ReplicaInput, type ReplicaState } from './replica-repository.js'
+export {
+  ReplicationTaskRepository, TASK_STATES, versionOf, type CopyOutcome, type DueCopy, type ReplicaFile, type ReplicaFileState, type ReplicationTask, type StoredVersion, type TaskProgress,
+  type TaskQuery, type TaskState, type VersionContent
+} from './replication-task-repository.js'
 export { CLEARANCES, ROLES, TOKEN_PREFIX, TokenRepository, type Clearance, type NewToken, type Role, type Token, type TokenAudit } from './token-repository.js'
 export { ACCOUNT_ROLES, AccountRepository, type Account, type AccountAudit, type AccountPatch, type AccountRole, type AccountState, type LockoutRule, type NewAccount } from './account-repository.js'
 export { SessionRepository, type Session, type SessionMatch } from './session-repository.js'
@@ -120,6 +125,8 @@ export interface Catalogue {
   nodes: StorageNodeRepository
   /** one row per copy of a package version on a node */
   replicas: ReplicaRepository
+  /** the replication queue and what each node holds file by file, with each copy's fixity (issue 16 items 4-5) */
+  replicationTasks: ReplicationTaskRepository
   /** people's accounts, their console sessions, and requests for officer and auditor credentials (issue 15) */
   accounts: AccountRepository
   sessions: SessionRepository
@@ -177,6 +184,7 @@ export async function openCatalogue (target: string, clock: Clock = () => new Da
     inbound: new InboundRepository(database, clock),
     nodes: new StorageNodeRepository(database, events, clock),
     replicas: new ReplicaRepository(database, events, clock),
+    replicationTasks: new ReplicationTaskRepository(database, events, clock, newId),
     accounts: new AccountRepository(database, events, clock, newId),
     sessions: new SessionRepository(database, events, clock, newId),
     credentialRequests: new CredentialRequestRepository(database, events, clock, newId),

@@ -25,7 +25,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   decide: async () => (await import('./commands/decide.js')).decideCommand,
   audit: async () => (await import('./commands/audit.js')).auditCommand,
   documents: async () => (await import('./commands/documents.js')).documentsCommand,
-  approvals: async () => (await import('./commands/approvals.js')).approvalsCommand
+  approvals: async () => (await import('./commands/approvals.js')).approvalsCommand,
+  replicate: async () => (await import('./commands/replicate.js')).replicateCommand
 }
 
 /** Chinese summaries of commands whose modules do not carry one yet. */

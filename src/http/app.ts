@@ -17,7 +17,7 @@ import type { WebhookDispatcher } from '../integration/index.js'
 import type { Logger } from '../logger.js'
 import { DEFAULT_PEOPLE_SETTINGS, type PeopleSettings } from '../people/index.js'
 import type { OcflObjectReader } from '../ocfl/index.js'
-import type { ReplicationService } from '../replication/index.js'
+import type { ReplicationService, ReplicationWorker } from '../replication/index.js'
 import { PrometheusMetrics } from '../service/prometheus.js'
 import type { BlobStore } from '../storage/index.js'
 import { auth, recordRefused, refuseBeforeRouting } from './plugins/auth.js'
@@ -39,6 +39,7 @@ import { integrationRoutes } from './routes/integration.js'
 import { packageRoutes, type PackageRoutesOptions } from './routes/packages.js'
 import { projectRoutes } from './routes/projects.js'
 import { replicationRoutes } from './routes/replication.js'
+import { replicationTaskRoutes } from './routes/replication-tasks.js'
 import { requirementsRoutes } from './routes/requirements.js'
 import { submissionRoutes } from './routes/submissions.js'
 import { tokenRoutes } from './routes/tokens.js'
@@ -81,6 +82,8 @@ export interface AppDeps {
   dispatcher?: WebhookDispatcher | null
   /** Storage nodes, placement and violations (issue 16); their routes are absent without it. */
   replication?: ReplicationService
+  /** the replication queue: GET /v1/replication/tasks, POST /v1/packages/:id/replicate */
+  replicationQueue?: ReplicationWorker
   /** Lockout, session and request lifetimes (LANTAI_LOGIN_*, LANTAI_SESSION_MINUTES); the defaults when absent. */
   people?: PeopleSettings
   /** Two-person requests and the aggregation guard (issue 15 items 5, 6); their routes are absent without them. */
@@ -139,6 +142,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fixityRoutes, { prefix: '/v1', catalogue: deps.catalogue, fixity: deps.fixity })
   await app.register(sealRoutes, { prefix: '/v1', catalogue: deps.catalogue, revalidation: deps.revalidation })
   if (deps.replication !== undefined) await app.register(replicationRoutes, { prefix: '/v1', replication: deps.replication })
+  if (deps.replicationQueue !== undefined) await app.register(replicationTaskRoutes, { prefix: '/v1', catalogue: deps.catalogue, queue: deps.replicationQueue })
   const people = deps.people ?? DEFAULT_PEOPLE_SETTINGS
   await app.register(sessionRoutes, { prefix: '/v1', catalogue: deps.catalogue, settings: people })
   await app.register(accountRoutes, { prefix: '/v1', catalogue: deps.catalogue })

@@ -152,6 +152,33 @@ export class ReplicationService {
     return planned
   }
 
+  /**
+   * Places newly stored versions (the replication queue calls it for each `package.version` event), as
+   * replan() does for all: returns how many copies were planned.
+   */
+  async placeVersions (keys: ReadonlyArray<{ packageId: string, version: number }>, agent = 'system'): Promise<number> {
+    if (keys.length === 0) return 0
+    const nodes = await this.#o.catalogue.nodes.list()
+    const load = new Map((await this.#o.catalogue.replicas.load()).map(l => [l.nodeId, l]))
+    const spare = new Map(nodes.flatMap(n => n.capacityBytes === null ? [] : [[n.id, n.capacityBytes - (load.get(n.id)?.verifiedBytes ?? 0)] as const]))
+    const pga = new Map(nodes.flatMap(n => { const c = this.#o.zones.cities.get(n.city); return c === undefined ? [] : [[n.id, c.pgaG] as const] }))
+    let planned = 0
+    for (const k of keys) {
+      // the version itself: the first in key order after its predecessor
+      const [v] = await this.#o.catalogue.replicas.versions({ packageId: k.packageId, version: k.version - 1 }, 1)
+      if (v === undefined || v.packageId !== k.packageId || v.version !== k.version) continue
+      const replicas = await this.#o.catalogue.replicas.ofVersions([v])
+      const tier = await this.#tierOf(v)
+      const held = copiesOf(nodes, replicas).filter(c => c.state === 'verified' || c.state === 'planned' || c.state === 'copying').map(c => c.node)
+      const { add } = place({ nodes, rule: this.#o.policy.rules[tier], tier, held, spare, pga })
+      planned += await this.#o.catalogue.replicas.plan(add.map(nodeId => ({ packageId: v.packageId, version: v.version, nodeId })), agent)
+    }
+    return planned
+  }
+
+  /** The tier of a stored version, as placement judges it (the queue holds copies above 非密). */
+  async tierOf (v: PlacedVersion): Promise<Tier> { return await this.#tierOf(v) }
+
   async #walk (visit: (v: PlacedVersion, replicas: Replica[]) => Promise<void>): Promise<void> {
     let after: PlacedVersion | null = null
     for (;;) {

@@ -254,6 +254,40 @@ export interface ReplicasTable {
   updated_at: string
 }
 
+export interface ReplicationTasksTable {
+  id: string
+  package_id: string
+  version: number
+  node_id: string
+  state: string
+  attempts: Generated<number>
+  next_attempt_at: string
+  lease_owner: string | null
+  lease_until: string | null
+  files_total: number | null
+  files_done: Generated<number>
+  bytes_total: number | null
+  bytes_done: Generated<number>
+  last_error: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface ReplicaFilesTable {
+  package_id: string
+  content_path: string
+  node_id: string
+  state: string
+  size: number
+  verified_at: string
+  last_checked_at: string | null
+  last_outcome: string | null
+  next_check_at: string
+  detail: string | null
+}
+
+export interface ReplicationCursorTable { name: string, event_id: number, updated_at: string }
+
 export interface SessionsTable {
   id: string
   secret_sha256: string
@@ -328,6 +362,9 @@ export interface Schema {
   inbound_requests: InboundRequestsTable
   storage_nodes: StorageNodesTable
   replicas: ReplicasTable
+  replication_tasks: ReplicationTasksTable
+  replica_files: ReplicaFilesTable
+  replication_cursor: ReplicationCursorTable
   accounts: AccountsTable
   sessions: SessionsTable
   credential_requests: CredentialRequestsTable
