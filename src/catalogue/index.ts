@@ -26,6 +26,8 @@ import { SubscriberRepository } from './subscriber-repository.js'
 import { StorageNodeRepository } from './storage-node-repository.js'
 import { ReplicaRepository } from './replica-repository.js'
 import { TokenRepository } from './token-repository.js'
+import { DrillRepository } from './drill-repository.js'
+import { TierKeyRepository } from './tier-key-repository.js'
 
 export type { Engine } from './db/schema.js'
 /** A transaction a caller passes so its change and an audit row (or event) commit together; opaque outside the catalogue. */
@@ -75,6 +77,8 @@ export { REPLICA_STATES, ReplicaRepository, type NodeLoad, type PlacedVersion, t
 export { CLEARANCES, ROLES, TOKEN_PREFIX, TokenRepository, type Clearance, type NewToken, type Role, type Token, type TokenAudit } from './token-repository.js'
 export { ACCOUNT_ROLES, AccountRepository, type Account, type AccountAudit, type AccountPatch, type AccountRole, type AccountState, type LockoutRule, type NewAccount } from './account-repository.js'
 export { SessionRepository, type Session, type SessionMatch } from './session-repository.js'
+export { DrillRepository, drillReport, type Drill, type DrillCandidate, type DrillOutcome, type NewDrill } from './drill-repository.js'
+export { TierKeyRepository, type StoredTierKey } from './tier-key-repository.js'
 export {
   CredentialRequestRepository, type CredentialAction, type CredentialRequest, type CredentialRequestState, type CredentialRole, type CredentialSubject, type NewCredentialRequest
 } from './credential-request-repository.js'
@@ -113,6 +117,10 @@ export interface Catalogue {
   reviews: AcceptanceReviewRepository
   /** the hash-chained audit trail and its checkpoints (issue 15); append through src/audit's AuditTrail */
   audit: AuditRepository
+  /** restore drills and each package's last drill (issue 16 item 8) */
+  drills: DrillRepository
+  /** wrapped data keys per classification tier (issue 15 item 7) */
+  tierKeys: TierKeyRepository
   /** One trivial query: the catalogue answers (readiness probes); rejects when it does not. */
   ping (): Promise<void>
   /** Idempotent. */
@@ -157,6 +165,8 @@ export async function openCatalogue (target: string, clock: Clock = () => new Da
     credentialRequests: new CredentialRequestRepository(database, events, clock, newId),
     reviews: new AcceptanceReviewRepository(database, events, submissions, outbox, clock, newId),
     audit: new AuditRepository(database),
+    drills: new DrillRepository(database, events, clock, newId),
+    tierKeys: new TierKeyRepository(database, events, clock, newId),
     async ping () { await sql`SELECT 1`.execute(database.db) },
     close: database.close
   }
