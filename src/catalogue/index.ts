@@ -28,6 +28,7 @@ import { ReplicaRepository } from './replica-repository.js'
 import { TokenRepository } from './token-repository.js'
 import { DrillRepository } from './drill-repository.js'
 import { TierKeyRepository } from './tier-key-repository.js'
+import { RestoreRepository } from './restore-repository.js'
 
 export type { Engine } from './db/schema.js'
 /** A transaction a caller passes so its change and an audit row (or event) commit together; opaque outside the catalogue. */
@@ -79,6 +80,7 @@ export { ACCOUNT_ROLES, AccountRepository, type Account, type AccountAudit, type
 export { SessionRepository, type Session, type SessionMatch } from './session-repository.js'
 export { DrillRepository, drillReport, type Drill, type DrillCandidate, type DrillOutcome, type NewDrill } from './drill-repository.js'
 export { TierKeyRepository, type StoredTierKey } from './tier-key-repository.js'
+export { RestoreRepository, type RestoredSubmission } from './restore-repository.js'
 export {
   CredentialRequestRepository, type CredentialAction, type CredentialRequest, type CredentialRequestState, type CredentialRole, type CredentialSubject, type NewCredentialRequest
 } from './credential-request-repository.js'
@@ -121,6 +123,8 @@ export interface Catalogue {
   drills: DrillRepository
   /** wrapped data keys per classification tier (issue 15 item 7) */
   tierKeys: TierKeyRepository
+  /** the projects and submissions a rebuild from one node makes (issue 16 item 7) */
+  restore: RestoreRepository
   /** One trivial query: the catalogue answers (readiness probes); rejects when it does not. */
   ping (): Promise<void>
   /** Idempotent. */
@@ -167,6 +171,7 @@ export async function openCatalogue (target: string, clock: Clock = () => new Da
     audit: new AuditRepository(database),
     drills: new DrillRepository(database, events, clock, newId),
     tierKeys: new TierKeyRepository(database, events, clock, newId),
+    restore: new RestoreRepository(database, events, clock),
     async ping () { await sql`SELECT 1`.execute(database.db) },
     close: database.close
   }
