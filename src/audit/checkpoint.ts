@@ -34,10 +34,10 @@ const isSm2 = (key: KeyObject): boolean => {
 /** The uncompressed point 04‖x‖y that ends an EC SubjectPublicKeyInfo. */
 const rawPoint = (key: KeyObject): Uint8Array => new Uint8Array(key.export({ type: 'spki', format: 'der' }).subarray(-65))
 
-const signWith = (algorithm: CheckpointAlgorithm, key: KeyObject, message: Buffer): Buffer =>
+export const signWith = (algorithm: CheckpointAlgorithm, key: KeyObject, message: Buffer): Buffer =>
   algorithm === 'sm2-sm3' ? sm2Sign(key, message) : sign('sha256', message, key)
 
-const verifyWith = (algorithm: CheckpointAlgorithm, publicKey: KeyObject, message: Buffer, signature: Buffer): boolean =>
+export const verifyWith = (algorithm: CheckpointAlgorithm, publicKey: KeyObject, message: Buffer, signature: Buffer): boolean =>
   algorithm === 'sm2-sm3' ? sm2Verify(rawPoint(publicKey), message, signature) : verify('sha256', message, publicKey, signature)
 
 export function checkpointMessage (cp: Pick<AuditCheckpoint, 'seq' | 'headHash' | 'signedAt' | 'algorithm'>): Buffer {
