@@ -23,7 +23,9 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   ocfl: async () => (await import('./commands/ocfl.js')).ocflCommand,
   seals: async () => (await import('./commands/seals.js')).sealsCommand,
   decide: async () => (await import('./commands/decide.js')).decideCommand,
-  audit: async () => (await import('./commands/audit.js')).auditCommand
+  audit: async () => (await import('./commands/audit.js')).auditCommand,
+  catalogue: async () => (await import('./commands/catalogue.js')).catalogueCommand,
+  drill: async () => (await import('./commands/drill.js')).drillCommand
 }
 
 /** Chinese summaries of commands whose modules do not carry one yet. */

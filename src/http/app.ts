@@ -36,6 +36,7 @@ import { integrationRoutes } from './routes/integration.js'
 import { packageRoutes } from './routes/packages.js'
 import { projectRoutes } from './routes/projects.js'
 import { replicationRoutes } from './routes/replication.js'
+import { drillRoutes } from './routes/drills.js'
 import { requirementsRoutes } from './routes/requirements.js'
 import { submissionRoutes } from './routes/submissions.js'
 import { tokenRoutes } from './routes/tokens.js'
@@ -122,6 +123,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fixityRoutes, { prefix: '/v1', catalogue: deps.catalogue, fixity: deps.fixity })
   await app.register(sealRoutes, { prefix: '/v1', catalogue: deps.catalogue, revalidation: deps.revalidation })
   if (deps.replication !== undefined) await app.register(replicationRoutes, { prefix: '/v1', replication: deps.replication })
+  await app.register(drillRoutes, { prefix: '/v1', catalogue: deps.catalogue })
   const people = deps.people ?? DEFAULT_PEOPLE_SETTINGS
   await app.register(sessionRoutes, { prefix: '/v1', catalogue: deps.catalogue, settings: people })
   await app.register(accountRoutes, { prefix: '/v1', catalogue: deps.catalogue })
