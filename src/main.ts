@@ -17,6 +17,9 @@ import { JobRunner } from './jobs/runner.js'
 import { createLogger, type Logger } from './logger.js'
 import { REVALIDATE_JOB, Revalidation } from './preservation/revalidate.js'
 import { openRuntime } from './runtime.js'
+import { FailoverStore } from './recovery/failover-store.js'
+import { ServingReplicas } from './recovery/serving-replicas.js'
+import { OcflObjectReader } from './ocfl/index.js'
 import { acquireDataLock, type DataLock } from './service/data-lock.js'
 import { PEER_SWEEP_MS, startPeerSweep } from './service/peer-sweep.js'
 import { checkRole, sharesCatalogue, type ProcessRole } from './service/process-role.js'
@@ -157,7 +160,16 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   if (freed.length > 0) log.info({ leases: freed }, 'leases of a process that is gone released')
   await removeOrphanStaging(stagingRoot, catalogue)
 
-  const app = await buildApp({ catalogue, audit: runtime.audit, ingest, reader, fixity, revalidation, logger: log, store, metrics, projectCodePattern: config.projectCodePattern, acceptancePolicy, review, secretOf, dispatcher: role === 'api' ? null : dispatcher, replication,
+  // Reads over HTTP fail over to a verified replica while the primary store is lost (issue 16 item 7, docs/recovery.md).
+  const replicas = new ServingReplicas(catalogue, secretOf, config.dataDir)
+  const failover = new FailoverStore(store, {
+    replicas: async () => await replicas.candidates(),
+    primaryMarkedLost: async () => (await catalogue.nodes.list()).some(n => n.primary && n.state === 'lost'),
+    onChange: s => { if (s.from === 'primary') log.info('the primary store is back: reads are served from it again'); else log.error({ node: s.node, reason: s.reason }, 'the primary store is lost: reads are served from a replica, writes are refused') }
+  })
+  const probeTimer = setInterval(() => { failover.probe().catch(err => { log.error({ err }, 'no store to serve reads from') }) }, 10_000)
+  probeTimer.unref()
+  const app = await buildApp({ catalogue, audit: runtime.audit, ingest, reader: new OcflObjectReader(failover), fixity, revalidation, logger: log, store: failover, serving: () => failover.serving(), metrics, projectCodePattern: config.projectCodePattern, acceptancePolicy, review, secretOf, dispatcher: role === 'api' ? null : dispatcher, replication,
     people: peopleSettings(config) })
   await app.ready()
   if (options.listen !== false && role !== 'worker') {
@@ -185,7 +197,9 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
     closing ??= (async () => {
       cron?.stop()
       stopCheckpoints?.()
+      clearInterval(probeTimer)
       await app.close()
+      replicas.close()
       await Promise.all(runners.map(r => r.stop()))
       await dispatcher.stop()
       await peers?.stop()

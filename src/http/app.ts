@@ -32,6 +32,8 @@ import { auditTrailRoutes } from './routes/audit-trail.js'
 import { sealRoutes } from './routes/seals.js'
 import { fixityRoutes } from './routes/fixity.js'
 import { healthRoutes } from './routes/health.js'
+import { servingFrom } from './plugins/serving-from.js'
+import type { Serving } from '../recovery/failover-store.js'
 import { integrationRoutes } from './routes/integration.js'
 import { packageRoutes } from './routes/packages.js'
 import { projectRoutes } from './routes/projects.js'
@@ -58,6 +60,8 @@ export interface AppDeps {
   logger: Logger
   /** The OCFL storage root's store, for /readyz. */
   store: BlobStore
+  /** Where reads are served from (issue 16 item 7): the primary, or a replica while the primary is lost. */
+  serving?: () => Serving
   /** The service's metrics registry (main.ts shares it with the domain); a fresh one when absent. */
   metrics?: PrometheusMetrics
   /** LANTAI_PROJECT_CODE_PATTERN; null or absent: the unified project code (统一项目代码). */
@@ -111,7 +115,8 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(openapi)
   await app.register(errorDocs)
   await app.register(metricsPlugin, { metrics: deps.metrics ?? new PrometheusMetrics(deps.catalogue) })
-  await app.register(healthRoutes, { catalogue: deps.catalogue, store: deps.store })
+  if (deps.serving !== undefined) await app.register(servingFrom, { serving: deps.serving })
+  await app.register(healthRoutes, { catalogue: deps.catalogue, store: deps.store, serving: deps.serving })
   const projects = new ProjectService(deps.catalogue)
   await app.register(projectRoutes, { prefix: '/v1', catalogue: deps.catalogue, projects, codePattern: deps.projectCodePattern ?? null })
   await app.register(requirementsRoutes, { prefix: '/v1', projects, policy: deps.acceptancePolicy })
