@@ -19,6 +19,9 @@ import { REVALIDATE_JOB, Revalidation } from './preservation/revalidate.js'
 import { openRuntime } from './runtime.js'
 import { FailoverStore } from './recovery/failover-store.js'
 import { ServingReplicas } from './recovery/serving-replicas.js'
+import { loadDrillPolicy } from './drills/policy.js'
+import { scheduleDrills } from './drills/schedule.js'
+import { loadSigner } from './audit/index.js'
 import { OcflObjectReader } from './ocfl/index.js'
 import { acquireDataLock, type DataLock } from './service/data-lock.js'
 import { PEER_SWEEP_MS, startPeerSweep } from './service/peer-sweep.js'
@@ -185,6 +188,13 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   if (role !== 'api') for (const r of runners) await r.start()
   if (role !== 'api') dispatcher.start()
   const cron = options.schedule === false || role === 'api' ? null : fixity.schedule(config.fixitySchedule ?? policy.schedule)
+  const drillPolicy = await loadDrillPolicy(config.policiesDir)
+  const drills = options.schedule === false || role === 'api'
+    ? null
+    : scheduleDrills({
+      catalogue, policy: drillPolicy, policiesDir: config.policiesDir, dataDir: config.dataDir, scratch: scratchRoot, pool, env: process.env, log: log.child({ part: 'drills' }),
+      signer: config.auditKey !== null && config.auditCert !== null ? loadSigner(config.auditKey, config.auditCert) : null
+    })
   const stopCheckpoints = options.schedule === false ? null : runtime.audit.schedule(err => { log.error({ err }, 'audit checkpoint not written') })
   const peers = shared ? startPeerSweep({ catalogue, ingest, metrics, log: log.child({ part: 'peers' }) }) : null
   // A worker has no port to show a token on: the first API process makes it.
@@ -196,6 +206,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   const close = async (): Promise<void> => {
     closing ??= (async () => {
       cron?.stop()
+      drills?.stop()
       stopCheckpoints?.()
       clearInterval(probeTimer)
       await app.close()
