@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { loadConfig } from '../../config.js'
 import { HashPool } from '../../hashing/index.js'
@@ -41,6 +42,8 @@ export const catalogueCommand: Command = {
     const into = resolve(values.into)
     const node = await findNode(values.from, { policiesDir: config.policiesDir, env: process.env })
     const { store, close } = openNodeStore(node, process.env, config.dataDir)
+    // the SQLite catalogue is made inside DIR, so DIR must exist first
+    await mkdir(into, { recursive: true })
     const pool = new HashPool()
     const bar = progressLine()
     try {
