@@ -10,6 +10,7 @@ import { scratch } from '../fixtures/bags.js'
 import { fillNode, PROJECTS, storeSomePackages } from '../fixtures/nodes.js'
 import { freshS3Store, s3TestServers } from '../fixtures/s3-servers.js'
 import { buildTestApp } from '../fixtures/service.js'
+import { catalogueTargets } from '../fixtures/databases.js'
 
 // Issue 16 item 7: `lantai catalogue rebuild --from NODE` makes a working catalogue and storage root from
 // one surviving node, and its packages, versions, files and digests equal the original's.
@@ -66,6 +67,24 @@ t.test('a catalogue rebuilt from one filesystem node equals the original', async
   t.equal((await rebuilt.events.list({ type: 'submission.restored', limit: 5, offset: 0 })).total, 3)
   const root = await validateStorageRoot(new LocalBlobStore(join(dir, 'store')))
   t.match(root, { valid: true, objects: 2 }, 'the new storage root validates')
+})
+
+t.test('a rebuild writes into an empty catalogue of either engine', async t => {
+  const s = await buildTestApp(t)
+  await storeSomePackages(t, s)
+  const node = new LocalBlobStore(join(scratch(t), 'nas'))
+  await fillNode(new LocalBlobStore(join(s.dataDir, 'store')), node)
+  const original = await snapshot(s.catalogue)
+  for (const target of await catalogueTargets(t)) {
+    const dir = scratch(t)
+    const pool = new HashPool()
+    t.teardown(async () => { await pool.close() })
+    const report = await rebuildFromNode({ source: node, node: 'nas-1', database: target.target, storeDir: join(dir, 'store'), scratch: dir, pool })
+    t.match(report, { packages: 2, versions: 3, failed: [] }, target.engine)
+    const rebuilt = await openCatalogue(target.target)
+    t.same(await snapshot(rebuilt), original, `equal on ${target.engine}`)
+    await rebuilt.close()
+  }
 })
 
 t.test('a rebuild refuses a non-empty target and a node without a storage root', async t => {
