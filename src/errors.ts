@@ -174,6 +174,16 @@ export const ERROR_CODES = {
   APPROVAL_REQUIRED_FOR: { transient: false, en: 'this needs an approved two-person request of its kind, which was not found', zh: '此操作需要一项已批准的同类双人审批申请，但未找到' },
   PACKAGE_DELETION_BLOCKED: { transient: false, en: 'the package has pending work (jobs, open submissions, copies under way or other open requests); it cannot be deleted until that work ends', zh: '该数据包有未完成的工作（任务、未办结的提交、进行中的复制或其他待办申请）；在其结束前不能删除' },
   AGGREGATION_CAP_EXCEEDED: { transient: false, en: 'reading this would take the caller over the aggregation cap for pipeline-survey data in the policy\'s window; a security officer may approve an aggregation-scope request', zh: '此次读取将使调用者在策略时间窗内读取的地下管线测绘数据超过汇聚上限；可由安全保密管理员批准汇聚范围申请' },
+  // recovery, drills and keys per tier (issue 16 items 7-8, issue 15 item 7)
+  KEY_MASTER_MISSING: { transient: false, en: 'no master key: set LANTAI_MASTER_KEY to 64 hex digits or the path of a file holding them', zh: '缺少主密钥：请将 LANTAI_MASTER_KEY 设为 64 位十六进制数或存放它的文件路径' },
+  KEY_MASTER_INVALID: { transient: false, en: 'LANTAI_MASTER_KEY is neither 64 hex digits nor a readable file holding them', zh: 'LANTAI_MASTER_KEY 既不是 64 位十六进制数，也不是存放它的可读文件' },
+  KEY_MASTER_MISMATCH: { transient: false, en: 'the tier key was wrapped under another master key than LANTAI_MASTER_KEY', zh: '该分级密钥由另一把主密钥封装，与 LANTAI_MASTER_KEY 不符' },
+  KEY_NOT_FOUND: { transient: false, en: 'no tier key has this id, or the tier has no key', zh: '没有该编号的分级密钥，或该密级尚无密钥' },
+  KEY_CIPHERTEXT_INVALID: { transient: false, en: 'the encrypted bytes do not authenticate: altered, truncated, or sealed with another key', zh: '密文认证失败：已被篡改、截断，或由其他密钥加密' },
+  RESTORE_TARGET_NOT_EMPTY: { transient: false, en: 'the rebuild target is not empty: give a new catalogue and an empty storage directory', zh: '重建目标不为空：请给出新的目录库和空的存储目录' },
+  RESTORE_SOURCE_INVALID: { transient: false, en: 'the node holds no OCFL storage root that can be restored from', zh: '该节点没有可用于恢复的 OCFL 存储根' },
+  DRILL_NOT_FOUND: { transient: false, en: 'no drill has this id', zh: '没有该编号的演练' },
+  PRIMARY_LOST: { transient: true, en: 'the primary store is lost: reads are served from a verified replica and writes are refused until it is restored', zh: '主存储已丢失：读取由已核验的副本提供，恢复前拒绝写入' },
 } as const satisfies Record<string, { transient: boolean, en: string, zh: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES

@@ -19,7 +19,12 @@ import { releaseDeadHolders } from './jobs/lease.js'
 import { JobRunner } from './jobs/runner.js'
 import { createLogger, type Logger } from './logger.js'
 import { REVALIDATE_JOB, Revalidation } from './preservation/revalidate.js'
-import { openRuntime } from './runtime.js'
+import { checkpointSignerOf, openRuntime } from './runtime.js'
+import { FailoverStore } from './recovery/failover-store.js'
+import { ServingReplicas } from './recovery/serving-replicas.js'
+import { loadDrillPolicy } from './drills/policy.js'
+import { scheduleDrills } from './drills/schedule.js'
+import { OcflObjectReader } from './ocfl/index.js'
 import { acquireDataLock, type DataLock } from './service/data-lock.js'
 import { PEER_SWEEP_MS, startPeerSweep } from './service/peer-sweep.js'
 import { checkRole, sharesCatalogue, type ProcessRole } from './service/process-role.js'
@@ -187,7 +192,16 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   registerDeletion(approvals, deletion)
   const guard = new AggregationGuard({ catalogue, audit: runtime.audit, policy: approvalsPolicy.aggregation })
 
-  const app = await buildApp({ approvals, guard, pipelineLabels: options.pipelineLabels ?? noPipelineLabels, catalogue, audit: runtime.audit, ingest, reader, fixity, revalidation, logger: log, store, metrics, projectCodePattern: config.projectCodePattern, acceptancePolicy, review, documents, secretOf, dispatcher: role === 'api' ? null : dispatcher, replication,
+  // Reads over HTTP fail over to a verified replica while the primary store is lost (issue 16 item 7, docs/recovery.md).
+  const replicas = new ServingReplicas(catalogue, secretOf, config.dataDir)
+  const failover = new FailoverStore(store, {
+    replicas: async () => await replicas.candidates(),
+    primaryMarkedLost: async () => (await catalogue.nodes.list()).some(n => n.primary && n.state === 'lost'),
+    onChange: s => { if (s.from === 'primary') log.info('the primary store is back: reads are served from it again'); else log.error({ node: s.node, reason: s.reason }, 'the primary store is lost: reads are served from a replica, writes are refused') }
+  })
+  const probeTimer = setInterval(() => { failover.probe().catch(err => { log.error({ err }, 'no store to serve reads from') }) }, 10_000)
+  probeTimer.unref()
+  const app = await buildApp({ approvals, guard, pipelineLabels: options.pipelineLabels ?? noPipelineLabels, catalogue, audit: runtime.audit, ingest, reader: new OcflObjectReader(failover), fixity, revalidation, logger: log, store: failover, serving: () => failover.serving(), metrics, projectCodePattern: config.projectCodePattern, acceptancePolicy, review, documents, secretOf, dispatcher: role === 'api' ? null : dispatcher, replication,
     replicationQueue, people: peopleSettings(config), commitments })
   await app.ready()
   if (options.listen !== false && role !== 'worker') {
@@ -206,6 +220,13 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   if (role !== 'api' && options.schedule !== false) await replicationQueue.start()
   const cron = options.schedule === false || role === 'api' ? null : fixity.schedule(config.fixitySchedule ?? policy.schedule)
   const overdueJob = options.schedule === false || role === 'api' ? null : commitments.schedule(acceptancePolicy.timeLimits.commitment.overdueSchedule)
+  const drillPolicy = await loadDrillPolicy(config.policiesDir)
+  const drills = options.schedule === false || role === 'api'
+    ? null
+    : scheduleDrills({
+      catalogue, policy: drillPolicy, policiesDir: config.policiesDir, dataDir: config.dataDir, scratch: scratchRoot, pool, env: process.env, log: log.child({ part: 'drills' }),
+      signer: checkpointSignerOf(config)
+    })
   const stopCheckpoints = options.schedule === false ? null : runtime.audit.schedule(err => { log.error({ err }, 'audit checkpoint not written') })
   const stopApprovals = options.schedule === false || role === 'api' ? null : approvals.schedule(err => { log.error({ err }, 'approval sweep failed') }, async () => await finishRemovals(deletion))
   const peers = shared ? startPeerSweep({ catalogue, ingest, metrics, log: log.child({ part: 'peers' }) }) : null
@@ -221,7 +242,10 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
       overdueJob?.stop()
       stopCheckpoints?.()
       stopApprovals?.()
+      drills?.stop()
+      clearInterval(probeTimer)
       await app.close()
+      replicas.close()
       await Promise.all(runners.map(r => r.stop()))
       await dispatcher.stop()
       await replicationQueue.stop()

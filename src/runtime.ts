@@ -99,9 +99,12 @@ export async function openRuntime (config: Config, options: RuntimeOptions): Pro
 
 /** The audit trail as the config sets it: hash, checkpoint interval and the center's signing key. */
 export function auditTrailOf (config: Pick<Config, 'auditAlgorithm' | 'auditKey' | 'auditCert' | 'auditCheckpointRows' | 'auditCheckpointMinutes'> & Partial<Pick<Config, 'centerKey' | 'centerCert'>>, catalogue: Catalogue): AuditTrail {
-  const signer = config.auditKey !== null && config.auditCert !== null ? loadSigner(config.auditKey, config.auditCert) : centerCheckpointSigner(config)
-  return new AuditTrail(catalogue.audit, { algorithm: config.auditAlgorithm, signer, checkpointEvery: config.auditCheckpointRows, checkpointMinutes: config.auditCheckpointMinutes })
+  return new AuditTrail(catalogue.audit, { algorithm: config.auditAlgorithm, signer: checkpointSignerOf(config), checkpointEvery: config.auditCheckpointRows, checkpointMinutes: config.auditCheckpointMinutes })
 }
+
+/** The key that signs what the center attests (audit checkpoints, drill reports): LANTAI_AUDIT_KEY, else the center's. */
+export const checkpointSignerOf = (config: Pick<Config, 'auditKey' | 'auditCert'> & Partial<Pick<Config, 'centerKey' | 'centerCert'>>): CheckpointSigner | null =>
+  config.auditKey !== null && config.auditCert !== null ? loadSigner(config.auditKey, config.auditCert) : centerCheckpointSigner(config)
 
 /**
  * Without LANTAI_AUDIT_KEY the center's own key (LANTAI_CENTER_KEY) signs the checkpoints, when it is SM2 or

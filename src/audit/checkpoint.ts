@@ -21,9 +21,9 @@ export interface CheckpointSigner {
   readonly certificatePem: string
 }
 
-const signWith = (algorithm: CheckpointAlgorithm, key: KeyObject, message: Buffer): Buffer => centerSign(algorithm, key, message)
+export const signWith = (algorithm: CheckpointAlgorithm, key: KeyObject, message: Buffer): Buffer => centerSign(algorithm, key, message)
 
-const verifyWith = (algorithm: CheckpointAlgorithm, publicKey: KeyObject, message: Buffer, signature: Buffer): boolean => centerVerify(algorithm, publicKey, message, signature)
+export const verifyWith = (algorithm: CheckpointAlgorithm, publicKey: KeyObject, message: Buffer, signature: Buffer): boolean => centerVerify(algorithm, publicKey, message, signature)
 
 export function checkpointMessage (cp: Pick<AuditCheckpoint, 'seq' | 'headHash' | 'signedAt' | 'algorithm'>): Buffer {
   return Buffer.from('lantai-audit-checkpoint-v1\n' + JSON.stringify([cp.seq, cp.headHash, cp.signedAt, cp.algorithm]), 'utf8')

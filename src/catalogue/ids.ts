@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto'
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
 
-export type IdPrefix = 'sub' | 'pkg' | 'job' | 'tok' | 'evt' | 'dlv' | 'acc' | 'ses' | 'crq' | 'apl' | 'dec' | 'apr' | 'cmt' | 'crd' | 'rpl'
+export type IdPrefix = 'sub' | 'pkg' | 'job' | 'tok' | 'evt' | 'dlv' | 'acc' | 'ses' | 'crq' | 'apl' | 'dec' | 'apr' | 'cmt' | 'crd' | 'rpl' | 'drl' | 'tky'
 
 export type IdFactory = (prefix: IdPrefix, at: Date) => string
 

@@ -36,6 +36,9 @@ import { ReplicationTaskRepository } from './replication-task-repository.js'
 import { TokenRepository } from './token-repository.js'
 import { CommitmentRepository } from './commitment-repository.js'
 import { CreditRepository } from './credit-repository.js'
+import { DrillRepository } from './drill-repository.js'
+import { TierKeyRepository } from './tier-key-repository.js'
+import { RestoreRepository } from './restore-repository.js'
 
 export type { Engine } from './db/schema.js'
 /** A transaction a caller passes so its change and an audit row (or event) commit together; opaque outside the catalogue. */
@@ -89,6 +92,9 @@ export {
 export { CLEARANCES, ROLES, TOKEN_PREFIX, TokenRepository, type Clearance, type NewToken, type Role, type Token, type TokenAudit } from './token-repository.js'
 export { ACCOUNT_ROLES, AccountRepository, type Account, type AccountAudit, type AccountPatch, type AccountRole, type AccountState, type LockoutRule, type NewAccount } from './account-repository.js'
 export { SessionRepository, type Session, type SessionMatch } from './session-repository.js'
+export { DrillRepository, drillReport, type Drill, type DrillCandidate, type DrillOutcome, type NewDrill } from './drill-repository.js'
+export { TierKeyRepository, type StoredTierKey } from './tier-key-repository.js'
+export { RestoreRepository, type RestoredSubmission } from './restore-repository.js'
 export {
   CredentialRequestRepository, type CredentialAction, type CredentialRequest, type CredentialRequestState, type CredentialRole, type CredentialSubject, type NewCredentialRequest
 } from './credential-request-repository.js'
@@ -143,6 +149,12 @@ export interface Catalogue {
   approvals: ApprovalRepository
   /** who read which pipeline-survey data when (issue 15 item 5) */
   aggregation: AggregationLedger
+  /** restore drills and each package's last drill (issue 16 item 8) */
+  drills: DrillRepository
+  /** wrapped data keys per classification tier (issue 15 item 7) */
+  tierKeys: TierKeyRepository
+  /** the projects and submissions a rebuild from one node makes (issue 16 item 7) */
+  restore: RestoreRepository
   /** One trivial query: the catalogue answers (readiness probes); rejects when it does not. */
   ping (): Promise<void>
   /** Idempotent. */
@@ -194,6 +206,9 @@ export async function openCatalogue (target: string, clock: Clock = () => new Da
     aggregation: new AggregationLedger(database, { events, audit, outbox, approvals }, clock),
     commitments: new CommitmentRepository(database, events, outbox, clock, newId),
     credit: new CreditRepository(database, events, clock, newId),
+    drills: new DrillRepository(database, events, clock, newId),
+    tierKeys: new TierKeyRepository(database, events, clock, newId),
+    restore: new RestoreRepository(database, events, clock),
     async ping () { await sql`SELECT 1`.execute(database.db) },
     close: database.close
   }

@@ -26,7 +26,9 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   audit: async () => (await import('./commands/audit.js')).auditCommand,
   documents: async () => (await import('./commands/documents.js')).documentsCommand,
   approvals: async () => (await import('./commands/approvals.js')).approvalsCommand,
-  replicate: async () => (await import('./commands/replicate.js')).replicateCommand
+  replicate: async () => (await import('./commands/replicate.js')).replicateCommand,
+  catalogue: async () => (await import('./commands/catalogue.js')).catalogueCommand,
+  drill: async () => (await import('./commands/drill.js')).drillCommand
 }
 
 /** Chinese summaries of commands whose modules do not carry one yet. */

@@ -35,11 +35,14 @@ import { auditTrailRoutes } from './routes/audit-trail.js'
 import { sealRoutes } from './routes/seals.js'
 import { fixityRoutes } from './routes/fixity.js'
 import { healthRoutes } from './routes/health.js'
+import { servingFrom } from './plugins/serving-from.js'
+import type { Serving } from '../recovery/failover-store.js'
 import { integrationRoutes } from './routes/integration.js'
 import { packageRoutes, type PackageRoutesOptions } from './routes/packages.js'
 import { projectRoutes } from './routes/projects.js'
 import { replicationRoutes } from './routes/replication.js'
 import { replicationTaskRoutes } from './routes/replication-tasks.js'
+import { drillRoutes } from './routes/drills.js'
 import { requirementsRoutes } from './routes/requirements.js'
 import { submissionRoutes } from './routes/submissions.js'
 import { tokenRoutes } from './routes/tokens.js'
@@ -66,6 +69,8 @@ export interface AppDeps {
   logger: Logger
   /** The OCFL storage root's store, for /readyz. */
   store: BlobStore
+  /** Where reads are served from (issue 16 item 7): the primary, or a replica while the primary is lost. */
+  serving?: () => Serving
   /** The service's metrics registry (main.ts shares it with the domain); a fresh one when absent. */
   metrics?: PrometheusMetrics
   /** LANTAI_PROJECT_CODE_PATTERN; null or absent: the unified project code (统一项目代码). */
@@ -130,7 +135,8 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(openapi)
   await app.register(errorDocs)
   await app.register(metricsPlugin, { metrics: deps.metrics ?? new PrometheusMetrics(deps.catalogue) })
-  await app.register(healthRoutes, { catalogue: deps.catalogue, store: deps.store })
+  if (deps.serving !== undefined) await app.register(servingFrom, { serving: deps.serving })
+  await app.register(healthRoutes, { catalogue: deps.catalogue, store: deps.store, serving: deps.serving })
   const projects = new ProjectService(deps.catalogue)
   await app.register(projectRoutes, { prefix: '/v1', catalogue: deps.catalogue, projects, codePattern: deps.projectCodePattern ?? null })
   await app.register(requirementsRoutes, { prefix: '/v1', projects, policy: deps.acceptancePolicy })
@@ -143,6 +149,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(sealRoutes, { prefix: '/v1', catalogue: deps.catalogue, revalidation: deps.revalidation })
   if (deps.replication !== undefined) await app.register(replicationRoutes, { prefix: '/v1', replication: deps.replication })
   if (deps.replicationQueue !== undefined) await app.register(replicationTaskRoutes, { prefix: '/v1', catalogue: deps.catalogue, queue: deps.replicationQueue })
+  await app.register(drillRoutes, { prefix: '/v1', catalogue: deps.catalogue })
   const people = deps.people ?? DEFAULT_PEOPLE_SETTINGS
   await app.register(sessionRoutes, { prefix: '/v1', catalogue: deps.catalogue, settings: people })
   await app.register(accountRoutes, { prefix: '/v1', catalogue: deps.catalogue })

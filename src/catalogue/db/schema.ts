@@ -381,6 +381,9 @@ export interface Schema {
   commitment_items: CommitmentItemsTable
   commitment_claims: CommitmentClaimsTable
   credit_records: CreditRecordsTable
+  drills: DrillsTable
+  package_drills: PackageDrillsTable
+  tier_keys: TierKeysTable
 }
 
 export interface ApprovalRequestsTable {
@@ -528,3 +531,32 @@ export interface CreditRecordsTable {
 export type Executor = Kysely<Schema> | Transaction<Schema>
 
 export type Engine = 'sqlite' | 'postgres'
+
+export interface DrillsTable {
+  id: string
+  node_id: string
+  outcome: string
+  sample_size: number
+  rto_ms: number
+  rpo_ms: number | null
+  report: string
+  algorithm: string
+  signature: string
+  certificate: string
+  agent: string
+  started_at: string
+  finished_at: string
+}
+
+export interface PackageDrillsTable { package_id: string, drill_id: string, outcome: string, drilled_at: string }
+
+export interface TierKeysTable {
+  id: string
+  tier: string
+  algorithm: string
+  master_key_id: string
+  wrapped: string
+  state: string
+  created_at: string
+  retired_at: string | null
+}

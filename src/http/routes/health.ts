@@ -4,6 +4,7 @@ import type { Catalogue } from '../../catalogue/index.js'
 import { STORAGE_DECLARATION } from '../../ocfl/index.js'
 import { readAll, type BlobStore } from '../../storage/index.js'
 import { sendProblem } from '../plugins/problem-details.js'
+import type { Serving } from '../../recovery/failover-store.js'
 
 // /healthz is liveness: the process answers, nothing else is asked, so a slow disk never gets a live
 // service restarted. /readyz is readiness: a load balancer sends requests only while the catalogue
@@ -16,6 +17,8 @@ export interface HealthRoutesOptions {
   store: BlobStore
   /** How long each readiness check may take before it counts as failed (default READY_CHECK_MS). */
   readyCheckMs?: number
+  /** Where reads are served from now (known, not probed: liveness asks nothing of the disk). */
+  serving?: () => Serving
 }
 
 /** Below the 5 s probe timeout of common load balancers and orchestrators, so the 503 arrives. */
@@ -27,11 +30,23 @@ const Checks = Type.Object({
   store: Check
 }, { description: 'Each dependency checked' })
 
-export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app, { catalogue, store, readyCheckMs = READY_CHECK_MS }) => {
+const Liveness = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')], { description: 'degraded: the primary store is lost and reads are served from a replica' }),
+  version: Type.String({ description: 'the Lantai version' }),
+  servingFrom: Type.Optional(Type.String({ description: "'primary', or 'replica <node>' while the primary is lost" })),
+  primaryLost: Type.Optional(Type.Object({ since: Type.String({ description: 'when it was found lost' }), reason: Type.String({ description: 'what was found' }) }, { description: 'present while serving from a replica' }))
+})
+
+export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app, { catalogue, store, readyCheckMs = READY_CHECK_MS, serving }) => {
   app.get('/healthz', {
     config: { public: true },
-    schema: { summary: 'Liveness: the process answers (nothing else is checked; see /readyz)', tags: ['service'], security: [], response: { 200: Type.Object({ status: Type.Literal('ok'), version: Type.String() }) } }
-  }, async () => ({ status: 'ok' as const, version: '0.1.0' }))
+    schema: { summary: 'Liveness: the process answers (nothing else is checked; see /readyz); says so when reads come from a replica', tags: ['service'], security: [], response: { 200: Liveness } }
+  }, async () => {
+    const now = serving?.()
+    if (now === undefined) return { status: 'ok' as const, version: '0.1.0' }
+    if (now.from === 'primary') return { status: 'ok' as const, version: '0.1.0', servingFrom: 'primary' }
+    return { status: 'degraded' as const, version: '0.1.0', servingFrom: `replica ${now.node}`, primaryLost: { since: now.since, reason: now.reason } }
+  })
 
   app.get('/readyz', {
     config: { public: true },
