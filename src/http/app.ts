@@ -40,7 +40,7 @@ import { requirementsRoutes } from './routes/requirements.js'
 import { submissionRoutes } from './routes/submissions.js'
 import { tokenRoutes } from './routes/tokens.js'
 
-export interface RouteEntry { method: string, url: string, public: boolean }
+export interface RouteEntry { method: string, url: string, public: boolean, /** its row of the access table; undefined for public routes and those still declaring roles */ action?: string }
 
 declare module 'fastify' {
   interface FastifyInstance { routeTable: readonly RouteEntry[] }
@@ -96,7 +96,8 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   const routes: RouteEntry[] = []
   app.decorate('routeTable', routes)
   app.addHook('onRoute', r => {
-    for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url, public: (r.config as { public?: boolean } | undefined)?.public === true || r.url.startsWith('/docs') })
+    const config = r.config as { public?: boolean, action?: string } | undefined
+    for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url, public: config?.public === true || r.url.startsWith('/docs'), ...(config?.action === undefined ? {} : { action: config.action }) })
   })
 
   await app.register(problemDetails)

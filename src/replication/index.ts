@@ -6,4 +6,4 @@ export { defaultRule, loadPlacementPolicy, parsePlacementPolicy, PlacementRule, 
 export { assess, eligible, place, unmetBy, type Placement, type PlacementInput, type RuleName, type Unmet } from './placement.js'
 export { loadSeismicZones, parseSeismicZones, type City, type SeismicZones } from './seismic.js'
 export { ReplicationService, type Copy, type NodePatch, type NodeStatus, type ReplicationOptions, type RuleProblem, type Violation } from './service.js'
-export { unlabelled, type TierOf } from './tier.js'
+export { labelled, unlabelled, type TierOf } from './tier.js'

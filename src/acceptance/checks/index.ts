@@ -48,6 +48,10 @@ export interface FileAcceptance {
   format: FormatId | null
   scopeItem: string | null
   producer: ResponsibleUnit
+  /** the file's record of metadata/files.jsonl, when the bag has one: the labels read it (src/access/labels.ts) */
+  metadata?: FileMetadata
+  /** the policy flags the file's scope item as pipeline-survey data (`pipeline: true`) */
+  pipelineItem?: boolean
 }
 
 export interface AcceptanceResult {
@@ -73,7 +77,8 @@ export async function checkAcceptance (input: AcceptanceInput): Promise<Acceptan
     const producer = producerOf(units, entry?.item.producer, recordOf(path), path)
     if (producer.finding !== undefined) findings.push(withPlace(producer.finding, entry?.category.code, code))
     places.set(path, { path, category: entry?.category.code, item: code, responsible: producer.responsible })
-    files.set(path, { format: null, scopeItem: code ?? null, producer: producer.responsible })
+    const record = recordOf(path)
+    files.set(path, { format: null, scopeItem: code ?? null, producer: producer.responsible, ...(record === undefined ? {} : { metadata: record }), ...(entry?.item.pipeline === true ? { pipelineItem: true } : {}) })
     if (code === undefined) findings.push(acceptanceFinding('SCOPE_FILE_UNEXPECTED', places.get(path)))
   }
   // Findings met before the places were known (scope codes, metadata records) get them now.
