@@ -58,7 +58,8 @@ export const ACTIONS = {
   'token.list': { roles: OVERSIGHT, tiered: false, what: 'list tokens' },
   'token.revoke': { roles: ['admin'], tiered: false, what: 'revoke a token' },
   'integration.manage': { roles: ['admin'], tiered: false, what: 'webhook subscribers and the outbox' },
-  'replication.manage': { roles: ['admin'], tiered: false, what: 'storage nodes and placement' }
+  'replication.manage': { roles: ['admin'], tiered: false, what: 'storage nodes and placement' },
+  'metrics.read': { roles: OVERSIGHT, tiered: false, what: 'read the Prometheus metrics (no package, no person)' }
 } as const satisfies Record<string, ActionRule>
 
 export type Action = keyof typeof ACTIONS
