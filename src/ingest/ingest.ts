@@ -19,7 +19,7 @@ import { collectGarbage } from '../memory.js'
 import type { Metrics } from '../metrics.js'
 import { ProgressWriter } from './progress-writer.js'
 import type { SealVerifier, TrustStore } from '../seals/index.js'
-import { checkAcceptance, type AcceptancePolicy, type FileAcceptance } from '../acceptance/index.js'
+import { checkAcceptance, readMetadata, type AcceptancePolicy, type FileAcceptance } from '../acceptance/index.js'
 
 // Ingest as stages: receive → check → decide → transfer. Each stage starts from what the catalogue and
 // the staging directory hold, so a crash at any point resumes (or fails cleanly) at restart, and the
@@ -579,11 +579,13 @@ export class Ingest {
       policy, root, payload: files.map(f => f.path), bagit, seals, units: project.units, submittedBy: sub.createdBy, signal, clock: this.deps.clock
     })
     for (const f of files) f.acceptance = accepted.get(f.path)
-    // Labels (issue 15 item 2): every 绝密 file is named at once, and the package is refused whole.
+    // Labels (issue 15 item 2): every 绝密 file is named at once, and the package is refused whole. The
+    // metadata file is read again here (small, and acceptance keeps what it found, not the records).
+    const records = (await readMetadata(root, new Set(files.map(f => f.path)))).records
     const topSecret: string[] = []
     for (const f of files) {
       try {
-        f.label = labelOf(f.path, { metadata: f.acceptance?.metadata, scopeItem: f.acceptance?.scopeItem, pipelineItem: f.acceptance?.pipelineItem, projectTier: project.classification })
+        f.label = labelOf(f.path, { metadata: records?.get(f.path), scopeItem: f.acceptance?.scopeItem, pipelineItem: f.acceptance?.pipelineItem, projectTier: project.classification })
       } catch (err) {
         if (!isLantaiError(err) || err.code !== 'ACCESS_TIER_REFUSED') throw err
         topSecret.push(f.path)
