@@ -184,6 +184,12 @@ export const ERROR_CODES = {
   RESTORE_SOURCE_INVALID: { transient: false, en: 'the node holds no OCFL storage root that can be restored from', zh: '该节点没有可用于恢复的 OCFL 存储根' },
   DRILL_NOT_FOUND: { transient: false, en: 'no drill has this id', zh: '没有该编号的演练' },
   PRIMARY_LOST: { transient: true, en: 'the primary store is lost: reads are served from a verified replica and writes are refused until it is restored', zh: '主存储已丢失：读取由已核验的副本提供，恢复前拒绝写入' },
+  // the access gate and tier labels (issue 15 items 1, 2, 4)
+  ACCESS_TIER_REFUSED: { transient: false, en: 'the package holds a file marked 绝密 (top secret): the archive never stores top-secret content, so nothing of the package was stored', zh: '数据包含有标为绝密的文件：本系统不保存绝密内容，该数据包未作任何保存' },
+  ACCESS_LABEL_INVALID: { transient: false, en: 'the classification is none of 公开, 内部, 秘密 or 机密', zh: '密级不是公开、内部、秘密、机密之一' },
+  ACCESS_LABEL_NOT_HIGHER: { transient: false, en: 'raising a label needs a tier above the current one; lowering it is declassification, which needs two people', zh: '提升密级须高于当前密级；降低密级属于解密，须两人办理' },
+  ACCESS_DECLASSIFY_UNAPPROVED: { transient: false, en: 'declassification (lowering a label) needs an approved two-person request, and none was given', zh: '解密（降低密级）须有经批准的双人审批申请，但未提供' },
+  ACCESS_PATH_INVALID: { transient: false, en: 'the file path is not a logical path of a package: it is too long, or holds a NUL, a control character, an empty, . or .. segment', zh: '文件路径不是数据包的逻辑路径：过长，或含 NUL、控制字符、空段、. 或 ..' },
 } as const satisfies Record<string, { transient: boolean, en: string, zh: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES

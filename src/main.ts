@@ -2,7 +2,7 @@ import { readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { AcceptanceReview, loadAcceptancePolicy } from './acceptance/index.js'
-import { AggregationGuard, ApprovalEngine, finishRemovals, loadApprovalsPolicy, noPipelineLabels, registerDeletion, type PipelineLabeler } from './access/index.js'
+import { AggregationGuard, ApprovalEngine, finishRemovals, loadApprovalsPolicy, registerDeletion } from './access/index.js'
 import { loadProfile } from './bagit/index.js'
 import type { AuditTrail } from './audit/index.js'
 import type { Catalogue } from './catalogue/index.js'
@@ -79,8 +79,6 @@ export interface StartOptions {
   secretOf?: (name: string) => string | undefined
   /** Overrides the acceptance policy's decision.required (tests of storage turn the archivist's wait off). */
   decisionRequired?: boolean
-  /** Which files are pipeline-survey data, for the download's aggregation guard (default: none known until the labels land). */
-  pipelineLabels?: PipelineLabeler
 }
 
 const environmentSecret = (name: string): string | undefined => name.startsWith('LANTAI_') ? process.env[name] : undefined
@@ -201,7 +199,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   })
   const probeTimer = setInterval(() => { failover.probe().catch(err => { log.error({ err }, 'no store to serve reads from') }) }, 10_000)
   probeTimer.unref()
-  const app = await buildApp({ approvals, guard, pipelineLabels: options.pipelineLabels ?? noPipelineLabels, catalogue, audit: runtime.audit, ingest, reader: new OcflObjectReader(failover), fixity, revalidation, logger: log, store: failover, serving: () => failover.serving(), metrics, projectCodePattern: config.projectCodePattern, acceptancePolicy, review, documents, secretOf, dispatcher: role === 'api' ? null : dispatcher, replication,
+  const app = await buildApp({ approvals, guard, catalogue, audit: runtime.audit, ingest, reader: new OcflObjectReader(failover), fixity, revalidation, logger: log, store: failover, serving: () => failover.serving(), metrics, projectCodePattern: config.projectCodePattern, acceptancePolicy, review, documents, secretOf, dispatcher: role === 'api' ? null : dispatcher, replication,
     replicationQueue, people: peopleSettings(config), commitments })
   await app.ready()
   if (options.listen !== false && role !== 'worker') {

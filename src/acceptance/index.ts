@@ -10,7 +10,7 @@ export { COMMITMENT_START_TEXT, PRODUCER_TEXT, requirementsNotice, type Required
 export { renderRequirementsHtml } from './requirements-html.js'
 export {
   ACCEPTANCE_CODES, METADATA_FILE, PRODUCER_ELEMENT, checkAcceptance, type AcceptanceCode, type AcceptanceCodeName, type AcceptanceInput, type AcceptanceResult,
-  type FileAcceptance, type SealDecisionOfFile
+  type FileAcceptance, type FileMetadata, type SealDecisionOfFile, readMetadata
 } from './checks/index.js'
 export { AcceptanceReview, type ApplicationDetail, type DeadlineEntry, type DecideInput, type ReviewDeps } from './review.js'
 export { acceptanceOpinion, rectificationNotice, type AcceptanceDocumentBody } from './document.js'

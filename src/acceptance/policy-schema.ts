@@ -45,6 +45,7 @@ export const ScopeItem = Type.Object({
   when: Type.Optional(Text),
   paths: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'globs over payload paths (* within a segment, ** across)' })),
   patterns: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'regular expressions over payload paths' })),
+  pipeline: Type.Optional(Type.Boolean({ description: 'its files are pipeline-survey data (地下管线测绘数据), at least 秘密 (issue 15 item 2); D-11 always is' })),
   src: Src
 }, closed)
 export type ScopeItem = Static<typeof ScopeItem>

@@ -15,7 +15,8 @@ import type { AggregationSettings } from './approvals-policy.js'
 // this module is the rule, a pure function of the window, the scopes and the reads.
 
 /** One pipeline-survey file a read, search or export reveals (the labels contract shared with the access gate). */
-export interface PipelineRead { packageId: string, path: string, mapSheets: string[], areaKm2: number | null }
+import type { PipelineRead } from './labels.js'
+export type { PipelineRead }
 
 export type GuardAction = LedgerAction
 

@@ -70,6 +70,7 @@ export {
   type Version
 } from './package-repository.js'
 export type { FileProducer } from './package-repository.js'
+export type { FileLabelInput, TierChange, TierLabel, VisibleTiers } from './package-repository.js'
 export {
   CLASSIFICATIONS, PROJECT_CODE, ProjectRepository, UNIFIED_PROJECT_CODE, projectCodeMatcher, type Classification, type NewProject, type Project, type ProjectPatch,
   type ProjectQuery, type ProjectRecord

@@ -10,6 +10,10 @@ import { checkPage, fromJson, insertMany, isoBound, likeAnywhere, mapViolation, 
 // files, which are the unit of fixity (research-preservation.md §10 lessons 4 and 5).
 
 export type PackageState = 'active' | 'damaged'
+/** 密级 label (migration 0015): 非密 < 秘密 < 机密; src/access/labels.ts decides them. */
+export type TierLabel = '非密' | '秘密' | '机密'
+const TIER_ORDER: readonly TierLabel[] = ['非密', '秘密', '机密']
+const higherTier = (a: TierLabel, b: TierLabel): TierLabel => TIER_ORDER.indexOf(b) > TIER_ORDER.indexOf(a) ? b : a
 export type FixityOutcome = 'ok' | 'mismatch' | 'missing'
 
 export interface Package {
@@ -29,6 +33,8 @@ export interface Package {
   storedBytes: number
   createdAt: string
   updatedAt: string
+  /** the highest tier of its files and its project, or higher when a security officer raised it */
+  tier: TierLabel
 }
 
 export interface PackageSummary extends Package {
@@ -91,7 +97,15 @@ export interface PackageFile extends Digests {
   scopeItem: string | null
   /** the unit that produced it (谁形成谁负责), as acceptance found it; null when stored before */
   producer: FileProducer | null
+  /** its label (0015): tier, and what the aggregation guard counts of pipeline-survey data */
+  tier: TierLabel
+  pipelineSurvey: boolean
+  mapSheets: string[]
+  areaKm2: number | null
 }
+
+/** A file's label as ingest gives it (src/access/labels.ts FileLabel). */
+export interface FileLabelInput { tier: TierLabel, pipelineSurvey: boolean, mapSheets: readonly string[], areaKm2: number | null }
 
 /** A file's producing unit as recorded with its version: a copy, so a later rename does not rewrite it. */
 export interface FileProducer { role: string, name: string | null, uscc: string | null }
@@ -136,6 +150,8 @@ export type PackageFileInput = {
   /** Scope item and producer: undefined carries them (and an undefined format) over from the previous version's same path (a file kept, not resent). */
   scopeItem?: string | null
   producer?: FileProducer | null
+  /** undefined carries the previous version's label of the same path over (a file kept), else 非密 */
+  label?: FileLabelInput
 } & Partial<Digests>
 
 /** A content file first stored by the new version; `nextCheckAt` defaults to now (audit soon after ingest). */
@@ -151,6 +167,19 @@ export interface RecordVersionInput {
   contents: Iterable<ContentInput>
   /** token id recorded as the event agent; 'system' when absent */
   agent?: string
+  /** the lowest tier the package may have: its project's (files of a classified project are at least 秘密) */
+  floor?: TierLabel
+}
+
+/** The tiers a caller may see (src/access/visibility.ts); undefined: every tier (the system itself). */
+export type VisibleTiers = readonly TierLabel[] | undefined
+
+export interface TierChange {
+  tier: TierLabel
+  agent: string
+  reason: string
+  /** declassification only: the approved two-person request it carries out */
+  approval?: { id: string, requestedBy: string, approvedBy: string }
 }
 
 export interface PackageQuery extends PageQuery {
@@ -162,6 +191,8 @@ export interface PackageQuery extends PageQuery {
   createdFrom?: string
   /** exclusive upper bound on the package's createdAt */
   createdTo?: string
+  /** only packages of these tiers (the caller's clearance): filtered before paging, so totals count only them */
+  tiers?: VisibleTiers
 }
 
 export interface FixityRecord {
@@ -198,6 +229,7 @@ interface DigestRow { size: number, sha512: string, sha256: string | null, md5: 
 interface FileRow extends DigestRow {
   package_id: string, version: number, logical_path: string, content_path: string, format: string | null
   scope_item: string | null, producer_role: string | null, producer_name: string | null, producer_uscc: string | null
+  tier: string, pipeline_survey: number, map_sheets: string | null, area_km2: number | null
 }
 type ContentRow = Selectable<ContentsTable>
 
@@ -212,7 +244,8 @@ export const toPackage = (r: PackageRow): Package => ({
   contentCount: r.content_count,
   storedBytes: r.stored_bytes,
   createdAt: r.created_at,
-  updatedAt: r.updated_at
+  updatedAt: r.updated_at,
+  tier: r.tier as TierLabel
 })
 export const toPackageSummary = (r: PackageSummaryRow): PackageSummary => ({ ...toPackage(r), projectName: r.project_name, projectUnit: r.project_unit })
 export const toVersion = (r: VersionRow): Version => ({
@@ -223,7 +256,8 @@ const toDigests = (r: DigestRow): Digests => ({
 })
 export const toPackageFile = (r: FileRow): PackageFile => ({
   packageId: r.package_id, version: r.version, logicalPath: r.logical_path, contentPath: r.content_path, ...toDigests(r), format: r.format,
-  scopeItem: r.scope_item, producer: r.producer_role === null ? null : { role: r.producer_role, name: r.producer_name, uscc: r.producer_uscc }
+  scopeItem: r.scope_item, producer: r.producer_role === null ? null : { role: r.producer_role, name: r.producer_name, uscc: r.producer_uscc },
+  tier: r.tier as TierLabel, pipelineSurvey: r.pipeline_survey === 1, mapSheets: r.map_sheets === null ? [] : fromJson(r.map_sheets) as string[], areaKm2: r.area_km2 === null ? null : Number(r.area_km2)
 })
 export const toContent = (r: ContentRow): Content => ({
   packageId: r.package_id,
@@ -262,9 +296,10 @@ const CONTENT_COLUMNS = {
 } as const satisfies Columns
 const NEW_CONTENT_COLUMNS = { ...CONTENT_COLUMNS, other_digests: 'text' } as const satisfies Columns
 const FILE_COLUMNS = {
-  package_id: 'text', version: 'integer', logical_path: 'text', content_path: 'text', format: 'text', scope_item: 'text', producer_role: 'text', producer_name: 'text', producer_uscc: 'text'
+  package_id: 'text', version: 'integer', logical_path: 'text', content_path: 'text', format: 'text', scope_item: 'text', producer_role: 'text', producer_name: 'text', producer_uscc: 'text',
+  tier: 'text', pipeline_survey: 'integer', map_sheets: 'text', area_km2: 'float8'
 } as const satisfies Columns
-const FILE_SELECT = ['f.package_id', 'f.version', 'f.logical_path', 'f.content_path', 'f.format', 'f.scope_item', 'f.producer_role', 'f.producer_name', 'f.producer_uscc'] as const
+const FILE_SELECT = ['f.package_id', 'f.version', 'f.logical_path', 'f.content_path', 'f.format', 'f.scope_item', 'f.producer_role', 'f.producer_name', 'f.producer_uscc', 'f.tier', 'f.pipeline_survey', 'f.map_sheets', 'f.area_km2'] as const
 
 const DAY_MS = 24 * 60 * 60 * 1000
 
@@ -291,9 +326,10 @@ export class PackageRepository {
     return row === undefined ? null : toPackage(row)
   }
 
-  async get (id: string): Promise<Package | null> {
+  /** The package, or null when there is none or, given `tiers`, when its tier is not among them (hidden is missing). */
+  async get (id: string, tiers?: VisibleTiers): Promise<Package | null> {
     const row = await this.#db.db.selectFrom('packages').selectAll().where('id', '=', id).where(notDeleted).executeTakeFirst()
-    return row === undefined ? null : toPackage(row)
+    return row === undefined || (tiers !== undefined && !tiers.includes(row.tier as TierLabel)) ? null : toPackage(row)
   }
 
   async #getRow (tx: Executor, id: string): Promise<PackageRow | undefined> {
@@ -316,6 +352,8 @@ export class PackageRepository {
       .$if(query.unit !== undefined, b => b.where('j.unit', '=', query.unit ?? ''))
       .$if(from !== null, b => b.where('p.created_at', '>=', from ?? ''))
       .$if(to !== null, b => b.where('p.created_at', '<', to ?? ''))
+      // issue 15 item 4: what the caller may not see is not in the query, so the total cannot count it
+      .$if(query.tiers !== undefined, b => b.where(eb => oneOf(engine, eb.ref('p.tier'), [...query.tiers ?? []])))
     // The total rides on the page's rows (a window count), so a search is one statement; only a page
     // past the end, which has no rows to carry it, counts apart.
     const rows = await filtered.selectAll('p').select(eb => ['j.name as project_name', 'j.unit as project_unit', eb.fn.countAll<number>().over().as('total')])
@@ -430,6 +468,16 @@ export class PackageRepository {
           .where(eb => eb.or([eb('format', 'is not', null), eb('scope_item', 'is not', null), eb('producer_role', 'is not', null)])).execute()
         for (const r of previous) carried.set(r.logical_path, r)
       }
+      // A file kept keeps its label too: a version never lowers a label (declassification does, with two people).
+      const carriedLabels = new Map<string, FileLabelInput>()
+      if (!created && files.some(f => f.label === undefined)) {
+        const previous = await tx.selectFrom('package_files').select(['logical_path', 'tier', 'pipeline_survey', 'map_sheets', 'area_km2'])
+          .where('package_id', '=', packageId).where('version', '=', number - 1)
+          .where(eb => eb.or([eb('tier', '<>', '非密'), eb('pipeline_survey', '=', 1)])).execute()
+        for (const r of previous) carriedLabels.set(r.logical_path, { tier: r.tier as TierLabel, pipelineSurvey: r.pipeline_survey === 1, mapSheets: r.map_sheets === null ? [] : fromJson(r.map_sheets) as string[], areaKm2: r.area_km2 === null ? null : Number(r.area_km2) })
+      }
+      const before = existing.tier as TierLabel
+      let tier = higherTier(before, input.floor ?? '非密')
       for (const f of files) {
         const content = digestsAt(f.contentPath)
         if (content === undefined) throw new LantaiError('CONTENT_NOT_FOUND', `${f.logicalPath} → ${f.contentPath}`, { logicalPath: f.logicalPath, contentPath: f.contentPath })
@@ -437,11 +485,14 @@ export class PackageRepository {
         if (key !== undefined) throw new LantaiError('CONTENT_CONFLICT', `${f.logicalPath}: ${key} ${String(fieldOf(content, key))} recorded for ${f.contentPath}, ${String(fieldOf(f, key))} given`, { logicalPath: f.logicalPath, field: key })
         const kept = f.producer === undefined ? carried.get(f.logicalPath) : undefined
         const producer = f.producer ?? null
+        const label = f.label ?? carriedLabels.get(f.logicalPath)
+        tier = higherTier(tier, label?.tier ?? '非密')
         fileRows.push([packageId, number, f.logicalPath, f.contentPath, f.format ?? kept?.format ?? null,
           kept === undefined ? f.scopeItem ?? null : kept.scope_item,
           kept === undefined ? producer?.role ?? null : kept.producer_role,
           kept === undefined ? producer?.name ?? null : kept.producer_name,
-          kept === undefined ? producer?.uscc ?? null : kept.producer_uscc])
+          kept === undefined ? producer?.uscc ?? null : kept.producer_uscc,
+          label?.tier ?? '非密', label?.pipelineSurvey === true ? 1 : 0, label === undefined || label.mapSheets.length === 0 ? null : JSON.stringify(label.mapSheets), label?.areaKm2 ?? null])
         bytes += content.size
       }
       await insertMany(tx, engine, maxParams, 'package_files', FILE_COLUMNS, fileRows)
@@ -449,17 +500,43 @@ export class PackageRepository {
       await tx.updateTable('versions').set({ file_count: fileCount, bytes }).where('package_id', '=', packageId).where('number', '=', number).execute()
       const pkg = await tx.updateTable('packages')
         .set(eb => ({
-          head_version: number, file_count: fileCount, bytes, content_count: eb('content_count', '+', fresh.size), stored_bytes: eb('stored_bytes', '+', newBytes), updated_at: now
+          head_version: number, file_count: fileCount, bytes, content_count: eb('content_count', '+', fresh.size), stored_bytes: eb('stored_bytes', '+', newBytes), updated_at: now, tier
         }))
         .where('id', '=', packageId).returningAll().executeTakeFirstOrThrow()
       await this.#events.append({
         at: now, type: 'package.version', outcome: 'success', agent: input.agent ?? 'system', objectType: 'package', objectId: packageId,
         detail: {
           projectCode: input.projectCode, ocflId: input.ocflId, version: number, submissionId, created, fileCount, bytes, newContents: fresh.size, newBytes,
-          ...(mode === undefined ? {} : { mode }), ...(removed === undefined ? {} : { removed }), ...(repaired === undefined ? {} : { repaired })
+          ...(mode === undefined ? {} : { mode }), ...(removed === undefined ? {} : { removed }), ...(repaired === undefined ? {} : { repaired }), tier
         }
       }, tx)
+      // every label change is an event (issue 15 item 2): here a version's files raised it
+      if (tier !== before) {
+        await this.#events.append({ at: now, type: 'package.label.raised', outcome: 'success', agent: input.agent ?? 'system', objectType: 'package', objectId: packageId, detail: { from: before, to: tier, reason: 'the highest label of its files and project', version: number } }, tx)
+      }
       return toPackage(pkg)
+    })
+  }
+
+  /**
+   * Changes a package's label and appends `package.label.raised` or `package.label.lowered` in the same
+   * transaction. Lowering is only ever called by declassification with its approval (src/access/labels
+   * service); the repository records what it is given. Throws PACKAGE_NOT_FOUND.
+   */
+  async setTier (packageId: string, change: TierChange): Promise<{ package: Package, from: TierLabel }> {
+    return await this.#db.db.transaction().execute(async tx => {
+      const current = await tx.selectFrom('packages').selectAll().where('id', '=', packageId)
+        .$if(this.#db.engine === 'postgres', q => q.forUpdate()).executeTakeFirst()
+      if (current === undefined) throw new LantaiError('PACKAGE_NOT_FOUND', packageId, { id: packageId })
+      const from = current.tier as TierLabel
+      const now = this.#clock().toISOString()
+      const row = await tx.updateTable('packages').set({ tier: change.tier, updated_at: now }).where('id', '=', packageId).returningAll().executeTakeFirstOrThrow()
+      const raised = TIER_ORDER.indexOf(change.tier) > TIER_ORDER.indexOf(from)
+      await this.#events.append({
+        at: now, type: raised ? 'package.label.raised' : 'package.label.lowered', outcome: 'success', agent: change.agent, objectType: 'package', objectId: packageId,
+        detail: { from, to: change.tier, reason: change.reason, ...(change.approval === undefined ? {} : { approval: change.approval }) }
+      }, tx)
+      return { package: toPackage(row), from }
     })
   }
 
@@ -482,7 +559,7 @@ export class PackageRepository {
     const version = query.version ?? db.selectFrom('packages').select('head_version').where('id', '=', packageId)
     // The page's keys first, then the contents of those rows only: joined before the offset, a deep
     // page (offset 900 of 1,000) read a content row for every file it skipped.
-    const page = db.selectFrom('package_files').select(['package_id', 'version', 'logical_path', 'content_path', 'format', 'scope_item', 'producer_role', 'producer_name', 'producer_uscc'])
+    const page = db.selectFrom('package_files').select(['package_id', 'version', 'logical_path', 'content_path', 'format', 'scope_item', 'producer_role', 'producer_name', 'producer_uscc', 'tier', 'pipeline_survey', 'map_sheets', 'area_km2'])
       .where('package_id', '=', packageId).where('version', '=', version).orderBy('logical_path').limit(query.limit).offset(query.offset)
     const [rows, counted] = await Promise.all([
       db.selectFrom(page.as('f'))

@@ -118,7 +118,7 @@ export class ProjectRepository {
     // The project, its parts and its project.created event go in together, as a token and its event do.
     await mapViolation(
       async () => await this.#db.db.transaction().execute(async tx => {
-        await tx.insertInto('projects').values({ code: project.code, name: project.name, unit: project.unit, location: project.location, classification: project.classification, created_at: at, updated_at: at }).execute()
+        await tx.insertInto('projects').values({ code: project.code, name: project.name, unit: project.unit, location: project.location, classification: project.classification, tier: project.classification, created_at: at, updated_at: at }).execute()
         await mapViolation(async () => { await this.#parts.units.insertAll(tx, project.code, units, at) }, (v, err) => unitViolation(project.code, duplicateOf(units, u => `${u.role} ${u.uscc}`) ?? units[0] ?? { role: 'builder', uscc: '' })(v, err))
         await mapViolation(async () => { await this.#parts.permits.insertAll(tx, project.code, permits, at) }, (v, err) => permitViolation(project.code, duplicateOf(permits, p => `${p.kind} ${p.number}`) ?? permits[0] ?? { kind: 'construction', number: '' })(v, err))
         await mapViolation(async () => { await this.#parts.phases.insertAll(tx, project.code, phases, at) }, (v, err) => phaseViolation(project.code, duplicateOf(phases, p => p.code)?.code ?? '')(v, err))
@@ -145,7 +145,10 @@ export class ProjectRepository {
       const after: Project = { ...before, ...definedOf(patch), updatedAt: at }
       const changed: Record<string, { from: unknown, to: unknown }> = {}
       for (const key of ['name', 'unit', 'location', 'classification'] as const) if (after[key] !== before[key]) changed[key] = { from: before[key], to: after[key] }
-      await tx.updateTable('projects').set({ name: after.name, unit: after.unit, location: after.location, classification: after.classification, updated_at: at }).where('code', '=', code).execute()
+      // 0015: the project's label follows a higher classification at once; it is never lowered here (declassification needs two people)
+      const tier = CLASSIFICATIONS.indexOf(after.classification) > CLASSIFICATIONS.indexOf(row.tier as Classification) ? after.classification : row.tier
+      if (tier !== row.tier) changed.tier = { from: row.tier, to: tier }
+      await tx.updateTable('projects').set({ name: after.name, unit: after.unit, location: after.location, classification: after.classification, tier, updated_at: at }).where('code', '=', code).execute()
       await this.#events.append({ at, type: 'project.updated', outcome: 'success', agent, objectType: 'project', objectId: code, detail: { changed } }, tx)
       return after
     })

@@ -80,7 +80,7 @@ export async function mapViolation<T> (work: () => Promise<T>, map: (v: Violatio
 }
 
 /** The element type of a column as PostgreSQL's unnest takes it (SQLite needs none). */
-export type ColumnType = 'text' | 'integer' | 'bigint' | 'bytea'
+export type ColumnType = 'text' | 'integer' | 'bigint' | 'bytea' | 'float8'
 
 /** The columns of a multi-row insert, in the order of each row's values, with their types. */
 export type Columns = Readonly<Record<string, ColumnType>>

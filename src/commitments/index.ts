@@ -3,4 +3,3 @@
 export { checkLetter, type CommitmentLetter, type CommitmentRule } from './letter.js'
 export { addMonths, isDate } from './period.js'
 export { CommitmentService, DEFAULT_OVERDUE_SCHEDULE, checkOverdueSchedule, OVERDUE_CREDIT_TYPE, type CommitmentDeps, type SweepResult } from './service.js'
-export { mayPerform, rolesFor, type CommitmentAction } from './authorize.js'

@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { AcceptancePolicy, AcceptanceReview } from '../acceptance/index.js'
 import { acceptanceRoutes } from './routes/acceptance.js'
 import { approvalRoutes } from './routes/approvals.js'
-import type { AggregationGuard, ApprovalEngine, PipelineLabeler } from '../access/index.js'
+import type { AggregationGuard, ApprovalEngine, PipelineReadGuard } from '../access/index.js'
 import type { Catalogue } from '../catalogue/index.js'
 import type { DocumentSealer } from '../documents/index.js'
 import { AuditTrail } from '../audit/index.js'
@@ -38,7 +38,7 @@ import { healthRoutes } from './routes/health.js'
 import { servingFrom } from './plugins/serving-from.js'
 import type { Serving } from '../recovery/failover-store.js'
 import { integrationRoutes } from './routes/integration.js'
-import { packageRoutes, type PackageRoutesOptions } from './routes/packages.js'
+import { packageRoutes } from './routes/packages.js'
 import { projectRoutes } from './routes/projects.js'
 import { replicationRoutes } from './routes/replication.js'
 import { replicationTaskRoutes } from './routes/replication-tasks.js'
@@ -52,7 +52,7 @@ import { commitmentRoutes } from './routes/commitments.js'
 import { creditRoutes } from './routes/credit.js'
 import { systemRoutes } from './routes/systems.js'
 
-export interface RouteEntry { method: string, url: string, public: boolean }
+export interface RouteEntry { method: string, url: string, public: boolean, /** its row of the access table; undefined for public routes and those still declaring roles */ action?: string }
 
 declare module 'fastify' {
   interface FastifyInstance { routeTable: readonly RouteEntry[] }
@@ -94,8 +94,6 @@ export interface AppDeps {
   /** Two-person requests and the aggregation guard (issue 15 items 5, 6); their routes are absent without them. */
   approvals?: ApprovalEngine
   guard?: AggregationGuard
-  /** Which downloaded files the guard counts (the labels); none counted when absent. */
-  pipelineLabels?: PipelineLabeler
   /** commitments and the overdue job (issue 14 item 7); their routes are absent without it */
   commitments?: CommitmentService
 }
@@ -121,7 +119,8 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   const routes: RouteEntry[] = []
   app.decorate('routeTable', routes)
   app.addHook('onRoute', r => {
-    for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url, public: (r.config as { public?: boolean } | undefined)?.public === true || r.url.startsWith('/docs') })
+    const config = r.config as { public?: boolean, action?: string } | undefined
+    for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url, public: config?.public === true || r.url.startsWith('/docs'), ...(config?.action === undefined ? {} : { action: config.action }) })
   })
 
   await app.register(problemDetails)
@@ -141,7 +140,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(projectRoutes, { prefix: '/v1', catalogue: deps.catalogue, projects, codePattern: deps.projectCodePattern ?? null })
   await app.register(requirementsRoutes, { prefix: '/v1', projects, policy: deps.acceptancePolicy })
   await app.register(submissionRoutes, { prefix: '/v1', catalogue: deps.catalogue, ingest: deps.ingest })
-  await app.register(packageRoutes, { prefix: '/v1', catalogue: deps.catalogue, reader: deps.reader, guardRead: guardedDownload(deps) })
+  await app.register(packageRoutes, { prefix: '/v1', catalogue: deps.catalogue, reader: deps.reader, pipelineGuard: pipelineGuardOf(deps.guard) })
   await app.register(tokenRoutes, { prefix: '/v1', catalogue: deps.catalogue })
   await app.register(auditRoutes, { prefix: '/v1', catalogue: deps.catalogue })
   await app.register(auditTrailRoutes, { prefix: '/v1', catalogue: deps.catalogue })
@@ -163,11 +162,6 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   return app
 }
 
-/** A download passes the aggregation guard when its file is pipeline-survey data (issue 15 item 5). */
-function guardedDownload ({ guard, pipelineLabels }: Pick<AppDeps, 'guard' | 'pipelineLabels'>): PackageRoutesOptions['guardRead'] {
-  if (guard === undefined || pipelineLabels === undefined) return undefined
-  return async (who, packageId, path, version, requestId) => {
-    const read = await pipelineLabels(packageId, path, version)
-    if (read !== null) await guard.enforce(who, [read], 'read', { requestId })
-  }
-}
+/** A read of pipeline-survey data passes the aggregation guard (issue 15 item 5); the file gate knows which are. */
+const pipelineGuardOf = (guard: AggregationGuard | undefined): PipelineReadGuard | undefined =>
+  guard === undefined ? undefined : async (principal, read) => { await guard.enforce(principal, [read], 'read') }

@@ -5,7 +5,8 @@ import type { Principal } from '../auth/roles.js'
 import { archiveOnlyReport, bagReportJson, validateBag, withArchiveFindings, type BagitProfile, type BagLimits, type BagReportJson, type PackageReport } from '../bagit/index.js'
 import { STORED_ALGORITHMS, keptAlgorithms, type Digests, type HashPool } from '../hashing/index.js'
 import { digestFields, type Catalogue, type FileProducer, type Job, type Submission, type SubmissionMode } from '../catalogue/index.js'
-import { LantaiError, isLantaiError } from '../errors.js'
+import { ERROR_CODES, LantaiError, isLantaiError } from '../errors.js'
+import { labelOf, type FileLabel } from '../access/index.js'
 import { writeFileDurably } from '../fs/durable.js'
 import type { Logger } from '../logger.js'
 import { projectObjectId, type NewVersionFile, type OcflObjectReader, type OcflObjectWriter } from '../ocfl/index.js'
@@ -18,7 +19,7 @@ import { collectGarbage } from '../memory.js'
 import type { Metrics } from '../metrics.js'
 import { ProgressWriter } from './progress-writer.js'
 import type { SealVerifier, TrustStore } from '../seals/index.js'
-import { checkAcceptance, type AcceptancePolicy, type FileAcceptance } from '../acceptance/index.js'
+import { checkAcceptance, readMetadata, type AcceptancePolicy, type FileAcceptance } from '../acceptance/index.js'
 
 // Ingest as stages: receive → check → decide → transfer. Each stage starts from what the catalogue and
 // the staging directory hold, so a crash at any point resumes (or fails cleanly) at restart, and the
@@ -132,7 +133,8 @@ interface CheckedRecord {
   /** The bag root in staging (as received.json has it, so transfer need not read that too). */
   root?: string
   // acceptance: what the acceptance checks found of the file, for its package_files row
-  files: Array<{ path: string, size: number, digests: Digests, acceptance?: FileAcceptance }>
+  // label: the file's tier label (issue 15 item 2), from its metadata, the policy and the project
+  files: Array<{ path: string, size: number, digests: Digests, acceptance?: FileAcceptance, label?: FileLabel }>
   /** The logical paths the bag's removal list names (a supplement only). */
   removals?: string[]
 }
@@ -348,7 +350,12 @@ export class Ingest {
     // Stage 3, decide: duplicates and bad removal lists here; the archivist's decision (when the policy
     // asks for one) below, at awaiting_decision.
     const removals = received.root === null || !(report.valid || overridable) ? undefined : await readRemovalList(received.root)
-    const decision = await this.decide(sub, overridable ? { ...json, valid: true } : json, files, removals)
+    const topSecret = this.#topSecret.get(sub.id)
+    this.#topSecret.delete(sub.id)
+    // one message in both languages: the submission keeps one text, and the builder may read either
+    const decision: Awaited<ReturnType<Ingest['decide']>> = topSecret === undefined
+      ? await this.decide(sub, overridable ? { ...json, valid: true } : json, files, removals)
+      : { accept: false, error: { code: 'ACCESS_TIER_REFUSED', message: `${ERROR_CODES.ACCESS_TIER_REFUSED.en}: ${topSecret.join(', ')} marked 绝密 / ${ERROR_CODES.ACCESS_TIER_REFUSED.zh}：${topSecret.join('、')} 标为绝密` } }
     const log = this.deps.log.child({ submission: sub.id })
     // Issue 14 item 5: under a policy that asks for one, the archivist decides. An invalid bag waits too,
     // so its notice can list every defect; a duplicate or a bad removal list has nothing to decide.
@@ -450,6 +457,8 @@ export class Ingest {
    * resumed after a restart (or run by another worker) reads the file.
    */
   readonly #handoff = new Map<string, Handoff>()
+  /** stage 2's files marked 绝密, by submission, for stage 3 to refuse (issue 15 item 2) */
+  readonly #topSecret = new Map<string, string[]>()
 
   /**
    * Where another worker process runs the next stage, nothing here takes the entry: only the last few
@@ -548,6 +557,8 @@ export class Ingest {
     stageDone(files.length)
     const ours = new Map(files.map(f => [f.logicalPath, f]))
     const accepted = new Map(checked.files.map(f => [f.path, f.acceptance]))
+    const labels = new Map(checked.files.map(f => [f.path, f.label]))
+    const floor = (await catalogue.projects.get(sub.projectCode))?.classification
     const contentPathOf = (logicalPath: string): string => {
       const path = contentPaths.get(logicalPath)
       if (path === undefined || path === '') throw new LantaiError('STATE_CONFLICT', `${logicalPath} is not in the inventory of ${objectId}`)
@@ -562,9 +573,10 @@ export class Ingest {
       files: (function * () {
         for (const logicalPath of contentPaths.keys()) {
           const f = ours.get(logicalPath)
-          yield f === undefined ? { logicalPath, contentPath: contentPathOf(logicalPath) } : { logicalPath, contentPath: contentPathOf(logicalPath), size: f.size, ...digestFields(f.digests), ...fileAcceptanceFields(accepted.get(logicalPath)) }
+          yield f === undefined ? { logicalPath, contentPath: contentPathOf(logicalPath) } : { logicalPath, contentPath: contentPathOf(logicalPath), size: f.size, ...digestFields(f.digests), ...fileAcceptanceFields(accepted.get(logicalPath)), ...labelFields(labels.get(logicalPath)) }
         }
       })(),
+      ...(floor === undefined ? {} : { floor }),
       contents: (function * () { for (const f of files) yield { contentPath: contentPathOf(f.logicalPath), size: f.size, ...digestFields(f.digests) } })()
     })
     lap('catalogue')
@@ -592,6 +604,19 @@ export class Ingest {
       policy, root, payload: files.map(f => f.path), bagit, seals, units: project.units, submittedBy: sub.createdBy, signal, clock: this.deps.clock
     })
     for (const f of files) f.acceptance = accepted.get(f.path)
+    // Labels (issue 15 item 2): every 绝密 file is named at once, and the package is refused whole. The
+    // metadata file is read again here (small, and acceptance keeps what it found, not the records).
+    const records = (await readMetadata(root, new Set(files.map(f => f.path)))).records
+    const topSecret: string[] = []
+    for (const f of files) {
+      try {
+        f.label = labelOf(f.path, { metadata: records?.get(f.path), scopeItem: f.acceptance?.scopeItem, pipelineItem: f.acceptance?.pipelineItem, projectTier: project.classification })
+      } catch (err) {
+        if (!isLantaiError(err) || err.code !== 'ACCESS_TIER_REFUSED') throw err
+        topSecret.push(f.path)
+      }
+    }
+    if (topSecret.length > 0) this.#topSecret.set(sub.id, topSecret)
     const errors = report.findings.filter(f => f.severity === 'error').length
     await this.deps.catalogue.events.append({
       type: 'acceptance.checked', outcome: errors > 0 ? 'warning' : 'success', agent: 'system', objectType: 'submission', objectId: sub.id,
@@ -719,6 +744,9 @@ export class Ingest {
 const fileAcceptanceFields = (a: FileAcceptance | undefined): { format: string | null, scopeItem: string | null, producer: FileProducer | null } => a === undefined
   ? { format: null, scopeItem: null, producer: null }
   : { format: a.format, scopeItem: a.scopeItem, producer: { role: a.producer.role, name: a.producer.name ?? null, uscc: a.producer.uscc ?? null } }
+
+/** A file's label for its package_files row; none (carried over, or 非密) when no label was made. */
+const labelFields = (l: FileLabel | undefined): { label?: FileLabel } => l === undefined ? {} : { label: l }
 
 /** The lease a receiving process holds on its upload (the catalogue's locks table). */
 export const receiveLease = (submissionId: string): string => `receive:${submissionId}`

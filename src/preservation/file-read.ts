@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { pipeline, Transform, type Readable } from 'node:stream'
-import type { Catalogue, Package, PackageFile } from '../catalogue/index.js'
+import type { Catalogue, Package, PackageFile, VisibleTiers } from '../catalogue/index.js'
 import { isLantaiError, LantaiError } from '../errors.js'
 import type { OcflObjectReader } from '../ocfl/index.js'
 
@@ -26,14 +26,18 @@ export interface FileReadRequest {
   range?: (file: PackageFile) => ByteSpan | undefined
   /** Who reads: the agent of any damage event the read records. */
   agent: string
+  /** the tiers the reader may see (src/access/visibility.ts): a package of another tier is PACKAGE_NOT_FOUND */
+  tiers?: VisibleTiers
+  /** the access gate's check of the file found, before a byte is opened; it refuses by throwing */
+  authorize?: (pkg: Package, file: PackageFile) => Promise<void>
 }
 
 export class StoredFileReader {
   constructor (private readonly deps: { catalogue: Catalogue, reader: OcflObjectReader }) {}
 
-  /** The package, or PACKAGE_NOT_FOUND. */
-  async package (id: string): Promise<Package> {
-    const pkg = await this.deps.catalogue.packages.get(id)
+  /** The package, or PACKAGE_NOT_FOUND (also when its tier is not among `tiers`). */
+  async package (id: string, tiers?: VisibleTiers): Promise<Package> {
+    const pkg = await this.deps.catalogue.packages.get(id, tiers)
     if (pkg === null) throw new LantaiError('PACKAGE_NOT_FOUND', id)
     return pkg
   }
@@ -46,10 +50,11 @@ export class StoredFileReader {
 
   async open (request: FileReadRequest): Promise<FileRead> {
     const { catalogue, reader } = this.deps
-    const pkg = await this.package(request.packageId)
+    const pkg = await this.package(request.packageId, request.tiers)
     const version = this.version(pkg, request.version)
     const file = await catalogue.packages.file(pkg.id, request.logicalPath, version)
     if (file === null) throw new LantaiError('FILE_NOT_FOUND', `${request.logicalPath} in ${pkg.id}${request.version === undefined ? '' : ` v${version}`}`)
+    await request.authorize?.(pkg, file)
     // Known damage is refused whole and in part: a part cannot be verified (below), so it would hand
     // out bytes known bad as if they were the file's.
     const damagedBy = (await catalogue.packages.content(pkg.id, file.contentPath))?.damagedBy ?? null

@@ -6,7 +6,7 @@ import { nodeProblems, toNodeInput, type NodeDefinition } from './nodes.js'
 import { TIERS, type PlacementPolicy, type Tier } from './placement-policy.js'
 import { assess, place, type Unmet } from './placement.js'
 import type { SeismicZones } from './seismic.js'
-import { unlabelled, type TierOf } from './tier.js'
+import { labelled, type TierOf } from './tier.js'
 
 // Nodes, placement and violations as one service over the catalogue (issue 16 items 2-3), for the admin
 // API and start-up. Placement is re-run whenever nodes change (and at start, when the rules may have):
@@ -57,7 +57,7 @@ export class ReplicationService {
 
   constructor (options: ReplicationOptions) {
     this.#o = options
-    this.#tierOf = options.tierOf ?? unlabelled
+    this.#tierOf = options.tierOf ?? labelled(options.catalogue)
   }
 
   get policy (): PlacementPolicy { return this.#o.policy }

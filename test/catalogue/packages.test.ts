@@ -60,7 +60,7 @@ eachEngine(t, 'files lists one version by logical path with paging; file finds a
   t.same(await c.packages.files(id, { version: 3, limit: 10, offset: 0 }), { items: [], total: 0 }, 'no such version')
   t.same(await c.packages.files('pkg_none', { limit: 10, offset: 0 }), { items: [], total: 0 }, 'no such package')
   t.same((await c.packages.files(id, { version: 1, limit: 10, offset: 0 })).items.map(f => f.contentPath), ['v1/content/data/plan.pdf', 'v1/content/data/report.txt'])
-  t.same(await c.packages.file(id, 'data/plan.pdf'), { packageId: id, version: 2, logicalPath: 'data/plan.pdf', contentPath: 'v1/content/data/plan.pdf', ...digestsOf('PLAN'), format: 'fmt/18', scopeItem: null, producer: null })
+  t.same(await c.packages.file(id, 'data/plan.pdf'), { packageId: id, version: 2, logicalPath: 'data/plan.pdf', contentPath: 'v1/content/data/plan.pdf', ...digestsOf('PLAN'), format: 'fmt/18', scopeItem: null, producer: null, tier: '非密', pipelineSurvey: false, mapSheets: [], areaKm2: null })
   t.match(await c.packages.file(id, 'data/report.txt', 1), { version: 1, contentPath: 'v1/content/data/report.txt', size: 2 })
   t.equal(await c.packages.file(id, 'data/report.txt', 9), null, 'past the head there is no version, so no file')
   t.equal(await c.packages.file(id, 'data/photo.jpg', 1), null, 'not there yet in v1')

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import { cpSync, existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ApprovalEngine, DEFAULT_APPROVALS_POLICY, finishRemovals, registerDeletion, type PipelineLabeler } from '../../src/access/index.js'
+import { ApprovalEngine, DEFAULT_APPROVALS_POLICY, finishRemovals, registerDeletion } from '../../src/access/index.js'
 import type { Principal } from '../../src/auth/roles.js'
 import type { BlobStore } from '../../src/storage/index.js'
 import { loadConfig } from '../../src/config.js'
@@ -9,6 +9,7 @@ import { createLogger } from '../../src/logger.js'
 import { startService } from '../../src/main.js'
 import { objectRootOf } from '../../src/ocfl/index.js'
 import { LocalBlobStore } from '../../src/storage/index.js'
+import { jsonl } from '../fixtures/acceptance.js'
 import { makeBag, scratch } from '../fixtures/bags.js'
 import { engineEnv } from '../fixtures/databases.js'
 import { buildTestApp, tarOf, type TestService } from '../fixtures/service.js'
@@ -21,7 +22,16 @@ const ROOT = join(import.meta.dirname, '../..')
 
 async function storedPackage (t: Test, s: TestService): Promise<{ id: string, ocflId: string }> {
   await s.app.inject({ method: 'POST', url: '/v1/projects', headers: s.auth(), payload: { code: PROJECT, name: '管线竣工测量' } })
-  const res = await s.app.inject({ method: 'POST', url: `/v1/submissions?project=${PROJECT}`, headers: { ...s.auth(), 'content-type': 'application/x-tar' }, payload: tarOf(t, makeBag(t, { 'D-11/管线-1.dwg': 'sheet one', 'D-11/管线-2.dwg': 'sheet two', '说明.txt': 'not survey data' })) })
+  const res = await s.app.inject({ method: 'POST', url: `/v1/submissions?project=${PROJECT}`, headers: { ...s.auth(), 'content-type': 'application/x-tar' }, payload: tarOf(t, makeBag(t, { 'D-11/管线-1.dwg': 'sheet one', 'D-11/管线-2.dwg': 'sheet two', '说明.txt': 'not survey data' }, {
+    // the builder's metadata marks the survey sheets (their labels: pipeline-survey, so at least 秘密)
+    tagFiles: {
+      'metadata/files.jsonl': jsonl([
+        { path: 'data/D-11/管线-1.dwg', classification: '秘密', category: 'pipeline-survey', mapSheets: ['管线-1.dwg'.slice(-5)], areaKm2: 1.5 },
+        { path: 'data/D-11/管线-2.dwg', classification: '秘密', category: 'pipeline-survey', mapSheets: ['管线-2.dwg'.slice(-5)], areaKm2: 1.5 },
+        { path: 'data/说明.txt', classification: '内部' }
+      ])
+    }
+  })) })
   const sub = await s.settle((res.json() as { id: string }).id)
   const pkg = await s.catalogue.packages.get(String(sub.packageId))
   if (pkg === null) throw new Error(`not stored: ${JSON.stringify(sub)}`)
@@ -138,10 +148,9 @@ t.test('downloads of pipeline-survey files pass the guard up to the cap; the nex
   const policies = scratch(t)
   cpSync(join(ROOT, 'storage-policies'), policies, { recursive: true })
   writeFileSync(join(policies, 'approvals.yaml'), 'aggregation:\n  windowHours: 24\n  caps: { files: 1, mapSheets: 10, areaKm2: 25 }\n')
-  const labels: PipelineLabeler = async (packageId, path) => path.startsWith('data/D-11/') ? { packageId, path, mapSheets: [path.slice(-5)], areaKm2: 1.5 } : null
   const dataDir = scratch(t)
   const config = loadConfig({ LANTAI_DATA: dataDir, LANTAI_FIXITY_CRON: 'off', LANTAI_POLICIES: policies, ...await engineEnv(t) }, ROOT)
-  const service = await startService(config, { listen: false, schedule: false, logger: createLogger('silent'), decisionRequired: false, pipelineLabels: labels })
+  const service = await startService(config, { listen: false, schedule: false, logger: createLogger('silent'), decisionRequired: false })
   t.teardown(() => service.close())
   const admin = service.firstAdminSecret ?? ''
   const s = Object.assign(service, {

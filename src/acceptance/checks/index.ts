@@ -15,7 +15,7 @@ import { checkContent } from './usability.js'
 // into one report whose every finding names the unit answerable for it (谁形成谁负责, notice (四)).
 
 export { ACCEPTANCE_CODES, type AcceptanceCode, type AcceptanceCodeName } from './codes.js'
-export { METADATA_FILE } from './metadata.js'
+export { METADATA_FILE, readMetadata, type FileMetadata } from './metadata.js'
 export { PRODUCER_ELEMENT } from './producers.js'
 
 /** A BagIt finding as the submission report has it (src/bagit report-json). */
@@ -48,6 +48,8 @@ export interface FileAcceptance {
   format: FormatId | null
   scopeItem: string | null
   producer: ResponsibleUnit
+  /** the policy flags the file's scope item as pipeline-survey data (`pipeline: true`) */
+  pipelineItem?: boolean
 }
 
 export interface AcceptanceResult {
@@ -73,7 +75,7 @@ export async function checkAcceptance (input: AcceptanceInput): Promise<Acceptan
     const producer = producerOf(units, entry?.item.producer, recordOf(path), path)
     if (producer.finding !== undefined) findings.push(withPlace(producer.finding, entry?.category.code, code))
     places.set(path, { path, category: entry?.category.code, item: code, responsible: producer.responsible })
-    files.set(path, { format: null, scopeItem: code ?? null, producer: producer.responsible })
+    files.set(path, { format: null, scopeItem: code ?? null, producer: producer.responsible, ...(entry?.item.pipeline === true ? { pipelineItem: true } : {}) })
     if (code === undefined) findings.push(acceptanceFinding('SCOPE_FILE_UNEXPECTED', places.get(path)))
   }
   // Findings met before the places were known (scope codes, metadata records) get them now.

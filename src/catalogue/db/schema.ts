@@ -12,6 +12,8 @@ export interface ProjectsTable {
   location: string | null
   classification: Generated<string>
   updated_at: string | null
+  // 0015: the project's tier label
+  tier: Generated<string>
 }
 
 export interface ProjectUnitsTable { project_code: string, role: string, uscc: string, name: string, persons: string, created_at: string, updated_at: string }
@@ -67,6 +69,8 @@ export interface PackagesTable {
   stored_bytes: number
   created_at: string
   updated_at: string
+  // 0015: the highest tier of its files and its project
+  tier: Generated<string>
 }
 
 export interface VersionsTable {
@@ -99,6 +103,8 @@ export interface PackageFilesTable {
   package_id: string, version: number, logical_path: string, content_path: string, format: string | null
   // 0012: the producing unit and scope item acceptance found
   scope_item: string | null, producer_role: string | null, producer_name: string | null, producer_uscc: string | null
+  // 0015: the file's tier label, and what the aggregation guard counts of pipeline-survey data
+  tier: Generated<string>, pipeline_survey: Generated<number>, map_sheets: string | null, area_km2: number | null
 }
 
 export interface EventsTable {

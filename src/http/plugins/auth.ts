@@ -5,12 +5,14 @@ import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, Fa
 import fp from 'fastify-plugin'
 import type {} from '@fastify/cookie'
 import type { Principal, Role } from '../../auth/roles.js'
+import { authorize, authorizeRoles, isAction, type Action, type Decision } from '../../access/index.js'
 import type { Catalogue, FinalOutcome } from '../../catalogue/index.js'
 import { csrfMatches } from '../../people/index.js'
 import type { AuditTrail } from '../../audit/index.js'
 import { auditRequest } from './audit-request.js'
 import { problemBody, sendProblem } from './problem-details.js'
 import { storable } from './input.js'
+import { LantaiError } from '../../errors.js'
 
 // Every route needs a bearer token or a console session, and a role allowed for it, except the few marked public (health,
 // docs). A route that declares neither is refused at start-up, so no route can be forgotten.
@@ -26,12 +28,18 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** No token needed (health, docs). */
     public?: boolean
-    /** Roles allowed; required unless `public`. */
+    /** What the route does, a row of the access table (src/access/actions.ts); the gate decides who may. */
+    action?: Action
+    /** Roles allowed, for routes not yet moved onto an action (docs/access.md); the gate decides these too. */
     roles?: readonly Role[]
     /** Route param naming the object, for the access log. */
     objectParam?: string
   }
-  interface FastifyRequest { principal: Principal | null }
+  interface FastifyRequest {
+    principal: Principal | null
+    /** the access gate's route-level decision; null for public routes and unauthenticated calls */
+    gate: Decision | null
+  }
 }
 
 export interface AuthOptions {
@@ -46,13 +54,15 @@ const outcomeOf = (status: number): FinalOutcome => status === 401 || status ===
 
 export const auth = fp<AuthOptions>(async (app: FastifyInstance, { catalogue, audit }) => {
   app.decorateRequest('principal', null)
+  app.decorateRequest('gate', null)
 
   app.addHook('onRoute', route => {
-    const config = route.config as { public?: boolean, roles?: readonly Role[] } | undefined
+    const config = route.config as { public?: boolean, roles?: readonly Role[], action?: string } | undefined
     const isDocs = route.url.startsWith('/docs')
     if (isDocs) { route.config = { ...(route.config ?? {}), public: true } as typeof route.config; return }
-    if (config?.public !== true && (config?.roles === undefined || config.roles.length === 0)) {
-      throw new Error(`route ${route.method} ${route.url} declares neither public nor roles`)
+    if (config?.action !== undefined && !isAction(config.action)) throw new Error(`route ${route.method} ${route.url} declares action ${config.action}, which is not in the access table`)
+    if (config?.public !== true && config?.action === undefined && (config?.roles === undefined || config.roles.length === 0)) {
+      throw new Error(`route ${route.method} ${route.url} declares neither public, an action nor roles`)
     }
   })
 
@@ -84,12 +94,23 @@ export const auth = fp<AuthOptions>(async (app: FastifyInstance, { catalogue, au
     }
     // Browsers send the cookie with any request to this origin; the CSRF token only the console's own pages hold.
     if (!found.csrfOk) return sendProblem(req, reply, 'CSRF_INVALID', 403, { en: 'missing or wrong x-csrf-token header', zh: '以会话 Cookie 认证的请求须携带该会话的 x-csrf-token 头：缺失或不符' })
-    if (!(config.roles ?? []).includes(principal.role)) {
-      const what = `${req.method} ${req.routeOptions.url ?? ''}`
-      return sendProblem(req, reply, 'FORBIDDEN', 403, { en: `role ${principal.role} may not ${what}`, zh: `角色 ${principal.role} 无权执行 ${what}` })
+    // The route-level check is the access gate's (issue 15 item 1); the header is its mark, which the
+    // route walk (test/http/access-gate.test.ts) looks for on every route.
+    const what = `${req.method} ${req.routeOptions.url ?? ''}`
+    const decision = config.action !== undefined ? authorize(principal, config.action) : authorizeRoles(principal, what, config.roles ?? [])
+    req.gate = decision
+    reply.header('x-lantai-gate', decision.action)
+    if (!decision.allowed) {
+      return sendProblem(req, reply, 'FORBIDDEN', 403, { en: `role ${principal.role} may not ${what} (${decision.reason})`, zh: `角色 ${principal.role} 无权执行 ${what}（${decision.reason}）` })
     }
   })
 }, { name: 'auth', dependencies: ['problem-details'] })
+
+/** The caller of a route that is not public (auth has already refused a request without one). */
+export function callerOf (req: FastifyRequest): Principal {
+  if (req.principal === null) throw new LantaiError('UNAUTHENTICATED', 'no caller')
+  return req.principal
+}
 
 /** The console session's cookie (routes/session.ts sets it). */
 export const SESSION_COOKIE = 'lantai_session'

@@ -18,7 +18,7 @@ export const metricsPlugin = fp<MetricsOptions>(async (app: FastifyInstance, { m
   })
 
   app.get('/metrics', {
-    config: { roles: ['admin', 'auditor', 'security-officer'] },
+    config: { action: 'metrics.read' },
     schema: {
       summary: 'Prometheus metrics (text format 0.0.4): jobs by kind and state, ingest bytes and files, lease takeovers, fixity progress, HTTP durations, process',
       tags: ['service']

@@ -1,9 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { renderDocumentHtml, type AcceptanceReview } from '../../acceptance/index.js'
-import { ROLES } from '../../auth/roles.js'
 import { DocumentSealer } from '../../documents/index.js'
-import { rolesFor } from '../../commitments/index.js'
 import { ProblemResponses } from '../schemas/common.js'
 import { ApplicationDetailView, ApplicationView, DeadlinesView, DecisionRequest, DecisionResult, DocumentView } from '../schemas/acceptance.js'
 import { ProjectCode } from '../schemas/views.js'
@@ -21,7 +19,7 @@ const Conflicts = { 409: ProblemResponses[400], 422: ProblemResponses[400] }
 
 export const acceptanceRoutes: FastifyPluginAsyncTypebox<AcceptanceRoutesOptions> = async (app, { review, documents = new DocumentSealer({ signer: null, font: { path: '', family: null } }) }) => {
   app.post('/projects/:code/applications', {
-    config: { roles: ['archivist'], objectParam: 'code' },
+    config: { action: 'application.create', objectParam: 'code' },
     schema: {
       summary: 'Open an acceptance application (验收申请) for a project or one of its phases', tags: ['acceptance'],
       description: 'The joint-acceptance limit is computed from the policy. A second open application (under_review or rectify) for the same project and phase is 409 ACCEPTANCE_APPLICATION_DUPLICATE.',
@@ -32,12 +30,12 @@ export const acceptanceRoutes: FastifyPluginAsyncTypebox<AcceptanceRoutesOptions
   }, async (req, reply) => reply.code(201).send(await review.apply({ projectCode: req.params.code, phaseCode: req.body.phase ?? null, principal: req.principal })))
 
   app.get('/projects/:code/applications', {
-    config: { roles: ROLES, objectParam: 'code' },
+    config: { action: 'application.read', objectParam: 'code' },
     schema: { summary: 'A project\'s acceptance applications, newest first', tags: ['acceptance'], params: Type.Object({ code: ProjectCode }), response: { 200: Type.Object({ items: Type.Array(ApplicationView) }), ...ProblemResponses } }
   }, async req => ({ items: await review.applications(req.params.code) }))
 
   app.get('/applications/deadlines', {
-    config: { roles: ROLES },
+    config: { action: 'application.read' },
     schema: {
       summary: 'Open applications near or past their joint-acceptance limit', tags: ['acceptance'],
       querystring: Type.Object({ within: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650, description: 'days ahead that count as near; the policy\'s nearDeadlineDays by default' })) }),
@@ -46,12 +44,12 @@ export const acceptanceRoutes: FastifyPluginAsyncTypebox<AcceptanceRoutesOptions
   }, async req => await review.deadlines(req.query.within))
 
   app.get('/applications/:id', {
-    config: { roles: ROLES, objectParam: 'id' },
+    config: { action: 'application.read', objectParam: 'id' },
     schema: { summary: 'An application with its submissions, decisions and documents', tags: ['acceptance'], params: Type.Object({ id: Type.String() }), response: { 200: ApplicationDetailView, ...ProblemResponses } }
   }, async req => await review.application(req.params.id))
 
   app.post('/applications/:id/withdraw', {
-    config: { roles: rolesFor('application.withdraw'), objectParam: 'id' },
+    config: { action: 'application.withdraw', objectParam: 'id' },
     schema: {
       summary: 'Withdraw an open application (撤回)', tags: ['acceptance'],
       description: 'An application under review or returned for rectification, with no submission on its way to a decision, becomes withdrawn (an event); the project or phase may then apply again. Otherwise 409 ACCEPTANCE_APPLICATION_CLOSED.',
@@ -62,7 +60,7 @@ export const acceptanceRoutes: FastifyPluginAsyncTypebox<AcceptanceRoutesOptions
   }, async req => await review.withdraw(req.params.id, req.body.reason ?? null, req.principal))
 
   app.post('/submissions/:id/decision', {
-    config: { roles: ['archivist'], objectParam: 'id' },
+    config: { action: 'submission.decide', objectParam: 'id' },
     schema: {
       summary: 'The archivist\'s decision on a submission awaiting one', tags: ['acceptance'],
       description: 'accepted: the acceptance opinion (验收合格意见) is issued and the package transferred as a new version; a report with errors needs override.reason (recorded), and a bag whose bytes are not as manifested is never accepted (422 ACCEPTANCE_BAG_INVALID). ' +
@@ -74,7 +72,7 @@ export const acceptanceRoutes: FastifyPluginAsyncTypebox<AcceptanceRoutesOptions
   }, async req => await review.decide({ submissionId: req.params.id, decision: req.body.decision, items: req.body.items, override: req.body.override, commitment: req.body.commitment, principal: req.principal }))
 
   app.get('/documents/:number', {
-    config: { roles: ROLES, objectParam: 'number' },
+    config: { action: 'notice.read', objectParam: 'number' },
     schema: {
       summary: 'A rectification notice or acceptance opinion by its number: JSON, a printable bilingual page when the number ends in .html, or a PDF sealed by the center when it ends in .pdf', tags: ['acceptance'],
       description: '.pdf: PDF/A-2b with a PAdES baseline B signature by the center\'s key (LANTAI_CENTER_KEY), to verify with `lantai seals verify` against the center\'s root; 501 DOCUMENT_SEAL_NOT_CONFIGURED without that key (docs/documents.md).',

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { ROLES } from '../../auth/roles.js'
 import type { Catalogue } from '../../catalogue/index.js'
 import { LantaiError } from '../../errors.js'
 import { changeAccount, changePassword, createAccount } from '../../people/index.js'
@@ -16,7 +15,7 @@ const Id = Type.Object({ id: Type.String({ maxLength: 64, description: "the acco
 
 export const accountRoutes: FastifyPluginAsyncTypebox<AccountRoutesOptions> = async (app, { catalogue }) => {
   app.post('/accounts', {
-    config: { roles: ['admin'] },
+    config: { action: 'account.create' },
     schema: {
       summary: 'Create an account; a security officer\'s or an auditor\'s is made through a credential request', tags: ['people'],
       body: Type.Object({ login: Login, displayName: Type.String({ minLength: 1, maxLength: 200, description: 'the person\'s name' }), role: AccountRole, clearance: Type.Optional(Clearance), password: Password }, { additionalProperties: false }),
@@ -25,12 +24,12 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AccountRoutesOptions> = as
   }, async (req, reply) => reply.code(201).send(await createAccount(catalogue, principal(req.principal), req.body)))
 
   app.get('/accounts', {
-    config: { roles: ['admin', 'security-officer', 'auditor'] },
+    config: { action: 'account.list' },
     schema: { summary: 'List accounts (never their passwords)', tags: ['people'], response: { 200: Type.Array(AccountView), ...ProblemResponses } }
   }, async () => await catalogue.accounts.list())
 
   app.get('/accounts/:id', {
-    config: { roles: ROLES, objectParam: 'id' },
+    config: { action: 'account.read', objectParam: 'id' },
     schema: { summary: 'One account: anyone their own, the three officers any', tags: ['people'], params: Id, response: { 200: AccountView, ...ProblemResponses } }
   }, async req => {
     const p = principal(req.principal)
@@ -41,7 +40,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AccountRoutesOptions> = as
   })
 
   app.patch('/accounts/:id', {
-    config: { roles: ['admin', 'security-officer'], objectParam: 'id' },
+    config: { action: 'account.update', objectParam: 'id' },
     schema: {
       summary: 'Rename, disable, enable or unlock an account (admin), or set its clearance (security officer)', tags: ['people'], params: Id,
       body: Type.Object({
@@ -55,7 +54,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AccountRoutesOptions> = as
   }, async req => await changeAccount(catalogue, principal(req.principal), req.params.id, req.body))
 
   app.post('/accounts/:id/password', {
-    config: { roles: ROLES, objectParam: 'id' },
+    config: { action: 'account.password', objectParam: 'id' },
     schema: {
       summary: 'Change one\'s own password (with the current one), or reset an account\'s (admin, for the roles it grants)', tags: ['people'], params: Id,
       body: Type.Object({ password: Password, currentPassword: Type.Optional(Password) }, { additionalProperties: false }),

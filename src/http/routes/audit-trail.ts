@@ -67,7 +67,7 @@ const DailyReportView = Type.Object({
 
 export const auditTrailRoutes: FastifyPluginAsyncTypebox<AuditTrailRoutesOptions> = async (app, { catalogue }) => {
   app.get('/audit', {
-    config: { roles: ['auditor', 'security-officer'] },
+    config: { action: 'audit.read' },
     schema: {
       summary: 'The hash-chained audit trail, filtered; newest first, paged, or exported whole as CSV or JSON', tags: ['audit'],
       querystring: Type.Composite([Page, Filters]),
@@ -89,7 +89,7 @@ export const auditTrailRoutes: FastifyPluginAsyncTypebox<AuditTrailRoutesOptions
   })
 
   app.get('/audit/report/daily', {
-    config: { roles: ['auditor', 'security-officer'] },
+    config: { action: 'audit.read' },
     schema: {
       summary: 'One day of the trail: classified reads, refusals, approvals and aggregation alerts', tags: ['audit'],
       querystring: Type.Object({

@@ -20,7 +20,7 @@ const AccessView = Type.Object({
 // the catalogue's events but not the access log of everyone, which would let it watch itself.
 export const auditRoutes: FastifyPluginAsyncTypebox<AuditRoutesOptions> = async (app, { catalogue }) => {
   app.get('/events', {
-    config: { roles: ['admin', 'auditor', 'security-officer'] },
+    config: { action: 'event.list' },
     schema: {
       summary: 'Catalogue events (insert-only), newest first', tags: ['audit'],
       querystring: Type.Composite([Page, Type.Object({ type: Type.Optional(Type.String()), objectType: Type.Optional(Type.String()), objectId: Type.Optional(Type.String()) })]),
@@ -32,7 +32,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<AuditRoutesOptions> = async 
   })
 
   app.get('/access-log', {
-    config: { roles: ['auditor', 'security-officer'] },
+    config: { action: 'audit.read' },
     schema: {
       summary: 'Every request with its token, route, address and outcome, newest first', tags: ['audit'],
       querystring: Type.Composite([Page, Type.Object({ tokenId: Type.Optional(Type.String()) })]),

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { phaseStatus } from '../../acceptance/index.js'
 import type { Catalogue } from '../../catalogue/index.js'
-import { rolesFor, type CommitmentService } from '../../commitments/index.js'
+import type { CommitmentService } from '../../commitments/index.js'
 import { ProblemResponses } from '../schemas/common.js'
 import { CommitmentView, PhaseStatusView, SweepView } from '../schemas/commitments.js'
 import { ProjectCode } from '../schemas/views.js'
@@ -14,7 +14,7 @@ export interface CommitmentRoutesOptions { catalogue: Catalogue, commitments: Co
 
 export const commitmentRoutes: FastifyPluginAsyncTypebox<CommitmentRoutesOptions> = async (app, { catalogue, commitments }) => {
   app.get('/commitments', {
-    config: { roles: rolesFor('commitment.read') },
+    config: { action: 'commitment.read' },
     schema: {
       summary: 'Commitment letters (承诺书), newest first', tags: ['commitments'],
       querystring: Type.Object({
@@ -26,12 +26,12 @@ export const commitmentRoutes: FastifyPluginAsyncTypebox<CommitmentRoutesOptions
   }, async req => ({ items: await commitments.list({ projectCode: req.query.project, state: req.query.state }) }))
 
   app.get('/commitments/:id', {
-    config: { roles: rolesFor('commitment.read'), objectParam: 'id' },
+    config: { action: 'commitment.read', objectParam: 'id' },
     schema: { summary: 'A commitment letter with each item\'s state and the version that fulfilled it', tags: ['commitments'], params: Type.Object({ id: Type.String() }), response: { 200: CommitmentView, ...ProblemResponses } }
   }, async req => await commitments.get(req.params.id))
 
   app.post('/commitments/sweep', {
-    config: { roles: rolesFor('commitment.sweep') },
+    config: { action: 'commitment.sweep' },
     schema: {
       summary: 'Run the daily overdue job now', tags: ['commitments'],
       description: 'What the node-cron schedule (acceptance.yaml timeLimits.commitment.overdueSchedule) runs each day: items owed past their due date are marked overdue, a credit record is written against the builder and its persons in charge, and commitment.overdue is published to the outbox, in one transaction per commitment. Running it again the same day changes nothing.',
@@ -40,7 +40,7 @@ export const commitmentRoutes: FastifyPluginAsyncTypebox<CommitmentRoutesOptions
   }, async () => await commitments.sweep())
 
   app.get('/projects/:code/phases/status', {
-    config: { roles: rolesFor('commitment.read'), objectParam: 'code' },
+    config: { action: 'commitment.read', objectParam: 'code' },
     schema: {
       summary: 'Where each phase stands: applications, opinion, commitments, transfer', tags: ['commitments'],
       description: 'One entry per phase (分阶段验收、移交), in order, and one for the whole project when an application names no phase or the project has none.',

@@ -17,7 +17,7 @@ const Conflict = { 409: Type.Ref(Problem) }
 
 export const credentialRequestRoutes: FastifyPluginAsyncTypebox<CredentialRequestRoutesOptions> = async (app, { catalogue, settings }) => {
   app.post('/credential-requests', {
-    config: { roles: ['admin', 'security-officer'] },
+    config: { action: 'credential-request.create' },
     schema: {
       summary: 'Ask for a security officer\'s or auditor\'s account or token to be created, changed or revoked', tags: ['people'],
       body: Type.Object({
@@ -36,7 +36,7 @@ export const credentialRequestRoutes: FastifyPluginAsyncTypebox<CredentialReques
   }, async (req, reply) => reply.code(201).send(await requestCredential(catalogue, settings, principal(req.principal), req.body)))
 
   app.get('/credential-requests', {
-    config: { roles: ['admin', 'security-officer', 'auditor'] },
+    config: { action: 'credential-request.read' },
     schema: {
       summary: 'List credential requests, newest first', tags: ['people'],
       querystring: Type.Object({ state: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('rejected')], { description: 'only this state' })) }),
@@ -45,7 +45,7 @@ export const credentialRequestRoutes: FastifyPluginAsyncTypebox<CredentialReques
   }, async req => await catalogue.credentialRequests.list(req.query.state))
 
   app.get('/credential-requests/:id', {
-    config: { roles: ['admin', 'security-officer', 'auditor'], objectParam: 'id' },
+    config: { action: 'credential-request.read', objectParam: 'id' },
     schema: { summary: 'One credential request', tags: ['people'], params: Id, response: { 200: CredentialRequestView, ...ProblemResponses } }
   }, async req => {
     const request = await catalogue.credentialRequests.get(req.params.id)
@@ -54,7 +54,7 @@ export const credentialRequestRoutes: FastifyPluginAsyncTypebox<CredentialReques
   })
 
   app.post('/credential-requests/:id/approve', {
-    config: { roles: ['security-officer'], objectParam: 'id' },
+    config: { action: 'credential-request.decide', objectParam: 'id' },
     schema: {
       summary: 'Approve (another officer than the requester): the credential is made, changed or revoked now', tags: ['people'], params: Id,
       response: {
@@ -72,7 +72,7 @@ export const credentialRequestRoutes: FastifyPluginAsyncTypebox<CredentialReques
   })
 
   app.post('/credential-requests/:id/reject', {
-    config: { roles: ['security-officer'], objectParam: 'id' },
+    config: { action: 'credential-request.decide', objectParam: 'id' },
     schema: {
       summary: 'Reject (another officer than the requester)', tags: ['people'], params: Id,
       body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000, description: 'why, for the requester and the trail' })) }, { additionalProperties: false })),

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { rolesFor } from '../../commitments/index.js'
 import { creditCsv, type CreditService } from '../../credit/index.js'
 import { Page, ProblemResponses } from '../schemas/common.js'
 import { AppealBody, CorrectionBody, CreditRecordView, EvaluationView } from '../schemas/commitments.js'
@@ -17,7 +16,7 @@ const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })
 
 export const creditRoutes: FastifyPluginAsyncTypebox<CreditRoutesOptions> = async (app, { credit }) => {
   app.get('/credit-records', {
-    config: { roles: rolesFor('credit.read') },
+    config: { action: 'credit.read' },
     schema: {
       summary: 'Credit records, newest first; format=csv exports every match', tags: ['credit'],
       querystring: Type.Composite([Page, Type.Object({
@@ -41,12 +40,12 @@ export const creditRoutes: FastifyPluginAsyncTypebox<CreditRoutesOptions> = asyn
   })
 
   app.get('/credit-records/:id', {
-    config: { roles: rolesFor('credit.read'), objectParam: 'id' },
+    config: { action: 'credit.read', objectParam: 'id' },
     schema: { summary: 'A credit record with its appeals and corrections', tags: ['credit'], params: Id, response: { 200: CreditRecordView, ...ProblemResponses } }
   }, async req => await credit.get(req.params.id))
 
   app.post('/credit-records/:id/appeal', {
-    config: { roles: rolesFor('credit.appeal'), objectParam: 'id' },
+    config: { action: 'credit.appeal', objectParam: 'id' },
     schema: {
       summary: 'The builder\'s appeal (申诉), kept as its own entry', tags: ['credit'],
       description: 'Once, while the record is in force; otherwise 409 CREDIT_STATE_CONFLICT. The record keeps counting until a correction revokes it.',
@@ -55,7 +54,7 @@ export const creditRoutes: FastifyPluginAsyncTypebox<CreditRoutesOptions> = asyn
   }, async (req, reply) => reply.code(201).send(await credit.appeal(req.params.id, req.body, req.principal)))
 
   app.post('/credit-records/:id/correction', {
-    config: { roles: rolesFor('credit.correct'), objectParam: 'id' },
+    config: { action: 'credit.correct', objectParam: 'id' },
     schema: {
       summary: 'The center\'s correction (更正): upheld, corrected or revoked, kept as its own entry', tags: ['credit'],
       description: 'While the record is in force or under appeal; otherwise 409 CREDIT_STATE_CONFLICT.',
@@ -64,7 +63,7 @@ export const creditRoutes: FastifyPluginAsyncTypebox<CreditRoutesOptions> = asyn
   }, async (req, reply) => reply.code(201).send(await credit.correct(req.params.id, req.body, req.principal)))
 
   app.get('/units/:uscc/credit', {
-    config: { roles: rolesFor('credit.read'), objectParam: 'uscc' },
+    config: { action: 'credit.read', objectParam: 'uscc' },
     schema: {
       summary: 'A unit\'s credit evaluation (信用评价): score, grade and the records behind them (docs/credit.md)', tags: ['credit'],
       params: Type.Object({ uscc: Uscc }), querystring: Type.Object({ on: Type.Optional(Day) }),

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { Catalogue, Drill } from '../../catalogue/index.js'
-import { DRILL_READERS } from '../../drills/access.js'
 import { verifyReport } from '../../drills/report.js'
 import { LantaiError } from '../../errors.js'
 import { Page, ProblemResponses } from '../schemas/common.js'
@@ -19,7 +18,7 @@ const view = (d: Drill): typeof DrillView.static => ({
 
 export const drillRoutes: FastifyPluginAsyncTypebox<DrillRoutesOptions> = async (app, { catalogue }) => {
   app.get('/drills', {
-    config: { roles: [...DRILL_READERS] },
+    config: { action: 'drill.read' },
     schema: { summary: 'Restore drills, newest first, with RTO, RPO and whether each report\'s signature holds', tags: ['drills'], querystring: Page, response: { 200: DrillsPage, ...ProblemResponses } }
   }, async req => {
     const { limit, offset } = req.query
@@ -28,7 +27,7 @@ export const drillRoutes: FastifyPluginAsyncTypebox<DrillRoutesOptions> = async 
   })
 
   app.get('/drills/:id', {
-    config: { roles: [...DRILL_READERS] },
+    config: { action: 'drill.read' },
     schema: { summary: 'One drill with its signed report', tags: ['drills'], params: Type.Object({ id: Type.String({ pattern: '^drl_[0-9A-Z]{26}$', description: 'the drill' }) }), response: { 200: DrillDetail, ...ProblemResponses } }
   }, async req => {
     const d = await catalogue.drills.get(req.params.id)

@@ -9,7 +9,7 @@ export interface FixityRoutesOptions { catalogue: Catalogue, fixity: FixityServi
 
 export const fixityRoutes: FastifyPluginAsyncTypebox<FixityRoutesOptions> = async (app, { catalogue, fixity }) => {
   app.get('/fixity', {
-    config: { roles: ['admin', 'archivist', 'auditor', 'security-officer'] },
+    config: { action: 'report.fixity' },
     schema: {
       summary: 'Fixity summary: files checked, mismatches, missing files, damaged packages, every damaged file, the policy, the last round and the one going on', tags: ['fixity'],
       response: {
@@ -52,7 +52,7 @@ export const fixityRoutes: FastifyPluginAsyncTypebox<FixityRoutesOptions> = asyn
   }, async () => await fixity.summary())
 
   app.post('/fixity/runs', {
-    config: { roles: ['admin'] },
+    config: { action: 'fixity.run' },
     schema: {
       summary: 'Queue a fixity run now: every file, or one package\'s', tags: ['fixity'],
       body: Type.Object({

@@ -23,12 +23,12 @@ const DeliveryId = Type.Object({ id: Type.String({ pattern: '^dlv_[0-9A-Z]{26}$'
 
 export const integrationRoutes: FastifyPluginAsyncTypebox<IntegrationRoutesOptions> = async (app, { catalogue, secretOf, dispatcher }) => {
   app.get('/subscribers', {
-    config: { roles: ['admin'] },
+    config: { action: 'integration.manage' },
     schema: { summary: 'Systems that receive webhooks', tags: ['integration'], response: { 200: Type.Array(SubscriberView), ...ProblemResponses } }
   }, async () => await catalogue.subscribers.list())
 
   app.get('/subscribers/:name', {
-    config: { roles: ['admin'], objectParam: 'name' },
+    config: { action: 'integration.manage', objectParam: 'name' },
     schema: { summary: 'One subscriber', tags: ['integration'], params: Name, response: { 200: SubscriberView, ...ProblemResponses } }
   }, async req => {
     const found = await catalogue.subscribers.get(req.params.name)
@@ -37,7 +37,7 @@ export const integrationRoutes: FastifyPluginAsyncTypebox<IntegrationRoutesOptio
   })
 
   app.put('/subscribers/:name', {
-    config: { roles: ['admin'], objectParam: 'name' },
+    config: { action: 'integration.manage', objectParam: 'name' },
     schema: {
       summary: 'Create or change a subscriber (one the policy file declares is changed there)', tags: ['integration'],
       description: 'The signing secret is never sent here: `secretEnv` names the LANTAI_* environment variable that holds it on the Lantai host, which must be set (at least 32 characters) for an active subscriber.',
@@ -59,7 +59,7 @@ export const integrationRoutes: FastifyPluginAsyncTypebox<IntegrationRoutesOptio
   })
 
   app.get('/outbox', {
-    config: { roles: ['admin'] },
+    config: { action: 'integration.manage' },
     schema: {
       summary: 'Webhook deliveries, newest first', tags: ['integration'],
       querystring: Type.Composite([Page, Type.Object({
@@ -73,7 +73,7 @@ export const integrationRoutes: FastifyPluginAsyncTypebox<IntegrationRoutesOptio
   })
 
   app.get('/outbox/:id', {
-    config: { roles: ['admin'], objectParam: 'id' },
+    config: { action: 'integration.manage', objectParam: 'id' },
     schema: { summary: 'One delivery with its message, every attempt and the last error', tags: ['integration'], params: DeliveryId, response: { 200: DeliveryDetailView, ...ProblemResponses } }
   }, async req => {
     const found = await catalogue.outbox.get(req.params.id)
@@ -82,7 +82,7 @@ export const integrationRoutes: FastifyPluginAsyncTypebox<IntegrationRoutesOptio
   })
 
   app.post('/outbox/:id/retry', {
-    config: { roles: ['admin'], objectParam: 'id' },
+    config: { action: 'integration.manage', objectParam: 'id' },
     schema: {
       summary: 'Send a failed delivery again: due now, with a new round of attempts', tags: ['integration'],
       params: DeliveryId, response: { 200: DeliveryView, 409: Type.Ref(Problem), ...ProblemResponses }

@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import type { Catalogue, Package } from '../../catalogue/index.js'
+import { declassify, FileReadGate, packageFor, raiseLabel, tiersFor, type PipelineReadGuard } from '../../access/index.js'
+import type { Catalogue } from '../../catalogue/index.js'
 import { LantaiError } from '../../errors.js'
+import { callerOf } from '../plugins/auth.js'
 import { sendProblem } from '../plugins/problem-details.js'
-import { ROLES, type Principal } from '../../auth/roles.js'
 import type { OcflObjectReader } from '../../ocfl/index.js'
 import { StoredFileReader } from '../../preservation/file-read.js'
 import { parseRange } from '../range.js'
@@ -13,8 +14,8 @@ import { EventView, FileView, pageOf, PackageView, SealSummaryView, VersionView 
 export interface PackageRoutesOptions {
   catalogue: Catalogue
   reader: OcflObjectReader
-  /** The aggregation guard before a file's bytes are opened (issue 15 item 5): throws AGGREGATION_CAP_EXCEEDED; none when absent. */
-  guardRead?: (who: Principal, packageId: string, logicalPath: string, version: number | undefined, requestId: string) => Promise<void>
+  /** the aggregation guard (issue 15 item 5), called for each read of pipeline-survey data; none when absent */
+  pipelineGuard?: PipelineReadGuard
 }
 
 const Id = Type.Object({ id: Type.String({ description: 'package id' }) })
@@ -23,14 +24,19 @@ const DamagedProblem = Type.Object({
   ...Problem.properties,
   event: Type.Optional(Type.Integer({ description: 'the content.damaged event (GET /v1/packages/{id}/events)' }))
 }, { description: 'application/problem+json (RFC 9457); FILE_DAMAGED names its event' })
+const Tier = Type.Union([Type.Literal('非密'), Type.Literal('秘密'), Type.Literal('机密')], { description: 'classification tier (密级): 非密, 秘密 or 机密' })
+const LabelChange = Type.Object({
+  tier: Tier,
+  reason: Type.String({ minLength: 1, maxLength: 2000, description: 'why, for the event and the audit trail' })
+})
 const b64 = (hex: string): string => Buffer.from(hex, 'hex').toString('base64')
 
-export const packageRoutes: FastifyPluginAsyncTypebox<PackageRoutesOptions> = async (app, { catalogue, reader, guardRead }) => {
+export const packageRoutes: FastifyPluginAsyncTypebox<PackageRoutesOptions> = async (app, { catalogue, reader, pipelineGuard }) => {
   const files = new StoredFileReader({ catalogue, reader })
-  const getPackage = async (id: string): Promise<Package> => await files.package(id)
+  const gate = new FileReadGate(files, pipelineGuard)
 
   app.get('/packages', {
-    config: { roles: ROLES },
+    config: { action: 'package.search' },
     schema: {
       summary: 'Search archival packages by project code, name, unit and date', tags: ['packages'],
       querystring: Type.Composite([Page, Type.Object({
@@ -44,47 +50,47 @@ export const packageRoutes: FastifyPluginAsyncTypebox<PackageRoutesOptions> = as
     }
   }, async req => {
     const { limit, offset, project, ...rest } = req.query
-    return { ...await catalogue.packages.search({ ...rest, projectCode: project, limit, offset }), limit, offset }
+    return { ...await catalogue.packages.search({ ...rest, projectCode: project, limit, offset, tiers: tiersFor(callerOf(req)) }), limit, offset }
   })
 
   app.get('/packages/:id', {
-    config: { roles: ROLES, objectParam: 'id' },
+    config: { action: 'package.read', objectParam: 'id' },
     schema: {
       summary: 'A package with its versions and the summary of its paper decisions', tags: ['packages'], params: Id,
       response: { 200: Type.Composite([PackageView, Type.Object({ versions: Type.Array(VersionView), seals: SealSummaryView })]), ...ProblemResponses }
     }
   }, async req => {
-    const pkg = await getPackage(req.params.id) // PACKAGE_NOT_FOUND before anything else is read
+    const pkg = await packageFor(catalogue, callerOf(req), req.params.id, 'package.read') // PACKAGE_NOT_FOUND before anything else is read
     return { ...pkg, versions: await catalogue.packages.versions(req.params.id), seals: await catalogue.sealDecisions.summary(req.params.id) }
   })
 
   app.get('/packages/:id/files', {
-    config: { roles: ROLES, objectParam: 'id' },
+    config: { action: 'package.read', objectParam: 'id' },
     schema: {
       summary: 'The files of a version (the latest by default), with every digest', tags: ['packages'], params: Id,
       querystring: Type.Composite([Page, Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) })]),
       response: { 200: pageOf(FileView), ...ProblemResponses }
     }
   }, async req => {
-    const pkg = await getPackage(req.params.id)
+    const pkg = await packageFor(catalogue, callerOf(req), req.params.id, 'package.read')
     const { limit, offset, version } = req.query
     return { ...await catalogue.packages.files(pkg.id, { version: files.version(pkg, version), limit, offset }), limit, offset }
   })
 
   app.get('/packages/:id/events', {
-    config: { roles: ROLES, objectParam: 'id' },
+    config: { action: 'package.events', objectParam: 'id' },
     schema: {
       summary: 'The package\'s events (PREMIS-style), oldest first', tags: ['packages'], params: Id,
       querystring: Page, response: { 200: pageOf(EventView), ...ProblemResponses }
     }
   }, async req => {
-    const pkg = await getPackage(req.params.id)
+    const pkg = await packageFor(catalogue, callerOf(req), req.params.id, 'package.events')
     const { limit, offset } = req.query
     return { ...await catalogue.events.list({ objectType: 'package', objectId: pkg.id, limit, offset, order: 'asc' }), limit, offset }
   })
 
   app.get('/packages/:id/files/*', {
-    config: { roles: ROLES, objectParam: 'id' },
+    config: { action: 'file.read', objectParam: 'id' },
     schema: {
       summary: 'Download a file (streamed and verified; Range supported; digests in Repr-Digest and x-lantai-* headers)', tags: ['packages'],
       description: 'A file known damaged is refused with 409 FILE_DAMAGED naming the content.damaged event. A whole file is hashed as it streams: bytes that do not match are recorded as damage, and the response is cut off before its last byte (or refused, when nothing was sent yet).',
@@ -93,13 +99,11 @@ export const packageRoutes: FastifyPluginAsyncTypebox<PackageRoutesOptions> = as
       response: { 200: Type.Unknown({ description: 'the file\'s bytes' }), 206: Type.Unknown({ description: 'the requested byte range' }), ...ProblemResponses, 409: DamagedProblem, 416: ProblemResponses[400] }
     }
   }, async (req, reply) => {
-    if (guardRead !== undefined && req.principal !== null) await guardRead(req.principal, req.params.id, req.params['*'], req.query.version, req.id)
     let whole = false
-    const read = await files.open({
+    const read = await gate.open(callerOf(req), {
       packageId: req.params.id,
       logicalPath: req.params['*'],
       version: req.query.version,
-      agent: req.principal?.tokenId ?? 'system',
       range: ({ size }) => {
         const range = parseRange(req.headers.range, size)
         if (range.kind === 'unsatisfiable') {
@@ -139,6 +143,24 @@ export const packageRoutes: FastifyPluginAsyncTypebox<PackageRoutesOptions> = as
     })
     return reply.send(stream)
   })
+
+  app.post('/packages/:id/label', {
+    config: { action: 'package.label.raise', objectParam: 'id' },
+    schema: {
+      summary: 'Raise a package\'s classification label (immediate; a package.label.raised event)', tags: ['access'], params: Id, body: LabelChange,
+      description: 'Only higher than the current tier, and not above the security officer\'s own clearance. Lowering is POST /packages/{id}/declassify.',
+      response: { 200: PackageView, ...ProblemResponses }
+    }
+  }, async req => await raiseLabel(catalogue, callerOf(req), req.params.id, req.body.tier, req.body.reason))
+
+  app.post('/packages/:id/declassify', {
+    config: { action: 'package.label.lower', objectParam: 'id' },
+    schema: {
+      summary: 'Declassify a package (lower its label): needs an approved two-person request', tags: ['access'], params: Id, body: LabelChange,
+      description: 'Until the two-person request engine is wired, every call is refused with 409 ACCESS_DECLASSIFY_UNAPPROVED.',
+      response: { 200: PackageView, ...ProblemResponses }
+    }
+  }, async req => await declassify(catalogue, callerOf(req), req.params.id, req.body.tier, req.body.reason, null))
 }
 
 const SUCCESS_HEADERS = ['accept-ranges', 'repr-digest', 'x-lantai-sha256', 'x-lantai-sm3', 'x-lantai-md5', 'etag', 'content-disposition', 'content-length', 'content-range', 'content-type']

@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { projectCodeMatcher, UNIFIED_PROJECT_CODE, type Catalogue } from '../../catalogue/index.js'
 import { LantaiError } from '../../errors.js'
-import { ROLES } from '../../auth/roles.js'
 import type { ProjectService } from '../../projects/index.js'
 import { Page, ProblemResponses } from '../schemas/common.js'
 import {
@@ -18,7 +17,6 @@ export interface ProjectRoutesOptions {
 }
 
 const Conflict = { 409: ProblemResponses[400] }
-const WRITERS = ['admin', 'archivist'] as const
 const agentOf = (req: { principal?: { tokenId: string } | null }): string => req.principal?.tokenId ?? 'system'
 
 export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesOptions> = async (app, { catalogue, projects, codePattern = null }) => {
@@ -26,7 +24,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesOptions> = as
   const matcher = projectCodeMatcher(pattern)
 
   app.post('/projects', {
-    config: { roles: ['admin', 'archivist'] },
+    config: { action: 'project.create' },
     schema: {
       summary: 'Register a construction project', tags: ['projects'],
       body: Type.Object({
@@ -52,7 +50,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesOptions> = as
   })
 
   app.get('/projects', {
-    config: { roles: ROLES },
+    config: { action: 'project.list' },
     schema: {
       summary: 'Search projects by code, name, unit and registration date', tags: ['projects'],
       querystring: Type.Composite([Page, Type.Object({
@@ -71,12 +69,12 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesOptions> = as
   const Code = Type.Object({ code: ProjectCode })
 
   app.get('/projects/:code', {
-    config: { roles: ROLES, objectParam: 'code' },
+    config: { action: 'project.read', objectParam: 'code' },
     schema: { summary: 'One project with its units, permits and phases', tags: ['projects'], params: Code, response: { 200: ProjectRecordView, ...ProblemResponses } }
   }, async req => await projects.record(req.params.code))
 
   app.patch('/projects/:code', {
-    config: { roles: WRITERS, objectParam: 'code' },
+    config: { action: 'project.update', objectParam: 'code' },
     schema: {
       summary: 'Change a project\'s name, location, classification or construction unit name (event project.updated)', tags: ['projects'],
       params: Code, body: ProjectPatchBody, response: { 200: ProjectView, ...ProblemResponses }
@@ -84,7 +82,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesOptions> = as
   }, async req => await projects.update(req.params.code, req.body, agentOf(req)))
 
   app.post('/projects/:code/units', {
-    config: { roles: WRITERS, objectParam: 'code' },
+    config: { action: 'project.update', objectParam: 'code' },
     schema: {
       summary: 'Add a unit in a role (event project.unit-added); the unified social credit code is checked, check character included', tags: ['projects'],
       params: Code, body: UnitInput, response: { 201: UnitView, ...ProblemResponses, ...Conflict }
@@ -95,7 +93,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesOptions> = as
   })
 
   app.patch('/projects/:code/units/:role/:uscc', {
-    config: { roles: WRITERS, objectParam: 'code' },
+    config: { action: 'project.update', objectParam: 'code' },
     schema: {
       summary: 'Change a unit\'s name or persons in charge (event project.unit-updated)', tags: ['projects'],
       params: Type.Object({ code: ProjectCode, role: UnitRole, uscc: Uscc }), body: UnitPatch, response: { 200: UnitView, ...ProblemResponses }
@@ -103,7 +101,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesOptions> = as
   }, async req => await projects.updateUnit(req.params.code, req.params.role, req.params.uscc, req.body, agentOf(req)))
 
   app.post('/projects/:code/permits', {
-    config: { roles: WRITERS, objectParam: 'code' },
+    config: { action: 'project.update', objectParam: 'code' },
     schema: {
       summary: 'Record a planning or construction permit (event project.permit-added)', tags: ['projects'],
       params: Code, body: PermitInput, response: { 201: PermitView, ...ProblemResponses, ...Conflict }
@@ -111,7 +109,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesOptions> = as
   }, async (req, reply) => reply.code(201).send(await projects.addPermit(req.params.code, req.body, agentOf(req))))
 
   app.post('/projects/:code/phases', {
-    config: { roles: WRITERS, objectParam: 'code' },
+    config: { action: 'project.update', objectParam: 'code' },
     schema: {
       summary: 'Add a phase after the last (event project.phase-added)', tags: ['projects'],
       params: Code, body: PhaseInput, response: { 201: PhaseView, ...ProblemResponses, ...Conflict }
@@ -119,7 +117,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesOptions> = as
   }, async (req, reply) => reply.code(201).send(await projects.addPhase(req.params.code, req.body, agentOf(req))))
 
   app.patch('/projects/:code/phases/:phase', {
-    config: { roles: WRITERS, objectParam: 'code' },
+    config: { action: 'project.update', objectParam: 'code' },
     schema: {
       summary: 'Rename a phase (event project.phase-updated)', tags: ['projects'],
       params: Type.Object({ code: ProjectCode, phase: PhaseCode }),

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { Catalogue } from '../../catalogue/index.js'
-import { REPLICATION_ROLES, type ReplicationWorker } from '../../replication/index.js'
+import type { ReplicationWorker } from '../../replication/index.js'
 import { Page, ProblemResponses } from '../schemas/common.js'
 import { ReplicateResult, TaskQuery, TasksPage } from '../schemas/replication-tasks.js'
 
@@ -15,7 +15,7 @@ const PackageParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 6
 
 export const replicationTaskRoutes: FastifyPluginAsyncTypebox<ReplicationTaskRoutesOptions> = async (app, { catalogue, queue }) => {
   app.get('/replication/tasks', {
-    config: { roles: [...REPLICATION_ROLES] },
+    config: { action: 'replication.manage' },
     schema: {
       summary: 'Replication tasks with their progress', tags: ['replication'],
       description: 'One task per package version and node. A copy counts (its replica is `verified`) only after every file was read back from the node and matched the catalogue.',
@@ -28,7 +28,7 @@ export const replicationTaskRoutes: FastifyPluginAsyncTypebox<ReplicationTaskRou
   })
 
   app.post('/packages/:id/replicate', {
-    config: { roles: [...REPLICATION_ROLES], objectParam: 'id' },
+    config: { action: 'replication.manage', objectParam: 'id' },
     schema: {
       summary: 'Put a package back in the replication queue', tags: ['replication'],
       description: 'Places every version of the package again, queues its failed, held, finished and backing-off tasks now (attempts reset) and any copy newly planned. Files already verified on a node are not copied again.',

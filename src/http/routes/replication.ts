@@ -14,17 +14,17 @@ const Refused = { 409: Type.Ref(Problem), 422: Type.Ref(Problem) }
 
 export const replicationRoutes: FastifyPluginAsyncTypebox<ReplicationRoutesOptions> = async (app, { replication }) => {
   app.get('/nodes', {
-    config: { roles: ['admin'] },
+    config: { action: 'replication.manage' },
     schema: { summary: 'Storage nodes with health (probed now), usage and lag', tags: ['replication'], response: { 200: Type.Array(NodeView), ...ProblemResponses } }
   }, async () => await replication.nodes())
 
   app.get('/nodes/:id', {
-    config: { roles: ['admin'], objectParam: 'id' },
+    config: { action: 'replication.manage', objectParam: 'id' },
     schema: { summary: 'One storage node', tags: ['replication'], params: Id, response: { 200: NodeView, ...ProblemResponses } }
   }, async req => await replication.node(req.params.id))
 
   app.post('/nodes', {
-    config: { roles: ['admin'] },
+    config: { action: 'replication.manage' },
     schema: {
       summary: 'Register a storage node', tags: ['replication'],
       description: 'Keys are never sent: `credentials` names the LANTAI_* variables holding them on the Lantai host, which must be set. An active node must answer its probe. Placement re-runs.',
@@ -33,7 +33,7 @@ export const replicationRoutes: FastifyPluginAsyncTypebox<ReplicationRoutesOptio
   }, async (req, reply) => await reply.code(201).send(await replication.register(req.body, req.principal?.tokenId ?? 'system')))
 
   app.patch('/nodes/:id', {
-    config: { roles: ['admin'], objectParam: 'id' },
+    config: { action: 'replication.manage', objectParam: 'id' },
     schema: {
       summary: 'Change a node: its state (active, draining, lost), or the settings of a node made here', tags: ['replication'],
       description: 'Every change is an event (node.changed, node.active, node.draining, node.lost). Placement re-runs.',
@@ -42,7 +42,7 @@ export const replicationRoutes: FastifyPluginAsyncTypebox<ReplicationRoutesOptio
   }, async req => await replication.change(req.params.id, req.body, req.principal?.tokenId ?? 'system'))
 
   app.get('/placement/violations', {
-    config: { roles: ['admin'] },
+    config: { action: 'replication.manage' },
     schema: {
       summary: 'Every package version whose verified copies do not satisfy its tier\'s placement rule, with why', tags: ['replication'],
       querystring: Page, response: { 200: ViolationsPage, ...ProblemResponses }

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { renderRequirementsHtml, requirementsNotice, type AcceptancePolicy } from '../../acceptance/index.js'
-import { ROLES } from '../../auth/roles.js'
 import type { ProjectService } from '../../projects/index.js'
 import { ProblemResponses } from '../schemas/common.js'
 import { RequirementsNoticeView } from '../schemas/projects.js'
@@ -21,7 +20,7 @@ export const requirementsRoutes: FastifyPluginAsyncTypebox<RequirementsRoutesOpt
   const params = Type.Object({ code: ProjectCode })
 
   app.get('/projects/:code/requirements', {
-    config: { roles: ROLES, objectParam: 'code' },
+    config: { action: 'project.read', objectParam: 'code' },
     schema: {
       summary: 'The filing requirements of a project (一次性告知): scope items with the units that form them, metadata, formats, checks and time limits', tags: ['projects'],
       params, response: { 200: RequirementsNoticeView, ...ProblemResponses }
@@ -29,7 +28,7 @@ export const requirementsRoutes: FastifyPluginAsyncTypebox<RequirementsRoutesOpt
   }, async req => requirementsNotice(policy, await projects.record(req.params.code), clock()))
 
   app.get('/projects/:code/requirements.html', {
-    config: { roles: ROLES, objectParam: 'code' },
+    config: { action: 'project.read', objectParam: 'code' },
     schema: {
       summary: 'The requirements notice as a printable bilingual page (Chinese first, English after)', tags: ['projects'],
       params, produces: ['text/html'], response: { 200: Type.String({ description: 'a self-contained HTML page' }), ...ProblemResponses }

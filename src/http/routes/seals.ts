@@ -1,8 +1,9 @@
+import { packageFor } from '../../access/index.js'
+import { callerOf } from '../plugins/auth.js'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { Catalogue } from '../../catalogue/index.js'
 import { LantaiError } from '../../errors.js'
-import { ROLES } from '../../auth/roles.js'
 import type { Revalidation } from '../../preservation/revalidate.js'
 import { Page, ProblemResponses } from '../schemas/common.js'
 import { pageOf, SealDecisionView } from '../schemas/views.js'
@@ -17,7 +18,7 @@ const Outcome = Type.Union([Type.Literal('paper_waived'), Type.Literal('dual_set
 
 export const sealRoutes: FastifyPluginAsyncTypebox<SealRoutesOptions> = async (app, { catalogue, revalidation }) => {
   app.get('/packages/:id/seals', {
-    config: { roles: ROLES, objectParam: 'id' },
+    config: { action: 'package.read', objectParam: 'id' },
     schema: {
       summary: 'The current paper decision of each payload file (paper waived, dual set, paper required), with filters', tags: ['seals'], params: Id,
       querystring: Type.Composite([Page, Type.Object({
@@ -27,13 +28,13 @@ export const sealRoutes: FastifyPluginAsyncTypebox<SealRoutesOptions> = async (a
       response: { 200: pageOf(SealDecisionView), ...ProblemResponses }
     }
   }, async req => {
-    if (await catalogue.packages.get(req.params.id) === null) throw new LantaiError('PACKAGE_NOT_FOUND', req.params.id)
+    await packageFor(catalogue, callerOf(req), req.params.id, 'package.read')
     const { limit, offset, outcome, provisional } = req.query
     return { ...await catalogue.sealDecisions.list(req.params.id, { limit, offset, ...(outcome === undefined ? {} : { outcome }), ...(provisional === undefined ? {} : { provisional }) }), limit, offset }
   })
 
   app.get('/seals/evidence/:sha256', {
-    config: { roles: ROLES },
+    config: { action: 'seal.evidence.read' },
     schema: {
       summary: 'A certificate, CRL, OCSP response or timestamp token a re-validation relied on (DER), by its sha256 as the seals.revalidated event names it', tags: ['seals'],
       params: Type.Object({ sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }) }),
@@ -46,18 +47,19 @@ export const sealRoutes: FastifyPluginAsyncTypebox<SealRoutesOptions> = async (a
   })
 
   app.post('/packages/:id/revalidate', {
-    config: { roles: ['admin', 'archivist'], objectParam: 'id' },
+    config: { action: 'package.revalidate', objectParam: 'id' },
     schema: {
       summary: 'Re-check the seals of the latest version against today\'s trust store; the result lands in /seals and the package events', tags: ['seals'], params: Id,
       response: { 202: Type.Object({ jobId: Type.String() }), ...ProblemResponses }
     }
   }, async (req, reply) => {
+    await packageFor(catalogue, callerOf(req), req.params.id, 'package.revalidate')
     const job = await revalidation.enqueue(req.params.id, `requested by ${req.principal?.tokenId ?? 'unknown'}`)
     return reply.code(202).send({ jobId: job.id })
   })
 
   app.post('/seals/review', {
-    config: { roles: ['admin', 'archivist'] },
+    config: { action: 'package.revalidate' },
     schema: {
       summary: 'Re-run the review queue: re-validate every package with a provisional decision against certs/ as it is now (after new roots, CRLs or OCSP responses arrived; a start with a changed certs/ does this by itself)',
       tags: ['seals'],

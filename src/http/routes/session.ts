@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { ROLES } from '../../auth/roles.js'
 import type { Catalogue } from '../../catalogue/index.js'
 import { LantaiError } from '../../errors.js'
 import { login, type PeopleSettings } from '../../people/index.js'
@@ -31,7 +30,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
   })
 
   app.get('/session', {
-    config: { roles: ROLES },
+    config: { action: 'session.own' },
     schema: { summary: 'Who am I: the caller\'s role, clearance and account, by session or token', tags: ['people'], response: { 200: SessionView, ...ProblemResponses } }
   }, async req => {
     const p = req.principal
@@ -41,7 +40,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
   })
 
   app.delete('/session', {
-    config: { roles: ROLES },
+    config: { action: 'session.own' },
     schema: { summary: 'Log out: the session ends and its cookie is cleared', tags: ['people'], response: { 204: Type.Null(), ...ProblemResponses } }
   }, async (req, reply) => {
     const p = req.principal

@@ -3,7 +3,6 @@ import { Readable } from 'node:stream'
 import { Type } from '@sinclair/typebox'
 import type { Catalogue } from '../../catalogue/index.js'
 import { LantaiError } from '../../errors.js'
-import { ROLES } from '../../auth/roles.js'
 import type { Ingest } from '../../ingest/ingest.js'
 import { Page, ProblemResponses } from '../schemas/common.js'
 import { pageOf, ProjectCode, SubmissionView } from '../schemas/views.js'
@@ -19,7 +18,7 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<SubmissionRoutesOptions
 
   app.post('/submissions', {
     // system: the drawing-management system sends as-built drawing packages (issue 14 item 11)
-    config: { roles: ['admin', 'archivist', 'system'] },
+    config: { action: 'submission.create' },
     schema: {
       summary: 'Submit a package (BagIt in tar, tar.gz or zip) as the raw request body',
       description: 'The body is unpacked and hashed as it arrives. The answer comes once the upload is in staging; checking and storing continue in the background: follow `GET /v1/submissions/{id}`. ' +
@@ -55,12 +54,12 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<SubmissionRoutesOptions
   })
 
   app.get('/submissions/:id', {
-    config: { roles: ROLES, objectParam: 'id' },
+    config: { action: 'submission.read', objectParam: 'id' },
     schema: { summary: 'A submission: its state, progress, and the full validation report', tags: ['submissions'], params: Type.Object({ id: Type.String() }), response: { 200: SubmissionView, ...ProblemResponses } }
   }, async req => await ingest.get(req.params.id))
 
   app.get('/submissions', {
-    config: { roles: ROLES },
+    config: { action: 'submission.read' },
     schema: {
       summary: 'List submissions, newest first', tags: ['submissions'],
       querystring: Type.Composite([Page, Type.Object({ project: Type.Optional(ProjectCode), state: Type.Optional(Type.String()) })]),

@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { AcceptanceReview } from '../../acceptance/index.js'
 import { projectCodeMatcher, UNIFIED_PROJECT_CODE } from '../../catalogue/index.js'
-import { rolesFor } from '../../commitments/index.js'
 import { LantaiError } from '../../errors.js'
 import type { ProjectService } from '../../projects/index.js'
 import { ApplicationView } from '../schemas/acceptance.js'
@@ -24,7 +23,7 @@ const BASE = '/systems/approval/v1'
 export const systemRoutes: FastifyPluginAsyncTypebox<SystemRoutesOptions> = async (app, { projects, review, codePattern = null }) => {
   const pattern = codePattern ?? UNIFIED_PROJECT_CODE
   const matcher = projectCodeMatcher(pattern)
-  const config = { roles: rolesFor('system.approval'), idempotency: 'required' as const }
+  const config = { action: 'system.approval' as const, idempotency: 'required' as const }
   const agent = (req: { principal?: { tokenId: string } | null }): string => req.principal?.tokenId ?? 'system'
 
   app.post(`${BASE}/projects`, {

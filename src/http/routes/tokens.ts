@@ -16,7 +16,7 @@ const TokenView = Type.Object({
 
 export const tokenRoutes: FastifyPluginAsyncTypebox<TokenRoutesOptions> = async (app, { catalogue }) => {
   app.post('/tokens', {
-    config: { roles: ['admin'] },
+    config: { action: 'token.create' },
     schema: {
       summary: 'Create a bearer token; the secret is shown once, only its hash is kept', tags: ['tokens'],
       body: Type.Object({
@@ -34,12 +34,12 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<TokenRoutesOptions> = async 
   })
 
   app.get('/tokens', {
-    config: { roles: ['admin', 'security-officer', 'auditor'] },
+    config: { action: 'token.list' },
     schema: { summary: 'List tokens (never their secrets)', tags: ['tokens'], response: { 200: Type.Array(TokenView), ...ProblemResponses } }
   }, async () => await catalogue.tokens.list())
 
   app.delete('/tokens/:id', {
-    config: { roles: ['admin'], objectParam: 'id' },
+    config: { action: 'token.revoke', objectParam: 'id' },
     schema: { summary: 'Revoke a token', tags: ['tokens'], params: Type.Object({ id: Type.String() }), response: { 204: Type.Null(), ...ProblemResponses } }
   }, async (req, reply) => {
     await revokeTokenAs(catalogue, principal(req.principal), req.params.id) // throws TOKEN_NOT_FOUND, APPROVAL_REQUIRED

@@ -53,7 +53,8 @@ export const PackageView = Type.Object({
   fileCount: Type.Integer(),
   bytes: Type.Integer(),
   createdAt: Type.String(),
-  updatedAt: Type.String()
+  updatedAt: Type.String(),
+  tier: Type.Optional(Type.String({ description: 'classification label (密级): 非密, 秘密 or 机密; the highest of its files and project' }))
 })
 
 export const SealDecisionView = Type.Object({
@@ -88,7 +89,9 @@ export const FileView = Type.Object({
     role: Type.String({ description: 'builder, survey, design, construction, supervision, authority or mapping' }),
     name: Type.Union([Type.String(), Type.Null()]),
     uscc: Type.Union([Type.String(), Type.Null()], { description: 'unified social credit code' })
-  }), Type.Null()], { description: 'the unit that produced it (谁形成谁负责), as acceptance found it when the version was recorded; null when stored before' })
+  }), Type.Null()], { description: 'the unit that produced it (谁形成谁负责), as acceptance found it when the version was recorded; null when stored before' }),
+  tier: Type.Optional(Type.String({ description: 'classification label (密级) of the file: 非密, 秘密 or 机密' })),
+  pipelineSurvey: Type.Optional(Type.Boolean({ description: 'pipeline-survey data (地下管线测绘数据), at least 秘密' }))
 }, { description: 'a logical file with the digests kept of its bytes: sha512 and SM3 always, plus every algorithm its bag\'s manifests declared' })
 
 export const EventView = Type.Object({
