@@ -67,7 +67,7 @@ t.test('deletion is blocked by pending work (409), then carried out once a secon
   t.equal(filed.statusCode, 201, filed.body)
   const request = filed.json() as { id: string, state: string, requestedBy: string }
   t.match(request, { state: 'requested', kind: 'delete-package', objectType: 'package' })
-  t.equal((await s.app.inject({ method: 'GET', url: `/v1/packages/${pkg.id}`, headers: s.auth() })).statusCode, 200)
+  t.equal((await s.app.inject({ method: 'GET', url: `/v1/packages/${pkg.id}`, headers: archivist })).statusCode, 200)
 
   // 3. the archivist cannot approve (route role), nor can an officer their own request; the admin's is not theirs to decide
   t.equal((await s.app.inject({ method: 'POST', url: `/v1/approvals/${request.id}/approve`, headers: archivist, payload: {} })).statusCode, 403)
@@ -90,8 +90,8 @@ t.test('deletion is blocked by pending work (409), then carried out once a secon
   t.match(done, { state: 'executed', result: { deleted: true } })
   t.not(done.decidedBy, done.requestedBy)
   t.notOk(existsSync(objectDir), 'the OCFL object is gone from the store')
-  t.equal((await s.app.inject({ method: 'GET', url: `/v1/packages/${pkg.id}`, headers: s.auth() })).statusCode, 404, 'the package is not found')
-  t.equal((await s.app.inject({ method: 'GET', url: `/v1/packages/${pkg.id}/files/data/D-11/管线-1.dwg`, headers: s.auth() })).statusCode, 404, 'nor its files')
+  t.equal((await s.app.inject({ method: 'GET', url: `/v1/packages/${pkg.id}`, headers: archivist })).statusCode, 404, 'the package is not found')
+  t.equal((await s.app.inject({ method: 'GET', url: `/v1/packages/${pkg.id}/files/data/D-11/管线-1.dwg`, headers: archivist })).statusCode, 404, 'nor its files')
   t.equal((await s.catalogue.packages.search({ limit: 10, offset: 0 })).total, 0, 'nor in a search')
   const tombstone = (await s.catalogue.events.list({ objectId: pkg.id, type: 'package.deleted', limit: 10, offset: 0 })).items
   t.match(tombstone, [{ outcome: 'success', agent: done.decidedBy, detail: { request: request.id, requestedBy: done.requestedBy, approvedBy: done.decidedBy, projectCode: PROJECT } }], 'the tombstone event names both')
