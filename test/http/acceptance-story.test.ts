@@ -3,8 +3,10 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { addDays, beijingDate } from '../../src/acceptance/numbering.js'
 import { addMonths } from '../../src/commitments/index.js'
+import { verifySealedDocument } from '../../src/documents/index.js'
 import { makeBag } from '../fixtures/bags.js'
 import { UNITS } from '../fixtures/acceptance.js'
+import { makeCenterPki } from '../fixtures/documents.js'
 import { buildTestApp, tarOf, type TestService } from '../fixtures/service.js'
 import { startReceiver } from '../integration/receiver.js'
 
@@ -19,6 +21,7 @@ import { startReceiver } from '../integration/receiver.js'
 const CODE = '2026-330106-47-01-000714'
 const OTHER = '2026-330106-47-01-000715'
 const SECRET = 'law-enforcement-shared-secret-0123456789'
+const center = makeCenterPki(t)
 process.env.LANTAI_TEST_ENFORCEMENT_SECRET = SECRET
 
 // Bodies are read as the JSON the client gets and checked with t.match, field by field.
@@ -56,7 +59,7 @@ const STATEMENTS = { complete: true, matchesWorks: true, scansMatchPaper: true, 
 t.test('the acceptance story: requirements, rectification, acceptance with a commitment, a supplement, an overdue item, a credit record and the law-enforcement webhook', async t => {
   const receiver = await startReceiver(t, SECRET)
   const approval = await startReceiver(t, SECRET)
-  const s = await buildTestApp(t, {}, { decision: true })
+  const s = await buildTestApp(t, center.env('sm2'), { decision: true })
   // The test decides when webhooks go out, so it can look at the outbox in between.
   await s.dispatcher.stop()
   const admin = s.auth()
@@ -98,7 +101,10 @@ t.test('the acceptance story: requirements, rectification, acceptance with a com
   t.ok(notice.body.findings.some((f: Json) => f.code === 'BAG_CHECKSUM_MISMATCH' && f.path === 'data/log.txt'), 'the bytes')
   t.ok(notice.body.findings.some((f: Json) => f.source === 'scope'), 'the filing scope')
   t.ok(notice.body.findings.some((f: Json) => f.source === 'archivist' && f.messageZh === '补充结构竣工图'), 'and the archivist\'s item, in the same notice')
-  // H1: sealed PDF verifies
+  // the same notice as a PDF sealed by the center (SM2), which verifies against the center's root
+  const pdf = await s.app.inject({ method: 'GET', url: `/v1/documents/${encodeURIComponent(notice.number as string)}.pdf`, headers: archivist })
+  t.equal(pdf.statusCode, 200, pdf.body.slice(0, 300))
+  t.match((await verifySealedDocument(pdf.rawPayload, center.trust)).signatures, [{ indication: 'TOTAL_PASSED' }], 'the sealed notice verifies')
 
   // 5. A resubmission for the wrong project is refused; the right one says what is resolved.
   t.match(await upload(t, s, archivist, { 'plan.txt': 'site plan' }, `project=${OTHER}&application=${app}`), { status: 422, body: { code: 'ACCEPTANCE_APPLICATION_MISMATCH' } })
