@@ -2,7 +2,7 @@ import { readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { AcceptanceReview, loadAcceptancePolicy } from './acceptance/index.js'
-import { AggregationGuard, ApprovalEngine, finishRemovals, loadApprovalsPolicy, registerDeletion } from './access/index.js'
+import { AggregationGuard, ApprovalEngine, finishRemovals, loadApprovalsPolicy, registerDeclassify, registerDeletion } from './access/index.js'
 import { loadProfile } from './bagit/index.js'
 import type { AuditTrail } from './audit/index.js'
 import type { Catalogue } from './catalogue/index.js'
@@ -188,6 +188,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   const approvals = new ApprovalEngine({ catalogue, audit: runtime.audit, policy: approvalsPolicy })
   const deletion = { catalogue, store, log: log.child({ part: 'approvals' }) }
   registerDeletion(approvals, deletion)
+  registerDeclassify(approvals, { catalogue })
   const guard = new AggregationGuard({ catalogue, audit: runtime.audit, policy: approvalsPolicy.aggregation })
 
   // Reads over HTTP fail over to a verified replica while the primary store is lost (issue 16 item 7, docs/recovery.md).

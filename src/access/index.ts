@@ -2,6 +2,7 @@
 export { AggregationGuard, measure, type Caps, type GuardAction, type GuardOutcome, type PersonUsage, type Usage } from './aggregation.js'
 export { ApprovalEngine, type ApprovalInput, type ExecutionContext, type Executor, type ExecutorOptions } from './approvals.js'
 export { finishRemovals, registerDeletion, type DeletionDeps } from './approvals-deletion.js'
+export { registerDeclassify, type DeclassifyDeps } from './approvals-declassify.js'
 export { ApprovalsPolicy, DEFAULT_APPROVALS_POLICY, loadApprovalsPolicy, parseApprovalsPolicy, type AggregationSettings } from './approvals-policy.js'
 export { KIND_RULES, REQUESTER_ROLES, mayDecide, mayRequest, seesAll, type KindRule } from './approvals-rules.js'
 // The access capability's public face (issue 15 items 1, 2, 4): the one gate, the labels, what a caller may see.

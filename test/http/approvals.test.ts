@@ -128,7 +128,8 @@ t.test('an officer approving their own request gets 403 SELF_APPROVAL, and the a
   const s = await buildTestApp(t)
   const officer = await tokenOf(s, 'security-officer', '保密员 王')
   const other = await tokenOf(s, 'security-officer', '保密员 赵')
-  const filed = await s.app.inject({ method: 'POST', url: '/v1/approvals', headers: officer, payload: { kind: 'declassify', objectId: 'pkg_X', parameters: { tier: '非密' }, reason: '期满' } })
+  const pkg = await storedPackage(t, s)
+  const filed = await s.app.inject({ method: 'POST', url: '/v1/approvals', headers: officer, payload: { kind: 'declassify', objectId: pkg.id, parameters: { tier: '非密' }, reason: '期满' } })
   t.equal(filed.statusCode, 201, filed.body)
   const { id } = filed.json() as { id: string }
   const self = await s.app.inject({ method: 'POST', url: `/v1/approvals/${id}/approve`, headers: { ...officer, 'accept-language': 'zh' }, payload: {} })
@@ -142,6 +143,31 @@ t.test('an officer approving their own request gets 403 SELF_APPROVAL, and the a
   const bad = await s.app.inject({ method: 'POST', url: '/v1/approvals', headers: officer, payload: { kind: 'aggregation-scope', parameters: {}, reason: 'x' } })
   t.equal(bad.statusCode, 400)
   t.match(bad.json(), { code: 'APPROVAL_INVALID' })
+})
+
+t.test('declassification is carried out by a second officer\'s approval, with both names in the label event; a tier not lower is refused when filed', async t => {
+  const s = await buildTestApp(t)
+  const pkg = await storedPackage(t, s)
+  const archivist = await tokenOf(s, 'archivist', '档案员 李')
+  const officer = await tokenOf(s, 'security-officer', '保密员 王')
+  const view = async (): Promise<{ tier: string }> => (await s.app.inject({ method: 'GET', url: `/v1/packages/${pkg.id}`, headers: officer })).json()
+  t.equal((await view()).tier, '秘密', 'the survey sheets made the package 秘密')
+  const direct = await s.app.inject({ method: 'POST', url: `/v1/packages/${pkg.id}/declassify`, headers: officer, payload: { tier: '非密', reason: '期满' } })
+  t.match(direct.json(), { code: 'ACCESS_DECLASSIFY_UNAPPROVED' }, 'no approval, no declassification')
+  const same = await s.app.inject({ method: 'POST', url: '/v1/approvals', headers: archivist, payload: { kind: 'declassify', objectId: pkg.id, parameters: { tier: '秘密' }, reason: '期满' } })
+  t.match(same.json(), { code: 'ACCESS_LABEL_NOT_HIGHER' }, 'declassifying means a lower tier')
+  const filed = await s.app.inject({ method: 'POST', url: '/v1/approvals', headers: archivist, payload: { kind: 'declassify', objectId: pkg.id, parameters: { tier: '非密' }, reason: '保密期限届满' } })
+  t.equal(filed.statusCode, 201, filed.body)
+  const { id } = filed.json() as { id: string }
+  t.equal((await view()).tier, '秘密', 'nothing changes while the request waits')
+  const approved = await s.app.inject({ method: 'POST', url: `/v1/approvals/${id}/approve`, headers: officer, payload: {} })
+  t.match(approved.json(), { state: 'executed', result: { from: '秘密', to: '非密' } })
+  t.equal((await view()).tier, '非密', 'the approval carried it out')
+  const events = (await s.catalogue.events.list({ objectId: pkg.id, limit: 100, offset: 0 })).items
+  const lowered = events.find(e => e.type === 'package.label.lowered')
+  t.match(lowered?.detail, { from: '秘密', to: '非密', approval: { id } }, 'the event names the request')
+  const approval = (lowered?.detail as { approval: { requestedBy: string, approvedBy: string } }).approval
+  t.not(approval.requestedBy, approval.approvedBy, 'and two different people')
 })
 
 t.test('downloads of pipeline-survey files pass the guard up to the cap; the next is 403 with an alert; usage is one\'s own, officers see all', async t => {

@@ -156,8 +156,8 @@ export const packageRoutes: FastifyPluginAsyncTypebox<PackageRoutesOptions> = as
   app.post('/packages/:id/declassify', {
     config: { action: 'package.label.lower', objectParam: 'id' },
     schema: {
-      summary: 'Declassify a package (lower its label): needs an approved two-person request', tags: ['access'], params: Id, body: LabelChange,
-      description: 'Until the two-person request engine is wired, every call is refused with 409 ACCESS_DECLASSIFY_UNAPPROVED.',
+      summary: 'Declassify a package (lower its label): only through an approved two-person request', tags: ['access'], params: Id, body: LabelChange,
+      description: 'Declassification is a two-person change: file POST /approvals {kind: "declassify", objectId: package id, parameters: {tier}}; a second security officer\'s approval carries it out (package.label.lowered names both). A direct call carries no approval and is refused with 409 ACCESS_DECLASSIFY_UNAPPROVED.',
       response: { 200: PackageView, ...ProblemResponses }
     }
   }, async req => await declassify(catalogue, callerOf(req), req.params.id, req.body.tier, req.body.reason, null))
