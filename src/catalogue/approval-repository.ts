@@ -284,9 +284,12 @@ export class ApprovalRepository {
     const subjects = [packageId, ...submissions.map(s => s.id)]
     const jobs = await tx.selectFrom('jobs').select('id').where('state', 'in', ['queued', 'running']).where('subject_id', 'in', subjects).execute()
     const replicas = await tx.selectFrom('replicas').select(['node_id', 'version']).where('package_id', '=', packageId).where('state', 'in', ['planned', 'copying']).execute()
+    // a copy task queued or under way (the replication queue, 0017) is pending work too, even before its replica row moves
+    const tasks = await tx.selectFrom('replication_tasks').select(['node_id', 'version']).where('package_id', '=', packageId).where('state', 'in', ['queued', 'running']).execute()
+    const copies = [...new Set([...replicas, ...tasks].map(r => `${r.node_id}@v${r.version}`))]
     const requests = await tx.selectFrom('approval_requests').select('id').where('object_id', '=', packageId).where('state', 'in', ['requested', 'approved'])
       .$if(except !== undefined, q => q.where('id', '<>', except ?? '')).execute()
-    return { jobs: jobs.map(j => j.id), submissions: submissions.map(s => s.id), replicas: replicas.map(r => `${r.node_id}@v${r.version}`), requests: requests.map(r => r.id) }
+    return { jobs: jobs.map(j => j.id), submissions: submissions.map(s => s.id), replicas: copies, requests: requests.map(r => r.id) }
   }
 
   /**
