@@ -92,3 +92,24 @@ t.test('the daily report counts refusals of the day, and approvals and aggregati
   t.equal((await s.app.inject({ method: 'GET', url: '/v1/audit/report/daily?date=tomorrow', headers: s.auth(officer) })).statusCode, 400)
   t.equal((await s.app.inject({ method: 'GET', url: `/v1/audit/report/daily?date=${day}`, headers: s.auth() })).statusCode, 403)
 })
+
+t.test('a console session\'s requests are in the trail under the account, with the session id as detail; a token\'s under the token', async t => {
+  const s = await buildTestApp(t)
+  const made = await s.app.inject({ method: 'POST', url: '/v1/accounts', headers: s.auth(), payload: { login: 'li.archivist', displayName: '档案员 李', role: 'archivist', password: 'correct horse battery staple' } })
+  t.equal(made.statusCode, 201, 'the admin makes 李')
+  const account = made.json() as { id: string }
+  const login = await s.app.inject({ method: 'POST', url: '/v1/session', payload: { login: 'li.archivist', password: 'correct horse battery staple' } })
+  const cookie = `lantai_session=${String(login.cookies.find(c => c.name === 'lantai_session')?.value)}`
+  const session = ((await s.app.inject({ method: 'GET', url: '/v1/session', headers: { cookie } })).json() as { credentialId: string }).credentialId
+  t.not(session, account.id)
+  const { secret, token } = await s.catalogue.tokens.create({ role: 'reader', label: '外部系统' })
+  const bySession = await s.app.inject({ method: 'GET', url: '/v1/projects', headers: { cookie } })
+  const byToken = await s.app.inject({ method: 'GET', url: '/v1/projects', headers: s.auth(secret) })
+  const row = await rowOf(s, String(bySession.headers['x-request-id']))
+  t.match(row, { actorId: account.id, actorRole: 'archivist', action: 'GET /v1/projects' }, 'the person, not the session')
+  t.same(JSON.parse(row.detail ?? '{}'), { url: '/v1/projects', status: 200, session }, 'the session id is kept as detail')
+  t.match(await rowOf(s, String(byToken.headers['x-request-id'])), { actorId: token.id, detail: '{"status":200,"url":"/v1/projects"}' }, 'a token without an account is its own actor')
+  t.equal((await s.catalogue.access.byRequestId(String(bySession.headers['x-request-id'])))?.tokenId, session, 'the access log still names the credential')
+  const own = await s.app.inject({ method: 'GET', url: `/v1/audit?actor=${account.id}`, headers: s.auth((await s.catalogue.tokens.create({ role: 'auditor', label: 'auditor' })).secret) })
+  t.ok((own.json() as { items: Row[] }).items.some(r => r.requestId === bySession.headers['x-request-id']), 'the auditor finds the request by the person')
+})

@@ -9,7 +9,7 @@ import { authorize, authorizeRoles, isAction, type Action, type Decision } from 
 import type { Catalogue, FinalOutcome } from '../../catalogue/index.js'
 import { csrfMatches } from '../../people/index.js'
 import type { AuditTrail } from '../../audit/index.js'
-import { auditRequest } from './audit-request.js'
+import { auditRequest, type RequestCaller } from './audit-request.js'
 import { problemBody, sendProblem } from './problem-details.js'
 import { storable } from './input.js'
 import { LantaiError } from '../../errors.js'
@@ -84,7 +84,7 @@ export const auth = fp<AuthOptions>(async (app: FastifyInstance, { catalogue, au
       ip: req.ip,
       requestId: req.id
     })
-    completeOnEnd(reply, row.id, catalogue, req.log, audit, principal?.label ?? null)
+    completeOnEnd(reply, row.id, catalogue, req.log, audit, principal === null ? null : { label: principal.label, accountId: principal.accountId, via: principal.via })
     if (!routed) return
     if (principal === null) {
       reply.header('www-authenticate', 'Bearer realm="lantai"')
@@ -150,14 +150,14 @@ async function principalOf (req: FastifyRequest, catalogue: Catalogue): Promise<
  * (fastify's own onResponse never runs then). The first of the two decides, once; the row is written
  * as soon as the catalogue takes it, a moment after the client may have seen the end.
  */
-function completeOnEnd (reply: FastifyReply, id: number, catalogue: Catalogue, log: FastifyBaseLogger, audit?: AuditTrail, label: string | null = null): void {
+function completeOnEnd (reply: FastifyReply, id: number, catalogue: Catalogue, log: FastifyBaseLogger, audit?: AuditTrail, caller: RequestCaller | null = null): void {
   const res: ServerResponse = reply.raw
   let done = false
   const end = (finished: boolean): void => {
     if (done) return
     done = true
     const status = finished || res.headersSent ? res.statusCode : null
-    void catalogue.access.complete(id, { status, outcome: finished ? outcomeOf(res.statusCode) : 'aborted' }).then(async entry => { await auditRequest(audit, entry, label, log) }).catch((err: unknown) => {
+    void catalogue.access.complete(id, { status, outcome: finished ? outcomeOf(res.statusCode) : 'aborted' }).then(async entry => { await auditRequest(audit, entry, caller, log) }).catch((err: unknown) => {
       // Nobody awaits a listener; the pending row stays as the trace of what happened.
       log.error({ err, accessLogId: id }, 'access-log row not completed')
     })
