@@ -14,7 +14,7 @@ import { buildApp } from './http/app.js'
 import { peopleSettings } from './people/index.js'
 import { Ingest, INGEST_JOB } from './ingest/ingest.js'
 import { loadIntegrationPolicy, toSubscriberInput, WebhookDispatcher } from './integration/index.js'
-import { CopyFixity, loadNodePolicy, loadPlacementPolicy, loadSeismicZones, ReplicationService, ReplicationWorker } from './replication/index.js'
+import { COPY_FIXITY_JOB, CopyFixity, loadNodePolicy, loadPlacementPolicy, loadSeismicZones, ReplicationService, ReplicationWorker } from './replication/index.js'
 import { releaseDeadHolders } from './jobs/lease.js'
 import { JobRunner } from './jobs/runner.js'
 import { createLogger, type Logger } from './logger.js'
@@ -168,6 +168,9 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   // The replication queue and fixity on every copy share one store per node.
   const replicationQueue = new ReplicationWorker({ catalogue, placement: replication, primary: store, secretOf, dataDir: config.dataDir, scratchDir: join(scratchRoot, 'replication'), log: log.child({ part: 'replication' }) })
   const copyFixity = new CopyFixity({ catalogue, storeOf: n => replicationQueue.storeOf(n), scratchDir: join(scratchRoot, 'replication'), log: log.child({ part: 'copy-fixity' }) })
+  const copyFixityRunner = new JobRunner(catalogue.jobs, copyFixity.runJob, { kind: COPY_FIXITY_JOB, concurrency: 1, metrics, ...sweep }, log.child({ part: 'jobs' }))
+  copyFixity.onQueued = () => copyFixityRunner.poke()
+  runners.push(copyFixityRunner)
 
   const revalidation = new Revalidation({ catalogue, reader, loadTrust, sealVerifier, scratchRoot, log: log.child({ part: 'seals' }) })
   runners.push(new JobRunner(catalogue.jobs, revalidation.runJob, { kind: REVALIDATE_JOB, concurrency: 1, metrics, ...sweep }, log.child({ part: 'jobs' })))
@@ -218,6 +221,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   // Tests without the schedule drive the queue themselves (replicationQueue.drain()), as they drive fixity.
   if (role !== 'api' && options.schedule !== false) await replicationQueue.start()
   const cron = options.schedule === false || role === 'api' ? null : fixity.schedule(config.fixitySchedule ?? policy.schedule)
+  const copyCron = options.schedule === false || role === 'api' ? null : copyFixity.schedule(config.fixitySchedule ?? policy.schedule)
   const overdueJob = options.schedule === false || role === 'api' ? null : commitments.schedule(acceptancePolicy.timeLimits.commitment.overdueSchedule)
   const drillPolicy = await loadDrillPolicy(config.policiesDir)
   const drills = options.schedule === false || role === 'api'
@@ -238,6 +242,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   const close = async (): Promise<void> => {
     closing ??= (async () => {
       cron?.stop()
+      copyCron?.stop()
       overdueJob?.stop()
       stopCheckpoints?.()
       stopApprovals?.()

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
+import cron from 'node-cron'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Catalogue, CopyOutcome, DueCopy, StorageNode } from '../catalogue/index.js'
+import type { Catalogue, CopyOutcome, DueCopy, Job, StorageNode } from '../catalogue/index.js'
 import { isLantaiError } from '../errors.js'
 import { Throttle } from '../fixity/index.js'
 import type { Logger } from '../logger.js'
@@ -21,6 +22,8 @@ import { readBack } from './verify.js'
 // files on a node nobody recorded are reported, never deleted.
 
 export const COPY_ROUND_EVENT = 'replication.fixity.round'
+/** The job a scheduled round runs as: one active round at a time across every process sharing the catalogue. */
+export const COPY_FIXITY_JOB = 'copy-fixity'
 const PAGE = 200
 
 export interface CopyFixityOptions {
@@ -66,6 +69,38 @@ export class CopyFixity {
   constructor (options: CopyFixityOptions) { this.#o = options }
 
   get #now (): Date { return (this.#o.clock ?? (() => new Date()))() }
+
+  /** Called when a round is queued (the runner's poke). */
+  onQueued?: () => void
+
+  /** Queues a round of the copies due, unless one is queued or running already (null then). */
+  async enqueue (): Promise<Job | null> {
+    const { catalogue } = this.#o
+    if (await catalogue.jobs.activeFor(COPY_FIXITY_JOB, '*') !== null) return null
+    try {
+      const job = await catalogue.jobs.enqueue(COPY_FIXITY_JOB, '*', { mode: 'due' })
+      this.onQueued?.()
+      return job
+    } catch (err) {
+      // several processes run the same schedule: one queues the round, the others find it queued
+      if (isLantaiError(err) && err.code === 'JOB_ACTIVE') return null
+      throw err
+    }
+  }
+
+  /** Each tick of the fixity schedule also queues a round of the copies due (each copy has its own next check). */
+  schedule (expression: string): { stop (): void } | null {
+    if (expression === 'off') return null
+    const task = cron.schedule(expression, async () => {
+      try { await this.enqueue() } catch (err) { this.#o.log.error({ err }, 'scheduled copy-fixity round not queued') }
+    }, { name: 'lantai-copy-fixity', noOverlap: true })
+    return { stop: () => { void task.stop() } }
+  }
+
+  readonly runJob = async (_job: Job, signal: AbortSignal): Promise<void> => {
+    const { repaired, repairFailed, extra, ...result } = await this.run({ mode: 'due', signal })
+    this.#o.log.info({ ...result, repaired: repaired.length, repairFailed: repairFailed.length, extra: extra.length }, 'copy-fixity round ended')
+  }
 
   async run (options: CopyRoundOptions): Promise<CopyRoundResult> {
     const { catalogue } = this.#o

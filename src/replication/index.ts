@@ -7,7 +7,7 @@ export { assess, eligible, place, unmetBy, type Placement, type PlacementInput, 
 export { loadSeismicZones, parseSeismicZones, type City, type SeismicZones } from './seismic.js'
 export { ReplicationService, type Copy, type NodePatch, type NodeStatus, type ReplicationOptions, type RuleProblem, type Violation } from './service.js'
 export { copyContent, copyVersion, type CopiedVersion, type CopyContext } from './copy.js'
-export { COPY_ROUND_EVENT, CopyFixity, type CopyFixityOptions, type CopyRoundOptions, type CopyRoundResult } from './copy-fixity.js'
+export { COPY_FIXITY_JOB, COPY_ROUND_EVENT, CopyFixity, type CopyFixityOptions, type CopyRoundOptions, type CopyRoundResult } from './copy-fixity.js'
 export { openNodeStore, type NodeStore, type NodeStoreOptions } from './node-store.js'
 export { backoffUntil, CHECK_DAYS, checkIntervalDays, DEFAULT_QUEUE, nextCheckOf, type QueueSettings } from './queue.js'
 export { repairCopy, type RepairDeps, type RepairResult, type RepairTarget } from './repair.js'
