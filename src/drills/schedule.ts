@@ -4,7 +4,7 @@ import type { Catalogue } from '../catalogue/index.js'
 import type { HashPool } from '../hashing/index.js'
 import type { Logger } from '../logger.js'
 import { findNode } from '../recovery/find-node.js'
-import { openNodeStore } from '../recovery/node-store.js'
+import { openNodeStore } from '../replication/index.js'
 import { runDrill } from './drill.js'
 import type { DrillPolicy } from './policy.js'
 import { chooseTarget } from './target.js'
@@ -31,7 +31,7 @@ export function scheduleDrills (d: DrillScheduleDeps): { stop (): void } | null 
       const target = d.policy.target ?? (await chooseTarget(d.catalogue))?.id
       if (target === undefined) { d.log.warn('scheduled drill skipped: no node to restore from'); return }
       const node = await findNode(target, { catalogue: d.catalogue, policiesDir: d.policiesDir, env: d.env })
-      const { store, close } = openNodeStore(node, d.env, d.dataDir)
+      const { store, close } = openNodeStore(node, { secretOf: name => d.env[name], dataDir: d.dataDir })
       try {
         const { drill } = await runDrill({ catalogue: d.catalogue, source: store, node: node.id, sample: d.policy.sample, scratch: d.scratch, pool: d.pool, signer: d.signer, agent: 'schedule' })
         d.log[drill.outcome === 'passed' ? 'info' : 'error']({ drill: drill.id, node: drill.nodeId, outcome: drill.outcome, rtoMs: drill.rtoMs, rpoMs: drill.rpoMs }, 'scheduled drill done')

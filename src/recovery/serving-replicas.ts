@@ -1,6 +1,6 @@
 import type { Catalogue, StorageNode } from '../catalogue/index.js'
 import type { ReplicaSource } from './failover-store.js'
-import { openNodeStore, type NodeStore } from './node-store.js'
+import { openNodeStore, type NodeStore } from '../replication/index.js'
 
 // The replica nodes reads may be served from while the primary is lost: active nodes other than the
 // primary, the one holding the most verified copies first. Each node's store is opened once and kept.
@@ -36,8 +36,7 @@ export class ServingReplicas {
     const open = this.#open.get(node.id)
     if (open !== undefined && open.node.updatedAt === node.updatedAt) return open.store.store
     open?.store.close()
-    const names = node.credentials === null ? [] : [node.credentials.accessKeyEnv, node.credentials.secretKeyEnv]
-    const store = openNodeStore(node, Object.fromEntries(names.map(n => [n, this.#secretOf(n)])), this.#dataDir)
+    const store = openNodeStore(node, { secretOf: this.#secretOf, dataDir: this.#dataDir })
     this.#open.set(node.id, { node, store })
     return store.store
   }

@@ -8,7 +8,7 @@ export { loadSeismicZones, parseSeismicZones, type City, type SeismicZones } fro
 export { ReplicationService, type Copy, type NodePatch, type NodeStatus, type ReplicationOptions, type RuleProblem, type Violation } from './service.js'
 export { copyContent, copyVersion, type CopiedVersion, type CopyContext } from './copy.js'
 export { COPY_FIXITY_JOB, COPY_ROUND_EVENT, CopyFixity, type CopyFixityOptions, type CopyRoundOptions, type CopyRoundResult } from './copy-fixity.js'
-export { openNodeStore, type NodeStore, type NodeStoreOptions } from './node-store.js'
+export { openNodeStore, type NodeAddress, type NodeStore, type NodeStoreOptions } from './node-store.js'
 export { backoffUntil, CHECK_DAYS, checkIntervalDays, DEFAULT_QUEUE, nextCheckOf, type QueueSettings } from './queue.js'
 export { repairCopy, type RepairDeps, type RepairResult, type RepairTarget } from './repair.js'
 export { readBack, stage, type ReadBack, type Staged } from './verify.js'

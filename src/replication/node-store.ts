@@ -3,8 +3,8 @@ import { LantaiError } from '../errors.js'
 import { LocalBlobStore, resolveS3Credentials, S3BlobStore, type BlobStore } from '../storage/index.js'
 import { nodeDirectory } from './health.js'
 
-// The one way to reach a node's bytes from its storage_nodes row (shared with the catalogue rebuild and
-// drills): an S3 node is an S3BlobStore on its bucket, a filesystem node a LocalBlobStore on its
+// The one way to reach a node's bytes from its storage_nodes row (replication, copy fixity, the catalogue
+// rebuild, drills and serving from a replica): an S3 node is an S3BlobStore on its bucket, a filesystem node a LocalBlobStore on its
 // directory, and the primary the service's own store. Either way the node holds an OCFL storage root laid
 // out as the primary's, so one node alone is a complete, self-describing copy.
 
@@ -19,8 +19,11 @@ export interface NodeStoreOptions {
   timeoutMs?: number
 }
 
-export interface NodeStore {
-  readonly node: StorageNode
+/** What it takes to reach a node: its row, or the part of it a rebuild finds without a catalogue (find-node.ts). */
+export type NodeAddress = Pick<StorageNode, 'id' | 'kind' | 'endpoint' | 'bucket' | 'path' | 'credentials'> & { readonly primary?: boolean }
+
+export interface NodeStore<N extends NodeAddress = StorageNode> {
+  readonly node: N
   readonly store: BlobStore
   /** Makes sure the bucket exists (an S3 node); a filesystem node's directory is made by its first put. */
   prepare (): Promise<void>
@@ -28,8 +31,8 @@ export interface NodeStore {
   close (): void
 }
 
-export function openNodeStore (node: StorageNode, options: NodeStoreOptions): NodeStore {
-  if (node.primary && options.primary !== undefined) return { node, store: options.primary, prepare: async () => {}, close: () => {} }
+export function openNodeStore<N extends NodeAddress> (node: N, options: NodeStoreOptions): NodeStore<N> {
+  if (node.primary === true && options.primary !== undefined) return { node, store: options.primary, prepare: async () => {}, close: () => {} }
   if (node.kind === 'filesystem') {
     const dir = nodeDirectory(node, options.dataDir)
     if (dir === null) throw new LantaiError('NODE_INVALID', `${node.id}: a filesystem node needs its path`, { id: node.id })
@@ -38,6 +41,8 @@ export function openNodeStore (node: StorageNode, options: NodeStoreOptions): No
   if (node.endpoint === null || node.bucket === null || node.credentials === null) throw new LantaiError('NODE_INVALID', `${node.id}: an s3 node needs endpoint, bucket and credentials`, { id: node.id })
   const { accessKeyEnv, secretKeyEnv } = node.credentials
   const credentials = resolveS3Credentials({ accessKeyVar: accessKeyEnv, secretKeyVar: secretKeyEnv }, { [accessKeyEnv]: options.secretOf(accessKeyEnv), [secretKeyEnv]: options.secretOf(secretKeyEnv) })
-  const s3 = new S3BlobStore({ endpoint: node.endpoint, bucket: node.bucket, credentials, ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) })
+  // an S3 node's `path`, when set, is the key prefix of its storage root inside the bucket
+  const prefix = node.path === null || node.path === '' ? undefined : node.path.endsWith('/') ? node.path : `${node.path}/`
+  const s3 = new S3BlobStore({ endpoint: node.endpoint, bucket: node.bucket, credentials, ...(prefix === undefined ? {} : { prefix }), ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) })
   return { node, store: s3, prepare: async () => { await s3.ensureBucket() }, close: () => { s3.close() } }
 }

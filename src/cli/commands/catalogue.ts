@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path'
 import { loadConfig } from '../../config.js'
 import { HashPool } from '../../hashing/index.js'
 import { findNode } from '../../recovery/find-node.js'
-import { openNodeStore } from '../../recovery/node-store.js'
+import { openNodeStore } from '../../replication/index.js'
 import { rebuildFromNode } from '../../recovery/rebuild.js'
 import { parse, UsageError, type Command } from '../command.js'
 import { progressLine } from '../progress.js'
@@ -41,7 +41,7 @@ export const catalogueCommand: Command = {
     const config = loadConfig()
     const into = resolve(values.into)
     const node = await findNode(values.from, { policiesDir: config.policiesDir, env: process.env })
-    const { store, close } = openNodeStore(node, process.env, config.dataDir)
+    const { store, close } = openNodeStore(node, { secretOf: name => process.env[name], dataDir: config.dataDir })
     // the SQLite catalogue is made inside DIR, so DIR must exist first
     await mkdir(into, { recursive: true })
     const pool = new HashPool()

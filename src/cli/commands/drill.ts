@@ -4,7 +4,7 @@ import { verifyReport } from '../../drills/report.js'
 import { chooseTarget } from '../../drills/target.js'
 import { LantaiError } from '../../errors.js'
 import { findNode } from '../../recovery/find-node.js'
-import { openNodeStore } from '../../recovery/node-store.js'
+import { openNodeStore } from '../../replication/index.js'
 import { checkpointSignerOf, openRuntime } from '../../runtime.js'
 import { intOption, parse, UsageError, type Command } from '../command.js'
 
@@ -56,7 +56,7 @@ export const drillCommand: Command = {
       const target = values.target ?? (await chooseTarget(runtime.catalogue))?.id
       if (target === undefined) throw new UsageError('no node to drill: give --target NODE', '没有可演练的节点：请用 --target 指定')
       const node = await findNode(target, { catalogue: runtime.catalogue, policiesDir: config.policiesDir, env: process.env })
-      const { store, close } = openNodeStore(node, process.env, config.dataDir)
+      const { store, close } = openNodeStore(node, { secretOf: name => process.env[name], dataDir: config.dataDir })
       try {
         const signer = checkpointSignerOf(config)
         const { drill, report } = await runDrill({ catalogue: runtime.catalogue, source: store, node: node.id, sample, scratch: runtime.scratchRoot, pool: runtime.pool, signer, agent: 'cli' })
