@@ -25,9 +25,9 @@ export interface ActionRule {
 
 export const ACTIONS = {
   'project.create': { roles: WRITERS, tiered: false, what: 'register a project' },
-  'project.list': { roles: ALL, tiered: false, what: 'list and search projects' },
-  'project.read': { roles: ALL, tiered: false, what: 'read a project record, its requirements notice and applications' },
-  'project.update': { roles: WRITERS, tiered: false, what: 'change a project, its units, permits and phases' },
+  'project.list': { roles: ALL, tiered: true, what: 'list and search projects (only those at or below the caller\'s clearance exist)' },
+  'project.read': { roles: ALL, tiered: true, what: 'read a project record, its requirements notice and applications' },
+  'project.update': { roles: WRITERS, tiered: true, what: 'change a project, its units, permits and phases' },
   'application.create': { roles: ['archivist'], tiered: false, what: 'open an acceptance application' },
   'application.read': { roles: ALL, tiered: false, what: 'read acceptance applications and deadlines' },
   'submission.create': { roles: ['admin', 'archivist', 'system'], tiered: false, what: 'submit a package (system: the drawing-management system\'s as-built drawings)' },
