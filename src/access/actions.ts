@@ -51,7 +51,7 @@ export const ACTIONS = {
   'seal.evidence.read': { roles: ALL, tiered: false, what: 'read stored seal evidence (certificates, CRLs, tokens)' },
   'report.fixity': { roles: ['admin', 'archivist', 'auditor', 'security-officer'], tiered: false, what: 'read the fixity report' },
   'fixity.run': { roles: ['admin'], tiered: false, what: 'start a fixity run' },
-  'event.list': { roles: OVERSIGHT, tiered: false, what: 'read the catalogue\'s events' },
+  'event.list': { roles: OVERSIGHT, tiered: true, what: 'read the catalogue\'s events' },
   'audit.read': { roles: ['auditor', 'security-officer'], tiered: false, what: 'read the access log, the audit trail and its daily report' },
   'account.create': { roles: ['admin'], tiered: false, what: 'create an account' },
   'account.list': { roles: OVERSIGHT, tiered: false, what: 'list accounts' },

@@ -71,3 +71,23 @@ t.test('the project search lists and counts only what the caller may see, also p
   t.equal((await search('非密', `&unit=${encodeURIComponent('杭州滨江建设')}`)).total, 1, 'a unit\'s projects count only the visible ones')
   t.equal((await search('机密', `&unit=${encodeURIComponent('杭州滨江建设')}`)).total, 3)
 })
+
+t.test('the catalogue\'s events leave out, in the list and its total, those of packages and projects above the caller\'s clearance', async t => {
+  const s = await withProjects(t)
+  const events = async (clearance: Tier, query = ''): Promise<{ total: number, items: Array<{ objectType: string, objectId: string }> }> =>
+    (await s.app.inject({ method: 'GET', url: `/v1/events?limit=100${query}`, headers: s.auth(await s.token('auditor', clearance)) })).json() as { total: number, items: Array<{ objectType: string, objectId: string }> }
+  const secretPackage = s.packages['机密']
+  t.ok((await events('机密', `&objectId=${secretPackage}`)).total > 0, 'a caller cleared 机密 reads the 机密 package\'s events')
+  t.same(await events('秘密', `&objectId=${secretPackage}`), { total: 0, items: [], limit: 100, offset: 0 }, 'one cleared 秘密 finds none, even naming the package')
+  t.equal((await events('非密', `&objectId=${CODES['秘密']}`)).total, 0, 'nor the 秘密 project\'s, for one cleared 非密')
+  t.equal((await events('秘密', `&objectId=${CODES['秘密']}`)).total, 1, 'which one cleared 秘密 reads (project.created)')
+  const all = await events('机密', '&objectType=package')
+  const ofPackage = (page: typeof all, id: string): number => page.items.filter(e => e.objectId === id).length
+  const cleared = await events('非密', '&objectType=package')
+  t.equal(cleared.total, all.total - ofPackage(all, secretPackage) - ofPackage(all, s.packages['秘密']), 'the total is the total without the hidden packages\' events')
+  t.equal(ofPackage(cleared, secretPackage) + ofPackage(cleared, s.packages['秘密']), 0)
+  t.ok(ofPackage(cleared, s.packages['非密']) > 0, 'the visible package\'s events are there')
+  const projects = await events('非密', '&objectType=project&type=project.created')
+  t.notOk(projects.items.some(e => e.objectId === CODES['秘密'] || e.objectId === CODES['机密']), 'no event of a hidden project')
+  t.equal((await events('机密', '&objectType=project&type=project.created')).total, projects.total + 2)
+})
