@@ -25,9 +25,9 @@ export interface ActionRule {
 
 export const ACTIONS = {
   'project.create': { roles: WRITERS, tiered: false, what: 'register a project' },
-  'project.list': { roles: ALL, tiered: false, what: 'list and search projects' },
-  'project.read': { roles: ALL, tiered: false, what: 'read a project record, its requirements notice and applications' },
-  'project.update': { roles: WRITERS, tiered: false, what: 'change a project, its units, permits and phases' },
+  'project.list': { roles: ALL, tiered: true, what: 'list and search projects (only those at or below the caller\'s clearance exist)' },
+  'project.read': { roles: ALL, tiered: true, what: 'read a project record, its requirements notice and applications' },
+  'project.update': { roles: WRITERS, tiered: true, what: 'change a project, its units, permits and phases' },
   'application.create': { roles: ['archivist'], tiered: false, what: 'open an acceptance application' },
   'application.read': { roles: ALL, tiered: false, what: 'read acceptance applications and deadlines' },
   'submission.create': { roles: ['admin', 'archivist', 'system'], tiered: false, what: 'submit a package (system: the drawing-management system\'s as-built drawings)' },
@@ -51,7 +51,7 @@ export const ACTIONS = {
   'seal.evidence.read': { roles: ALL, tiered: false, what: 'read stored seal evidence (certificates, CRLs, tokens)' },
   'report.fixity': { roles: ['admin', 'archivist', 'auditor', 'security-officer'], tiered: false, what: 'read the fixity report' },
   'fixity.run': { roles: ['admin'], tiered: false, what: 'start a fixity run' },
-  'event.list': { roles: OVERSIGHT, tiered: false, what: 'read the catalogue\'s events' },
+  'event.list': { roles: OVERSIGHT, tiered: true, what: 'read the catalogue\'s events' },
   'audit.read': { roles: ['auditor', 'security-officer'], tiered: false, what: 'read the access log, the audit trail and its daily report' },
   'account.create': { roles: ['admin'], tiered: false, what: 'create an account' },
   'account.list': { roles: OVERSIGHT, tiered: false, what: 'list accounts' },

@@ -16,3 +16,14 @@ export async function packageFor (catalogue: Pick<Catalogue, 'packages'>, princi
   if (!decision.allowed) throw decision.hide ? new LantaiError('PACKAGE_NOT_FOUND', id) : new LantaiError('FORBIDDEN', `${principal.role} may not ${action}`)
   return pkg
 }
+
+/**
+ * The gate's second check for a project (issue 15 item 4): a project above the caller's clearance is the
+ * same PROJECT_NOT_FOUND as one that was never registered, for its record, notice and changes alike.
+ */
+export async function projectFor (catalogue: Pick<Catalogue, 'projects'>, principal: Principal, code: string, action: Action): Promise<void> {
+  const tier = await catalogue.projects.tierOf(code)
+  if (tier === null) throw new LantaiError('PROJECT_NOT_FOUND', code, { code })
+  const decision = authorize(principal, action, { kind: 'project', code, tier })
+  if (!decision.allowed) throw decision.hide ? new LantaiError('PROJECT_NOT_FOUND', code, { code }) : new LantaiError('FORBIDDEN', `${principal.role} may not ${action}`)
+}

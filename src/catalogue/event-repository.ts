@@ -2,7 +2,8 @@ import type { Insertable, Selectable } from 'kysely'
 import { LantaiError } from '../errors.js'
 import type { CatalogueDatabase } from './db/open.js'
 import type { EventsTable, Executor } from './db/schema.js'
-import { checkPage, fromJson, insertMany, toJson, type Clock, type Columns, type Page, type PageQuery } from './sql.js'
+import { checkPage, fromJson, insertMany, oneOf, toJson, type Clock, type Columns, type Page, type PageQuery } from './sql.js'
+import type { VisibleTiers } from './package-repository.js'
 
 // PREMIS-style events: what happened (type), to what (object), by whom (agent), with what outcome.
 // Insert-only: there is no update or delete here, and triggers refuse them from any SQL session.
@@ -29,6 +30,11 @@ export interface EventQuery extends PageQuery {
   objectId?: string
   type?: string
   order?: 'asc' | 'desc'
+  /**
+   * only events whose object, when it is a package or a project, has one of these tiers (the caller's
+   * clearance): filtered before paging, so totals leave the hidden objects' events out
+   */
+  tiers?: VisibleTiers
 }
 
 type EventRow = Selectable<EventsTable>
@@ -88,11 +94,19 @@ export class EventRepository {
     checkPage(query)
     const order = query.order ?? 'asc'
     if (order !== 'asc' && order !== 'desc') throw new LantaiError('CATALOGUE_ARGUMENT_INVALID', `order must be asc or desc, got ${String(query.order)}`)
+    const { engine } = this.#db
     // only the filters given go into the statement, so each combination can use its index
     const filtered = this.#db.db.selectFrom('events')
       .$if(query.objectType !== undefined, q => q.where('object_type', '=', query.objectType ?? ''))
       .$if(query.objectId !== undefined, q => q.where('object_id', '=', query.objectId ?? ''))
       .$if(query.type !== undefined, q => q.where('type', '=', query.type ?? ''))
+      // issue 15 item 4: an event of a package or project above the caller's clearance is not in the query
+      .$if(query.tiers !== undefined, q => q.where(eb => eb.and([
+        eb.not(eb.exists(eb.selectFrom('packages as p').select('p.id').where('events.object_type', '=', 'package').whereRef('p.id', '=', 'events.object_id')
+          .where(pb => pb.not(oneOf(engine, pb.ref('p.tier'), [...query.tiers ?? []]))))),
+        eb.not(eb.exists(eb.selectFrom('projects as j').select('j.code').where('events.object_type', '=', 'project').whereRef('j.code', '=', 'events.object_id')
+          .where(jb => jb.not(oneOf(engine, jb.ref('j.tier'), [...query.tiers ?? []])))))
+      ])))
     const [rows, count] = await Promise.all([
       filtered.selectAll().orderBy('id', order).limit(query.limit).offset(query.offset).execute(),
       filtered.select(eb => eb.fn.countAll<number>().as('n')).executeTakeFirst()

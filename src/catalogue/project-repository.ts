@@ -5,7 +5,8 @@ import type { NewProjectPermit, ProjectPermit, ProjectPermitRepository } from '.
 import { phaseViolation, type NewProjectPhase, type ProjectPhase, type ProjectPhaseRepository } from './project-phase-repository.js'
 import { unitViolation, type NewProjectUnit, type ProjectUnit, type ProjectUnitRepository } from './project-unit-repository.js'
 import { permitViolation } from './project-permit-repository.js'
-import { checkPage, isoBound, likeAnywhere, mapViolation, matches, type Clock, type Page, type PageQuery } from './sql.js'
+import { checkPage, isoBound, likeAnywhere, mapViolation, matches, oneOf, type Clock, type Page, type PageQuery } from './sql.js'
+import type { VisibleTiers } from './package-repository.js'
 
 export interface Project {
   /** 统一项目代码 (unified project code), the key across systems */
@@ -67,6 +68,8 @@ export interface ProjectQuery extends PageQuery {
   createdFrom?: string
   /** exclusive upper bound on createdAt (half-open, so consecutive ranges never overlap) */
   createdTo?: string
+  /** only projects of these tiers (the caller's clearance): filtered before paging, so totals count only them */
+  tiers?: VisibleTiers
 }
 
 /** What the catalogue can store; the format a deployment requires is `projectCodeMatcher`'s. */
@@ -154,19 +157,29 @@ export class ProjectRepository {
     })
   }
 
-  /** The project with its units, permits and phases, read in one transaction so they agree. */
-  async record (code: string): Promise<ProjectRecord | null> {
+  /**
+   * The project with its units, permits and phases, read in one transaction so they agree; null when there
+   * is none or, given `tiers`, when its tier is not among them (hidden is missing).
+   */
+  async record (code: string, tiers?: VisibleTiers): Promise<ProjectRecord | null> {
     return await this.#db.db.transaction().execute(async tx => {
       const row = await tx.selectFrom('projects').selectAll().where('code', '=', code).executeTakeFirst()
-      if (row === undefined) return null
+      if (row === undefined || !within(row.tier, tiers)) return null
       const [units, permits, phases] = [await this.#parts.units.list(code, tx), await this.#parts.permits.list(code, tx), await this.#parts.phases.list(code, tx)]
       return { ...toProject(row), units, permits, phases }
     })
   }
 
-  async get (code: string): Promise<Project | null> {
+  /** The project, or null when there is none or, given `tiers`, when its tier is not among them. */
+  async get (code: string, tiers?: VisibleTiers): Promise<Project | null> {
     const row = await this.#db.db.selectFrom('projects').selectAll().where('code', '=', code).executeTakeFirst()
-    return row === undefined ? null : toProject(row)
+    return row === undefined || !within(row.tier, tiers) ? null : toProject(row)
+  }
+
+  /** The project's tier label (the gate's object), or null when there is no such project. */
+  async tierOf (code: string): Promise<Classification | null> {
+    const row = await this.#db.db.selectFrom('projects').select('tier').where('code', '=', code).executeTakeFirst()
+    return row === undefined ? null : row.tier as Classification
   }
 
   /** Newest first. */
@@ -181,6 +194,8 @@ export class ProjectRepository {
       .$if(query.unit !== undefined, b => b.where('unit', '=', query.unit ?? ''))
       .$if(from !== null, b => b.where('created_at', '>=', from ?? ''))
       .$if(to !== null, b => b.where('created_at', '<', to ?? ''))
+      // issue 15 item 4: what the caller may not see is not in the query, so the total cannot count it
+      .$if(query.tiers !== undefined, b => b.where(eb => oneOf(engine, eb.ref('tier'), [...query.tiers ?? []])))
     const [rows, count] = await Promise.all([
       filtered.selectAll().orderBy('created_at', 'desc').orderBy('code').limit(query.limit).offset(query.offset).execute(),
       filtered.select(eb => eb.fn.countAll<number>().as('n')).executeTakeFirst()
@@ -188,6 +203,8 @@ export class ProjectRepository {
     return { items: rows.map(toProject), total: count?.n ?? 0 }
   }
 }
+
+const within = (tier: string, tiers: VisibleTiers | undefined): boolean => tiers === undefined || (tiers as readonly string[]).includes(tier)
 
 /** The first item whose key another item already had: what a unique violation within one input was about. */
 function duplicateOf<T> (items: readonly T[], key: (item: T) => string): T | undefined {

@@ -138,7 +138,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { catalogue: deps.catalogue, store: deps.store, serving: deps.serving })
   const projects = new ProjectService(deps.catalogue)
   await app.register(projectRoutes, { prefix: '/v1', catalogue: deps.catalogue, projects, codePattern: deps.projectCodePattern ?? null })
-  await app.register(requirementsRoutes, { prefix: '/v1', projects, policy: deps.acceptancePolicy })
+  await app.register(requirementsRoutes, { prefix: '/v1', catalogue: deps.catalogue, projects, policy: deps.acceptancePolicy })
   await app.register(submissionRoutes, { prefix: '/v1', catalogue: deps.catalogue, ingest: deps.ingest })
   await app.register(packageRoutes, { prefix: '/v1', catalogue: deps.catalogue, reader: deps.reader, pipelineGuard: pipelineGuardOf(deps.guard) })
   await app.register(tokenRoutes, { prefix: '/v1', catalogue: deps.catalogue })

@@ -1,6 +1,6 @@
 import type {
   Catalogue, Classification, NewProject, NewProjectPermit, NewProjectPhase, NewProjectUnit, Project, ProjectPatch, ProjectPermit, ProjectPhase, ProjectRecord, ProjectUnit,
-  ProjectUnitPatch, UnitPerson, UnitRole
+  ProjectUnitPatch, UnitPerson, UnitRole, VisibleTiers
 } from '../catalogue/index.js'
 import { CLASSIFICATIONS, PHASE_CODE } from '../catalogue/index.js'
 import { LantaiError } from '../errors.js'
@@ -52,9 +52,9 @@ export class ProjectService {
     return await this.#catalogue.projects.update(code, patch, agent)
   }
 
-  /** Throws PROJECT_NOT_FOUND. */
-  async record (code: string): Promise<ProjectRecord> {
-    const record = await this.#catalogue.projects.record(code)
+  /** Throws PROJECT_NOT_FOUND, also when, given `tiers` (the caller's), the project's tier is not among them. */
+  async record (code: string, tiers?: VisibleTiers): Promise<ProjectRecord> {
+    const record = await this.#catalogue.projects.record(code, tiers)
     if (record === null) throw new LantaiError('PROJECT_NOT_FOUND', code, { code })
     return record
   }

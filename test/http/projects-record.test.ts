@@ -48,7 +48,10 @@ t.test('a project registered with units, permits and phases reads back whole; ea
   t.match((await call(http, 'PATCH', `/v1/projects/${CODE}/units/builder/${BUILDER_USCC}`, { persons: [{ name: '李四', title: '项目负责人' }] })).json, { persons: [{ name: '李四' }] })
   t.match((await call(http, 'PATCH', `/v1/projects/${CODE}`, { classification: '秘密', name: '滨江安置房一期' })).json, { classification: '秘密', name: '滨江安置房一期' })
 
-  const record = await call(http, 'GET', `/v1/projects/${CODE}`)
+  // Now 秘密, the project is hidden from the first admin (cleared 非密, issue 15 item 4) and read by one cleared 秘密.
+  t.equal((await call(http, 'GET', `/v1/projects/${CODE}`)).status, 404)
+  const secretAdmin = (await s.catalogue.tokens.create({ role: 'admin', label: 'admin cleared 秘密', clearance: '秘密' })).secret
+  const record = await call(http, 'GET', `/v1/projects/${CODE}`, undefined, { authorization: `Bearer ${secretAdmin}` })
   t.equal(record.status, 200)
   t.match(record.json, {
     code: CODE, name: '滨江安置房一期', classification: '秘密',

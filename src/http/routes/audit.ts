@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { Catalogue } from '../../catalogue/index.js'
+import { tiersFor } from '../../access/index.js'
+import { callerOf } from '../plugins/auth.js'
 import { Page, ProblemResponses } from '../schemas/common.js'
 import { EventView, pageOf } from '../schemas/views.js'
 
@@ -28,7 +30,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<AuditRoutesOptions> = async 
     }
   }, async req => {
     const { limit, offset, type, objectType, objectId } = req.query
-    return { ...await catalogue.events.list({ type, objectType: objectType as never, objectId, limit, offset, order: 'desc' }), limit, offset }
+    return { ...await catalogue.events.list({ type, objectType: objectType as never, objectId, limit, offset, order: 'desc', tiers: tiersFor(callerOf(req)) }), limit, offset }
   })
 
   app.get('/access-log', {

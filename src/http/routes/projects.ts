@@ -1,8 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import type { FastifyRequest } from 'fastify'
+import { projectFor, tiersFor } from '../../access/index.js'
 import { projectCodeMatcher, UNIFIED_PROJECT_CODE, type Catalogue } from '../../catalogue/index.js'
 import { LantaiError } from '../../errors.js'
 import type { ProjectService } from '../../projects/index.js'
+import { callerOf } from '../plugins/auth.js'
 import { Page, ProblemResponses } from '../schemas/common.js'
 import {
   Classification, PermitInput, PermitView, PhaseCode, PhaseInput, PhaseView, ProjectPatchBody, ProjectRecordView, UnitInput, UnitPatch, UnitRole, UnitView, Uscc
@@ -19,9 +22,20 @@ export interface ProjectRoutesOptions {
 const Conflict = { 409: ProblemResponses[400] }
 const agentOf = (req: { principal?: { tokenId: string } | null }): string => req.principal?.tokenId ?? 'system'
 
+/**
+ * Issue 15 item 4: every route on one project loads it through the gate before its handler, so a project
+ * above the caller's clearance is PROJECT_NOT_FOUND, word for word as one never registered.
+ */
+export const gateProject = (catalogue: Pick<Catalogue, 'projects'>) => async (req: FastifyRequest): Promise<void> => {
+  const { code } = req.params as { code?: string }
+  const action = req.routeOptions.config.action
+  if (code !== undefined && action !== undefined) await projectFor(catalogue, callerOf(req), code, action)
+}
+
 export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesOptions> = async (app, { catalogue, projects, codePattern = null }) => {
   const pattern = codePattern ?? UNIFIED_PROJECT_CODE
   const matcher = projectCodeMatcher(pattern)
+  app.addHook('preHandler', gateProject(catalogue))
 
   app.post('/projects', {
     config: { action: 'project.create' },
@@ -63,7 +77,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesOptions> = as
     }
   }, async req => {
     const { limit, offset, ...filter } = req.query
-    return { ...await catalogue.projects.search({ ...filter, limit, offset }), limit, offset }
+    return { ...await catalogue.projects.search({ ...filter, limit, offset, tiers: tiersFor(callerOf(req)) }), limit, offset }
   })
 
   const Code = Type.Object({ code: ProjectCode })
@@ -71,7 +85,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<ProjectRoutesOptions> = as
   app.get('/projects/:code', {
     config: { action: 'project.read', objectParam: 'code' },
     schema: { summary: 'One project with its units, permits and phases', tags: ['projects'], params: Code, response: { 200: ProjectRecordView, ...ProblemResponses } }
-  }, async req => await projects.record(req.params.code))
+  }, async req => await projects.record(req.params.code, tiersFor(callerOf(req))))
 
   app.patch('/projects/:code', {
     config: { action: 'project.update', objectParam: 'code' },
