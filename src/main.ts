@@ -203,6 +203,8 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   })
   const probeTimer = setInterval(() => { failover.probe().catch(err => { log.error({ err }, 'no store to serve reads from') }) }, 10_000)
   probeTimer.unref()
+  // checked before the port opens, as every policy is: a typo stops the start naming file, line and key
+  const drillPolicy = await loadDrillPolicy(config.policiesDir)
   const app = await buildApp({ approvals, guard, catalogue, audit: runtime.audit, ingest, reader: new OcflObjectReader(failover), fixity, revalidation, logger: log, store: failover, serving: () => failover.serving(), metrics, projectCodePattern: config.projectCodePattern, acceptancePolicy, review, documents, secretOf, dispatcher: role === 'api' ? null : dispatcher, replication,
     replicationQueue, people: peopleSettings(config), commitments })
   await app.ready()
@@ -215,6 +217,9 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
       throw listenError(err, config)
     }
   }
+  // As soon as the port is open (a start that failed before it made none): a worker has no port to show a
+  // token on, so the first API process makes it.
+  const firstAdminSecret = role === 'worker' ? null : await ensureFirstAdmin(catalogue)
   // An API-only process queues jobs for the workers; the schedule queues them where they run.
   if (role !== 'api') for (const r of runners) await r.start()
   if (role !== 'api') dispatcher.start()
@@ -223,7 +228,6 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   const cron = options.schedule === false || role === 'api' ? null : fixity.schedule(config.fixitySchedule ?? policy.schedule)
   const copyCron = options.schedule === false || role === 'api' ? null : copyFixity.schedule(config.fixitySchedule ?? policy.schedule)
   const overdueJob = options.schedule === false || role === 'api' ? null : commitments.schedule(acceptancePolicy.timeLimits.commitment.overdueSchedule)
-  const drillPolicy = await loadDrillPolicy(config.policiesDir)
   const drills = options.schedule === false || role === 'api'
     ? null
     : scheduleDrills({
@@ -233,8 +237,6 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   const stopCheckpoints = options.schedule === false ? null : runtime.audit.schedule(err => { log.error({ err }, 'audit checkpoint not written') })
   const stopApprovals = options.schedule === false || role === 'api' ? null : approvals.schedule(err => { log.error({ err }, 'approval sweep failed') }, async () => await finishRemovals(deletion))
   const peers = shared ? startPeerSweep({ catalogue, ingest, metrics, log: log.child({ part: 'peers' }) }) : null
-  // A worker has no port to show a token on: the first API process makes it.
-  const firstAdminSecret = role === 'worker' ? null : await ensureFirstAdmin(catalogue)
   const address = app.server.address()
   const port = address !== null && typeof address === 'object' ? address.port : config.port
 
