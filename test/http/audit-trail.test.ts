@@ -38,7 +38,8 @@ t.test('the auditor reads the trail filtered and paged, and exports it as CSV an
   const { secret: auditor } = await s.catalogue.tokens.create({ role: 'auditor', label: 'auditor' })
   const { secret: officer } = await s.catalogue.tokens.create({ role: 'security-officer', label: 'officer' })
   const { secret: reader, token: readerToken } = await s.catalogue.tokens.create({ role: 'reader', label: 'reader, "quoted"' })
-  for (let i = 0; i < 3; i++) await s.app.inject({ method: 'GET', url: '/v1/projects', headers: s.auth(reader) })
+  // each request's row is written as its response ends: wait for each before the next, so the trail's order is the requests'
+  for (let i = 0; i < 3; i++) await rowOf(s, String((await s.app.inject({ method: 'GET', url: '/v1/projects', headers: s.auth(reader) })).headers['x-request-id']))
   const last = await s.app.inject({ method: 'POST', url: '/v1/projects', headers: s.auth(reader), payload: { code: '2026-310104-47-01-000001', name: 'x' } })
   await rowOf(s, String(last.headers['x-request-id']))
 
