@@ -3,6 +3,8 @@ import { actorOf, type Principal } from '../auth/roles.js'
 import type { ApprovalRequest, Catalogue, LedgerAction, LedgerRead } from '../catalogue/index.js'
 import { LantaiError } from '../errors.js'
 import type { AggregationSettings } from './approvals-policy.js'
+import { seesAll } from './approvals-rules.js'
+import type { PipelineRead } from './labels.js'
 
 // The aggregation guard (issue 15 item 5; BRIEF §5; security-tiers.yaml aggregation_triggers): pipeline-
 // survey data that is harmless file by file becomes a secret once enough of it is gathered (保密法 2024,
@@ -15,7 +17,6 @@ import type { AggregationSettings } from './approvals-policy.js'
 // this module is the rule, a pure function of the window, the scopes and the reads.
 
 /** One pipeline-survey file a read, search or export reveals (the labels contract shared with the access gate). */
-import type { PipelineRead } from './labels.js'
 export type { PipelineRead }
 
 export type GuardAction = LedgerAction
@@ -105,6 +106,11 @@ export class AggregationGuard {
   }
 
   /** Usage in the current window: one person's, or everyone's (null), busiest first. */
+  /** What `principal` may see of the window: their own usage, or (officers and auditors) one person's or everyone's. */
+  async usageFor (principal: Principal, person?: string): Promise<{ since: string, people: PersonUsage[] }> {
+    return await this.usage(seesAll(principal) ? person ?? null : actorOf(principal))
+  }
+
   async usage (person: string | null): Promise<{ since: string, people: PersonUsage[] }> {
     const since = new Date(this.#clock().getTime() - this.#deps.policy.windowHours * HOUR).toISOString()
     const rows = await this.#deps.catalogue.aggregation.since(person, since)

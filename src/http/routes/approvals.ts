@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { actorOf } from '../../auth/roles.js'
-import { seesAll, type AggregationGuard, type ApprovalEngine } from '../../access/index.js'
+import type { AggregationGuard, ApprovalEngine } from '../../access/index.js'
 import { Problem, ProblemResponses } from '../schemas/common.js'
 import { ApprovalKind, ApprovalState, ApprovalView, Decision, NewApproval, UsageView } from '../schemas/approvals.js'
 import { principal } from './accounts.js'
@@ -68,9 +67,7 @@ export const approvalRoutes: FastifyPluginAsyncTypebox<ApprovalRoutesOptions> = 
       response: { 200: UsageView, ...ProblemResponses }
     }
   }, async req => {
-    const p = principal(req.principal)
-    const who = seesAll(p) ? req.query.person ?? null : actorOf(p)
-    const { since, people } = await guard.usage(who)
+    const { since, people } = await guard.usageFor(principal(req.principal), req.query.person)
     return { windowHours: guard.policy.windowHours, since, caps: guard.policy.caps, people }
   })
 }
