@@ -90,6 +90,20 @@ export class JobRepository {
     return toJob(row)
   }
 
+  /**
+   * The job, or null when one of this kind is already queued or running for the subject: what a schedule
+   * wants when every process sharing the catalogue ticks at once (one queues it, the others find it there).
+   */
+  async enqueueUnlessActive (kind: string, subjectId: string | null, payload: unknown = null): Promise<Job | null> {
+    if (await this.activeFor(kind, subjectId ?? '') !== null) return null
+    try {
+      return await this.enqueue(kind, subjectId, payload)
+    } catch (err) {
+      if (err instanceof LantaiError && err.code === 'JOB_ACTIVE') return null
+      throw err
+    }
+  }
+
   /** The oldest queued job of `kind`, or a running one whose lease ran out; null when there is none. */
   async claim (kind: string, owner: string, leaseMs: number): Promise<ClaimedJob | null> {
     checkLease(leaseMs)

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto'
 import cron from 'node-cron'
 import type { HashPool } from '../hashing/index.js'
 import { keptDigests, type Catalogue, type Content, type DamagedContent, type FixityRecord, type FixitySummary, type Job } from '../catalogue/index.js'
-import { isLantaiError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
 import type { OcflObjectReader } from '../ocfl/index.js'
@@ -107,15 +106,9 @@ export class FixityService {
   /** Queues a run unless one is already queued or running (a tick never piles up). */
   async enqueue (mode: 'due' | 'all', packageId?: string, allDigests = false): Promise<Job | null> {
     const subject = packageId ?? '*'
-    if (await this.deps.catalogue.jobs.activeFor(FIXITY_JOB, subject) !== null) return null
-    let job: Job
-    try {
-      job = await this.deps.catalogue.jobs.enqueue(FIXITY_JOB, subject, { mode, packageId: packageId ?? null, allDigests })
-    } catch (err) {
-      // Processes sharing the catalogue run the same schedule: one queues the batch, the others find it queued.
-      if (isLantaiError(err) && err.code === 'JOB_ACTIVE') return null
-      throw err
-    }
+    // Processes sharing the catalogue run the same schedule: one queues the batch, the others find it queued.
+    const job = await this.deps.catalogue.jobs.enqueueUnlessActive(FIXITY_JOB, subject, { mode, packageId: packageId ?? null, allDigests })
+    if (job === null) return null
     this.onQueued?.()
     return job
   }

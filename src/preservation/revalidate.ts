@@ -3,7 +3,7 @@ import { mkdir, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import type { Catalogue, Job, SealDecision } from '../catalogue/index.js'
-import { isLantaiError, LantaiError } from '../errors.js'
+import { LantaiError } from '../errors.js'
 import { checkSeals, sealDecisionOf, type SealStageResult } from '../ingest/seals-stage.js'
 import type { Logger } from '../logger.js'
 import type { OcflObjectReader } from '../ocfl/index.js'
@@ -58,14 +58,8 @@ export class Revalidation {
   async enqueueReviewQueue (reason: string): Promise<string[]> {
     const queued: string[] = []
     for (const id of await this.deps.catalogue.sealDecisions.packagesAwaitingReview()) {
-      if (await this.deps.catalogue.jobs.activeFor(REVALIDATE_JOB, id) !== null) continue
-      try {
-        await this.deps.catalogue.jobs.enqueue(REVALIDATE_JOB, id, { reason })
-      } catch (err) {
-        // A peer starting at the same moment (a shared catalogue) queued it first.
-        if (isLantaiError(err) && err.code === 'JOB_ACTIVE') continue
-        throw err
-      }
+      // null: queued already, or by a peer starting at the same moment (a shared catalogue)
+      if (await this.deps.catalogue.jobs.enqueueUnlessActive(REVALIDATE_JOB, id, { reason }) === null) continue
       queued.push(id)
     }
     return queued

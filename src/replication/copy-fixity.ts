@@ -75,17 +75,9 @@ export class CopyFixity {
 
   /** Queues a round of the copies due, unless one is queued or running already (null then). */
   async enqueue (): Promise<Job | null> {
-    const { catalogue } = this.#o
-    if (await catalogue.jobs.activeFor(COPY_FIXITY_JOB, '*') !== null) return null
-    try {
-      const job = await catalogue.jobs.enqueue(COPY_FIXITY_JOB, '*', { mode: 'due' })
-      this.onQueued?.()
-      return job
-    } catch (err) {
-      // several processes run the same schedule: one queues the round, the others find it queued
-      if (isLantaiError(err) && err.code === 'JOB_ACTIVE') return null
-      throw err
-    }
+    const job = await this.#o.catalogue.jobs.enqueueUnlessActive(COPY_FIXITY_JOB, '*', { mode: 'due' })
+    if (job !== null) this.onQueued?.()
+    return job
   }
 
   /** Each tick of the fixity schedule also queues a round of the copies due (each copy has its own next check). */

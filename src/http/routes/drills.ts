@@ -4,8 +4,7 @@ import type { Catalogue, Drill } from '../../catalogue/index.js'
 import { verifyReport } from '../../drills/report.js'
 import { LantaiError } from '../../errors.js'
 import { Page, ProblemResponses } from '../schemas/common.js'
-import type { DrillView } from '../schemas/drills.js';
-import { DrillDetail, DrillsPage } from '../schemas/drills.js'
+import { DrillDetail, DrillsPage, type DrillView } from '../schemas/drills.js'
 
 // Restore drills and their signed reports (issue 16 item 8); drills are run by `lantai drill run` or the schedule.
 
