@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Readable } from 'node:stream'
 import { Type } from '@sinclair/typebox'
 import type { Catalogue } from '../../catalogue/index.js'
 import { LantaiError } from '../../errors.js'
 import type { Ingest } from '../../ingest/ingest.js'
+import { streamedBody } from '../plugins/idempotency.js'
 import { Page, ProblemResponses } from '../schemas/common.js'
 import { pageOf, ProjectCode, SubmissionView } from '../schemas/views.js'
 
@@ -18,13 +18,14 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<SubmissionRoutesOptions
 
   app.post('/submissions', {
     // system: the drawing-management system sends as-built drawing packages (issue 14 item 11)
-    config: { action: 'submission.create' },
+    config: { action: 'submission.create', idempotency: 'optional', idempotencyBody: 'streamed' },
     schema: {
       summary: 'Submit a package (BagIt in tar, tar.gz or zip) as the raw request body',
       description: 'The body is unpacked and hashed as it arrives. The answer comes once the upload is in staging; checking and storing continue in the background: follow `GET /v1/submissions/{id}`. ' +
         'The body is recognised by its first bytes (tar: `ustar` at offset 257, gzip: `1f 8b`, zip: `50 4b 03 04`), not by its content type: `application/octet-stream` or a type that contradicts the bytes is read as the bytes say, and the submission records the type that matches them. ' +
         'An empty body is 400 `UPLOAD_EMPTY`; a body that is no archive is 415 `UPLOAD_NOT_AN_ARCHIVE` naming its first bytes; a package that hits a resource limit while it is unpacked (a decompression bomb, too many files, more than `maxTotalBytes`) is 413 `PACKAGE_LIMIT_EXCEEDED` with the finding that names the limit and its rule.',
       tags: ['submissions'],
+      headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'optional (the drawing-management system sends one): the caller\'s own id of this upload. A retry with the same key and the same bytes gets the first answer again (`Idempotent-Replayed: true`) and stores nothing new; the same key with other bytes or another query is 422 `IDEMPOTENCY_KEY_REUSED`' })) }),
       querystring: Type.Object({
         project: ProjectCode,
         mode: Type.Optional(Type.Union([Type.Literal('supplement'), Type.Literal('replace')], { description: 'supplement (default): the files add to or replace those of the head, and lantai-remove.txt in the bag lists paths to remove; replace: the payload is the whole new head' })),
@@ -45,7 +46,7 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<SubmissionRoutesOptions
       ...(req.query.commitment === undefined ? {} : { fulfils: { commitmentId: req.query.commitment, items: (req.query.fulfils ?? '').split(',').filter(c => c !== '') } }),
       contentType: req.headers['content-type'] ?? '',
       // No content type and no body: fastify calls no parser, and there is no body stream at all.
-      body: (req.body as Readable | undefined) ?? Readable.from([]),
+      body: streamedBody(req),
       expectedBytes: length === undefined ? undefined : Number(length),
       principal: req.principal,
       signal: abort.signal
