@@ -157,6 +157,7 @@ export const ERROR_CODES = {
   COMMITMENT_DUE_TOO_LATE: { transient: false, en: 'an item is due later than the policy allows after the start event (notice (七): at most three months)', zh: '待交事项的期限晚于政策允许的起算后期限（通知第七条：不超过三个月）' },
   COMMITMENT_NOT_FOUND: { transient: false, en: 'no commitment has this id', zh: '没有该编号的承诺书' },
   COMMITMENT_ITEM_UNKNOWN: { transient: false, en: 'the commitment owes no item of this code, or the item is already fulfilled', zh: '该承诺书没有此编号的待交事项，或该事项已履行' },
+  COMMITMENT_BUILDER_UNKNOWN: { transient: false, en: 'a commitment binds the builder, and the project names no builder unit with its unified social credit code; register the builder first', zh: '承诺书约束建设单位，而该项目未登记建设单位及其统一社会信用代码；请先登记建设单位' },
   COMMITMENT_MISMATCH: { transient: false, en: 'the submission names a commitment of another project', zh: '提交所指的承诺书属于其他项目' },
   CREDIT_RECORD_NOT_FOUND: { transient: false, en: 'no credit record has this id', zh: '没有该编号的信用记录' },
   CREDIT_STATE_CONFLICT: { transient: false, en: 'the credit record\'s standing does not allow this appeal or correction now', zh: '该信用记录当前状态不允许此申诉或更正' },

@@ -190,7 +190,8 @@ export class AcceptanceReview {
     const items = (input.items ?? []).filter(i => i.message.trim() !== '')
     const findings = automaticFindings(sub.report)
     const errors = findings.filter(f => f.severity === 'error')
-    const letter = input.commitment === undefined ? null : this.#letter(input.decision, input.commitment)
+    const checked = input.commitment === undefined ? null : this.#letter(input.decision, input.commitment)
+    const letter = checked === null || checked instanceof LantaiError ? checked : await this.#builderOf(sub.projectCode) ?? checked
     const refusal = letter instanceof LantaiError
       ? letter
       : sub.state !== 'awaiting_decision'
@@ -295,6 +296,17 @@ export class AcceptanceReview {
       if (isLantaiError(err)) return err
       throw err
     }
+  }
+
+  /**
+   * A commitment binds the builder (notice (七)): broken, it becomes a credit record against the builder
+   * unit by its unified social credit code, so a project registered without one cannot take a commitment.
+   */
+  async #builderOf (projectCode: string): Promise<LantaiError | null> {
+    const builders = (await this.#deps.catalogue.projectUnits.list(projectCode)).filter(u => u.role === 'builder' && u.uscc !== '')
+    return builders.length > 0
+      ? null
+      : new LantaiError('COMMITMENT_BUILDER_UNKNOWN', `project ${projectCode} names no builder unit with its unified social credit code; register it (POST /v1/projects/${projectCode}/units) before accepting with a commitment`, { project: projectCode })
   }
 
   async #refused (type: string, objectType: 'project' | 'submission', objectId: string, principal: Principal | null, err: LantaiError, extra: Record<string, unknown> = {}): Promise<void> {

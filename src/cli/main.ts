@@ -25,6 +25,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   decide: async () => (await import('./commands/decide.js')).decideCommand,
   audit: async () => (await import('./commands/audit.js')).auditCommand,
   documents: async () => (await import('./commands/documents.js')).documentsCommand,
+  commitments: async () => (await import('./commands/commitments.js')).commitmentsCommand,
   approvals: async () => (await import('./commands/approvals.js')).approvalsCommand,
   replicate: async () => (await import('./commands/replicate.js')).replicateCommand,
   catalogue: async () => (await import('./commands/catalogue.js')).catalogueCommand,

@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config.js'
 import { createLogger } from '../../src/logger.js'
 import { startService } from '../../src/main.js'
 import { makeBag, scratch } from '../fixtures/bags.js'
+import { UNITS } from '../fixtures/acceptance.js'
 import { engineEnv } from '../fixtures/databases.js'
 import { buildTestApp, tarOf, type TestService } from '../fixtures/service.js'
 
@@ -177,6 +178,26 @@ t.test('accepting a report with errors needs an override, and the reason is reco
   t.match(accepted.body, { decision: { overrideReason: '老项目，按原标准接收' }, document: { body: { override: { reason: '老项目，按原标准接收' } } } })
   t.equal((await s.settle(sub.id as string)).state, 'stored')
   t.match(await s.catalogue.reviews.decisionOf(sub.id as string), { decision: 'accepted', overrideReason: '老项目，按原标准接收' })
+})
+
+t.test('a commitment binds the builder: a project with no builder unit cannot be accepted with one until the builder is registered', async t => {
+  const { s, archivist } = await review(t)
+  const sub = await submit(t, s, archivist, { 'plan.pdf': 'plan' })
+  t.equal(sub.state, 'awaiting_decision')
+  const due = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10)
+  const commitment = {
+    statements: { complete: true, matchesWorks: true, scansMatchPaper: true, transferOnTime: true },
+    signatory: '张三', items: [{ code: 'D-1', description: '建筑竣工图', dueDate: due }]
+  }
+  const decide = async (): Promise<Reply> => await call(s, 'POST', `/v1/submissions/${sub.id as string}/decision`, archivist, { decision: 'accepted', override: { reason: '试点' }, commitment })
+  const refused = await decide()
+  t.match(refused, { status: 422, body: { code: 'COMMITMENT_BUILDER_UNKNOWN', detail: new RegExp(`project ${CODE} names no builder unit`) } }, 'a broken commitment would have no one to record against')
+  t.equal((await s.settle(sub.id as string)).state, 'awaiting_decision', 'nothing decided')
+  t.equal((await call(s, 'POST', `/v1/projects/${CODE}/units`, archivist, UNITS.builder)).status, 201)
+  const accepted = await decide()
+  t.equal(accepted.status, 200, JSON.stringify(accepted.body))
+  t.match(accepted.body, { commitment: { items: [{ code: 'D-1' }] } })
+  t.equal((await s.settle(sub.id as string)).state, 'stored')
 })
 
 t.test('a submission awaiting a decision survives a restart, staging and all', async t => {
