@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Readable } from 'node:stream'
 import { Type } from '@sinclair/typebox'
+import { submissionFor, tiersFor } from '../../access/index.js'
 import type { Catalogue } from '../../catalogue/index.js'
 import { LantaiError } from '../../errors.js'
 import type { Ingest } from '../../ingest/ingest.js'
+import { callerOf } from '../plugins/auth.js'
 import { Page, ProblemResponses } from '../schemas/common.js'
 import { pageOf, ProjectCode, SubmissionView } from '../schemas/views.js'
 
@@ -56,7 +58,7 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<SubmissionRoutesOptions
   app.get('/submissions/:id', {
     config: { action: 'submission.read', objectParam: 'id' },
     schema: { summary: 'A submission: its state, progress, and the full validation report', tags: ['submissions'], params: Type.Object({ id: Type.String() }), response: { 200: SubmissionView, ...ProblemResponses } }
-  }, async req => await ingest.get(req.params.id))
+  }, async req => await submissionFor(catalogue, callerOf(req), req.params.id, 'submission.read'))
 
   app.get('/submissions', {
     config: { action: 'submission.read' },
@@ -67,6 +69,6 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<SubmissionRoutesOptions
     }
   }, async req => {
     const { limit, offset, project, state } = req.query
-    return { ...await catalogue.submissions.list({ projectCode: project, state: state as never, limit, offset }), limit, offset }
+    return { ...await catalogue.submissions.list({ projectCode: project, state: state as never, limit, offset, tiers: tiersFor(callerOf(req)) }), limit, offset }
   })
 }
