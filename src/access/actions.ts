@@ -49,7 +49,7 @@ export const ACTIONS = {
   'package.label.raise': { roles: ['security-officer'], tiered: true, what: 'raise a package\'s label (immediate)' },
   'package.label.lower': { roles: ['security-officer'], tiered: true, what: 'declassify a package (needs an approved two-person request)' },
   'seal.evidence.read': { roles: ALL, tiered: false, what: 'read stored seal evidence (certificates, CRLs, tokens)' },
-  'report.fixity': { roles: ['admin', 'archivist', 'auditor', 'security-officer'], tiered: false, what: 'read the fixity report' },
+  'report.fixity': { roles: ['admin', 'archivist', 'auditor', 'security-officer'], tiered: true, what: 'read the fixity report (its counts and damaged files are over the packages the caller may see)' },
   'fixity.run': { roles: ['admin'], tiered: false, what: 'start a fixity run' },
   'event.list': { roles: OVERSIGHT, tiered: true, what: 'read the catalogue\'s events' },
   'audit.read': { roles: ['auditor', 'security-officer'], tiered: false, what: 'read the access log, the audit trail and its daily report' },
