@@ -30,7 +30,7 @@ export const ACTIONS = {
   'project.update': { roles: WRITERS, tiered: true, what: 'change a project, its units, permits and phases' },
   'application.create': { roles: ['archivist'], tiered: true, what: 'open an acceptance application' },
   'application.read': { roles: ALL, tiered: true, what: 'read acceptance applications and deadlines' },
-  'submission.create': { roles: ['admin', 'archivist', 'system'], tiered: false, what: 'submit a package (system: the drawing-management system\'s as-built drawings)' },
+  'submission.create': { roles: ['admin', 'archivist', 'system'], tiered: true, what: 'submit a package (system: the drawing-management system\'s as-built drawings)' },
   'submission.read': { roles: ALL, tiered: true, what: 'follow submissions and their reports' },
   'submission.decide': { roles: ['archivist'], tiered: true, what: 'accept, return or reject a checked submission' },
   'application.withdraw': { roles: ['archivist', 'system'], tiered: true, what: 'withdraw an acceptance application' },

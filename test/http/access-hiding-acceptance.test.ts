@@ -229,3 +229,22 @@ t.test('a notice or opinion of a hidden project or package answers, as JSON, HTM
   t.match((await call(s, 'GET', `/v1/documents/${encodeURIComponent(r.of['非密'].notice)}`, reader)).body, { number: r.of['非密'].notice, kind: 'rectification-notice' }, 'the 非密 project\'s notice is there')
   t.match((await call(s, 'GET', `/v1/documents/${encodeURIComponent(r.mixed.opinion)}`, await r.token('reader', '机密'))).body, { number: r.mixed.opinion, kind: 'acceptance-opinion' }, 'and the 机密 package\'s opinion for a reader cleared 机密')
 })
+
+t.test('a submission to a project above the caller\'s clearance is refused as one to a code never registered, and nothing is created', async t => {
+  const s = await buildTestApp(t)
+  const made = await s.app.inject({ method: 'POST', url: '/v1/projects', headers: s.auth(), payload: { code: CODES['机密'], name: '验收密级 3', classification: '机密' } })
+  t.equal(made.statusCode, 201)
+  const submit = async (project: string, clearance: Tier): Promise<{ statusCode: number, body: string, json: () => Json }> => {
+    const { secret } = await s.catalogue.tokens.create({ role: 'archivist', label: `archivist ${clearance}`, clearance })
+    return await s.app.inject({ method: 'POST', url: `/v1/submissions?project=${project}`, headers: { ...s.auth(secret), 'content-type': 'application/x-tar' }, payload: tarOf(t, makeBag(t, { 'plan.pdf': 'plan' })) })
+  }
+  const hidden = await submit(CODES['机密'], '秘密')
+  const absent = await submit(NEVER, '秘密')
+  t.equal(hidden.statusCode, 404)
+  t.match(hidden.json(), { code: 'PROJECT_NOT_FOUND' })
+  t.same(comparable(hidden.body, CODES['机密']), comparable(absent.body, NEVER), 'the same body as for a code never registered')
+  t.equal((await s.catalogue.submissions.list({ projectCode: CODES['机密'], limit: 10, offset: 0 })).total, 0, 'nothing was created')
+  const cleared = await submit(CODES['机密'], '机密')
+  t.equal(cleared.statusCode, 202, 'an archivist cleared 机密 submits to it')
+  t.match(await s.settle((cleared.json() as { id: string }).id), { state: 'stored' })
+})

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Readable } from 'node:stream'
 import { Type } from '@sinclair/typebox'
-import { submissionFor, tiersFor } from '../../access/index.js'
+import { projectFor, submissionFor, tiersFor } from '../../access/index.js'
 import type { Catalogue } from '../../catalogue/index.js'
 import { LantaiError } from '../../errors.js'
 import type { Ingest } from '../../ingest/ingest.js'
@@ -37,6 +37,8 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<SubmissionRoutesOptions
       response: { 202: SubmissionView, ...ProblemResponses, 409: ProblemResponses[400], 413: ProblemResponses[400], 415: ProblemResponses[400], 422: ProblemResponses[400], 507: ProblemResponses[400] }
     }
   }, async (req, reply) => {
+    // a project above the caller's clearance does not exist for them, to submit to either (issue 15 item 4)
+    await projectFor(catalogue, callerOf(req), req.query.project, 'submission.create')
     const length = req.headers['content-length']
     const abort = new AbortController()
     req.raw.once('close', () => { if (!req.raw.complete) abort.abort(new LantaiError('UPLOAD_INCOMPLETE', 'the client disconnected')) })
