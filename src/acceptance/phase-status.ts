@@ -1,4 +1,4 @@
-import type { AcceptanceApplication, Catalogue, Commitment } from '../catalogue/index.js'
+import type { AcceptanceApplication, Catalogue, Commitment, VisibleTiers } from '../catalogue/index.js'
 import { LantaiError } from '../errors.js'
 
 // Phased acceptance and transfer (分阶段验收、移交, issue 14 item 8; domain-cn.md state machine): each phase
@@ -19,10 +19,11 @@ export interface PhaseStatus {
   transferred: { submissionId: string, packageId: string | null, version: number | null } | null
 }
 
-export async function phaseStatus (catalogue: Catalogue, projectCode: string): Promise<PhaseStatus[]> {
+/** Given `tiers` (the caller's, issue 15 item 4), what belongs to a package above them (its opinion, commitments, transfer) is left out. */
+export async function phaseStatus (catalogue: Catalogue, projectCode: string, tiers?: VisibleTiers): Promise<PhaseStatus[]> {
   if (await catalogue.projects.get(projectCode) === null) throw new LantaiError('PROJECT_NOT_FOUND', projectCode, { code: projectCode })
   const [phases, applications, commitments] = await Promise.all([
-    catalogue.phases.list(projectCode), catalogue.reviews.listApplications(projectCode), catalogue.commitments.list({ projectCode })
+    catalogue.phases.list(projectCode), catalogue.reviews.listApplications(projectCode), catalogue.commitments.list({ projectCode, tiers })
   ])
   const slots: Array<PhaseStatus['phase']> = [...phases.map(p => ({ code: p.code, name: p.name, position: p.position }))]
   // The whole project shows only when an application names no phase, or the project has no phases.
@@ -35,7 +36,7 @@ export async function phaseStatus (catalogue: Catalogue, projectCode: string): P
     let opinion: string | null = null
     let transferred: PhaseStatus['transferred'] = null
     if (accepted !== undefined) {
-      const [documents, submissions] = await Promise.all([catalogue.reviews.documentsOf(accepted.id), catalogue.reviews.submissionsOf(accepted.id)])
+      const [documents, submissions] = await Promise.all([catalogue.reviews.documentsOf(accepted.id, tiers), catalogue.reviews.submissionsOf(accepted.id, tiers)])
       opinion = documents.find(d => d.kind === 'acceptance-opinion')?.number ?? null
       const stored = submissions.find(s => s.state === 'stored')
       if (stored !== undefined) transferred = { submissionId: stored.id, packageId: stored.packageId, version: stored.version }

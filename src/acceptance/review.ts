@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises'
 import type { Principal } from '../auth/roles.js'
-import type { AcceptanceApplication, AcceptanceDecision, AcceptanceDocument, ArchivistItem, Catalogue, Commitment, DecisionKind, Submission } from '../catalogue/index.js'
+import type { AcceptanceApplication, AcceptanceDecision, AcceptanceDocument, ArchivistItem, Catalogue, Commitment, DecisionKind, Submission, VisibleTiers } from '../catalogue/index.js'
 import { checkLetter, type CommitmentLetter } from '../commitments/letter.js'
 import { LantaiError, isLantaiError } from '../errors.js'
 import { acceptanceOpinion, rectificationNotice, type AcceptanceDocumentBody, type DocumentContext } from './document.js'
@@ -94,11 +94,15 @@ export class AcceptanceReview {
     }
   }
 
-  async application (id: string): Promise<ApplicationDetail> {
+  /**
+   * Given `tiers` (the caller's, issue 15 item 4), an application of a project of another tier is missing,
+   * and of a visible one only the submissions, decisions and documents whose package the caller may see.
+   */
+  async application (id: string, tiers?: VisibleTiers): Promise<ApplicationDetail> {
     const { reviews } = this.#deps.catalogue
-    const application = await reviews.getApplication(id)
+    const application = await reviews.getApplication(id, tiers)
     if (application === null) throw new LantaiError('APPLICATION_NOT_FOUND', id, { id })
-    const [submissions, decisions, documents] = await Promise.all([reviews.submissionsOf(id), reviews.decisionsOf(id), reviews.documentsOf(id)])
+    const [submissions, decisions, documents] = await Promise.all([reviews.submissionsOf(id, tiers), reviews.decisionsOf(id, tiers), reviews.documentsOf(id, tiers)])
     return { application, submissions, decisions, documents }
   }
 
@@ -108,9 +112,9 @@ export class AcceptanceReview {
   }
 
   /** Open applications within `within` days of their joint-acceptance limit (the policy's nearDeadlineDays by default) or past it. */
-  async deadlines (within = this.#deps.policy.timeLimits.nearDeadlineDays): Promise<{ today: string, within: number, items: DeadlineEntry[] }> {
+  async deadlines (within = this.#deps.policy.timeLimits.nearDeadlineDays, tiers?: VisibleTiers): Promise<{ today: string, within: number, items: DeadlineEntry[] }> {
     const today = beijingDate(this.#clock())
-    const due = await this.#deps.catalogue.reviews.dueBy(addDays(today, within))
+    const due = await this.#deps.catalogue.reviews.dueBy(addDays(today, within), tiers)
     return { today, within, items: due.map(application => { const daysLeft = daysBetween(today, application.jointDueDate); return { application, daysLeft, overdue: daysLeft < 0 } }) }
   }
 

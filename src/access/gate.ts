@@ -12,6 +12,10 @@ export type AccessObject =
   | { kind: 'project', code: string, tier: Tier }
   | { kind: 'package', id: string, tier: Tier }
   | { kind: 'file', packageId: string, path: string, tier: Tier }
+  /** records without a label of their own take the highest of their project's and package's */
+  | { kind: 'submission', id: string, tier: Tier }
+  | { kind: 'application', id: string, tier: Tier }
+  | { kind: 'document', number: string, tier: Tier }
 
 export type RefusalReason =
   /** the action is not one of the table's (a route declaring an unknown action never starts) */

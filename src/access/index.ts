@@ -14,5 +14,5 @@ export {
   CLASSIFICATION_TIERS, PIPELINE_FLOOR, TIERS, clears, highest, isTier, labelOf, rank, tierOfPackage, visibleTiers,
   type FileLabel, type LabelSource, type PipelineRead, type Tier
 } from './labels.js'
-export { packageFor, projectFor } from './objects.js'
+export { applicationFor, documentFor, packageFor, projectFor, submissionFor } from './objects.js'
 export { tiersFor } from './visibility.js'

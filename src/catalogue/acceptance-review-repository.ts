@@ -1,11 +1,13 @@
-import type { Selectable } from 'kysely'
+import { sql, type Expression, type RawBuilder, type Selectable, type SqlBool } from 'kysely'
 import { LantaiError } from '../errors.js'
 import type { CatalogueDatabase } from './db/open.js'
 import type { AcceptanceApplicationsTable, AcceptanceDecisionsTable, AcceptanceDocumentsTable, Executor } from './db/schema.js'
 import type { EventRepository } from './event-repository.js'
 import type { IdFactory } from './ids.js'
 import type { OutboxRepository } from './outbox-repository.js'
+import type { VisibleTiers } from './package-repository.js'
 import { fromJson, mapViolation, type Clock } from './sql.js'
+import { projectVisible, submissionVisible } from './tier-filters.js'
 import type { Submission, SubmissionPatch, SubmissionRepository, SubmissionState } from './submission-repository.js'
 
 // Acceptance review (issue 14 item 5): applications (验收申请), the archivist's decisions and the numbered
@@ -154,8 +156,15 @@ export class AcceptanceReviewRepository {
         : undefined)
   }
 
-  async getApplication (id: string): Promise<AcceptanceApplication | null> {
-    const row = await this.#db.db.selectFrom('acceptance_applications').selectAll().where('id', '=', id).executeTakeFirst()
+  /**
+   * The application, or null when there is none or, given `tiers` (the caller's clearance, issue 15 item 4),
+   * when its project is of another tier: an application is its project's tier.
+   */
+  async getApplication (id: string, tiers?: VisibleTiers): Promise<AcceptanceApplication | null> {
+    const { engine } = this.#db
+    const row = await this.#db.db.selectFrom('acceptance_applications').selectAll().where('id', '=', id)
+      .$if(tiers !== undefined, q => q.where(eb => projectVisible(engine, eb.ref('acceptance_applications.project_code'), [...tiers ?? []])))
+      .executeTakeFirst()
     return row === undefined ? null : toApplication(row)
   }
 
@@ -172,10 +181,16 @@ export class AcceptanceReviewRepository {
     return (await this.#db.db.selectFrom('acceptance_applications').selectAll().where('project_code', '=', projectCode).orderBy('id', 'desc').execute()).map(toApplication)
   }
 
-  /** Open applications whose joint-acceptance limit is on or before `until` (YYYY-MM-DD), soonest first. */
-  async dueBy (until: string): Promise<AcceptanceApplication[]> {
+  /**
+   * Open applications whose joint-acceptance limit is on or before `until` (YYYY-MM-DD), soonest first;
+   * given `tiers`, only those of projects of these tiers.
+   */
+  async dueBy (until: string, tiers?: VisibleTiers): Promise<AcceptanceApplication[]> {
+    const { engine } = this.#db
     return (await this.#db.db.selectFrom('acceptance_applications').selectAll().where('state', 'in', OPEN_APPLICATION_STATES)
-      .where('joint_due_date', '<=', until).orderBy('joint_due_date').orderBy('id').execute()).map(toApplication)
+      .where('joint_due_date', '<=', until)
+      .$if(tiers !== undefined, q => q.where(eb => projectVisible(engine, eb.ref('acceptance_applications.project_code'), [...tiers ?? []])))
+      .orderBy('joint_due_date').orderBy('id').execute()).map(toApplication)
   }
 
   /** A resubmission reached the archivist again: rectify → under_review (re-acceptance), with its event. */
@@ -211,15 +226,24 @@ export class AcceptanceReviewRepository {
     })
   }
 
-  async submissionsOf (applicationId: string): Promise<Submission[]> {
-    const rows = await this.#db.db.selectFrom('submissions').select('id').where('application_id', '=', applicationId).orderBy('id').execute()
+  /** Given `tiers`, only the submissions whose project and package have one of them (the package may be above its project). */
+  async submissionsOf (applicationId: string, tiers?: VisibleTiers): Promise<Submission[]> {
+    const { engine } = this.#db
+    const rows = await this.#db.db.selectFrom('submissions').select('id').where('application_id', '=', applicationId)
+      .$if(tiers !== undefined, q => q.where(eb => submissionVisible(engine, eb.ref('submissions.project_code'), eb.ref('submissions.package_id'), [...tiers ?? []])))
+      .orderBy('id').execute()
     const out: Submission[] = []
     for (const r of rows) { const s = await this.#submissions.get(r.id); if (s !== null) out.push(s) }
     return out
   }
 
-  async decisionsOf (applicationId: string): Promise<AcceptanceDecision[]> {
-    return (await this.#db.db.selectFrom('acceptance_decisions').selectAll().where('application_id', '=', applicationId).orderBy('decided_at').orderBy('id').execute()).map(toDecision)
+  /** Given `tiers`, only the decisions on submissions the caller may see. */
+  async decisionsOf (applicationId: string, tiers?: VisibleTiers): Promise<AcceptanceDecision[]> {
+    const { engine } = this.#db
+    return (await this.#db.db.selectFrom('acceptance_decisions').selectAll().where('application_id', '=', applicationId)
+      .$if(tiers !== undefined, q => q.where(eb => eb.exists(eb.selectFrom('submissions as s').select('s.id').whereRef('s.id', '=', 'acceptance_decisions.submission_id')
+        .where(sb => submissionVisible(engine, sb.ref('s.project_code'), sb.ref('s.package_id'), [...tiers ?? []])))))
+      .orderBy('decided_at').orderBy('id').execute()).map(toDecision)
   }
 
   async decisionOf (submissionId: string): Promise<AcceptanceDecision | null> {
@@ -227,13 +251,26 @@ export class AcceptanceReviewRepository {
     return row === undefined ? null : toDecision(row)
   }
 
-  async documentsOf (applicationId: string): Promise<AcceptanceDocument[]> {
-    return (await this.#db.db.selectFrom('acceptance_documents').selectAll().where('application_id', '=', applicationId).orderBy('issued_at').orderBy('number').execute()).map(toDocument)
+  /** Given `tiers`, only the documents of submissions the caller may see. */
+  async documentsOf (applicationId: string, tiers?: VisibleTiers): Promise<AcceptanceDocument[]> {
+    return (await this.#db.db.selectFrom('acceptance_documents').selectAll().where('application_id', '=', applicationId)
+      .$if(tiers !== undefined, q => q.where(eb => this.#documentVisible(eb.ref('acceptance_documents.submission_id'), tiers ?? [])))
+      .orderBy('issued_at').orderBy('number').execute()).map(toDocument)
   }
 
-  async document (number: string): Promise<AcceptanceDocument | null> {
-    const row = await this.#db.db.selectFrom('acceptance_documents').selectAll().where('number', '=', number).executeTakeFirst()
+  /**
+   * The document, or null when there is none or, given `tiers`, when its submission's project or package is
+   * of another tier (a notice of a hidden project is missing, issue 15 item 4).
+   */
+  async document (number: string, tiers?: VisibleTiers): Promise<AcceptanceDocument | null> {
+    const row = await this.#db.db.selectFrom('acceptance_documents').selectAll().where('number', '=', number)
+      .$if(tiers !== undefined, q => q.where(eb => this.#documentVisible(eb.ref('acceptance_documents.submission_id'), tiers ?? [])))
+      .executeTakeFirst()
     return row === undefined ? null : toDocument(row)
+  }
+
+  #documentVisible (submissionId: Expression<unknown>, tiers: readonly string[]): RawBuilder<SqlBool> {
+    return sql<SqlBool>`EXISTS (SELECT 1 FROM submissions vs WHERE vs.id = ${submissionId} AND ${submissionVisible(this.#db.engine, sql.ref('vs.project_code'), sql.ref('vs.package_id'), tiers)})`
   }
 
   /** The application's last rectification notice: what a resubmission is compared with. */

@@ -1,11 +1,13 @@
-import type { Selectable } from 'kysely'
+import { sql, type Expression, type RawBuilder, type Selectable, type SqlBool } from 'kysely'
 import { LantaiError } from '../errors.js'
 import type { CatalogueDatabase } from './db/open.js'
 import type { CommitmentItemsTable, CommitmentsTable, Executor } from './db/schema.js'
 import type { EventRepository } from './event-repository.js'
 import type { IdFactory } from './ids.js'
 import type { OutboxRepository } from './outbox-repository.js'
+import type { VisibleTiers } from './package-repository.js'
 import { fromJson, mapViolation, type Clock } from './sql.js'
+import { projectVisible, submissionVisible } from './tier-filters.js'
 
 // Commitment letters (承诺书, issue 14 item 7). A letter is written in the transaction of the accepted
 // decision it belongs to; items are fulfilled by supplementary submissions once those are stored, and the
@@ -75,7 +77,12 @@ export interface NewCommitment {
   items: Array<{ code: string, description: string, dueDate: string }>
 }
 
-export interface CommitmentQuery { projectCode?: string, state?: CommitmentState }
+export interface CommitmentQuery {
+  projectCode?: string
+  state?: CommitmentState
+  /** only commitments whose project, and the package of the submission accepted with them, have one of these tiers (issue 15 item 4) */
+  tiers?: VisibleTiers
+}
 
 /** What the overdue job writes with a commitment it marks: the credit records and the webhook. */
 export interface OverdueWrites {
@@ -131,8 +138,11 @@ export class CommitmentRepository {
     return toCommitment(row, items.map(toItem).sort((a, b) => a.code.localeCompare(b.code)))
   }
 
-  async get (id: string, tx: Executor = this.#db.db): Promise<Commitment | null> {
-    const row = await tx.selectFrom('commitments').selectAll().where('id', '=', id).executeTakeFirst()
+  /** Given `tiers`, null too for a commitment the caller may not see (hidden is missing). */
+  async get (id: string, tx: Executor = this.#db.db, tiers?: VisibleTiers): Promise<Commitment | null> {
+    const row = await tx.selectFrom('commitments').selectAll().where('id', '=', id)
+      .$if(tiers !== undefined, q => q.where(eb => this.#visible(eb.ref('commitments.project_code'), eb.ref('commitments.decision_id'), tiers ?? [])))
+      .executeTakeFirst()
     if (row === undefined) return null
     const items = await tx.selectFrom('commitment_items').selectAll().where('commitment_id', '=', id).orderBy('code').execute()
     return toCommitment(row, items.map(toItem))
@@ -143,10 +153,18 @@ export class CommitmentRepository {
     const rows = await this.#db.db.selectFrom('commitments').selectAll()
       .$if(query.projectCode !== undefined, q => q.where('project_code', '=', query.projectCode ?? ''))
       .$if(query.state !== undefined, q => q.where('state', '=', query.state ?? 'open'))
+      .$if(query.tiers !== undefined, q => q.where(eb => this.#visible(eb.ref('commitments.project_code'), eb.ref('commitments.decision_id'), query.tiers ?? [])))
       .orderBy('id', 'desc').execute()
     if (rows.length === 0) return []
     const items = await this.#db.db.selectFrom('commitment_items').selectAll().where('commitment_id', 'in', rows.map(r => r.id)).orderBy('code').execute()
     return rows.map(r => toCommitment(r, items.filter(i => i.commitment_id === r.id).map(toItem)))
+  }
+
+  /** A commitment is its project's tier and its accepted submission's (whose package may be above the project). */
+  #visible (projectCode: Expression<unknown>, decisionId: Expression<unknown>, tiers: readonly string[]): RawBuilder<SqlBool> {
+    const { engine } = this.#db
+    return sql<SqlBool>`(${projectVisible(engine, projectCode, tiers)} AND NOT EXISTS (SELECT 1 FROM acceptance_decisions vd JOIN submissions vs ON vs.id = vd.submission_id
+      WHERE vd.id = ${decisionId} AND NOT ${submissionVisible(engine, sql.ref('vs.project_code'), sql.ref('vs.package_id'), tiers)}))`
   }
 
   /** The commitment an accepted decision carries, if any. */

@@ -4,6 +4,7 @@ import type { CatalogueDatabase } from './db/open.js'
 import type { EventsTable, Executor } from './db/schema.js'
 import { checkPage, fromJson, insertMany, oneOf, toJson, type Clock, type Columns, type Page, type PageQuery } from './sql.js'
 import type { VisibleTiers } from './package-repository.js'
+import { submissionVisible } from './tier-filters.js'
 
 // PREMIS-style events: what happened (type), to what (object), by whom (agent), with what outcome.
 // Insert-only: there is no update or delete here, and triggers refuse them from any SQL session.
@@ -31,7 +32,7 @@ export interface EventQuery extends PageQuery {
   type?: string
   order?: 'asc' | 'desc'
   /**
-   * only events whose object, when it is a package or a project, has one of these tiers (the caller's
+   * only events whose object, when it is a package, a project or a submission, has one of these tiers (the caller's
    * clearance): filtered before paging, so totals leave the hidden objects' events out
    */
   tiers?: VisibleTiers
@@ -105,7 +106,10 @@ export class EventRepository {
         eb.not(eb.exists(eb.selectFrom('packages as p').select('p.id').where('events.object_type', '=', 'package').whereRef('p.id', '=', 'events.object_id')
           .where(pb => pb.not(oneOf(engine, pb.ref('p.tier'), [...query.tiers ?? []]))))),
         eb.not(eb.exists(eb.selectFrom('projects as j').select('j.code').where('events.object_type', '=', 'project').whereRef('j.code', '=', 'events.object_id')
-          .where(jb => jb.not(oneOf(engine, jb.ref('j.tier'), [...query.tiers ?? []])))))
+          .where(jb => jb.not(oneOf(engine, jb.ref('j.tier'), [...query.tiers ?? []]))))),
+        // a submission's events are its project's and package's tier, as the submission is
+        eb.not(eb.exists(eb.selectFrom('submissions as s').select('s.id').where('events.object_type', '=', 'submission').whereRef('s.id', '=', 'events.object_id')
+          .where(sb => sb.not(submissionVisible(engine, sb.ref('s.project_code'), sb.ref('s.package_id'), [...query.tiers ?? []])))))
       ])))
     const [rows, count] = await Promise.all([
       filtered.selectAll().orderBy('id', order).limit(query.limit).offset(query.offset).execute(),

@@ -799,11 +799,15 @@ export class PackageRepository {
   }
 
   /** Content known damaged, of one package or all, by package and content path. */
-  async damagedContents (packageId?: string): Promise<DamagedContent[]> {
+  /** Given `tiers` (the caller's, issue 15 item 4), only the files of packages of these tiers. */
+  async damagedContents (packageId?: string, tiers?: VisibleTiers): Promise<DamagedContent[]> {
+    const { engine } = this.#db
     const rows = await this.#db.db.selectFrom('contents as c').innerJoin('events as e', 'e.id', 'c.damaged_by')
       .selectAll('c').select(['e.at', 'e.detail'])
       .where('c.damaged_by', 'is not', null)
       .$if(packageId !== undefined, q => q.where('c.package_id', '=', packageId ?? ''))
+      .$if(tiers !== undefined, q => q.where(eb => eb.exists(eb.selectFrom('packages as vp').select('vp.id').whereRef('vp.id', '=', 'c.package_id')
+        .where(pb => oneOf(engine, pb.ref('vp.tier'), [...tiers ?? []])))))
       .orderBy('c.package_id').orderBy('c.content_path').execute()
     const out: DamagedContent[] = []
     for (const r of rows) {
@@ -844,10 +848,18 @@ export class PackageRepository {
     })
   }
 
-  async fixitySummary (now: Date = this.#clock()): Promise<FixitySummary> {
+  /**
+   * Given `tiers` (the caller's, issue 15 item 4), every count is over the packages of these tiers only: a
+   * caller learns nothing, not even a number of files, of a package above their clearance.
+   */
+  async fixitySummary (now: Date = this.#clock(), tiers?: VisibleTiers): Promise<FixitySummary> {
     const since = new Date(now.getTime() - 90 * DAY_MS).toISOString()
+    const { engine } = this.#db
     const [s, damaged] = await Promise.all([
-      this.#db.db.selectFrom('contents').select(eb => [
+      this.#db.db.selectFrom('contents')
+        .$if(tiers !== undefined, q => q.where(eb => eb.exists(eb.selectFrom('packages as vp').select('vp.id').whereRef('vp.id', '=', 'contents.package_id')
+          .where(pb => oneOf(engine, pb.ref('vp.tier'), [...tiers ?? []])))))
+        .select(eb => [
         eb.fn.countAll<number>().as('contents'),
         eb.fn.countAll<number>().filterWhere('last_checked_at', '>=', since).as('checked'),
         eb.fn.countAll<number>().filterWhere('last_checked_at', 'is', null).as('never'),
@@ -855,7 +867,8 @@ export class PackageRepository {
         eb.fn.countAll<number>().filterWhere('last_outcome', '=', 'missing').as('missing'),
         eb.fn.min('last_checked_at').as('oldest')
       ]).executeTakeFirst(),
-      this.#db.db.selectFrom('packages').select(eb => eb.fn.countAll<number>().as('n')).where('state', '=', 'damaged').executeTakeFirst()
+      this.#db.db.selectFrom('packages').select(eb => eb.fn.countAll<number>().as('n')).where('state', '=', 'damaged')
+        .$if(tiers !== undefined, q => q.where(eb => oneOf(engine, eb.ref('tier'), [...tiers ?? []]))).executeTakeFirst()
     ])
     return {
       contents: s?.contents ?? 0,

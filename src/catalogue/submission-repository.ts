@@ -5,7 +5,9 @@ import { LantaiError } from '../errors.js'
 import type { EventOutcome, EventRepository } from './event-repository.js'
 import type { IdFactory } from './ids.js'
 import type { JobRepository } from './job-repository.js'
+import type { VisibleTiers } from './package-repository.js'
 import { checkPage, fromJson, mapViolation, toJson, type Clock, type Page, type PageQuery } from './sql.js'
+import { submissionVisible } from './tier-filters.js'
 
 // A submission is one upload of a package and its way through ingest: a resumable state machine whose
 // every step is a compare-and-set on `state` plus an event, in one transaction
@@ -96,6 +98,11 @@ export interface TransitionOptions {
 export interface SubmissionQuery extends PageQuery {
   projectCode?: string
   state?: SubmissionState
+  /**
+   * only submissions whose project and package have one of these tiers (the caller's clearance): filtered
+   * before paging, so totals leave the hidden ones out (issue 15 item 4)
+   */
+  tiers?: VisibleTiers
 }
 
 type SubmissionRow = Selectable<SubmissionsTable>
@@ -180,17 +187,33 @@ export class SubmissionRepository {
     return s
   }
 
-  async get (id: string): Promise<Submission | null> {
-    const row = await this.#db.db.selectFrom('submissions').selectAll().where('id', '=', id).executeTakeFirst()
+  /** The submission, or null when there is none or, given `tiers`, when its project or package is of another tier (hidden is missing). */
+  async get (id: string, tiers?: VisibleTiers): Promise<Submission | null> {
+    const { engine } = this.#db
+    const row = await this.#db.db.selectFrom('submissions').selectAll().where('id', '=', id)
+      .$if(tiers !== undefined, q => q.where(eb => submissionVisible(engine, eb.ref('submissions.project_code'), eb.ref('submissions.package_id'), [...tiers ?? []])))
+      .executeTakeFirst()
     return row === undefined ? null : toSubmission(row)
+  }
+
+  /** The tier labels a submission takes, its project's and its package's (the gate's object takes the highest); null when there is no such submission. */
+  async tiersOf (id: string): Promise<string[] | null> {
+    const rows = await this.#db.db.selectFrom('submissions as s').innerJoin('projects as j', 'j.code', 's.project_code')
+      .leftJoin('packages as p', join => join.on(eb => eb.or([eb('p.project_code', '=', eb.ref('s.project_code')), eb('p.id', '=', eb.ref('s.package_id'))])))
+      .select(['j.tier as project_tier', 'p.tier as package_tier']).where('s.id', '=', id).execute()
+    if (rows.length === 0) return null
+    return rows.flatMap(r => r.package_tier === null ? [r.project_tier] : [r.project_tier, r.package_tier])
   }
 
   /** Newest first. */
   async list (query: SubmissionQuery): Promise<Page<Submission>> {
     checkPage(query)
+    const { engine } = this.#db
     const filtered = this.#db.db.selectFrom('submissions')
       .$if(query.projectCode !== undefined, q => q.where('project_code', '=', query.projectCode ?? ''))
       .$if(query.state !== undefined, q => q.where('state', '=', query.state ?? ''))
+      // issue 15 item 4: what the caller may not see is not in the query, so the total cannot count it
+      .$if(query.tiers !== undefined, q => q.where(eb => submissionVisible(engine, eb.ref('submissions.project_code'), eb.ref('submissions.package_id'), [...query.tiers ?? []])))
     const [rows, count] = await Promise.all([
       filtered.selectAll().orderBy('id', 'desc').limit(query.limit).offset(query.offset).execute(),
       filtered.select(eb => eb.fn.countAll<number>().as('n')).executeTakeFirst()

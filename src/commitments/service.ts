@@ -1,7 +1,7 @@
 import cron from 'node-cron'
 import { beijingDate } from '../acceptance/numbering.js'
 import type { Principal } from '../auth/roles.js'
-import type { Catalogue, Commitment, CommitmentItem, CommitmentQuery, NewCreditRecord, Submission } from '../catalogue/index.js'
+import type { Catalogue, Commitment, CommitmentItem, CommitmentQuery, NewCreditRecord, Submission, VisibleTiers } from '../catalogue/index.js'
 import { LantaiError } from '../errors.js'
 import type { Logger } from '../logger.js'
 
@@ -48,8 +48,9 @@ export class CommitmentService {
 
   async list (query: CommitmentQuery): Promise<Commitment[]> { return await this.#deps.catalogue.commitments.list(query) }
 
-  async get (id: string): Promise<Commitment> {
-    const found = await this.#deps.catalogue.commitments.get(id)
+  /** Given `tiers` (the caller's), a commitment of a project or package above them is COMMITMENT_NOT_FOUND like an unknown id. */
+  async get (id: string, tiers?: VisibleTiers): Promise<Commitment> {
+    const found = await this.#deps.catalogue.commitments.get(id, undefined, tiers)
     if (found === null) throw new LantaiError('COMMITMENT_NOT_FOUND', id, { id })
     return found
   }

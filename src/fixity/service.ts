@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import cron from 'node-cron'
 import type { HashPool } from '../hashing/index.js'
-import { keptDigests, type Catalogue, type Content, type DamagedContent, type FixityRecord, type FixitySummary, type Job } from '../catalogue/index.js'
+import { keptDigests, type Catalogue, type Content, type DamagedContent, type FixityRecord, type FixitySummary, type Job, type VisibleTiers } from '../catalogue/index.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
 import type { OcflObjectReader } from '../ocfl/index.js'
@@ -306,15 +306,22 @@ export class FixityService {
   }
 
   /** The catalogue's counts, every file known damaged or missing now, and the policy. */
-  async summary (): Promise<FixitySummary & { damagedFiles: DamagedContent[], policy: FixityPolicy, lastRound: FixityRoundSummary | null, running: RunningRound | null }> {
+  /**
+   * Given `tiers` (the caller's, issue 15 item 4), the counts and the damaged files are over the packages
+   * of these tiers only, and the last round is left out when it was the round of one package above them.
+   */
+  async summary (tiers?: VisibleTiers): Promise<FixitySummary & { damagedFiles: DamagedContent[], policy: FixityPolicy, lastRound: FixityRoundSummary | null, running: RunningRound | null }> {
     const now = this.#now
     const { catalogue } = this.deps
     const active = await catalogue.jobs.activeFor(FIXITY_JOB, '*')
+    const last = await this.lastRound()
+    const lastPackage = last?.packageId ?? null
+    const lastHidden = tiers !== undefined && lastPackage !== null && await catalogue.packages.get(lastPackage, tiers) === null
     return {
-      ...await catalogue.packages.fixitySummary(now),
-      damagedFiles: await catalogue.packages.damagedContents(),
+      ...await catalogue.packages.fixitySummary(now, tiers),
+      damagedFiles: await catalogue.packages.damagedContents(undefined, tiers),
       policy: { ...this.deps.policy, algorithm: this.deps.policy.algorithm ?? 'sha512' },
-      lastRound: await this.lastRound(),
+      lastRound: lastHidden ? null : last,
       running: active === null ? null : { jobId: active.id, state: active.state === 'running' ? 'running' : 'queued', progress: active.progress }
     }
   }

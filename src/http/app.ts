@@ -154,7 +154,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(accountRoutes, { prefix: '/v1', catalogue: deps.catalogue })
   await app.register(credentialRequestRoutes, { prefix: '/v1', catalogue: deps.catalogue, settings: people })
   await app.register(integrationRoutes, { prefix: '/v1', catalogue: deps.catalogue, secretOf: deps.secretOf ?? (() => undefined), dispatcher: deps.dispatcher ?? null })
-  if (deps.review !== undefined) await app.register(acceptanceRoutes, { prefix: '/v1', review: deps.review, documents: deps.documents })
+  if (deps.review !== undefined) await app.register(acceptanceRoutes, { prefix: '/v1', review: deps.review, catalogue: deps.catalogue, documents: deps.documents })
   if (deps.approvals !== undefined && deps.guard !== undefined) await app.register(approvalRoutes, { prefix: '/v1', approvals: deps.approvals, guard: deps.guard })
   if (deps.commitments !== undefined) await app.register(commitmentRoutes, { prefix: '/v1', catalogue: deps.catalogue, commitments: deps.commitments })
   await app.register(creditRoutes, { prefix: '/v1', credit: new CreditService(deps.catalogue) })

@@ -184,7 +184,8 @@ t.test('downloads of pipeline-survey files pass the guard up to the cap; the nex
     settle: async (id: string) => {
       for (;;) {
         await Promise.all(service.runners.map(r => r.idle()))
-        const sub = (await service.app.inject({ method: 'GET', url: `/v1/submissions/${id}`, headers: { authorization: `Bearer ${admin}` } })).json() as { state: string }
+        // the first admin (非密) does not see a 秘密 package's submission (issue 15 item 4): its state as the catalogue holds it
+        const sub = await service.catalogue.submissions.get(id) ?? { state: 'failed' }
         if (['stored', 'rejected', 'failed'].includes(sub.state)) return sub
         await new Promise(resolve => setTimeout(resolve, 20))
       }

@@ -1,7 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { renderDocumentHtml, type AcceptanceReview } from '../../acceptance/index.js'
+import { applicationFor, documentFor, submissionFor, tiersFor } from '../../access/index.js'
+import type { Catalogue } from '../../catalogue/index.js'
 import { DocumentSealer } from '../../documents/index.js'
+import { callerOf } from '../plugins/auth.js'
+import { gateProject } from './projects.js'
 import { ProblemResponses } from '../schemas/common.js'
 import { ApplicationDetailView, ApplicationView, DeadlinesView, DecisionRequest, DecisionResult, DocumentView } from '../schemas/acceptance.js'
 import { ProjectCode } from '../schemas/views.js'
@@ -11,13 +15,18 @@ import { ProjectCode } from '../schemas/views.js'
 
 export interface AcceptanceRoutesOptions {
   review: AcceptanceReview
+  /** for the gate's loads (issue 15 item 4): a record of a project or package above the caller's clearance is missing */
+  catalogue: Catalogue
   /** seals the documents as PDFs (src/documents/); absent: .pdf answers DOCUMENT_SEAL_NOT_CONFIGURED */
   documents?: DocumentSealer
 }
 
 const Conflicts = { 409: ProblemResponses[400], 422: ProblemResponses[400] }
 
-export const acceptanceRoutes: FastifyPluginAsyncTypebox<AcceptanceRoutesOptions> = async (app, { review, documents = new DocumentSealer({ signer: null, font: { path: '', family: null } }) }) => {
+export const acceptanceRoutes: FastifyPluginAsyncTypebox<AcceptanceRoutesOptions> = async (app, { review, catalogue, documents = new DocumentSealer({ signer: null, font: { path: '', family: null } }) }) => {
+  // a project's applications: the project through the gate first, as on every route of one project
+  app.addHook('preHandler', gateProject(catalogue))
+
   app.post('/projects/:code/applications', {
     config: { action: 'application.create', objectParam: 'code' },
     schema: {
@@ -41,12 +50,15 @@ export const acceptanceRoutes: FastifyPluginAsyncTypebox<AcceptanceRoutesOptions
       querystring: Type.Object({ within: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650, description: 'days ahead that count as near; the policy\'s nearDeadlineDays by default' })) }),
       response: { 200: DeadlinesView, ...ProblemResponses }
     }
-  }, async req => await review.deadlines(req.query.within))
+  }, async req => await review.deadlines(req.query.within, tiersFor(callerOf(req))))
 
   app.get('/applications/:id', {
     config: { action: 'application.read', objectParam: 'id' },
     schema: { summary: 'An application with its submissions, decisions and documents', tags: ['acceptance'], params: Type.Object({ id: Type.String() }), response: { 200: ApplicationDetailView, ...ProblemResponses } }
-  }, async req => await review.application(req.params.id))
+  }, async req => {
+    await applicationFor(catalogue, callerOf(req), req.params.id, 'application.read')
+    return await review.application(req.params.id, tiersFor(callerOf(req)))
+  })
 
   app.post('/applications/:id/withdraw', {
     config: { action: 'application.withdraw', objectParam: 'id' },
@@ -57,7 +69,10 @@ export const acceptanceRoutes: FastifyPluginAsyncTypebox<AcceptanceRoutesOptions
       body: Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, description: 'why (recorded in the event)' })) }, { additionalProperties: false }),
       response: { 200: ApplicationView, ...ProblemResponses, ...Conflicts }
     }
-  }, async req => await review.withdraw(req.params.id, req.body.reason ?? null, req.principal))
+  }, async req => {
+    await applicationFor(catalogue, callerOf(req), req.params.id, 'application.withdraw')
+    return await review.withdraw(req.params.id, req.body.reason ?? null, req.principal)
+  })
 
   app.post('/submissions/:id/decision', {
     config: { action: 'submission.decide', objectParam: 'id' },
@@ -69,7 +84,10 @@ export const acceptanceRoutes: FastifyPluginAsyncTypebox<AcceptanceRoutesOptions
       body: DecisionRequest,
       response: { 200: DecisionResult, ...ProblemResponses, ...Conflicts }
     }
-  }, async req => await review.decide({ submissionId: req.params.id, decision: req.body.decision, items: req.body.items, override: req.body.override, commitment: req.body.commitment, principal: req.principal }))
+  }, async req => {
+    await submissionFor(catalogue, callerOf(req), req.params.id, 'submission.decide')
+    return await review.decide({ submissionId: req.params.id, decision: req.body.decision, items: req.body.items, override: req.body.override, commitment: req.body.commitment, principal: req.principal })
+  })
 
   app.get('/documents/:number', {
     config: { action: 'notice.read', objectParam: 'number' },
@@ -83,7 +101,10 @@ export const acceptanceRoutes: FastifyPluginAsyncTypebox<AcceptanceRoutesOptions
   }, async (req, reply) => {
     const html = req.params.number.endsWith('.html')
     const pdf = req.params.number.endsWith('.pdf')
-    const doc = await review.document(html ? req.params.number.slice(0, -'.html'.length) : pdf ? req.params.number.slice(0, -'.pdf'.length) : req.params.number)
+    const number = html ? req.params.number.slice(0, -'.html'.length) : pdf ? req.params.number.slice(0, -'.pdf'.length) : req.params.number
+    // a notice of a project or package above the caller's clearance is a number never issued, in every form
+    await documentFor(catalogue, callerOf(req), number, 'notice.read')
+    const doc = await review.document(number)
     if (pdf) return await reply.type('application/pdf').header('content-disposition', `inline; filename*=UTF-8''${encodeURIComponent(doc.number)}.pdf`).send(await documents.pdf(doc.body))
     if (!html) return doc
     return await reply.type('text/html; charset=utf-8').header('content-language', 'zh-CN, en').send(renderDocumentHtml(doc.body))

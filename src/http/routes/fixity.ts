@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import { tiersFor } from '../../access/index.js'
 import type { Catalogue } from '../../catalogue/index.js'
 import { LantaiError } from '../../errors.js'
 import type { FixityService } from '../../fixity/index.js'
+import { callerOf } from '../plugins/auth.js'
 import { ProblemResponses } from '../schemas/common.js'
 
 export interface FixityRoutesOptions { catalogue: Catalogue, fixity: FixityService }
@@ -49,7 +51,7 @@ export const fixityRoutes: FastifyPluginAsyncTypebox<FixityRoutesOptions> = asyn
         ...ProblemResponses
       }
     }
-  }, async () => await fixity.summary())
+  }, async req => await fixity.summary(tiersFor(callerOf(req))))
 
   app.post('/fixity/runs', {
     config: { action: 'fixity.run' },

@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import { projectFor, submissionFor, tiersFor } from '../../access/index.js'
 import type { Catalogue } from '../../catalogue/index.js'
 import { LantaiError } from '../../errors.js'
 import type { Ingest } from '../../ingest/ingest.js'
+import { callerOf } from '../plugins/auth.js'
 import { streamedBody } from '../plugins/idempotency.js'
 import { Page, ProblemResponses } from '../schemas/common.js'
 import { pageOf, ProjectCode, SubmissionView } from '../schemas/views.js'
@@ -36,6 +38,8 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<SubmissionRoutesOptions
       response: { 202: SubmissionView, ...ProblemResponses, 409: ProblemResponses[400], 413: ProblemResponses[400], 415: ProblemResponses[400], 422: ProblemResponses[400], 507: ProblemResponses[400] }
     }
   }, async (req, reply) => {
+    // a project above the caller's clearance does not exist for them, to submit to either (issue 15 item 4)
+    await projectFor(catalogue, callerOf(req), req.query.project, 'submission.create')
     const length = req.headers['content-length']
     const abort = new AbortController()
     req.raw.once('close', () => { if (!req.raw.complete) abort.abort(new LantaiError('UPLOAD_INCOMPLETE', 'the client disconnected')) })
@@ -57,7 +61,7 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<SubmissionRoutesOptions
   app.get('/submissions/:id', {
     config: { action: 'submission.read', objectParam: 'id' },
     schema: { summary: 'A submission: its state, progress, and the full validation report', tags: ['submissions'], params: Type.Object({ id: Type.String() }), response: { 200: SubmissionView, ...ProblemResponses } }
-  }, async req => await ingest.get(req.params.id))
+  }, async req => await submissionFor(catalogue, callerOf(req), req.params.id, 'submission.read'))
 
   app.get('/submissions', {
     config: { action: 'submission.read' },
@@ -68,6 +72,6 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<SubmissionRoutesOptions
     }
   }, async req => {
     const { limit, offset, project, state } = req.query
-    return { ...await catalogue.submissions.list({ projectCode: project, state: state as never, limit, offset }), limit, offset }
+    return { ...await catalogue.submissions.list({ projectCode: project, state: state as never, limit, offset, tiers: tiersFor(callerOf(req)) }), limit, offset }
   })
 }
