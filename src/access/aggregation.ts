@@ -53,6 +53,8 @@ export interface AggregationGuardDeps {
   catalogue: Catalogue
   audit: AuditTrail
   policy: AggregationSettings
+  /** the settings in force at each check (approvals.yaml with the executed access-policy changes); `policy` when absent */
+  inForce?: () => Promise<AggregationSettings>
   clock?: () => Date
 }
 
@@ -67,9 +69,13 @@ export class AggregationGuard {
 
   get policy (): AggregationSettings { return this.#deps.policy }
 
+  /** The settings in force now: an approved access-policy change binds the next check. */
+  async settings (): Promise<AggregationSettings> { return await (this.#deps.inForce?.() ?? this.#deps.policy) }
+
   /** Allowed (the reads are in the ledger) or refused (the alert is out); nothing is refused for data that is not pipeline-survey. */
   async check (principal: Principal, reads: readonly PipelineRead[], action: GuardAction, context: { requestId?: string | null } = {}): Promise<GuardOutcome> {
-    const { catalogue, audit, policy } = this.#deps
+    const { catalogue, audit } = this.#deps
+    const policy = await this.settings()
     const person = actorOf(principal)
     const now = this.#clock()
     const at = now.toISOString()
@@ -112,7 +118,7 @@ export class AggregationGuard {
   }
 
   async usage (person: string | null): Promise<{ since: string, people: PersonUsage[] }> {
-    const since = new Date(this.#clock().getTime() - this.#deps.policy.windowHours * HOUR).toISOString()
+    const since = new Date(this.#clock().getTime() - (await this.settings()).windowHours * HOUR).toISOString()
     const rows = await this.#deps.catalogue.aggregation.since(person, since)
     const by = new Map<string, LedgerRead[]>()
     for (const r of rows) by.set(r.person, [...(by.get(r.person) ?? []), r])
