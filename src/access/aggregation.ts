@@ -29,6 +29,9 @@ export type GuardOutcome =
   | { allowed: true, usage: Usage, scope: string | null }
   | { allowed: false, usage: Usage, would: Usage, caps: Caps, exceeded: Array<keyof Usage>, reason: { en: string, zh: string } }
 
+/** A file record a search returns: what the guard needs to know whether, and how much, it counts. */
+export interface ListedRecord { packageId: string, logicalPath: string, pipelineSurvey: boolean, mapSheets: string[], areaKm2: number | null }
+
 export interface PersonUsage extends Usage { person: string, reads: number, lastAt: string | null }
 
 const HOUR = 3_600_000
@@ -109,6 +112,18 @@ export class AggregationGuard {
     if (!outcome.allowed) {
       throw new LantaiError('AGGREGATION_CAP_EXCEEDED', outcome.reason.en, { exceeded: outcome.exceeded, usage: outcome.usage, would: outcome.would, caps: outcome.caps, detailZh: outcome.reason.zh })
     }
+  }
+
+  /**
+   * A search or a listing (issue 15 item 5, "searches count too"): the pipeline-survey records it
+   * returns count like reads of those files, since a record names the file, its map sheets and area;
+   * matches it does not return reveal nothing and are not counted (security-tiers.yaml: queries that
+   * join many projects' pipeline layers are rate-limited). Over the cap the whole answer is refused,
+   * with the reason and the alert a read gets.
+   */
+  async enforceListed (principal: Principal, records: ReadonlyArray<ListedRecord>, context: { requestId?: string | null } = {}): Promise<void> {
+    const reads = records.filter(r => r.pipelineSurvey).map(r => ({ packageId: r.packageId, path: r.logicalPath, mapSheets: r.mapSheets, areaKm2: r.areaKm2 }))
+    if (reads.length > 0) await this.enforce(principal, reads, 'search', context)
   }
 
   /** Usage in the current window: one person's, or everyone's (null), busiest first. */

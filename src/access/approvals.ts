@@ -139,6 +139,12 @@ export class ApprovalEngine {
     return await this.#deps.catalogue.approvals.markExecuted(found.id, person, principal.role, result, this.#note)
   }
 
+  /** The caller's approved, unexpired request of `kind` for `objectId` that `use` would take, or null; nothing is marked. */
+  async approved (principal: Principal, kind: ApprovalKind, objectId: string): Promise<ApprovalRequest | null> {
+    await this.expire()
+    return (await this.#deps.catalogue.approvals.list({ kind, requestedBy: actorOf(principal), objectId, state: 'approved' }))[0] ?? null
+  }
+
   async get (principal: Principal, id: string): Promise<ApprovalRequest> {
     await this.expire()
     const request = await this.#require(id)
