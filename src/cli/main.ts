@@ -26,6 +26,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   audit: async () => (await import('./commands/audit.js')).auditCommand,
   documents: async () => (await import('./commands/documents.js')).documentsCommand,
   approvals: async () => (await import('./commands/approvals.js')).approvalsCommand,
+  export: async () => (await import('./commands/export.js')).exportCommand,
   replicate: async () => (await import('./commands/replicate.js')).replicateCommand,
   catalogue: async () => (await import('./commands/catalogue.js')).catalogueCommand,
   drill: async () => (await import('./commands/drill.js')).drillCommand
