@@ -118,13 +118,23 @@ export function streamBagExport (catalogue: Pick<Catalogue, 'packages'>, plan: B
   const entry = async (name: string, size: number, body: AsyncIterable<Buffer | string> | Buffer): Promise<void> => {
     let done: (err?: Error | null) => void = () => {}
     const finished = new Promise<void>((resolve, reject) => { done = err => { if (err != null) reject(err); else resolve() } })
+    // a body that fails first leaves this to reject later, unawaited: it must not become an unhandled rejection
+    finished.catch(() => {})
     if (Buffer.isBuffer(body)) {
       pack.entry({ name: `${plan.name}/${name}`, size, mtime }, body, done)
       return await finished
     }
     const sink = pack.entry({ name: `${plan.name}/${name}`, size, mtime }, done)
     for await (const chunk of body) {
-      if (!sink.write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)) await new Promise<void>(resolve => sink.once('drain', () => { resolve() }))
+      if (!sink.write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)) {
+        // a reader gone away destroys the pack and this entry: 'close' comes instead of 'drain'
+        await new Promise<void>(resolve => {
+          const go = (): void => { sink.off('drain', go); sink.off('close', go); resolve() }
+          sink.on('drain', go)
+          sink.on('close', go)
+        })
+      }
+      if (sink.destroyed) throw new LantaiError('INTERNAL', `the export of ${plan.pkg.id} was closed while ${name} was written`)
     }
     sink.end(() => {})
     await finished
