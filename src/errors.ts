@@ -175,6 +175,7 @@ export const ERROR_CODES = {
   APPROVAL_REQUIRED_FOR: { transient: false, en: 'this needs an approved two-person request of its kind, which was not found', zh: '此操作需要一项已批准的同类双人审批申请，但未找到' },
   PACKAGE_DELETION_BLOCKED: { transient: false, en: 'the package has pending work (jobs, open submissions, copies under way or other open requests); it cannot be deleted until that work ends', zh: '该数据包有未完成的工作（任务、未办结的提交、进行中的复制或其他待办申请）；在其结束前不能删除' },
   AGGREGATION_CAP_EXCEEDED: { transient: false, en: 'reading this would take the caller over the aggregation cap for pipeline-survey data in the policy\'s window; a security officer may approve an aggregation-scope request', zh: '此次读取将使调用者在策略时间窗内读取的地下管线测绘数据超过汇聚上限；可由安全保密管理员批准汇聚范围申请' },
+  EXPORT_APPROVAL_REQUIRED: { transient: false, en: 'exporting classified material is a two-person rule: the caller needs an approved, unexpired export-classified request of their own for this package, decided by a security officer other than themselves', zh: '导出涉密材料须经双人审批：调用者须有本人针对该数据包提出、并经另一名安全保密管理员批准且未过期的涉密导出申请' },
   // recovery, drills and keys per tier (issue 16 items 7-8, issue 15 item 7)
   KEY_MASTER_MISSING: { transient: false, en: 'no master key: set LANTAI_MASTER_KEY to 64 hex digits or the path of a file holding them', zh: '缺少主密钥：请将 LANTAI_MASTER_KEY 设为 64 位十六进制数或存放它的文件路径' },
   KEY_MASTER_INVALID: { transient: false, en: 'LANTAI_MASTER_KEY is neither 64 hex digits nor a readable file holding them', zh: 'LANTAI_MASTER_KEY 既不是 64 位十六进制数，也不是存放它的可读文件' },

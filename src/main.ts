@@ -2,7 +2,7 @@ import { readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { AcceptanceReview, loadAcceptancePolicy } from './acceptance/index.js'
-import { AggregationGuard, ApprovalEngine, finishRemovals, loadApprovalsPolicy, registerDeclassify, registerDeletion } from './access/index.js'
+import { AggregationGuard, ApprovalEngine, finishRemovals, loadApprovalsPolicy, PolicyInForce, registerDeclassify, registerDeletion, registerPolicyChange } from './access/index.js'
 import { loadProfile } from './bagit/index.js'
 import type { AuditTrail } from './audit/index.js'
 import type { Catalogue } from './catalogue/index.js'
@@ -188,11 +188,14 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   await removeOrphanStaging(stagingRoot, catalogue)
 
   // Issue 15 items 5, 6: two-person requests (deletion plugs in as an executor) and the aggregation guard.
-  const approvals = new ApprovalEngine({ catalogue, audit: runtime.audit, policy: approvalsPolicy })
+  // An approved access-policy change is read at each decision, so it binds every process at once.
+  const inForce = new PolicyInForce(catalogue, approvalsPolicy)
+  const approvals = new ApprovalEngine({ catalogue, audit: runtime.audit, policy: approvalsPolicy, inForce: async () => await inForce.current() })
   const deletion = { catalogue, store, log: log.child({ part: 'approvals' }) }
   registerDeletion(approvals, deletion)
   registerDeclassify(approvals, { catalogue })
-  const guard = new AggregationGuard({ catalogue, audit: runtime.audit, policy: approvalsPolicy.aggregation })
+  registerPolicyChange(approvals, { catalogue, inForce })
+  const guard = new AggregationGuard({ catalogue, audit: runtime.audit, policy: approvalsPolicy.aggregation, inForce: async () => (await inForce.current()).aggregation })
 
   // Reads over HTTP fail over to a verified replica while the primary store is lost (issue 16 item 7, docs/recovery.md).
   const replicas = new ServingReplicas(catalogue, secretOf, config.dataDir)

@@ -45,6 +45,7 @@ export const ACTIONS = {
   'package.read': { roles: ALL, tiered: true, what: 'read a package, its files and seal decisions' },
   'package.events': { roles: ALL, tiered: true, what: 'read a package\'s events' },
   'file.read': { roles: ALL, tiered: true, what: 'download a file\'s bytes (through the file-read gate)' },
+  'package.export': { roles: ['admin', 'archivist', 'reader'], tiered: true, what: 'export a version as a BagIt bag (classified: with an approved two-person request; pipeline-survey files count against the aggregation guard)' },
   'package.revalidate': { roles: WRITERS, tiered: true, what: 're-check a package\'s seals, review seal decisions' },
   'package.label.raise': { roles: ['security-officer'], tiered: true, what: 'raise a package\'s label (immediate)' },
   'package.label.lower': { roles: ['security-officer'], tiered: true, what: 'declassify a package (needs an approved two-person request)' },

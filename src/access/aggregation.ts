@@ -29,6 +29,9 @@ export type GuardOutcome =
   | { allowed: true, usage: Usage, scope: string | null }
   | { allowed: false, usage: Usage, would: Usage, caps: Caps, exceeded: Array<keyof Usage>, reason: { en: string, zh: string } }
 
+/** A file record a search returns: what the guard needs to know whether, and how much, it counts. */
+export interface ListedRecord { packageId: string, logicalPath: string, pipelineSurvey: boolean, mapSheets: string[], areaKm2: number | null }
+
 export interface PersonUsage extends Usage { person: string, reads: number, lastAt: string | null }
 
 const HOUR = 3_600_000
@@ -53,6 +56,8 @@ export interface AggregationGuardDeps {
   catalogue: Catalogue
   audit: AuditTrail
   policy: AggregationSettings
+  /** the settings in force at each check (approvals.yaml with the executed access-policy changes); `policy` when absent */
+  inForce?: () => Promise<AggregationSettings>
   clock?: () => Date
 }
 
@@ -67,9 +72,13 @@ export class AggregationGuard {
 
   get policy (): AggregationSettings { return this.#deps.policy }
 
+  /** The settings in force now: an approved access-policy change binds the next check. */
+  async settings (): Promise<AggregationSettings> { return await (this.#deps.inForce?.() ?? this.#deps.policy) }
+
   /** Allowed (the reads are in the ledger) or refused (the alert is out); nothing is refused for data that is not pipeline-survey. */
   async check (principal: Principal, reads: readonly PipelineRead[], action: GuardAction, context: { requestId?: string | null } = {}): Promise<GuardOutcome> {
-    const { catalogue, audit, policy } = this.#deps
+    const { catalogue, audit } = this.#deps
+    const policy = await this.settings()
     const person = actorOf(principal)
     const now = this.#clock()
     const at = now.toISOString()
@@ -105,6 +114,18 @@ export class AggregationGuard {
     }
   }
 
+  /**
+   * A search or a listing (issue 15 item 5, "searches count too"): the pipeline-survey records it
+   * returns count like reads of those files, since a record names the file, its map sheets and area;
+   * matches it does not return reveal nothing and are not counted (security-tiers.yaml: queries that
+   * join many projects' pipeline layers are rate-limited). Over the cap the whole answer is refused,
+   * with the reason and the alert a read gets.
+   */
+  async enforceListed (principal: Principal, records: ReadonlyArray<ListedRecord>, context: { requestId?: string | null } = {}): Promise<void> {
+    const reads = records.filter(r => r.pipelineSurvey).map(r => ({ packageId: r.packageId, path: r.logicalPath, mapSheets: r.mapSheets, areaKm2: r.areaKm2 }))
+    if (reads.length > 0) await this.enforce(principal, reads, 'search', context)
+  }
+
   /** Usage in the current window: one person's, or everyone's (null), busiest first. */
   /** What `principal` may see of the window: their own usage, or (officers and auditors) one person's or everyone's. */
   async usageFor (principal: Principal, person?: string): Promise<{ since: string, people: PersonUsage[] }> {
@@ -112,7 +133,7 @@ export class AggregationGuard {
   }
 
   async usage (person: string | null): Promise<{ since: string, people: PersonUsage[] }> {
-    const since = new Date(this.#clock().getTime() - this.#deps.policy.windowHours * HOUR).toISOString()
+    const since = new Date(this.#clock().getTime() - (await this.settings()).windowHours * HOUR).toISOString()
     const rows = await this.#deps.catalogue.aggregation.since(person, since)
     const by = new Map<string, LedgerRead[]>()
     for (const r of rows) by.set(r.person, [...(by.get(r.person) ?? []), r])

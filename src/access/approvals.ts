@@ -37,14 +37,16 @@ export type Executor = (request: ApprovalRequest, ctx: ExecutionContext) => Prom
 export interface ExecutorOptions {
   /** Checked when the request is filed and again before it is approved: a request that cannot be carried out is refused early (409). */
   precheck?: (request: Pick<ApprovalRequest, 'kind' | 'objectType' | 'objectId' | 'parameters'> & { id?: string }) => Promise<void>
-  /** Checks and normalises the parameters when filed (APPROVAL_INVALID). */
-  parameters?: (parameters: Record<string, unknown>, principal: Principal) => Record<string, unknown>
+  /** Checks and normalises the parameters when filed (APPROVAL_INVALID); `objectId` is what the request names. */
+  parameters?: (parameters: Record<string, unknown>, principal: Principal, objectId: string) => Record<string, unknown>
 }
 
 export interface ApprovalEngineDeps {
   catalogue: Catalogue
   audit: AuditTrail
   policy: ApprovalsPolicy
+  /** the policy in force at each decision (approvals.yaml with the executed access-policy changes); `policy` when absent */
+  inForce?: () => Promise<ApprovalsPolicy>
   clock?: () => Date
 }
 
@@ -61,6 +63,9 @@ export class ApprovalEngine {
   }
 
   get policy (): ApprovalsPolicy { return this.#deps.policy }
+
+  /** The policy in force now: the file's with the executed access-policy changes over it. */
+  async current (): Promise<ApprovalsPolicy> { return await (this.#deps.inForce?.() ?? this.#deps.policy) }
   get note (): AuditNoter { return this.#note }
 
   registerExecutor (kind: ApprovalKind, run: Executor, options: ExecutorOptions = {}): void {
@@ -76,10 +81,11 @@ export class ApprovalEngine {
     if (objectId === undefined || objectId === '') throw new LantaiError('APPROVAL_INVALID', `${input.kind} needs objectId (the ${rule.objectType})`, { kind: input.kind })
     const executor = this.#executors.get(input.kind)
     let parameters = input.parameters ?? {}
-    if (input.kind === 'aggregation-scope') parameters = this.#scope(parameters)
-    if (executor?.options.parameters !== undefined) parameters = executor.options.parameters(parameters, principal)
+    const policy = await this.current()
+    if (input.kind === 'aggregation-scope') parameters = this.#scope(parameters, policy)
+    if (executor?.options.parameters !== undefined) parameters = executor.options.parameters(parameters, principal, objectId)
     await executor?.options.precheck?.({ kind: input.kind, objectType: rule.objectType, objectId, parameters })
-    const ttl = this.#deps.policy.requests.ttlHours[input.kind] * HOUR
+    const ttl = policy.requests.ttlHours[input.kind] * HOUR
     return await this.#deps.catalogue.approvals.create({
       kind: input.kind, objectType: rule.objectType, objectId, parameters, reason: input.reason,
       requestedBy: person, requesterRole: principal.role, expiresAt: new Date(this.#clock().getTime() + ttl).toISOString()
@@ -95,7 +101,7 @@ export class ApprovalEngine {
     const request = await this.#decidable(principal, id)
     const executor = this.#executors.get(request.kind)
     await executor?.options.precheck?.(request)
-    const approved = await this.#deps.catalogue.approvals.decide(id, { state: 'approved', by: actorOf(principal), role: principal.role, reason, grantUntil: this.#grantUntil(request) }, this.#note)
+    const approved = await this.#deps.catalogue.approvals.decide(id, { state: 'approved', by: actorOf(principal), role: principal.role, reason, grantUntil: await this.#grantUntil(request) }, this.#note)
     return KIND_RULES[request.kind].executesOnApproval && executor !== undefined ? await this.#run(principal, approved) : approved
   }
 
@@ -131,6 +137,12 @@ export class ApprovalEngine {
     const found = (await this.#deps.catalogue.approvals.list({ kind, requestedBy: person, objectId, state: 'approved' }))[0]
     if (found === undefined) throw new LantaiError('APPROVAL_REQUIRED_FOR', `${kind} of ${objectId} by ${person}`, { kind, objectId })
     return await this.#deps.catalogue.approvals.markExecuted(found.id, person, principal.role, result, this.#note)
+  }
+
+  /** The caller's approved, unexpired request of `kind` for `objectId` that `use` would take, or null; nothing is marked. */
+  async approved (principal: Principal, kind: ApprovalKind, objectId: string): Promise<ApprovalRequest | null> {
+    await this.expire()
+    return (await this.#deps.catalogue.approvals.list({ kind, requestedBy: actorOf(principal), objectId, state: 'approved' }))[0] ?? null
   }
 
   async get (principal: Principal, id: string): Promise<ApprovalRequest> {
@@ -190,21 +202,21 @@ export class ApprovalEngine {
   }
 
   /** When an approval lapses: a scope at its end, an export after grantHours, the rest as they are carried out at once. */
-  #grantUntil (request: ApprovalRequest): string {
+  async #grantUntil (request: ApprovalRequest): Promise<string> {
     if (request.kind === 'aggregation-scope' && typeof request.parameters.until === 'string') return request.parameters.until
-    return new Date(this.#clock().getTime() + this.#deps.policy.requests.grantHours * HOUR).toISOString()
+    return new Date(this.#clock().getTime() + (await this.current()).requests.grantHours * HOUR).toISOString()
   }
 
   /** An aggregation scope: from, until (at most maxScopeHours), and the raised caps; packageIds narrows it. */
-  #scope (p: Record<string, unknown>): Record<string, unknown> {
+  #scope (p: Record<string, unknown>, policy: ApprovalsPolicy): Record<string, unknown> {
     const now = this.#clock().getTime()
-    const max = this.#deps.policy.aggregation.maxScopeHours * HOUR
+    const max = policy.aggregation.maxScopeHours * HOUR
     const from = p.from === undefined ? now : Date.parse(String(p.from))
     const until = p.until === undefined ? from + max : Date.parse(String(p.until))
     const bad = (why: string): LantaiError => new LantaiError('APPROVAL_INVALID', why, { why })
     if (Number.isNaN(from) || Number.isNaN(until)) throw bad('from and until must be dates')
     if (until <= from || until <= now) throw bad('until must be after from and in the future')
-    if (until - from > max) throw bad(`a scope lasts at most ${this.#deps.policy.aggregation.maxScopeHours} hours`)
+    if (until - from > max) throw bad(`a scope lasts at most ${policy.aggregation.maxScopeHours} hours`)
     const caps: Record<string, number> = {}
     for (const k of ['files', 'mapSheets', 'areaKm2'] as const) {
       const v = p[k]

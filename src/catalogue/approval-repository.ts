@@ -323,6 +323,26 @@ export class ApprovalRepository {
     return { request, tombstone }
   }
 
+  /**
+   * Marks an approved access-policy-change executed with `result` (the section, the change, the values
+   * before and after): its `access-policy.changed` event and an audit row, each naming requester and
+   * approver, commit with it. Throws APPROVAL_CLOSED unless it is approved and unexpired.
+   */
+  async changePolicy (requestId: string, by: string, role: string | null, result: Record<string, unknown>, note: AuditNoter): Promise<ApprovalRequest> {
+    return await this.markExecuted(requestId, by, role, result, note, async (tx, req) => {
+      const at = this.#clock().toISOString()
+      const detail = { request: req.id, requestedBy: req.requestedBy, approvedBy: req.decidedBy, reason: req.reason, ...result }
+      await this.#events.append({ at, type: 'access-policy.changed', outcome: 'success', agent: by, objectType: 'system', objectId: 'access-policy', detail }, tx)
+      await this.#audit.append(note({ actor: { id: by, role }, action: 'access-policy.changed', objectType: 'policy', objectId: req.objectId, outcome: 'success', detail }), tx)
+    })
+  }
+
+  /** Every executed request of `kind`, oldest first (the access-policy changes in force, in the order made). */
+  async executed (kind: ApprovalKind): Promise<ApprovalRequest[]> {
+    return (await this.#db.db.selectFrom('approval_requests').selectAll().where('kind', '=', kind).where('state', '=', 'executed')
+      .orderBy('executed_at').orderBy('id').execute()).map(toRequest)
+  }
+
   async tombstone (packageId: string): Promise<Tombstone | null> {
     const r = await this.#db.db.selectFrom('package_tombstones').selectAll().where('package_id', '=', packageId).executeTakeFirst()
     return r === undefined ? null : toTombstone(r)

@@ -1,5 +1,8 @@
-import { request } from 'node:http'
+import { request, type IncomingMessage } from 'node:http'
+import { createWriteStream } from 'node:fs'
+import { rename, rm } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import { ERROR_CODES, type ErrorCode } from '../errors.js'
 
 // A small client for the CLI's commands that talk to a running service (LANTAI_URL, LANTAI_TOKEN).
@@ -52,4 +55,36 @@ export function describeFailure (res: ClientResponse): string {
   if (p === null || typeof p !== 'object' || typeof p.code !== 'string') return `HTTP ${res.status}`
   const zh = p.code in ERROR_CODES ? `${ERROR_CODES[p.code as ErrorCode].zh} / ` : ''
   return `${p.code}: ${zh}${p.detail ?? ''}`
+}
+
+/**
+ * GET `path` into `file`: the body streams into `file.part`, renamed to `file` only once whole, so a cut-off
+ * answer leaves no file that looks complete. An error answer (not 2xx) is returned parsed, and nothing is written.
+ */
+export async function download (opts: ClientOptions, path: string, file: string): Promise<ClientResponse & { bytes: number }> {
+  const res = await new Promise<IncomingMessage>((resolve, reject) => {
+    request(new URL(path, opts.url), { method: 'GET', headers: { authorization: `Bearer ${opts.token}` } }, resolve).on('error', reject).end()
+  })
+  const status = res.statusCode ?? 0
+  if (status < 200 || status >= 300) {
+    const chunks: Buffer[] = []
+    for await (const c of res) chunks.push(c as Buffer)
+    const text = Buffer.concat(chunks).toString('utf8')
+    let body: unknown = text
+    try { body = JSON.parse(text) } catch { /* not JSON */ }
+    return { status, headers: res.headers, body, bytes: 0 }
+  }
+  const part = `${file}.part`
+  let bytes = 0
+  res.on('data', (c: Buffer) => { bytes += c.length })
+  try {
+    await pipeline(res, createWriteStream(part, { flags: 'w' }))
+    // a response cut off part way ends without error on some sockets: the length says whether it is whole
+    if (!res.complete) throw new Error(`the answer ended after ${bytes} bytes, before its end`)
+  } catch (err) {
+    await rm(part, { force: true })
+    throw err
+  }
+  await rename(part, file)
+  return { status, headers: res.headers, body: null, bytes }
 }

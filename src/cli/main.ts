@@ -27,6 +27,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   documents: async () => (await import('./commands/documents.js')).documentsCommand,
   commitments: async () => (await import('./commands/commitments.js')).commitmentsCommand,
   approvals: async () => (await import('./commands/approvals.js')).approvalsCommand,
+  export: async () => (await import('./commands/export.js')).exportCommand,
   replicate: async () => (await import('./commands/replicate.js')).replicateCommand,
   catalogue: async () => (await import('./commands/catalogue.js')).catalogueCommand,
   drill: async () => (await import('./commands/drill.js')).drillCommand

@@ -5,7 +5,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { AcceptancePolicy, AcceptanceReview } from '../acceptance/index.js'
 import { acceptanceRoutes } from './routes/acceptance.js'
 import { approvalRoutes } from './routes/approvals.js'
-import type { AggregationGuard, ApprovalEngine, PipelineReadGuard } from '../access/index.js'
+import { exportRoutes } from './routes/export.js'
+import { ExportGate, type AggregationGuard, type ApprovalEngine, type PipelineReadGuard } from '../access/index.js'
 import type { Catalogue } from '../catalogue/index.js'
 import type { DocumentSealer } from '../documents/index.js'
 import { AuditTrail } from '../audit/index.js'
@@ -140,7 +141,8 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(projectRoutes, { prefix: '/v1', catalogue: deps.catalogue, projects, codePattern: deps.projectCodePattern ?? null })
   await app.register(requirementsRoutes, { prefix: '/v1', catalogue: deps.catalogue, projects, policy: deps.acceptancePolicy })
   await app.register(submissionRoutes, { prefix: '/v1', catalogue: deps.catalogue, ingest: deps.ingest })
-  await app.register(packageRoutes, { prefix: '/v1', catalogue: deps.catalogue, reader: deps.reader, pipelineGuard: pipelineGuardOf(deps.guard) })
+  await app.register(packageRoutes, { prefix: '/v1', catalogue: deps.catalogue, reader: deps.reader, pipelineGuard: pipelineGuardOf(deps.guard), aggregation: deps.guard })
+  await app.register(exportRoutes, { prefix: '/v1', catalogue: deps.catalogue, reader: deps.reader, exports: new ExportGate({ audit, approvals: deps.approvals, guard: deps.guard }) })
   await app.register(tokenRoutes, { prefix: '/v1', catalogue: deps.catalogue })
   await app.register(auditRoutes, { prefix: '/v1', catalogue: deps.catalogue })
   await app.register(auditTrailRoutes, { prefix: '/v1', catalogue: deps.catalogue })

@@ -26,6 +26,6 @@ t.test('an officer files a request from a terminal, cannot approve it, and anoth
   t.match(self.stderr, /SELF_APPROVAL: 批准人须不同于申请人及当事人/)
   const ok = await lantaiAsync(['approvals', 'approve', id, '--reason', '同意', '--json'], { env: { LANTAI_URL: url, LANTAI_TOKEN: officerB } })
   t.equal(ok.code, 0, ok.stderr)
-  t.match(JSON.parse(ok.stdout), { id, state: 'approved', decisionReason: '同意', parameters: { files: 100 } })
+  t.match(JSON.parse(ok.stdout), { id, state: 'executed', decisionReason: '同意', parameters: { caps: { files: 100 } } }, 'the approval carried the change out')
   t.equal((await lantaiAsync(['approvals', 'nonsense'], { env: { LANTAI_URL: url, LANTAI_TOKEN: officerB } })).code, 2)
 })

@@ -68,6 +68,7 @@ export const approvalRoutes: FastifyPluginAsyncTypebox<ApprovalRoutesOptions> = 
     }
   }, async req => {
     const { since, people } = await guard.usageFor(principal(req.principal), req.query.person)
-    return { windowHours: guard.policy.windowHours, since, caps: guard.policy.caps, people }
+    const { windowHours, caps } = await guard.settings()
+    return { windowHours, since, caps, people }
   })
 }

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { declassify, FileReadGate, packageFor, raiseLabel, tiersFor, type PipelineReadGuard } from '../../access/index.js'
+import { declassify, FileReadGate, packageFor, raiseLabel, tiersFor, type AggregationGuard, type PipelineReadGuard } from '../../access/index.js'
 import type { Catalogue } from '../../catalogue/index.js'
 import { LantaiError } from '../../errors.js'
 import { callerOf } from '../plugins/auth.js'
@@ -16,6 +16,8 @@ export interface PackageRoutesOptions {
   reader: OcflObjectReader
   /** the aggregation guard (issue 15 item 5), called for each read of pipeline-survey data; none when absent */
   pipelineGuard?: PipelineReadGuard
+  /** the aggregation guard's count of the pipeline-survey records a listing returns (issue 15 item 5); none when absent */
+  aggregation?: AggregationGuard
 }
 
 const Id = Type.Object({ id: Type.String({ description: 'package id' }) })
@@ -31,7 +33,7 @@ const LabelChange = Type.Object({
 })
 const b64 = (hex: string): string => Buffer.from(hex, 'hex').toString('base64')
 
-export const packageRoutes: FastifyPluginAsyncTypebox<PackageRoutesOptions> = async (app, { catalogue, reader, pipelineGuard }) => {
+export const packageRoutes: FastifyPluginAsyncTypebox<PackageRoutesOptions> = async (app, { catalogue, reader, pipelineGuard, aggregation }) => {
   const files = new StoredFileReader({ catalogue, reader })
   const gate = new FileReadGate(files, pipelineGuard)
 
@@ -74,7 +76,9 @@ export const packageRoutes: FastifyPluginAsyncTypebox<PackageRoutesOptions> = as
   }, async req => {
     const pkg = await packageFor(catalogue, callerOf(req), req.params.id, 'package.read')
     const { limit, offset, version } = req.query
-    return { ...await catalogue.packages.files(pkg.id, { version: files.version(pkg, version), limit, offset }), limit, offset }
+    const page = await catalogue.packages.files(pkg.id, { version: files.version(pkg, version), limit, offset })
+    await aggregation?.enforceListed(callerOf(req), page.items, { requestId: req.id })
+    return { ...page, limit, offset }
   })
 
   app.get('/packages/:id/events', {

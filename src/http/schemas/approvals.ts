@@ -32,7 +32,7 @@ export const ApprovalView = Type.Object({
 export const NewApproval = Type.Object({
   kind: ApprovalKind,
   objectId: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'the package (export, delete, declassify) or policy name; not for an aggregation scope' })),
-  parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'aggregation-scope: from?, until?, files?, mapSheets?, areaKm2?, packageIds?; declassify: tier; access-policy-change: the change' })),
+  parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'aggregation-scope: from?, until?, files?, mapSheets?, areaKm2?, packageIds?; declassify: tier; access-policy-change: the new values of the section objectId names (aggregation: windowHours?, caps?: {files?, mapSheets?, areaKm2?}, maxScopeHours?; requests: ttlHours?: {<kind>?}, grantHours?), see docs/export.md' })),
   reason: Type.String({ minLength: 1, maxLength: 2000, description: 'why; recorded and shown to the approver' })
 }, { additionalProperties: false })
 
