@@ -3,7 +3,7 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { MasterKey } from '../access/index.js'
 import { openCatalogue, type Catalogue, type TierLabel } from '../catalogue/index.js'
-import { LantaiError } from '../errors.js'
+import { isLantaiError, LantaiError } from '../errors.js'
 import type { HashPool } from '../hashing/index.js'
 import {
   initStorageRoot, loadInventory, OcflObjectReader, projectCodeOf, STORAGE_DECLARATION, validateObject, type OcflFinding
@@ -97,7 +97,15 @@ async function restoreOne (o: RebuildOptions, sealed: SealedStore, catalogue: Ca
   if (problem !== undefined || id === undefined) return fail(problem ?? 'no object id')
   const projectCode = projectCodeOf(id)
   if (projectCode === undefined) return fail(`${id} is not a Lantai project object`)
-  await copyObject(o.source, stage, objectRoot, o.scratch, o.signal)
+  try {
+    await copyObject(o.source, stage, objectRoot, o.scratch, o.signal)
+  } catch (err) {
+    o.signal?.throwIfAborted()
+    // a sealed file that does not decrypt, a key missing: this object fails, the others are restored
+    if (!isLantaiError(err) || !err.code.startsWith('KEY_')) throw err
+    await stage.deletePrefix(`${objectRoot}/`)
+    return fail(`${err.code}: ${err.message}`)
+  }
   const validation = await validateObject(stage, objectRoot, { pool: o.pool, signal: o.signal })
   if (!validation.valid) return fail('the object does not validate', validation.errors)
   // one rename publishes the whole object: the new root never holds half of one

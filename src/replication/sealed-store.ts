@@ -49,7 +49,8 @@ export function objectPartOf (key: string): { root: string, rel: string } | null
   return { root: segments.slice(0, OBJECT_DEPTH).join('/'), rel: segments.slice(OBJECT_DEPTH).join('/') }
 }
 
-const plainKey = (rel: string): boolean => rel === OBJECT_DECLARATION || rel === SEAL_DIR || rel.startsWith(`${SEAL_DIR}/`)
+// Quarantined bytes are kept as the node held them (ciphertext, perhaps rotted): read and written as they are.
+const plainKey = (rel: string): boolean => rel === OBJECT_DECLARATION || rel === SEAL_DIR || rel.startsWith(`${SEAL_DIR}/`) || rel.startsWith('logs/quarantine/')
 
 export class SealedStore implements BlobStore {
   readonly kind: BlobStore['kind']
