@@ -150,6 +150,16 @@ export class SealedStore implements BlobStore {
     return { ...st, size: size ?? st.size }
   }
 
+  /**
+   * What an S3 node records beside the object (copy fixity's second value). A sealed file's record is the
+   * ciphertext's digest, which the catalogue does not hold: none is offered, and decryption judges it.
+   */
+  async describe (key: string): Promise<{ digests: Record<string, string> } | null> {
+    const describe = (this.raw as Partial<{ describe: (k: string) => Promise<{ digests: Record<string, string> } | null> }>).describe
+    if (describe === undefined || await this.#sealedFor(key) !== null) return null
+    return await describe.call(this.raw, key)
+  }
+
   async #head (key: string): Promise<Buffer> {
     const chunks: Buffer[] = []
     for await (const c of await this.raw.get(key, { start: 0, end: 272 })) chunks.push(Buffer.from(c as Uint8Array))
