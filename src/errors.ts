@@ -103,6 +103,7 @@ export const ERROR_CODES = {
   REPLICA_SOURCE_DAMAGED: { transient: false, en: 'the primary\'s bytes do not match the catalogue; repair the primary before copying', zh: '主存储中的字节与目录不符；复制前请先修复主存储' },
   REPLICATION_TIER_HELD: { transient: false, en: 'the version is classified above 非密 and is not copied to a node until tier keys encrypt it', zh: '该版本密级高于非密，在启用分级密钥加密之前不复制到节点' },
   REPAIR_NO_GOOD_COPY: { transient: false, en: 'no copy of the file matches the catalogue, so there is nothing to repair from', zh: '该文件没有与目录一致的副本，无从修复' },
+  REPAIR_NO_MAJORITY: { transient: false, en: 'no copy matches the catalogue and no majority of the copies agrees: nothing is decided or repaired until a person looks', zh: '没有副本与目录一致，且各副本未形成多数一致：在人工核查之前不作判定、不作修复' },
   // storage and OCFL
   STORAGE_KEY_INVALID: { transient: false, en: 'the storage key is not a clean relative key', zh: '存储键不是规范的相对键' },
   STORAGE_NOT_FOUND: { transient: false, en: 'no object is stored under this key', zh: '该键下没有存储对象' },

@@ -22,6 +22,7 @@ import { REVALIDATE_JOB, Revalidation } from './preservation/revalidate.js'
 import { checkpointSignerOf, openRuntime } from './runtime.js'
 import { FailoverStore } from './recovery/failover-store.js'
 import { ServingReplicas } from './recovery/serving-replicas.js'
+import { loadMasterKey } from './access/index.js'
 import { loadDrillPolicy } from './drills/policy.js'
 import { scheduleDrills } from './drills/schedule.js'
 import { OcflObjectReader } from './ocfl/index.js'
@@ -166,7 +167,9 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
     (err: unknown) => { log.warn({ err }, 'storage nodes could not be probed') })
 
   // The replication queue and fixity on every copy share one store per node.
-  const replicationQueue = new ReplicationWorker({ catalogue, placement: replication, primary: store, secretOf, dataDir: config.dataDir, scratchDir: join(scratchRoot, 'replication'), log: log.child({ part: 'replication' }) })
+  // LANTAI_MASTER_KEY opens the tier keys classified copies are sealed with (docs/keys.md); without it they are held.
+  const masterKey = secretOf('LANTAI_MASTER_KEY') === undefined ? null : loadMasterKey(secretOf('LANTAI_MASTER_KEY'))
+  const replicationQueue = new ReplicationWorker({ catalogue, placement: replication, primary: store, secretOf, master: masterKey, dataDir: config.dataDir, scratchDir: join(scratchRoot, 'replication'), log: log.child({ part: 'replication' }) })
   const copyFixity = new CopyFixity({ catalogue, storeOf: n => replicationQueue.storeOf(n), scratchDir: join(scratchRoot, 'replication'), log: log.child({ part: 'copy-fixity' }) })
   const copyFixityRunner = new JobRunner(catalogue.jobs, copyFixity.runJob, { kind: COPY_FIXITY_JOB, concurrency: 1, metrics, ...sweep }, log.child({ part: 'jobs' }))
   copyFixity.onQueued = () => copyFixityRunner.poke()
@@ -198,9 +201,11 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   const guard = new AggregationGuard({ catalogue, audit: runtime.audit, policy: approvalsPolicy.aggregation, inForce: async () => (await inForce.current()).aggregation })
 
   // Reads over HTTP fail over to a verified replica while the primary store is lost (issue 16 item 7, docs/recovery.md).
-  const replicas = new ServingReplicas(catalogue, secretOf, config.dataDir)
+  const replicas = new ServingReplicas(catalogue, secretOf, config.dataDir, { master: masterKey, scratchDir: join(scratchRoot, 'serving') })
   const failover = new FailoverStore(store, {
     replicas: async () => await replicas.candidates(),
+    expected: async key => await replicas.expected(key),
+    scratchDir: join(scratchRoot, 'serving'),
     primaryMarkedLost: async () => (await catalogue.nodes.list()).some(n => n.primary && n.state === 'lost'),
     onChange: s => { if (s.from === 'primary') log.info('the primary store is back: reads are served from it again'); else log.error({ node: s.node, reason: s.reason }, 'the primary store is lost: reads are served from a replica, writes are refused') }
   })

@@ -19,3 +19,5 @@ export {
 } from './labels.js'
 export { applicationFor, documentFor, packageFor, projectFor, submissionFor } from './objects.js'
 export { tiersFor } from './visibility.js'
+export { decryptStream, encryptStream, loadMasterKey, plaintextSize, unwrap, type MasterKey, type TierKey, type WrappedKey } from './keys.js'
+export { TierKeyring } from './tier-keys.js'

@@ -215,3 +215,12 @@ export function decryptStream (keyOf: (id: string) => TierKey): Transform {
   })
 }
 
+
+/** The plaintext length behind `cipherSize` bytes of the format above, from its header (null: not a header). */
+export function plaintextSize (head: Buffer, cipherSize: number): number | null {
+  if (head.length < 18 || !head.subarray(0, 4).equals(MAGIC) || head[4] !== FORMAT) return null
+  const chunk = head.readUInt32BE(6)
+  const body = cipherSize - 18 - (head[17] ?? 0)
+  if (chunk < 1 || body < TAG_BYTES) return null
+  return body - TAG_BYTES * Math.ceil(body / (chunk + TAG_BYTES))
+}

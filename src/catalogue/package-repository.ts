@@ -798,6 +798,27 @@ export class PackageRepository {
     })
   }
 
+  /**
+   * The copies outvoted the catalogue (issue 16 item 6: "if the catalogue itself is in doubt, the
+   * majority of copies decides"): the content's sha512 becomes `to`, any damage mark is cleared, the
+   * content is due for a check now, and `content.digest.corrected` names the old and new digest and the
+   * evidence, in the same transaction. STATE_CONFLICT when the row no longer holds `from`.
+   */
+  async correctDigest (packageId: string, contentPath: string, change: { from: string, to: string, evidence: Record<string, unknown>, agent?: string }): Promise<number> {
+    return await this.#db.db.transaction().execute(async tx => {
+      const row = await this.#content(tx, packageId, contentPath, true)
+      if (row === undefined) throw new LantaiError('CONTENT_NOT_FOUND', `${packageId} ${contentPath}`, { packageId, contentPath })
+      if (row.sha512 !== change.from) throw new LantaiError('STATE_CONFLICT', `${packageId} ${contentPath}: the catalogue's sha512 changed meanwhile`, { packageId, contentPath })
+      const now = this.#clock().toISOString()
+      const event = await this.#events.append({
+        at: now, type: 'content.digest.corrected', outcome: 'warning', agent: change.agent ?? 'system', objectType: 'package', objectId: packageId,
+        detail: { contentPath, from: change.from, to: change.to, damagedBy: row.damaged_by, ...change.evidence }
+      }, tx)
+      await tx.updateTable('contents').set({ sha512: change.to, damaged_by: null, next_check_at: now }).where('package_id', '=', packageId).where('content_path', '=', contentPath).execute()
+      return event.id
+    })
+  }
+
   /** Content known damaged, of one package or all, by package and content path. */
   /** Given `tiers` (the caller's, issue 15 item 4), only the files of packages of these tiers. */
   async damagedContents (packageId?: string, tiers?: VisibleTiers): Promise<DamagedContent[]> {

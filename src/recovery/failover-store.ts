@@ -1,5 +1,7 @@
+import { createReadStream } from 'node:fs'
 import { LantaiError } from '../errors.js'
 import { STORAGE_DECLARATION } from '../ocfl/index.js'
+import { stage } from '../replication/index.js'
 import type { BlobStat, BlobStore, ByteRange, PutFileOptions, PutItem } from '../storage/index.js'
 
 // Serving from a replica while the primary store is lost (issue 16 item 7). Reads go to the primary while
@@ -13,12 +15,22 @@ export type Serving = { from: 'primary' } | { from: 'replica', node: string, sin
 
 export interface ReplicaSource { id: string, store: BlobStore }
 
+/** A replica read that failed: the next replica is tried, and this one goes last for `recheckMs`. */
+interface Strike { until: number, why: string }
+
 export interface FailoverOptions {
   /** The replica nodes to serve from, best first (active, most verified copies); asked each time the primary is found lost. */
   replicas: () => Promise<ReplicaSource[]>
   /** Whether an operator marked the primary's node lost (PATCH /v1/nodes/:id state lost). */
   primaryMarkedLost?: () => Promise<boolean>
   recheckMs?: number
+  /**
+   * The sha512 the catalogue holds for a content key (null for any other key). With it and `scratchDir`,
+   * a whole content file read from a replica is staged and checked before it is served, and a replica
+   * whose bytes do not match is passed over for the next one.
+   */
+  expected?: (key: string) => Promise<string | null>
+  scratchDir?: string
   now?: () => Date
   onChange?: (serving: Serving) => void
 }
@@ -31,6 +43,7 @@ export class FailoverStore implements BlobStore {
   #replica: BlobStore | null = null
   #checkedAt = 0
   #probing: Promise<void> | null = null
+  readonly #strikes = new Map<string, Strike>()
 
   constructor (primary: BlobStore, options: FailoverOptions) {
     this.#primary = primary
@@ -92,25 +105,68 @@ export class FailoverStore implements BlobStore {
 
   /**
    * A read, on the primary first; a miss or a failure there makes the primary be looked at, and when it
-   * is lost the read is made again on the replica. A miss on a healthy primary stays a miss.
+   * is lost the read is made on the replicas. A miss on a healthy primary stays a miss.
    */
   async #read<T> (op: (s: BlobStore) => Promise<T>, missed: (r: T) => boolean): Promise<T> {
     const store = await this.#reader()
+    if (store !== this.#primary) return await this.#onReplicas(op, missed)
     let result: T
     try {
       result = await op(store)
-      if (store !== this.#primary || !missed(result)) return result
+      if (!missed(result)) return result
     } catch (err) {
-      if (store !== this.#primary) throw err
       if ((await this.probe()).from === 'primary') throw err
-      return await op(await this.#reader())
+      return await this.#onReplicas(op, missed)
     }
     if ((await this.probe()).from === 'primary') return result
-    return await op(await this.#reader())
+    return await this.#onReplicas(op, missed)
+  }
+
+  /**
+   * Every replica in turn (issue 16 item 7: serving from any replica): the one serving now, then the
+   * others in the order given (health, then preference), those that failed lately last. An error, a miss
+   * or bytes that do not match the catalogue move the read to the next; the one that answers is the one
+   * serving from then on, and says so.
+   */
+  async #onReplicas<T> (op: (s: BlobStore) => Promise<T>, missed: (r: T) => boolean): Promise<T> {
+    const now = (this.#o.now ?? (() => new Date()))().getTime()
+    const current = this.#serving.from === 'replica' ? this.#serving.node : null
+    const all = await this.#o.replicas()
+    const struck = (r: ReplicaSource): number => (this.#strikes.get(r.id)?.until ?? 0) > now ? 1 : 0
+    const order = [...all].sort((a, b) => struck(a) - struck(b) || (a.id === current ? -1 : b.id === current ? 1 : 0))
+    let last: unknown = null
+    let miss: { result: T } | null = null
+    for (const r of order) {
+      try {
+        const result = await op(r.store)
+        if (missed(result)) { miss ??= { result }; continue }
+        this.#strikes.delete(r.id)
+        this.#use(r)
+        return result
+      } catch (err) {
+        last = err
+        this.#strikes.set(r.id, { until: now + (this.#o.recheckMs ?? 10_000), why: (err as Error).message })
+      }
+    }
+    if (miss !== null) return miss.result
+    throw last ?? new LantaiError('PRIMARY_LOST', 'the primary is lost and no replica answers')
+  }
+
+  #use (r: ReplicaSource): void {
+    if (this.#serving.from === 'replica' && this.#serving.node === r.id) return
+    const reason = this.#serving.from === 'replica' ? `${this.#serving.reason}; ${this.#serving.node} failed a read` : 'the primary is lost'
+    this.#replica = r.store
+    this.#serving = { from: 'replica', node: r.id, since: new Date((this.#o.now ?? (() => new Date()))()).toISOString(), reason }
+    this.#o.onChange?.(this.#serving)
   }
 
   async get (key: string, range?: ByteRange): Promise<NodeJS.ReadableStream> {
-    return await this.#read(async s => await s.get(key, range), () => false)
+    return await this.#read(async s => {
+      if (s === this.#primary) return await s.get(key, range)
+      const sha512 = await this.#o.expected?.(key)
+      if (sha512 == null || this.#o.scratchDir === undefined) return await s.get(key, range)
+      return await checkedRead(s, key, sha512, this.#o.scratchDir, range)
+    }, () => false)
   }
 
   async stat (key: string): Promise<BlobStat | null> {
@@ -132,6 +188,21 @@ export class FailoverStore implements BlobStore {
   async putBytes (key: string, data: Uint8Array | string): Promise<void> { await this.#write(async s => { await s.putBytes(key, data) }) }
   async delete (key: string): Promise<void> { await this.#write(async s => { await s.delete(key) }) }
   async deletePrefix (prefix: string): Promise<void> { await this.#write(async s => { await s.deletePrefix(prefix) }) }
+}
+
+/**
+ * A replica's bytes for `key`, staged in `scratchDir` and hashed; REPLICA_READBACK_MISMATCH (the next
+ * replica is tried) unless they match the catalogue's sha512. The staged file goes when its stream closes.
+ */
+async function checkedRead (store: BlobStore, key: string, sha512: string, scratchDir: string, range?: ByteRange): Promise<NodeJS.ReadableStream> {
+  const staged = await stage(store, key, scratchDir)
+  if (staged.sha512 !== sha512) {
+    await staged.release()
+    throw new LantaiError('REPLICA_READBACK_MISMATCH', `${store.description}: ${key} does not match the catalogue's sha512`, { key, expected: sha512, found: staged.sha512 })
+  }
+  const stream = createReadStream(staged.path, range === undefined ? {} : { start: range.start, ...(range.end === undefined ? {} : { end: range.end }) })
+  stream.once('close', () => { void staged.release() })
+  return stream
 }
 
 const hasRoot = async (store: BlobStore): Promise<boolean> => await store.stat(STORAGE_DECLARATION).then(s => s !== null, () => false)

@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, rename, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { openCatalogue, type Catalogue } from '../catalogue/index.js'
-import { LantaiError } from '../errors.js'
+import type { MasterKey } from '../access/index.js'
+import { openCatalogue, type Catalogue, type TierLabel } from '../catalogue/index.js'
+import { isLantaiError, LantaiError } from '../errors.js'
 import type { HashPool } from '../hashing/index.js'
 import {
   initStorageRoot, loadInventory, OcflObjectReader, projectCodeOf, STORAGE_DECLARATION, validateObject, type OcflFinding
 } from '../ocfl/index.js'
 import { LocalBlobStore, readAll, type BlobStore } from '../storage/index.js'
+import { SealedStore } from '../replication/index.js'
 import { copyObject } from './copy-object.js'
 import { parseManifest, parseMessage, versionRecords } from './object-record.js'
 
@@ -20,6 +22,8 @@ export interface RebuildProgress { done: number, total: number, objectId: string
 
 export interface RebuildOptions {
   source: BlobStore
+  /** LANTAI_MASTER_KEY: opens the wrapped tier keys of objects the node holds sealed (absent: those objects fail) */
+  master?: MasterKey | null
   /** the node's id, for events and the report */
   node: string
   /** a SQLite file path or a postgres:// URL: must hold no project, submission or package */
@@ -45,8 +49,11 @@ export interface RebuildReport {
   ms: number
 }
 
-export async function rebuildFromNode (o: RebuildOptions): Promise<RebuildReport> {
+export async function rebuildFromNode (options: RebuildOptions): Promise<RebuildReport> {
   const started = Date.now()
+  // Sealed (classified) objects are read through their keys and come back as plaintext, labelled again.
+  const sealed = new SealedStore(options.source, options.master == null ? null : { master: options.master }, options.scratch)
+  const o = { ...options, source: sealed as BlobStore }
   if (await o.source.stat(STORAGE_DECLARATION) === null) throw new LantaiError('RESTORE_SOURCE_INVALID', `${o.node} (${o.source.description}) has no ${STORAGE_DECLARATION}`, { node: o.node })
   if ((await readdir(o.storeDir).catch(() => [])).length > 0) throw new LantaiError('RESTORE_TARGET_NOT_EMPTY', o.storeDir, { path: o.storeDir })
   // The catalogue's clock is the version's own creation time while its rows are written, so a rebuilt
@@ -61,13 +68,13 @@ export async function rebuildFromNode (o: RebuildOptions): Promise<RebuildReport
     const target = new LocalBlobStore(o.storeDir)
     const stage = new LocalBlobStore(staging)
     await initStorageRoot(target)
-    const listed = []
+    const listed: Array<{ objectRoot: string, id?: string, problem?: string }> = []
     for await (const obj of new OcflObjectReader(o.source).listObjects()) listed.push(obj)
     const report: RebuildReport = { node: o.node, objects: listed.length, packages: 0, versions: 0, files: 0, bytes: 0, failed: [], ms: 0 }
     let done = 0
     for (const obj of listed) {
       o.signal?.throwIfAborted()
-      const failure = await restoreOne(o, catalogue, stage, target, obj.objectRoot, obj.id, obj.problem, d => { at = d }, report)
+      const failure = await restoreOne(o, sealed, catalogue, stage, target, obj.objectRoot, obj.id, obj.problem, d => { at = d }, report)
       at = null
       if (failure !== null) report.failed.push(failure)
       o.onProgress?.({ done: ++done, total: listed.length, objectId: obj.id, ok: failure === null })
@@ -84,13 +91,21 @@ export async function rebuildFromNode (o: RebuildOptions): Promise<RebuildReport
   }
 }
 
-async function restoreOne (o: RebuildOptions, catalogue: Catalogue, stage: LocalBlobStore, target: LocalBlobStore, objectRoot: string, id: string | undefined, problem: string | undefined,
+async function restoreOne (o: RebuildOptions, sealed: SealedStore, catalogue: Catalogue, stage: LocalBlobStore, target: LocalBlobStore, objectRoot: string, id: string | undefined, problem: string | undefined,
   setClock: (d: Date | null) => void, report: RebuildReport): Promise<RebuildFailure | null> {
   const fail = (why: string, findings: OcflFinding[] = []): RebuildFailure => ({ objectRoot, objectId: id, problem: why, findings })
   if (problem !== undefined || id === undefined) return fail(problem ?? 'no object id')
   const projectCode = projectCodeOf(id)
   if (projectCode === undefined) return fail(`${id} is not a Lantai project object`)
-  await copyObject(o.source, stage, objectRoot, o.scratch, o.signal)
+  try {
+    await copyObject(o.source, stage, objectRoot, o.scratch, o.signal)
+  } catch (err) {
+    o.signal?.throwIfAborted()
+    // a sealed file that does not decrypt, a key missing: this object fails, the others are restored
+    if (!isLantaiError(err) || !err.code.startsWith('KEY_')) throw err
+    await stage.deletePrefix(`${objectRoot}/`)
+    return fail(`${err.code}: ${err.message}`)
+  }
   const validation = await validateObject(stage, objectRoot, { pool: o.pool, signal: o.signal })
   if (!validation.valid) return fail('the object does not validate', validation.errors)
   // one rename publishes the whole object: the new root never holds half of one
@@ -141,6 +156,10 @@ async function restoreOne (o: RebuildOptions, catalogue: Catalogue, stage: Local
     })
     await catalogue.restore.link(r.submissionId, pkg.id, r.number)
     setClock(null)
+    const manifest = await sealed.manifestOf(objectRoot)
+    if (manifest !== null && (await catalogue.packages.get(pkg.id))?.tier !== manifest.tier) {
+      await catalogue.packages.setTier(pkg.id, { tier: manifest.tier as TierLabel, agent: 'system', reason: `rebuilt from ${o.node}, which holds the object sealed for ${manifest.tier}` })
+    }
     report.versions++
     report.files += r.files.length
     report.bytes += r.contents.reduce((n, c) => n + c.size, 0)

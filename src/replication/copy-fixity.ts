@@ -131,6 +131,9 @@ export class CopyFixity {
     if (options.repair !== false) {
       for (const bad of await catalogue.replicationTasks.badCopies(options.nodeId)) {
         if (down.has(bad.nodeId)) continue
+        // a vote of the copies (majority.ts) may have settled this copy since the list was read
+        const now = (await catalogue.replicationTasks.copiesOf(bad.packageId, bad.contentPath)).find(c => c.nodeId === bad.nodeId)
+        if (now?.state === 'verified') continue
         try {
           result.repaired.push(await repairCopy({ catalogue, storeOf: this.#o.storeOf, scratchDir: this.#o.scratchDir }, bad, options.signal))
         } catch (err) {
@@ -144,6 +147,7 @@ export class CopyFixity {
     const primary = [...nodes.values()].find(n => n.primary)
     if (options.repair !== false && primary !== undefined && (options.nodeId === undefined || options.nodeId === primary.id)) {
       for (const bad of await catalogue.packages.damagedContents()) {
+        if ((await catalogue.packages.content(bad.packageId, bad.contentPath))?.damagedBy === null) continue
         const target = { packageId: bad.packageId, contentPath: bad.contentPath, nodeId: primary.id }
         try {
           result.repaired.push(await repairCopy({ catalogue, storeOf: this.#o.storeOf, scratchDir: this.#o.scratchDir }, target, options.signal))

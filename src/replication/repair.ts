@@ -1,9 +1,11 @@
 import type { Catalogue, StorageNode } from '../catalogue/index.js'
-import { LantaiError } from '../errors.js'
+import { isLantaiError, LantaiError } from '../errors.js'
 import { objectRootOf } from '../ocfl/index.js'
 import type { BlobStore } from '../storage/index.js'
 import type { NodeStore } from './node-store.js'
+import { decideByMajority } from './majority.js'
 import { nextCheckOf } from './queue.js'
+import { rawOf } from './sealed-store.js'
 import { readBack, stage } from './verify.js'
 
 // Repair (issue 16 item 6; research-preservation.md §10 lesson 6): a damaged or missing copy is
@@ -24,7 +26,8 @@ export interface RepairDeps {
 export interface RepairTarget { packageId: string, contentPath: string, nodeId: string }
 export interface RepairResult extends RepairTarget { from: string, quarantineKey: string | null }
 
-export async function repairCopy (deps: RepairDeps, target: RepairTarget, signal?: AbortSignal): Promise<RepairResult> {
+/** `byMajority` false: the catalogue's digest is not put to the vote again (a repair following the majority). */
+export async function repairCopy (deps: RepairDeps, target: RepairTarget, signal?: AbortSignal, byMajority = true): Promise<RepairResult> {
   const { catalogue } = deps
   const now = (): Date => (deps.clock ?? (() => new Date()))()
   const agent = deps.agent ?? 'system'
@@ -60,6 +63,16 @@ export async function repairCopy (deps: RepairDeps, target: RepairTarget, signal
     }
   }
   if (good === undefined) {
+    // No copy matches the catalogue: perhaps the catalogue is what is wrong. The copies vote (majority.ts).
+    const verdict = byMajority ? await decideByMajority(deps, target, signal).catch(async (err: unknown) => { await step('failed', { reason: isLantaiError(err) ? err.code : 'INTERNAL', tried }); throw err }) : null
+    if (verdict?.kind === 'majority') {
+      const own = verdict.copies.find(c => c.node === target.nodeId)
+      if (own?.sha512 !== verdict.to) return await repairCopy(deps, target, signal, false)
+      // this copy was right all along: the catalogue was corrected to it, nothing to replace
+      await step('verified', { by: 'majority', sha512: verdict.to, corrected: verdict.eventId }, 'success')
+      if (!node.primary) await restoreReplica(catalogue, target)
+      return { ...target, from: 'majority', quarantineKey: null }
+    }
     await step('failed', { reason: 'REPAIR_NO_GOOD_COPY', tried })
     throw new LantaiError('REPAIR_NO_GOOD_COPY', `${target.packageId} ${target.contentPath}: no copy matches sha512 ${content.sha512.slice(0, 16)}…`, { ...target, tried })
   }
@@ -67,7 +80,8 @@ export async function repairCopy (deps: RepairDeps, target: RepairTarget, signal
     await step('staged', { from: good.from, sha512: good.staged.sha512 })
     const store = deps.storeOf(node).store
     // 2. The bad bytes, if any are there, go aside under a key never used before.
-    const quarantineKey = await quarantine(store, key, objectRootOf(pkg.ocflId), target.contentPath, deps.scratchDir, now(), signal)
+    // (on a node's own bytes: a sealed copy is quarantined as the ciphertext it is)
+    const quarantineKey = await quarantine(rawOf(store), key, objectRootOf(pkg.ocflId), target.contentPath, deps.scratchDir, now(), signal)
     if (quarantineKey !== null) await step('quarantined', { quarantineKey })
     // 3. The good bytes in place, then read back.
     await store.putFile(key, good.staged.path, { digests: { sha512: content.sha512 } })

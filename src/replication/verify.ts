@@ -4,6 +4,7 @@ import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { isLantaiError } from '../errors.js'
 import type { Throttle } from '../fixity/index.js'
 import { readAll, type BlobStore } from '../storage/index.js'
 
@@ -12,6 +13,12 @@ import { readAll, type BlobStore } from '../storage/index.js'
 // preservation.md §10 lesson 3): what the server said about its PUT (ETag, status) is not evidence.
 
 export interface ReadBack { size: number, sha512: string }
+
+/**
+ * The digest of a sealed copy whose ciphertext does not authenticate (bit rot, truncation, another key):
+ * it matches no catalogue digest, so the copy is judged damaged like any wrong bytes, not unreachable.
+ */
+export const UNDECRYPTABLE = 'undecryptable'
 
 /** The bytes under `key` as the node returns them now; rejects as the store does (STORAGE_NOT_FOUND …). */
 export async function readBack (store: BlobStore, key: string, options: { throttle?: Throttle, signal?: AbortSignal } = {}): Promise<ReadBack> {
@@ -25,7 +32,12 @@ export async function readBack (store: BlobStore, key: string, options: { thrott
       options.throttle.take(chunk.length, options.signal).then(() => { done() }, done)
     }
   })
-  await pipeline(await store.get(key), tap, options.signal === undefined ? {} : { signal: options.signal })
+  try {
+    await pipeline(await store.get(key), tap, options.signal === undefined ? {} : { signal: options.signal })
+  } catch (err) {
+    if (isLantaiError(err) && err.code === 'KEY_CIPHERTEXT_INVALID') return { size, sha512: UNDECRYPTABLE }
+    throw err
+  }
   return { size, sha512: hash.digest('hex') }
 }
 

@@ -4,8 +4,13 @@ import type { Catalogue, ReplicationTask, StorageNode } from '../catalogue/index
 import { isLantaiError, LantaiError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { BlobStore } from '../storage/index.js'
+import { TierKeyring, type MasterKey } from '../access/index.js'
+import { objectRootOf } from '../ocfl/index.js'
 import { copyVersion } from './copy.js'
 import { openNodeStore, type NodeStore } from './node-store.js'
+import { eligible } from './placement.js'
+import type { Tier } from './placement-policy.js'
+import { SealedStore, type SealKeys } from './sealed-store.js'
 import { backoffUntil, DEFAULT_QUEUE, nextCheckOf, type QueueSettings } from './queue.js'
 import type { ReplicationService } from './service.js'
 
@@ -29,6 +34,8 @@ export interface ReplicationWorkerOptions {
   dataDir: string
   scratchDir: string
   log: Logger
+  /** LANTAI_MASTER_KEY: without it classified versions are held, and sealed copies cannot be read */
+  master?: MasterKey | null
   settings?: Partial<QueueSettings>
   /** S3 sockets silent this long are given up (default 30 s) */
   nodeTimeoutMs?: number
@@ -41,6 +48,7 @@ export class ReplicationWorker {
   readonly #o: ReplicationWorkerOptions
   readonly #running = new Map<string, { abort: AbortController, done: Promise<void> }>()
   readonly #stores = new Map<string, NodeStore>()
+  readonly #keys: SealKeys | null
   #stopped = true
   #loop: Promise<void> | undefined
   #wake: (() => void) | undefined
@@ -50,6 +58,7 @@ export class ReplicationWorker {
   constructor (options: ReplicationWorkerOptions) {
     this.#o = options
     this.settings = { ...DEFAULT_QUEUE, ...options.settings }
+    this.#keys = sealKeys(options.catalogue, options.master ?? null)
   }
 
   get #now (): Date { return (this.#o.clock ?? (() => new Date()))() }
@@ -168,17 +177,26 @@ export class ReplicationWorker {
       const pkg = await catalogue.packages.get(task.packageId)
       if (pkg === null) throw new LantaiError('PACKAGE_NOT_FOUND', task.packageId, { id: task.packageId })
       const [placed] = await catalogue.replicas.versions({ packageId: task.packageId, version: task.version - 1 }, 1)
-      // Until tier keys exist (issue 15 item 7), classified bytes never leave the primary.
+      // Classified bytes leave the primary only sealed with the tier's key, and only for a node cleared for
+      // the tier (placement plans no other; a node whose clearance was lowered since is checked here).
       const tier = placed === undefined ? '非密' : await this.#o.placement.tierOf(placed)
+      const target = this.storeOf(node)
       if (tier !== '非密') {
-        const reason = { code: 'REPLICATION_TIER_HELD', message: `${tier}: not copied to ${node.id} until tier keys encrypt it` }
-        await catalogue.replicas.put({ packageId: task.packageId, version: task.version, nodeId: node.id, state: 'planned', detail: reason.message })
-        await tasks.hold(task.id, this.owner, reason)
-        return
+        const why = this.#keys === null
+          ? `${tier}: not copied to ${node.id}: LANTAI_MASTER_KEY is not set, so it cannot be encrypted`
+          : !eligible({ ...node, state: 'active' }, tier as Tier) ? `${tier}: not copied to ${node.id}, cleared only for ${node.clearance}` : null
+        if (why !== null) {
+          const reason = { code: 'REPLICATION_TIER_HELD', message: why }
+          await catalogue.replicas.put({ packageId: task.packageId, version: task.version, nodeId: node.id, state: 'planned', detail: reason.message })
+          await tasks.hold(task.id, this.owner, reason)
+          return
+        }
+        await target.prepare()
+        await (target.store as SealedStore).seal(objectRootOf(pkg.ocflId), tier)
       }
       await catalogue.replicas.put({ packageId: task.packageId, version: task.version, nodeId: node.id, state: 'copying', detail: `task ${task.id}, attempt ${task.attempts}` })
       const copied = await copyVersion({
-        catalogue, source: this.#o.primary, target: this.storeOf(node), scratchDir: this.#o.scratchDir, signal: both,
+        catalogue, source: this.#o.primary, target, scratchDir: this.#o.scratchDir, signal: both,
         nextCheckAt: () => nextCheckOf(node, this.#now),
         onProgress: p => { progress = p }
       }, pkg, task.version)
@@ -218,14 +236,34 @@ export class ReplicationWorker {
     }
   }
 
-  /** A node's store, opened once per worker (again after the node's row changed). */
+  /**
+   * A node's store, opened once per worker (again after the node's row changed). A node other than the
+   * primary is seen through a SealedStore: plaintext to every caller, ciphertext on the node for sealed objects.
+   */
   storeOf (node: StorageNode): NodeStore {
     let s = this.#stores.get(node.id)
     if (s === undefined || s.node.updatedAt !== node.updatedAt) {
       s?.close()
-      s = openNodeStore(node, { secretOf: this.#o.secretOf, dataDir: this.#o.dataDir, primary: this.#o.primary, ...(this.#o.nodeTimeoutMs === undefined ? {} : { timeoutMs: this.#o.nodeTimeoutMs }) })
+      const opened = openNodeStore(node, { secretOf: this.#o.secretOf, dataDir: this.#o.dataDir, primary: this.#o.primary, ...(this.#o.nodeTimeoutMs === undefined ? {} : { timeoutMs: this.#o.nodeTimeoutMs }) })
+      s = node.primary ? opened : { ...opened, store: new SealedStore(opened.store, this.#keys, this.#o.scratchDir) }
       this.#stores.set(node.id, s)
     }
     return s
+  }
+}
+
+/** The worker's keys: the master key opens what nodes hold; the keyring gives each tier's active key to seal with. */
+function sealKeys (catalogue: Catalogue, master: MasterKey | null): SealKeys | null {
+  if (master === null) return null
+  const ring = new TierKeyring(catalogue.tierKeys, master)
+  return {
+    master,
+    sealing: async tier => {
+      const key = await ring.forTier(tier)
+      const stored = await catalogue.tierKeys.get(key.id)
+      if (stored === null) throw new LantaiError('KEY_NOT_FOUND', key.id, { keyId: key.id })
+      const { id, tier: of, algorithm, masterKeyId, wrapped } = stored
+      return { key, wrapped: { id, tier: of, algorithm, masterKeyId, wrapped } }
+    }
   }
 }

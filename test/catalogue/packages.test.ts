@@ -267,3 +267,17 @@ eachEngine(t, 'a download that finds damage records it once through recordDamage
   ])
   t.match(await thrown(async () => await c.packages.recordDamage(id, 'v9/nope', { source: 'download', outcome: 'missing' })), { code: 'CONTENT_NOT_FOUND' })
 })
+
+eachEngine(t, 'correctDigest replaces a content\'s sha512 the copies outvoted, clears its damage mark and says so in one event', async (t, target) => {
+  const { c, clock } = await makeCatalogue(t, target)
+  await twoVersions(c, 'P-1')
+  const id = (await c.packages.getByProject('P-1'))?.id ?? ''
+  const path = 'v1/content/data/plan.pdf'
+  const before = (await c.packages.content(id, path))?.sha512 ?? ''
+  await c.packages.recordFixity(id, path, 'mismatch', clock.iso(), clock.iso(), { detail: { kind: 'damage' } })
+  const to = 'a'.repeat(128)
+  const eventId = await c.packages.correctDigest(id, path, { from: before, to, evidence: { copies: [{ node: 'primary', sha512: to }] } })
+  t.match(await c.packages.content(id, path), { sha512: to, damagedBy: null })
+  t.match((await c.events.list({ objectId: id, type: 'content.digest.corrected', limit: 5, offset: 0 })).items, [{ id: eventId, outcome: 'warning', detail: { contentPath: path, from: before, to, copies: [{ node: 'primary' }] } }])
+  t.match(await thrown(async () => await c.packages.correctDigest(id, path, { from: before, to, evidence: {} })), { code: 'STATE_CONFLICT' }, 'a row changed meanwhile is not overwritten')
+})

@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
+import { loadMasterKey } from '../../access/index.js'
 import { loadConfig } from '../../config.js'
 import { HashPool } from '../../hashing/index.js'
 import { findNode } from '../../recovery/find-node.js'
@@ -16,9 +17,10 @@ node id of storage-policies/nodes.yaml (its credentials from the LANTAI_* variab
 directory holding an OCFL storage root. Every object is copied into staging, validated, moved into
 DIR/store and recorded in DIR/catalogue.sqlite (or the empty PostgreSQL database of --database-url).
 A non-empty target is refused. Start the service on it with LANTAI_DATA=DIR. docs/recovery.md.
+Classified objects the node holds sealed are decrypted with LANTAI_MASTER_KEY (docs/replication.md).
 应急启用：从一个幸存节点重建可用的目录库和存储根。节点为 storage-policies/nodes.yaml 中的节点编号，或存放
 OCFL 存储根的目录。每个对象先复制到暂存区并校验，再移入 目录/store，并记入 目录/catalogue.sqlite（或
---database-url 指定的空 PostgreSQL 数据库）。目标不为空时拒绝执行。
+--database-url 指定的空 PostgreSQL 数据库）。目标不为空时拒绝执行。节点上加密保存的涉密对象用 LANTAI_MASTER_KEY 解密。
 
 options 选项:
   --from NODE          the surviving node 幸存节点
@@ -48,7 +50,7 @@ export const catalogueCommand: Command = {
     const bar = progressLine()
     try {
       const report = await rebuildFromNode({
-        source: store, node: node.id, database: values['database-url'] ?? join(into, 'catalogue.sqlite'), storeDir: join(into, 'store'), scratch: into, pool,
+        source: store, node: node.id, master: process.env.LANTAI_MASTER_KEY === undefined ? null : loadMasterKey(process.env.LANTAI_MASTER_KEY), database: values['database-url'] ?? join(into, 'catalogue.sqlite'), storeDir: join(into, 'store'), scratch: into, pool,
         onProgress: p => bar.update(`restored ${p.done}/${p.total} objects${p.ok ? '' : ` (${p.objectId ?? '?'} FAILED)`}`)
       })
       bar.done()

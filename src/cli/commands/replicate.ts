@@ -1,3 +1,4 @@
+import { loadMasterKey } from '../../access/index.js'
 import { loadConfig } from '../../config.js'
 import { createLogger } from '../../logger.js'
 import { CopyFixity, loadPlacementPolicy, loadSeismicZones, ReplicationService, ReplicationWorker } from '../../replication/index.js'
@@ -43,7 +44,8 @@ export const replicateCommand: Command = {
     const secretOf = (name: string): string | undefined => name.startsWith('LANTAI_') ? process.env[name] : undefined
     const scratchDir = join(runtime.scratchRoot, 'replication')
     const placement = new ReplicationService({ catalogue, zones: await loadSeismicZones(config.policiesDir), policy: await loadPlacementPolicy(config.policiesDir), secretOf, dataDir: config.dataDir, log })
-    const worker = new ReplicationWorker({ catalogue, placement, primary: runtime.store, secretOf, dataDir: config.dataDir, scratchDir, log })
+    const master = secretOf('LANTAI_MASTER_KEY') === undefined ? null : loadMasterKey(secretOf('LANTAI_MASTER_KEY'))
+    const worker = new ReplicationWorker({ catalogue, placement, primary: runtime.store, secretOf, master, dataDir: config.dataDir, scratchDir, log })
     try {
       if (sub === 'run') {
         if (values.package !== undefined) {
