@@ -142,6 +142,10 @@ async function writePolicies (dir: string, rgw: S3ServerState, bucket: string): 
 
 async function timedRclone (root: string, argv: readonly string[]): Promise<{ ms: number, maxRssMB: number, ok: boolean }> {
   const rss = join(root, 'rclone.rss')
+  // rclone 1.60's AWS SDK refuses any AWS_CA_BUNDLE with its own HTTP transport (LoadCustomCABundleError);
+  // the server is plain HTTP on loopback, so the bundle is dropped for rclone's run and put back after.
+  const bundle = process.env.AWS_CA_BUNDLE
+  Reflect.deleteProperty(process.env, 'AWS_CA_BUNDLE')
   const started = performance.now()
   let ok = true
   await run('/usr/bin/time', ['-o', rss, '-f', '%M', 'rclone', '--log-level', 'ERROR', ...argv], root, true).catch((err: unknown) => {
@@ -149,6 +153,7 @@ async function timedRclone (root: string, argv: readonly string[]): Promise<{ ms
     ok = false
   })
   const ms = Math.round(performance.now() - started)
+  if (bundle !== undefined) process.env.AWS_CA_BUNDLE = bundle
   const kB = Number(/(\d+)\s*$/.exec(await readFile(rss, 'utf8').catch(() => ''))?.[1] ?? NaN)
   return { ms, maxRssMB: Math.round(kB / 1024), ok }
 }
