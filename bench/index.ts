@@ -1,4 +1,4 @@
-// npm run bench [-- --big] [-- --runs=N] [-- --parts=validate,ingest,fixity,latency,seals,catalogue] [-- --requests=N --concurrency=C]
+// npm run bench [-- --big] [-- --runs=N] [-- --parts=validate,ingest,fixity,latency,seals,catalogue,replicate] [-- --requests=N --concurrency=C]
 //   [-- --fixity-seconds=S] [-- --database-url=postgres://…] [-- --catalogue-packages=P --catalogue-files=F --samples=N --seed=S]
 // Builds a synthetic 1 GiB BagIt 1.0 bag in a temp dir, then measures, each against what an archivist
 // would otherwise run (see README.md for targets and how to read the tables):
@@ -11,7 +11,9 @@
 //   4. latency: API p50/p95/p99 with fixity idle and with a fixity run going in the service;
 //   5. seals: checkSeals over 1,000 signed PDFs (child process) vs `openssl cms -verify` per signature;
 //   6. catalogue: 1,000,000 files in 1,000 packages built through the repositories, then package lookups,
-//      file pages and searches timed (p99 < 20 ms), per engine (no bag needed).
+//      file pages and searches timed (p99 < 20 ms), per engine (no bag needed);
+//   7. replicate: the bag's stored version copied to one Ceph RGW node and read back (queue → verified)
+//      vs `rclone copy` + `rclone check --download` of the same storage root to the same server.
 import { createHash, randomFillSync, type Hash } from 'node:crypto'
 import { existsSync, rmSync } from 'node:fs'
 import { mkdir, mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises'
@@ -23,6 +25,7 @@ import { benchFixity, fixityRows } from './fixity.js'
 import { benchIngest, canKeepRuns, engineRatioNote, INGEST_HEADER, ingestRows, type IngestOutcome } from './ingest.js'
 import { benchLatency, fixityInServiceNote, latencyRows } from './latency.js'
 import { dropAllScratch, isPostgresUrl } from './postgres.js'
+import { benchReplicate, replicateRows } from './replicate.js'
 import { benchSeals, SEAL_FILES, sealsRows, sealsWrong } from './seals.js'
 import { ensureBuilt } from './service.js'
 import { fmtBytes, killAll, median, MiB, printTable, progress, REPO, run, sh, warm } from './util.js'
@@ -31,7 +34,7 @@ import { fmtBytes, killAll, median, MiB, printTable, progress, REPO, run, sh, wa
 const RATIO_TARGET = 1.3
 const LIMIT_TARGET = 1.3
 const RSS_TARGET_MB = 100
-const PARTS = ['validate', 'ingest', 'fixity', 'latency', 'seals', 'catalogue'] as const
+const PARTS = ['validate', 'ingest', 'fixity', 'latency', 'seals', 'catalogue', 'replicate'] as const
 type Part = typeof PARTS[number]
 
 interface BagSpec {
@@ -76,8 +79,9 @@ if (unknown.length > 0 || !(runs >= 1) || !(requests >= 1) || !(concurrency >= 1
     '  [--database-url=postgres://user@host:port/db (or LANTAI_BENCH_PG_URL)] [--catalogue-packages=P] [--catalogue-files=F (≥ 100)] [--samples=N] [--seed=S]')
   process.exit(2)
 }
-// Fixity and latency need a finished ingest's data directory.
+// Fixity and latency need a finished ingest's data directory; replicate needs the bag's tar.
 const ingesting = parts.has('ingest') || parts.has('fixity') || parts.has('latency')
+const needsTar = ingesting || parts.has('replicate')
 const cases = args.includes('--big') ? [...CASES, BIG_CASE] : CASES
 const root = await mkdtemp(join(tmpdir(), 'lantai-bench-'))
 
@@ -110,7 +114,7 @@ let tarFile: string | null = null
 let bigTarFile: string | null = null
 for (const [i, spec] of cases.entries()) {
   const bigIngest = spec === BIG_CASE && parts.has('ingest')
-  if (!parts.has('validate') && !(ingesting && i === 0) && !bigIngest) continue
+  if (!parts.has('validate') && !(needsTar && i === 0) && !bigIngest) continue
   const bag = await buildBag(join(root, `bag${i}`), spec)
   progress(`warming the page cache for ${spec.name}`)
   await warm(bag.dir)
@@ -125,7 +129,7 @@ for (const [i, spec] of cases.entries()) {
       await rm(tgz, { force: true })
     }
   }
-  if (ingesting && i === 0) {
+  if (needsTar && i === 0) {
     // The system tar, as a builder would make it; entries are ./bagit.txt, ./data/… (as test/fixtures/service.ts).
     progress(`tar -cf bag.tar (${spec.name})`)
     tarFile = join(root, 'bag.tar')
@@ -137,7 +141,7 @@ for (const [i, spec] of cases.entries()) {
     await run('tar', ['-cf', bigTarFile, '-C', bag.dir, '.'], root, true)
   }
   // Kept for the ingest part when there is room (see canKeepRuns): removed at the end with the rest.
-  if (!(ingesting && i === 0 && tarFile !== null && await canKeepRuns(root, (await stat(tarFile)).size, runs + 1))) await rm(bag.dir, { recursive: true, force: true })
+  if (!(needsTar && i === 0 && tarFile !== null && await canKeepRuns(root, (await stat(tarFile)).size, runs + 1))) await rm(bag.dir, { recursive: true, force: true })
 }
 
 if (rows.length > 0) {
@@ -175,7 +179,7 @@ if (ingesting && tarFile !== null) {
     ...ingestRows(ingest, tarBytes),
     ...(pgIngest === null ? [] : ingestRows(pgIngest, tarBytes))
   ], pgIngest !== null ? engineRatioNote(ingest, pgIngest) : pgError !== null ? `postgres: FAILED: ${pgError}` : undefined)
-  await rm(tarFile, { force: true })
+  if (!parts.has('replicate')) await rm(tarFile, { force: true })
   if (bigTarFile !== null) {
     const big = await benchIngest(root, bigTarFile, 1, false)
     if (big.runs.some(r => r.state !== 'stored')) failed = true
@@ -194,6 +198,20 @@ if (ingesting && tarFile !== null) {
     section(`4. API latency, GET /v1/packages?limit=10 and GET /v1/submissions/:id alternately, ${requests} requests, ${concurrency} at a time, 1 run each`,
       [['fixity', 'requests counted / sent', 'errors', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'req/s'], ...latencyRows(latency)], fixityInServiceNote(latency))
   }
+}
+if (parts.has('replicate') && tarFile !== null) {
+  await ensureBuilt()
+  try {
+    const replicate = await benchReplicate(root, tarFile)
+    if (replicate.wrong) failed = true
+    section(`7. replicate: the bag's stored version (${fmtBytes((await stat(tarFile)).size)} tar) to one Ceph RGW node at ${replicate.endpoint} (loopback, scripts/s3-test-servers.ts), one run each; ` +
+      'lantai = a child turning the node on and running the queue until the copy is verified (every file read back from the node, sha512 compared); peer = rclone copy, then rclone check --download, of the same storage root to another bucket',
+    [['side', 'files', 'bytes', 'ms', 'MB/s', 'peak RSS MB', 'outcome', 'goal: rclone copy+check / lantai ≥ 1'], ...replicateRows(replicate)])
+  } catch (err) {
+    failed = true
+    console.log(`\n7. replicate: FAILED: ${err instanceof Error ? err.message : String(err)}`)
+  }
+  await rm(tarFile, { force: true })
 }
 if (parts.has('seals')) {
   // Independent of the bag and the service: its own PDFs and PKI under root/seals.

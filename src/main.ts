@@ -24,7 +24,7 @@ import { FailoverStore } from './recovery/failover-store.js'
 import { ServingReplicas } from './recovery/serving-replicas.js'
 import { loadMasterKey } from './access/index.js'
 import { loadDrillPolicy } from './drills/policy.js'
-import { scheduleDrills } from './drills/schedule.js'
+import { DRILL_JOB, DrillSchedule } from './drills/schedule.js'
 import { OcflObjectReader } from './ocfl/index.js'
 import { acquireDataLock, type DataLock } from './service/data-lock.js'
 import { PEER_SWEEP_MS, startPeerSweep } from './service/peer-sweep.js'
@@ -213,6 +213,14 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   probeTimer.unref()
   // checked before the port opens, as every policy is: a typo stops the start naming file, line and key
   const drillPolicy = await loadDrillPolicy(config.policiesDir)
+  // Scheduled drills are jobs: every process ticks, one queues the slot's drill, one worker runs it.
+  const drillSchedule = new DrillSchedule({
+    catalogue, policy: drillPolicy, policiesDir: config.policiesDir, dataDir: config.dataDir, scratch: scratchRoot, pool, env: process.env, log: log.child({ part: 'drills' }),
+    signer: checkpointSignerOf(config)
+  })
+  const drillRunner = new JobRunner(catalogue.jobs, drillSchedule.runJob, { kind: DRILL_JOB, concurrency: 1, maxAttempts: 1, metrics, ...sweep }, log.child({ part: 'jobs' }))
+  drillSchedule.onQueued = () => drillRunner.poke()
+  runners.push(drillRunner)
   const app = await buildApp({ approvals, guard, catalogue, audit: runtime.audit, ingest, reader: new OcflObjectReader(failover), fixity, revalidation, logger: log, store: failover, serving: () => failover.serving(), metrics, projectCodePattern: config.projectCodePattern, acceptancePolicy, review, documents, secretOf, dispatcher: role === 'api' ? null : dispatcher, replication,
     replicationQueue, people: peopleSettings(config), commitments })
   await app.ready()
@@ -236,12 +244,7 @@ async function openService (config: Config, options: StartOptions, log: Logger, 
   const cron = options.schedule === false || role === 'api' ? null : fixity.schedule(config.fixitySchedule ?? policy.schedule)
   const copyCron = options.schedule === false || role === 'api' ? null : copyFixity.schedule(config.fixitySchedule ?? policy.schedule)
   const overdueJob = options.schedule === false || role === 'api' ? null : commitments.schedule(acceptancePolicy.timeLimits.commitment.overdueSchedule)
-  const drills = options.schedule === false || role === 'api'
-    ? null
-    : scheduleDrills({
-      catalogue, policy: drillPolicy, policiesDir: config.policiesDir, dataDir: config.dataDir, scratch: scratchRoot, pool, env: process.env, log: log.child({ part: 'drills' }),
-      signer: checkpointSignerOf(config)
-    })
+  const drills = options.schedule === false || role === 'api' ? null : drillSchedule.schedule()
   const stopCheckpoints = options.schedule === false ? null : runtime.audit.schedule(err => { log.error({ err }, 'audit checkpoint not written') })
   const stopApprovals = options.schedule === false || role === 'api' ? null : approvals.schedule(err => { log.error({ err }, 'approval sweep failed') }, async () => await finishRemovals(deletion))
   const peers = shared ? startPeerSweep({ catalogue, ingest, metrics, log: log.child({ part: 'peers' }) }) : null

@@ -130,6 +130,12 @@ export class DrillRepository {
     return row === undefined ? null : toDrill(row)
   }
 
+  /** The drill recorded by `agent` (a scheduled slot names its own agent), or null. */
+  async byAgent (agent: string): Promise<Drill | null> {
+    const row = await this.#db.db.selectFrom('drills').selectAll().where('agent', '=', agent).orderBy('id').executeTakeFirst()
+    return row === undefined ? null : toDrill(row)
+  }
+
   /** Newest first. */
   async list (query: PageQuery): Promise<Page<Drill>> {
     checkPage(query)

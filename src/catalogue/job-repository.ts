@@ -104,6 +104,22 @@ export class JobRepository {
     }
   }
 
+  /**
+   * The job, or null when one of this kind was ever made for the subject, whatever its state: what a
+   * schedule wants whose subject names one tick (a drill slot), so a peer ticking after the job already
+   * ran does not run it again. Two processes that both find none are decided by the unique index.
+   */
+  async enqueueOnce (kind: string, subjectId: string, payload: unknown = null): Promise<Job | null> {
+    const made = await this.#db.db.selectFrom('jobs').select('id').where('kind', '=', kind).where('subject_id', '=', subjectId).executeTakeFirst()
+    if (made !== undefined) return null
+    try {
+      return await this.enqueue(kind, subjectId, payload)
+    } catch (err) {
+      if (err instanceof LantaiError && err.code === 'JOB_ACTIVE') return null
+      throw err
+    }
+  }
+
   /** The oldest queued job of `kind`, or a running one whose lease ran out; null when there is none. */
   async claim (kind: string, owner: string, leaseMs: number): Promise<ClaimedJob | null> {
     checkLease(leaseMs)
@@ -187,6 +203,11 @@ export class JobRepository {
     const row = await this.#db.db.selectFrom('jobs').selectAll().where('kind', '=', kind).where('subject_id', '=', subjectId)
       .where('state', 'in', ['queued', 'running', 'parked']).executeTakeFirst()
     return row === undefined ? null : toJob(row)
+  }
+
+  /** The jobs of `kind` in every state, oldest first, at most `limit` (what a schedule made, say). */
+  async ofKind (kind: string, limit: number): Promise<Job[]> {
+    return (await this.#db.db.selectFrom('jobs').selectAll().where('kind', '=', kind).orderBy('id').limit(limit).execute()).map(toJob)
   }
 
   /** Every running job of `kind`, whoever holds the lease (a starting runner looks for dead owners). */
