@@ -2,7 +2,8 @@
 // (worker threads included) is the validator's and nobody else's.
 // Usage: node --import tsx bench/validate-bag.ts <bag-dir | tar | tar.gz | zip>
 // Prints one JSON line: { valid, errors, ms, maxRssMB }. An archive goes through validatePackage, as
-// `lantai validate` takes it: unpacked into staging under the system temp directory, then validated.
+// `lantai validate` takes it: a tar or tar.gz read as a stream (payload hashed, never written), a zip
+// unpacked into staging under the system temp directory, then validated.
 import { performance } from 'node:perf_hooks'
 import { HashPool } from '../src/hashing/hash.js'
 import { validatePackage } from '../src/bagit/package.js'

@@ -3,12 +3,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LantaiError } from '../errors.js'
 import { detectArchiveKind, unpackArchive, type ArchiveKind } from '../archive/index.js'
+import { validateArchiveAsStream } from './archive-stream.js'
 import { finding, type Finding } from './findings.js'
 import { validateBag, type BagReport, type ValidateOptions } from './validate.js'
 
 // A package as a builder hands it in: a bag directory, or a tar, tar.gz or zip holding one. Archives are
-// unpacked into a private staging directory (never in place, never outside it) and validated there; the
-// archive's own findings (hostile entries, limits, corruption) join the bag's in one report.
+// unpacked into a private staging directory (never in place, never outside it; a tar's payload is only
+// hashed, not written: archive-stream.ts) and validated there; the archive's own findings (hostile
+// entries, limits, corruption) join the bag's in one report.
 
 export interface PackageOptions extends Omit<ValidateOptions, 'serialization'> {
   /** Where archives are unpacked; a fresh directory is made inside it and removed afterwards. */
@@ -40,6 +42,12 @@ export async function validatePackage (path: string, options: PackageOptions = {
     throw new LantaiError('PATH_UNREADABLE', `${path} (${err.code ?? err.message})`)
   })
   if (kind === null) return archiveOnlyReport([finding('BAG_ARCHIVE_UNKNOWN_FORMAT', { path, detail: path })], 'tar')
+  // A tar is read as a stream and its payload never written (archive-stream.ts); a zip's entries are
+  // read by offset, and a tar that path cannot take whole is unpacked as before.
+  if (kind !== 'zip') {
+    const streamed = await validateArchiveAsStream(path, kind, options)
+    if (streamed !== null) return streamed
+  }
 
   const staging = await mkdtemp(join(options.stagingRoot ?? tmpdir(), 'lantai-staging-'))
   try {

@@ -1,57 +1,73 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox'
-import { Value, type ValueError } from '@sinclair/typebox/value'
+import type * as TypeBox from '@sinclair/typebox'
+import type { Static, TSchema } from '@sinclair/typebox'
+import type * as TypeBoxValue from '@sinclair/typebox/value'
+import type { ValueError } from '@sinclair/typebox/value'
 import picomatch from 'picomatch'
 import { normalizeAlgorithmName } from '../hashing/index.js'
+import { lazyModule } from '../lazy-module.js'
+
+// TypeBox is loaded when a profile is first parsed: it was 12 of the ~100 MB `lantai validate` held
+// before reading a bag, for a feature most runs do not use (issue 13).
+const typebox = lazyModule<typeof TypeBox>('@sinclair/typebox')
+const typeboxValue = lazyModule<typeof TypeBoxValue>('@sinclair/typebox/value')
 
 // The JSON form of a BagIt Profile, as BagIt Profiles 1.4.0 defines it. Field semantics are cited where
 // they are applied (profile.ts); this file only says what a well-formed profile looks like (P1).
 
-const Text = Type.String({ minLength: 1 })
-const List = Type.Array(Text)
+function buildSchema () {
+  const { Type } = typebox()
+  const Text = Type.String({ minLength: 1 })
+  const List = Type.Array(Text)
 
-const ProfileInfo = Type.Object({
-  'Source-Organization': Text,
-  'External-Description': Text,
-  Version: Text,
-  'BagIt-Profile-Identifier': Text,
-  // "any profile not explicitly defining BagIt-Profile-Version should be treated as conforming to
-  // version 1.1.0", so it may be absent; when present it must be a version.
-  'BagIt-Profile-Version': Type.Optional(Type.String({ pattern: '^\\d+(\\.\\d+)*$' })),
-  'Contact-Name': Type.Optional(Type.String()),
-  'Contact-Phone': Type.Optional(Type.String()),
-  'Contact-Email': Type.Optional(Type.String())
-})
+  const ProfileInfo = Type.Object({
+    'Source-Organization': Text,
+    'External-Description': Text,
+    Version: Text,
+    'BagIt-Profile-Identifier': Text,
+    // "any profile not explicitly defining BagIt-Profile-Version should be treated as conforming to
+    // version 1.1.0", so it may be absent; when present it must be a version.
+    'BagIt-Profile-Version': Type.Optional(Type.String({ pattern: '^\\d+(\\.\\d+)*$' })),
+    'Contact-Name': Type.Optional(Type.String()),
+    'Contact-Phone': Type.Optional(Type.String()),
+    'Contact-Email': Type.Optional(Type.String())
+  })
 
-const TagRule = Type.Object({
-  required: Type.Optional(Type.Boolean()),
-  values: Type.Optional(Type.Array(Type.String())),
-  repeatable: Type.Optional(Type.Boolean()),
-  description: Type.Optional(Type.String())
-})
+  const TagRule = Type.Object({
+    required: Type.Optional(Type.Boolean()),
+    values: Type.Optional(Type.Array(Type.String())),
+    repeatable: Type.Optional(Type.Boolean()),
+    description: Type.Optional(Type.String())
+  })
 
-const Serialization = Type.Union([Type.Literal('forbidden'), Type.Literal('required'), Type.Literal('optional')])
+  const Serialization = Type.Union([Type.Literal('forbidden'), Type.Literal('required'), Type.Literal('optional')])
 
-/** The profile JSON. Other top-level keys are tolerated: profiles in the wild carry extensions. */
-export const ProfileJson = Type.Object({
-  'BagIt-Profile-Info': ProfileInfo,
-  'Bag-Info': Type.Optional(Type.Record(Type.String({ minLength: 1 }), TagRule)),
-  'Manifests-Required': Type.Optional(List),
-  'Manifests-Allowed': Type.Optional(List),
-  'Allow-Fetch.txt': Type.Optional(Type.Boolean()),
-  'Fetch.txt-Required': Type.Optional(Type.Boolean()),
-  'Data-Empty': Type.Optional(Type.Boolean()),
-  Serialization: Type.Optional(Serialization),
-  'Accept-Serialization': Type.Optional(Type.Array(Type.String({ pattern: '^[^/\\s]+/[^/\\s]+$' }))),
-  // "At least one version is required."
-  'Accept-BagIt-Version': Type.Array(Type.String({ pattern: '^\\d+(\\.\\d+)*$' }), { minItems: 1 }),
-  'Tag-Manifests-Required': Type.Optional(List),
-  'Tag-Manifests-Allowed': Type.Optional(List),
-  'Tag-Files-Required': Type.Optional(List),
-  'Tag-Files-Allowed': Type.Optional(List),
-  'Payload-Files-Required': Type.Optional(List),
-  'Payload-Files-Allowed': Type.Optional(List)
-})
-export type ProfileJson = Static<typeof ProfileJson>
+  /** The profile JSON. Other top-level keys are tolerated: profiles in the wild carry extensions. */
+  return Type.Object({
+    'BagIt-Profile-Info': ProfileInfo,
+    'Bag-Info': Type.Optional(Type.Record(Type.String({ minLength: 1 }), TagRule)),
+    'Manifests-Required': Type.Optional(List),
+    'Manifests-Allowed': Type.Optional(List),
+    'Allow-Fetch.txt': Type.Optional(Type.Boolean()),
+    'Fetch.txt-Required': Type.Optional(Type.Boolean()),
+    'Data-Empty': Type.Optional(Type.Boolean()),
+    Serialization: Type.Optional(Serialization),
+    'Accept-Serialization': Type.Optional(Type.Array(Type.String({ pattern: '^[^/\\s]+/[^/\\s]+$' }))),
+    // "At least one version is required."
+    'Accept-BagIt-Version': Type.Array(Type.String({ pattern: '^\\d+(\\.\\d+)*$' }), { minItems: 1 }),
+    'Tag-Manifests-Required': Type.Optional(List),
+    'Tag-Manifests-Allowed': Type.Optional(List),
+    'Tag-Files-Required': Type.Optional(List),
+    'Tag-Files-Allowed': Type.Optional(List),
+    'Payload-Files-Required': Type.Optional(List),
+    'Payload-Files-Allowed': Type.Optional(List)
+  })
+}
+
+let schema: ReturnType<typeof buildSchema> | undefined
+/** The profile's JSON schema, built on first use. */
+export const profileSchema = (): ReturnType<typeof buildSchema> => (schema ??= buildSchema())
+
+export type ProfileJson = Static<ReturnType<typeof buildSchema>>
 
 export interface BagInfoRule {
   /** The label as the profile spells it; bags are matched case-insensitively (RFC 8493 §2.2.2). */
@@ -113,19 +129,19 @@ export function globMatcher (patterns: readonly string[]): (path: string) => boo
 }
 
 /** The known top-level keys, to catch a key whose case is wrong (it would otherwise be ignored). */
-const KNOWN_KEYS = Object.keys(ProfileJson.properties)
+const knownKeys = (): string[] => Object.keys(profileSchema().properties)
 
 /** Checks the JSON's shape (P1) and returns every problem at once, or the normalized profile. */
 export function parseProfile (json: unknown): ParseResult {
   const problems = [...shapeProblems(json), ...crossFieldProblems(json)]
-  if (problems.length > 0 || !Value.Check(ProfileJson, json)) return { ok: false, problems }
+  if (problems.length > 0 || !typeboxValue().Value.Check(profileSchema(), json)) return { ok: false, problems }
   return { ok: true, profile: normalize(json) }
 }
 
 function shapeProblems (json: unknown): string[] {
   const seen = new Set<string>()
   const problems: string[] = []
-  for (const error of Value.Errors(ProfileJson, json)) {
+  for (const error of typeboxValue().Value.Errors(profileSchema(), json)) {
     // TypeBox reports a missing property twice (required, then wrong type): keep the first.
     if (seen.has(error.path)) continue
     seen.add(error.path)
@@ -153,7 +169,7 @@ function crossFieldProblems (json: unknown): string[] {
   }
 
   for (const key of Object.keys(json)) {
-    const known = KNOWN_KEYS.find(k => k.toLowerCase() === key.toLowerCase())
+    const known = knownKeys().find(k => k.toLowerCase() === key.toLowerCase())
     if (known !== undefined && known !== key) problems.push(`/${key}: unknown key; profile keys are case-sensitive, did you mean "${known}"?`)
   }
 

@@ -8,11 +8,12 @@ const help = `usage: lantai validate <dir|tar|tar.gz|zip> [options]
 用法:  lantai validate <目录|tar|tar.gz|zip> [选项]
 
 Validates a BagIt package (RFC 8493, BagIt 0.93–1.0) completely and lists every problem at once,
-each with a code explained in docs/errors.md. Archives are unpacked into a private staging directory
-first; hostile entries (.., absolute paths, links, devices) are refused and reported, never written.
+each with a code explained in docs/errors.md. A tar or tar.gz is read as a stream, its payload hashed
+and never written; a zip is unpacked into a private staging directory first. Hostile entries (..,
+absolute paths, links, devices) are refused and reported, never written.
 完整校验 BagIt 数据包（RFC 8493，BagIt 0.93–1.0），一次性列出全部问题（一次性告知），每个问题带有
-docs/errors.md 中说明的代码。压缩包先解到私有暂存目录；危险条目（..、绝对路径、链接、设备）被拒绝并报告，
-从不写出。
+docs/errors.md 中说明的代码。tar 与 tar.gz 以流方式读取，载荷只计算摘要、不写盘；zip 先解到私有暂存
+目录。危险条目（..、绝对路径、链接、设备）被拒绝并报告，从不写出。
 
 options 选项:
   --profile FILE            also check a BagIt Profile (JSON), e.g. storage-policies/bagit-profile.json
