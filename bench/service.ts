@@ -61,7 +61,9 @@ export async function startServiceChild (options: ServiceOptions): Promise<Servi
   // Set or removed: a LANTAI_DATABASE_URL in the bench's own environment must not turn a SQLite side into PostgreSQL.
   if (options.databaseUrl !== undefined) env.LANTAI_DATABASE_URL = options.databaseUrl
   else delete env.LANTAI_DATABASE_URL
-  const child = track(spawn(process.execPath, [join(REPO, 'bin', 'lantai.js'), 'serve'], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'inherit'] }))
+  // Node flags for the service child only (say `--cpu-prof --cpu-prof-dir=/tmp/p`, which NODE_OPTIONS refuses).
+  const nodeArgs = (process.env.LANTAI_BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(a => a !== '')
+  const child = track(spawn(process.execPath, [...nodeArgs, join(REPO, 'bin', 'lantai.js'), 'serve'], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'inherit'] }))
   const pid = child.pid
   if (pid === undefined) throw new Error('could not start lantai serve')
   const token = await readyToken(child, options.token ?? null)
@@ -146,13 +148,13 @@ export async function upload (service: ServiceChild, path: string, tarFile: stri
   return { status: res.statusCode ?? 0, body: await readJson(res) }
 }
 
-/** Polls GET /v1/submissions/:id every 50 ms until a final state. */
+/** Polls GET /v1/submissions/:id every 50 ms until a final state, or one that waits for a person. */
 export async function settle (service: ServiceChild, id: string): Promise<{ state: string } & Record<string, unknown>> {
   for (;;) {
     const res = await service.api('GET', `/v1/submissions/${encodeURIComponent(id)}`)
     const sub = res.body as { state?: string } & Record<string, unknown>
     if (res.status !== 200) throw new Error(`GET /v1/submissions/${id}: ${res.status} ${JSON.stringify(res.body)}`)
-    if (sub.state === 'stored' || sub.state === 'rejected' || sub.state === 'failed') return sub as { state: string } & Record<string, unknown>
+    if (sub.state === 'stored' || sub.state === 'rejected' || sub.state === 'failed' || sub.state === 'awaiting_decision') return sub as { state: string } & Record<string, unknown>
     await sleep(50)
   }
 }

@@ -107,7 +107,23 @@ export interface SubmissionQuery extends PageQuery {
 
 type SubmissionRow = Selectable<SubmissionsTable>
 
-export const toSubmission = (row: SubmissionRow): Submission => ({
+/**
+ * The report is parsed when something reads it, not when the row is: a package's acceptance report
+ * holds findings per file (23 MB of JSON for 20,000 files), and ingest's transitions and reads of a
+ * submission, which look at its state, parsed it five times on the way from checked to stored, ~150 MB
+ * of objects each time (issue 13 goal 2, service memory). Read or assigned, it becomes a plain value.
+ */
+function lazyReport (sub: Submission, text: SubmissionRow['report']): Submission {
+  if (text === null) return sub
+  const settle = (value: unknown): unknown => {
+    Object.defineProperty(sub, 'report', { value, writable: true, enumerable: true, configurable: true })
+    return value
+  }
+  Object.defineProperty(sub, 'report', { enumerable: true, configurable: true, get: () => settle(fromJson(text)), set: settle })
+  return sub
+}
+
+export const toSubmission = (row: SubmissionRow): Submission => lazyReport({
   id: row.id,
   projectCode: row.project_code,
   state: row.state as SubmissionState,
@@ -117,7 +133,7 @@ export const toSubmission = (row: SubmissionRow): Submission => ({
   sha256: row.sha256,
   progress: row.progress,
   stage: row.stage,
-  report: fromJson(row.report),
+  report: null,
   packageId: row.package_id,
   version: row.version,
   error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' },
@@ -126,7 +142,7 @@ export const toSubmission = (row: SubmissionRow): Submission => ({
   applicationId: row.application_id ?? null,
   createdAt: row.created_at,
   updatedAt: row.updated_at
-})
+}, row.report)
 
 const EVENT_FIELDS = ['bytesReceived', 'sha256', 'packageId', 'version', 'error', 'duplicateOf'] as const
 
@@ -236,7 +252,8 @@ export class SubmissionRepository {
   async transitionIn (tx: Executor, id: string, from: SubmissionState | readonly SubmissionState[], to: SubmissionState, patch: SubmissionPatch = {}, opts: TransitionOptions = {}): Promise<Submission> {
     const froms = typeof from === 'string' ? [from] : from
     if (patch.progress !== undefined) checkProgress(patch.progress)
-    const current = await tx.selectFrom('submissions').selectAll().where('id', '=', id).executeTakeFirst()
+    // The state alone: the row's report may be megabytes, and the update below returns the row anyway.
+    const current = await tx.selectFrom('submissions').select('state').where('id', '=', id).executeTakeFirst()
     if (current === undefined) throw new LantaiError('SUBMISSION_NOT_FOUND', id, { id })
     if (!froms.includes(current.state as SubmissionState)) {
       throw new LantaiError('STATE_CONFLICT', `submission ${id} is ${current.state}, expected ${froms.join(' or ')} to move to ${to}`,

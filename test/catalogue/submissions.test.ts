@@ -162,3 +162,21 @@ eachEngine(t, 'a submission keeps its mode, supplement unless it says replace; a
   for (const [a, b] of [['receiving', 'received'], ['received', 'checking'], ['checking', 'checked'], ['checked', 'transferring']] as const) await c.submissions.transition(r.id, a, b)
   t.match(await c.submissions.transition(r.id, 'transferring', 'rejected', { error: { code: 'DUPLICATE_SUBMISSION', message: 'm' } }), { state: 'rejected' })
 })
+
+eachEngine(t, 'a read submission parses its report once, when read, and behaves as a plain field', async (t, target) => {
+  const { c } = await makeCatalogue(t, target)
+  await c.projects.create({ code: 'P-1', name: 'one' })
+  const s = await c.submissions.create({ projectCode: 'P-1', contentType: 'application/x-tar', createdBy: null })
+  await c.submissions.transition(s.id, 'receiving', 'received')
+  await c.submissions.transition(s.id, 'received', 'checking')
+  const report = { valid: true, errors: [], warnings: [], acceptance: { findings: [{ code: 'SCOPE_FILE_UNEXPECTED', path: 'data/a.bin' }] } }
+  await c.submissions.transition(s.id, 'checking', 'checked', { report })
+  const got = await c.submissions.get(s.id)
+  if (got === null) throw new Error('no submission')
+  t.equal(got.report, got.report, 'the same object on every read')
+  t.same(JSON.parse(JSON.stringify(got)).report, report, 'serialized with the rest')
+  t.same({ ...got }.report, report, 'spread with the rest')
+  got.report = null
+  t.equal(got.report, null, 'an assignment replaces it')
+  t.same((await c.submissions.transition(s.id, 'checked', 'transferring')).report, report, 'a transition returns the stored report')
+})
