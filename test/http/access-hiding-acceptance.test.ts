@@ -2,7 +2,7 @@ import t, { type Test } from 'tap'
 import type { Tier } from '../../src/access/index.js'
 import type { Role } from '../../src/auth/roles.js'
 import { addDays, beijingDate } from '../../src/acceptance/numbering.js'
-import { jsonl } from '../fixtures/acceptance.js'
+import { jsonl, UNITS } from '../fixtures/acceptance.js'
 import { makeBag } from '../fixtures/bags.js'
 import { buildTestApp, tarOf, type TestService } from '../fixtures/service.js'
 
@@ -71,7 +71,7 @@ async function withRecords (t: Test): Promise<Records> {
     return res.body
   }
   for (const [tier, code] of [...Object.entries(CODES), ['非密', MIXED] as const]) {
-    const made = await s.app.inject({ method: 'POST', url: '/v1/projects', headers: s.auth(), payload: { code, name: `验收密级 ${code.slice(-1)}`, unit: '杭州滨江建设', classification: tier } })
+    const made = await s.app.inject({ method: 'POST', url: '/v1/projects', headers: s.auth(), payload: { code, name: `验收密级 ${code.slice(-1)}`, unit: '杭州滨江建设', classification: tier, units: [UNITS.builder] } })
     if (made.statusCode !== 201) throw new Error(made.body)
   }
   const of = {} as Records['of']
