@@ -13,7 +13,8 @@ import { ingestLabelled, labelledService } from './access-fixtures.js'
 // aggregation guard; an approved access-policy change moves the cap at once.
 
 const ROOT = join(import.meta.dirname, '../..')
-const BAGIT_PY = join(ROOT, '../../shared/tools/bagit-python/bagit.py')
+// ../shared sits beside the clone, as for the conformance runs (.ci/run)
+const BAGIT_PY = join(ROOT, '../shared/tools/bagit-python/bagit.py')
 
 /** The tar unpacked into a scratch directory; the bag's directory. */
 function unpack (t: Test, tar: Buffer): string {
